@@ -1,0 +1,4 @@
+//! `mqtt-pub`: publish MQTT messages (mosquitto_pub compatible).
+fn main() -> std::process::ExitCode {
+    mqttkit::main_for(mqttkit::publish::run)
+}

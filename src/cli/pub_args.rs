@@ -1,0 +1,110 @@
+//! `mqtt-pub`: the arguments of the mosquitto_pub-compatible publisher.
+
+use clap::{ArgAction, Parser};
+
+use super::ConnArgs;
+
+/// Publish MQTT messages: one, a file, stdin, or one per line / per JSON line.
+///
+/// Flag-compatible with mosquitto_pub, but it exits 0 only when every message
+/// was confirmed by the broker (QoS 1 PUBACK, QoS 2 PUBCOMP) and the
+/// DISCONNECT was sent. Exit codes: 0 success, 1 usage/config/connect error,
+/// 1-5 or 128-162 the broker refused the connection (CONNACK code), 7 the
+/// connection was lost with messages unconfirmed, 128-162 a v5 PUBACK/PUBREC
+/// rejected a message (its reason code).
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "mqtt-pub",
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    args_override_self = true,
+    after_help = "Examples:\n  mqtt-pub -t sensors/temp -m 21.5 -q 1\n  seq 1 1000 | mqtt-pub -t numbers -l -q 1\n  mqtt-sub --json -t 'a/#' -C 100 > cap.jsonl; mqtt-pub --jsonl < cap.jsonl"
+)]
+pub struct PubArgs {
+    /// Topic to publish to
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "TOPIC",
+        allow_hyphen_values = true
+    )]
+    pub topic: Option<String>,
+
+    /// Send MESSAGE as the payload
+    #[arg(short = 'm', long = "message", value_name = "MESSAGE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Message (exactly one of these)")]
+    pub message: Vec<String>,
+
+    /// Send the whole of FILE as the payload (binary-safe)
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Message (exactly one of these)")]
+    pub file: Vec<String>,
+
+    /// Send all of stdin as one payload (binary-safe)
+    #[arg(short = 's', long = "stdin-file", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
+    pub stdin_file: u8,
+
+    /// Send one message per line of stdin (the '\n' is removed, '\r' kept; an empty line is an empty message)
+    #[arg(short = 'l', long = "stdin-line", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
+    pub stdin_line: u8,
+
+    /// Send an empty (zero-length) payload
+    #[arg(short = 'n', long = "null-message", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
+    pub null_message: u8,
+
+    /// Read one JSON object per line of stdin and publish it
+    ///
+    /// Each line is {"topic": "...", "payload": "<utf-8 text>"} or
+    /// {"topic": "...", "payload_base64": "..."}, with optional "qos",
+    /// "retain" and, for MQTT v5, "properties" (content-type, response-topic,
+    /// correlation-data, message-expiry-interval, payload-format-indicator,
+    /// user-properties as [{"key":"value"}, ...]). -t, -q and -r give the
+    /// defaults. This is the format mqtt-sub --json writes, so a capture can
+    /// be replayed.
+    #[arg(long = "jsonl", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
+    pub jsonl: u8,
+
+    /// Quality of service: 0, 1 or 2 [default: 0]
+    #[arg(
+        short = 'q',
+        long = "qos",
+        value_name = "QOS",
+        allow_hyphen_values = true
+    )]
+    pub qos: Option<String>,
+
+    /// Ask the broker to retain the message
+    #[arg(short = 'r', long = "retain")]
+    pub retain: bool,
+
+    /// Publish the message COUNT times (-m, -f, -s, -n)
+    #[arg(long = "repeat", value_name = "COUNT", allow_hyphen_values = true)]
+    pub repeat: Option<String>,
+
+    /// Wait SECONDS (fractions allowed) after each repeated message is confirmed
+    #[arg(
+        long = "repeat-delay",
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
+    pub repeat_delay: Option<String>,
+
+    /// Publish at most N messages per second, on an absolute schedule (-l, --jsonl, --repeat)
+    #[arg(long = "rate", value_name = "N", allow_hyphen_values = true)]
+    pub rate: Option<String>,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    /// Print help
+    #[arg(long = "help", action = ArgAction::Help, help_heading = "Other")]
+    pub help: Option<bool>,
+
+    /// Print version
+    #[arg(long = "version", action = ArgAction::Version, help_heading = "Other")]
+    pub version: Option<bool>,
+}
+
+impl crate::Binary for PubArgs {
+    const NAME: &'static str = "mqtt-pub";
+    const DEFAULTS_FILE: bool = true;
+}

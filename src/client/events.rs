@@ -1,0 +1,228 @@
+//! rumqttc events and errors → mqttkit's [`Event`] and [`ConnError`].
+
+use std::io;
+
+use super::codes::{connack_v3, connack_v5_code, reason};
+use crate::exit;
+
+/// What happened on the connection, independent of the protocol version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    ConnAck {
+        session_present: bool,
+        assigned_id: Option<String>,
+    },
+    /// A PUBLISH was written; `pkid` 0 for QoS 0.
+    PublishSent {
+        pkid: u16,
+    },
+    PubAck {
+        pkid: u16,
+        reason: u8,
+        reason_string: Option<String>,
+    },
+    PubRec {
+        pkid: u16,
+        reason: u8,
+        reason_string: Option<String>,
+    },
+    PubRelSent {
+        pkid: u16,
+    },
+    PubComp {
+        pkid: u16,
+        reason: u8,
+    },
+    PingReqSent,
+    PingResp,
+    DisconnectSent,
+    /// The broker sent DISCONNECT (v5).
+    DisconnectReceived {
+        reason: u8,
+    },
+    /// Anything this toolkit does not act on yet.
+    Other,
+}
+
+/// Why a connection failed or ended.
+#[derive(Debug)]
+pub enum ConnError {
+    /// The broker answered CONNECT with a refusal code.
+    Refused {
+        code: u8,
+        v5: bool,
+    },
+    Io(io::Error),
+    Timeout,
+    /// The broker closed the connection, or sent DISCONNECT.
+    Closed(String),
+    /// Anything else the library reported.
+    Other(String),
+}
+
+impl ConnError {
+    /// True for errors worth retrying while the broker may still be starting.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ConnError::Io(_) | ConnError::Timeout | ConnError::Closed(_)
+        )
+    }
+
+    /// Exit code and message for a failure before the first CONNACK.
+    pub fn connect_failure(&self, target: &str) -> (u8, String) {
+        match self {
+            ConnError::Refused { code, v5 } => {
+                let text = if *v5 {
+                    reason(*code)
+                } else {
+                    connack_v3(*code)
+                };
+                let mut msg = format!("Connection error: {text}");
+                if !*v5 && (1..=5).contains(code) {
+                    msg.push_str("\nError: The connection was refused.");
+                }
+                (*code, msg)
+            }
+            ConnError::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                (exit::ERROR, format!("Error: Connection refused ({target})"))
+            }
+            ConnError::Io(e) if is_lookup_error(e) => (
+                exit::ERROR,
+                format!("Unable to connect (Lookup error.): cannot resolve {target}"),
+            ),
+            ConnError::Io(e) => (exit::ERROR, format!("Error: {e} ({target})")),
+            ConnError::Timeout => (
+                exit::ERROR,
+                format!("Error: timed out connecting to {target}"),
+            ),
+            ConnError::Closed(m) | ConnError::Other(m) => {
+                (exit::ERROR, format!("Unable to connect ({m}) to {target}"))
+            }
+        }
+    }
+
+    pub(crate) fn from_v4(err: rumqttc::ConnectionError) -> ConnError {
+        use rumqttc::{ConnectionError as E, StateError as S};
+        match err {
+            E::ConnectionRefused(code) => ConnError::Refused {
+                code: code as u8,
+                v5: false,
+            },
+            E::Io(e) | E::MqttState(S::Io(e)) => ConnError::Io(e),
+            E::NetworkTimeout | E::FlushTimeout => ConnError::Timeout,
+            E::MqttState(S::ConnectionAborted) => {
+                ConnError::Closed("the broker closed the connection".into())
+            }
+            other => ConnError::Other(other.to_string()),
+        }
+    }
+
+    pub(crate) fn from_v5(err: rumqttc5::ConnectionError) -> ConnError {
+        use rumqttc5::{ConnectionError as E, StateError as S};
+        match err {
+            E::ConnectionRefused(code) => ConnError::Refused {
+                code: connack_v5_code(code),
+                v5: true,
+            },
+            E::Io(e) | E::MqttState(S::Io(e)) => ConnError::Io(e),
+            E::Timeout(_) => ConnError::Timeout,
+            E::MqttState(S::ConnectionAborted) => {
+                ConnError::Closed("the broker closed the connection".into())
+            }
+            E::MqttState(S::ServerDisconnect {
+                reason_code,
+                reason_string,
+            }) => ConnError::Closed(format!(
+                "the broker sent DISCONNECT: {}{}",
+                reason(reason_code as u8),
+                reason_string.map(|s| format!(" ({s})")).unwrap_or_default()
+            )),
+            other => ConnError::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ConnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnError::Refused { code, v5: true } => {
+                write!(f, "connection refused: {}", reason(*code))
+            }
+            ConnError::Refused { code, v5: false } => write!(f, "{}", connack_v3(*code)),
+            ConnError::Io(e) => write!(f, "{e}"),
+            ConnError::Timeout => f.write_str("network timeout"),
+            ConnError::Closed(m) | ConnError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+fn is_lookup_error(e: &io::Error) -> bool {
+    let text = e.to_string();
+    text.contains("lookup")
+        || text.contains("Name or service not known")
+        || text.contains("resolve")
+}
+
+pub(crate) fn from_v4(ev: rumqttc::Event) -> Event {
+    use rumqttc::{Event as E, Outgoing as O, Packet as P};
+    match ev {
+        E::Incoming(P::ConnAck(a)) => Event::ConnAck {
+            session_present: a.session_present,
+            assigned_id: None,
+        },
+        E::Incoming(P::PubAck(a)) => Event::PubAck {
+            pkid: a.pkid,
+            reason: 0,
+            reason_string: None,
+        },
+        E::Incoming(P::PubRec(a)) => Event::PubRec {
+            pkid: a.pkid,
+            reason: 0,
+            reason_string: None,
+        },
+        E::Incoming(P::PubComp(a)) => Event::PubComp {
+            pkid: a.pkid,
+            reason: 0,
+        },
+        E::Incoming(P::PingResp) => Event::PingResp,
+        E::Outgoing(O::Publish(pkid)) => Event::PublishSent { pkid },
+        E::Outgoing(O::PubRel(pkid)) => Event::PubRelSent { pkid },
+        E::Outgoing(O::PingReq) => Event::PingReqSent,
+        E::Outgoing(O::Disconnect) => Event::DisconnectSent,
+        _ => Event::Other,
+    }
+}
+
+pub(crate) fn from_v5(ev: rumqttc5::Event) -> Event {
+    use rumqttc5::{Event as E, Outgoing as O, Packet as P};
+    match ev {
+        E::Incoming(P::ConnAck(a)) => Event::ConnAck {
+            session_present: a.session_present,
+            assigned_id: a.properties.and_then(|p| p.assigned_client_identifier),
+        },
+        E::Incoming(P::PubAck(a)) => Event::PubAck {
+            pkid: a.pkid,
+            reason: a.reason as u8,
+            reason_string: a.properties.and_then(|p| p.reason_string),
+        },
+        E::Incoming(P::PubRec(a)) => Event::PubRec {
+            pkid: a.pkid,
+            reason: a.reason as u8,
+            reason_string: a.properties.and_then(|p| p.reason_string),
+        },
+        E::Incoming(P::PubComp(a)) => Event::PubComp {
+            pkid: a.pkid,
+            reason: a.reason as u8,
+        },
+        E::Incoming(P::PingResp) => Event::PingResp,
+        E::Incoming(P::Disconnect(d)) => Event::DisconnectReceived {
+            reason: d.reason_code as u8,
+        },
+        E::Outgoing(O::Publish(pkid)) => Event::PublishSent { pkid },
+        E::Outgoing(O::PubRel(pkid)) => Event::PubRelSent { pkid },
+        E::Outgoing(O::PingReq) => Event::PingReqSent,
+        E::Outgoing(O::Disconnect) => Event::DisconnectSent,
+        _ => Event::Other,
+    }
+}

@@ -1,0 +1,35 @@
+//! The only code that imports rumqttc (MQTT 3.1.1) and rumqttc5 (MQTT 5).
+//!
+//! It turns settings into options ([`options`]), connects until CONNACK
+//! ([`Session::connect`]), converts the library's events into mqttkit's own
+//! [`Event`]s and errors into [`ConnError`]s with their exit codes
+//! ([`events`]), prints mosquitto's `-d` lines ([`debug`]) and runs the
+//! publish-and-confirm loop ([`deliver`]). Moving to another MQTT library is
+//! a change to this module only.
+
+mod codes;
+pub mod debug;
+mod deliver;
+mod events;
+pub mod options;
+mod session;
+
+pub use codes::{connack_v3, reason};
+pub use deliver::{Delivery, Sink, deliver};
+pub use events::{ConnError, Event};
+pub use session::{Publisher, Session};
+
+use bytes::Bytes;
+
+use crate::settings::{PublishProps, QoS};
+
+/// A message to publish.
+#[derive(Debug, Clone)]
+pub struct OutMessage {
+    pub topic: String,
+    pub payload: Bytes,
+    pub qos: QoS,
+    pub retain: bool,
+    /// MQTT v5 properties (ignored on 3.1.1 connections).
+    pub props: Option<Box<PublishProps>>,
+}

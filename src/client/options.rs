@@ -1,0 +1,145 @@
+//! ConnSettings → rumqttc options, for MQTT 3.1.1 and MQTT 5, with the
+//! settings the pitfalls call for: inflight = `-M` (20, mosquitto's quota),
+//! 256 MiB packets instead of 10 KiB, write batching, a v5 inflight upper
+//! limit (else 15 MiB per event loop), and our own client id handling.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::settings::{ConnSettings, Endpoint, Protocol, QoS};
+
+/// MQTT's largest packet (the remaining length limit).
+pub const MAX_PACKET: usize = 268_435_455;
+/// Requests per write batch: one writev for many publishes.
+const BATCH: usize = 64;
+/// Request channel capacity between the producer and the event loop.
+pub const CHANNEL: usize = 256;
+/// TCP connect + CONNACK timeout, per attempt.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) fn qos4(q: QoS) -> rumqttc::QoS {
+    match q {
+        QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
+        QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
+        QoS::ExactlyOnce => rumqttc::QoS::ExactlyOnce,
+    }
+}
+
+pub(crate) fn qos5(q: QoS) -> rumqttc5::QoS {
+    match q {
+        QoS::AtMostOnce => rumqttc5::QoS::AtMostOnce,
+        QoS::AtLeastOnce => rumqttc5::QoS::AtLeastOnce,
+        QoS::ExactlyOnce => rumqttc5::QoS::ExactlyOnce,
+    }
+}
+
+fn network(s: &ConnSettings) -> rumqttc::NetworkOptions {
+    let mut net = rumqttc::NetworkOptions::new();
+    net.set_connection_timeout(CONNECT_TIMEOUT.as_secs());
+    net.set_tcp_nodelay(s.nodelay);
+    if let Some(ip) = s.bind {
+        net.set_bind_addr(SocketAddr::new(ip, 0));
+    }
+    net
+}
+
+pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions) {
+    let id = s.client_id.clone().unwrap_or_default();
+    let mut o = match &s.endpoint {
+        Endpoint::Tcp { host, port } => rumqttc::MqttOptions::new(id, (host.clone(), *port)),
+        Endpoint::Unix(path) => rumqttc::MqttOptions::new(id, rumqttc::Broker::unix(path.clone())),
+    };
+    o.set_keep_alive(s.keepalive);
+    o.set_clean_session(s.clean);
+    o.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+    o.set_inflight(s.max_inflight);
+    o.set_max_request_batch(BATCH);
+    o.set_request_channel_capacity(CHANNEL);
+    match (&s.credentials.username, &s.credentials.password) {
+        (Some(u), Some(p)) => {
+            o.set_credentials(u.clone(), Bytes::from(p.clone()));
+        }
+        (Some(u), None) => {
+            o.set_username(u.clone());
+        }
+        _ => {}
+    }
+    if let Some(w) = &s.will {
+        o.set_last_will(rumqttc::LastWill::new(
+            w.topic.clone(),
+            w.payload.clone(),
+            qos4(w.qos),
+            w.retain,
+        ));
+    }
+    (o, network(s))
+}
+
+pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
+    let id = s.client_id.clone().unwrap_or_default();
+    let mut o = match &s.endpoint {
+        Endpoint::Tcp { host, port } => rumqttc5::MqttOptions::new(id, (host.clone(), *port)),
+        Endpoint::Unix(path) => {
+            rumqttc5::MqttOptions::new(id, rumqttc5::Broker::unix(path.clone()))
+        }
+    };
+    debug_assert_eq!(s.protocol, Protocol::V5);
+    o.set_keep_alive(s.keepalive);
+    o.set_clean_start(s.clean);
+    o.set_unlimited_incoming_packet_size();
+    o.set_outgoing_inflight_upper_limit(s.max_inflight);
+    o.set_max_request_batch(BATCH);
+    o.set_request_channel_capacity(CHANNEL);
+    o.set_connect_timeout(CONNECT_TIMEOUT);
+    o.set_network_options(network(s));
+    if !s.clean {
+        // A new process resuming its broker session has no local state: accept it.
+        o.set_broker_session_resume_policy(rumqttc5::BrokerSessionResumePolicy::AllowBrokerOnly);
+    }
+    let c = &s.props.connect;
+    o.set_session_expiry_interval(c.session_expiry_interval.or(s.session_expiry));
+    // Like mosquitto: receive-maximum 20 unless -D says otherwise.
+    o.set_receive_maximum(Some(c.receive_maximum.unwrap_or(20)));
+    if let Some(max) = c.maximum_packet_size {
+        o.set_max_packet_size(Some(max));
+    }
+    o.set_topic_alias_max(c.topic_alias_maximum);
+    o.set_request_problem_info(c.request_problem_information);
+    o.set_request_response_info(c.request_response_information);
+    if !c.user_properties.is_empty() {
+        o.set_user_properties(c.user_properties.clone());
+    }
+    if c.authentication_method.is_some() {
+        o.set_authentication_method(c.authentication_method.clone());
+        o.set_authentication_data(c.authentication_data.clone().map(Bytes::from));
+    }
+    if let Some(u) = &s.credentials.username {
+        o.set_username(u.clone());
+    }
+    if let Some(p) = &s.credentials.password {
+        o.set_password(Bytes::from(p.clone()));
+    }
+    if let Some(w) = &s.will {
+        let wp = &s.props.will;
+        let props = rumqttc5::LastWillProperties {
+            delay_interval: wp.will_delay_interval,
+            payload_format_indicator: wp.payload_format_indicator,
+            message_expiry_interval: wp.message_expiry_interval,
+            content_type: wp.content_type.clone(),
+            response_topic: wp.response_topic.clone(),
+            correlation_data: wp.correlation_data.clone().map(Bytes::from),
+            user_properties: wp.user_properties.clone(),
+        };
+        let has_props = *wp != crate::settings::WillProps::default();
+        o.set_last_will(rumqttc5::LastWill::new(
+            w.topic.clone(),
+            w.payload.clone(),
+            qos5(w.qos),
+            w.retain,
+            has_props.then_some(props),
+        ));
+    }
+    o
+}

@@ -1,0 +1,202 @@
+//! One MQTT connection: connect until CONNACK (with `--connect-retry`
+//! backoff), poll events, publish, disconnect — for either protocol version.
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use super::OutMessage;
+use super::debug::{Debug, PublishLine};
+use super::events::{self, ConnError, Event};
+use super::options::{self, qos4, qos5};
+use crate::settings::{ConnSettings, DisconnectProps, Endpoint, Protocol};
+
+/// The sending half: cheap to clone, used by the producer of messages.
+#[derive(Clone)]
+pub struct Publisher {
+    inner: Client,
+    debug: Debug,
+}
+
+#[derive(Clone)]
+enum Client {
+    V4(rumqttc::AsyncClient),
+    V5(rumqttc5::AsyncClient),
+}
+
+enum Loop {
+    V4(Box<rumqttc::EventLoop>),
+    V5(Box<rumqttc5::EventLoop>),
+}
+
+/// A connected session: the event loop plus a [`Publisher`].
+pub struct Session {
+    pub publisher: Publisher,
+    el: Loop,
+    pub debug: Debug,
+    pub protocol: Protocol,
+    /// `host:port` or the socket path, for messages.
+    pub target: String,
+}
+
+impl Session {
+    /// Connect and wait for a successful CONNACK. On failure, returns the
+    /// exit code and the message to print (mosquitto's wording).
+    pub async fn connect(s: &ConnSettings) -> Result<Session, (u8, String)> {
+        let debug = Debug::new(s.debug, s.client_id.clone());
+        let (inner, el) = match s.protocol {
+            Protocol::V311 => {
+                let (o, net) = options::v4(s);
+                let (c, mut el) = rumqttc::AsyncClient::builder(o)
+                    .capacity(options::CHANNEL)
+                    .build();
+                el.set_network_options(net);
+                (Client::V4(c), Loop::V4(Box::new(el)))
+            }
+            Protocol::V5 => {
+                let (c, el) = rumqttc5::AsyncClient::builder(options::v5(s))
+                    .capacity(options::CHANNEL)
+                    .build();
+                (Client::V5(c), Loop::V5(Box::new(el)))
+            }
+        };
+        let target = match &s.endpoint {
+            Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
+            Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+            Endpoint::Unix(p) => p.display().to_string(),
+        };
+        let mut session = Session {
+            publisher: Publisher {
+                inner,
+                debug: debug.clone(),
+            },
+            el,
+            debug,
+            protocol: s.protocol,
+            target,
+        };
+        session.wait_connack(s.connect_retry).await?;
+        Ok(session)
+    }
+
+    async fn wait_connack(&mut self, retry: Option<Duration>) -> Result<(), (u8, String)> {
+        let deadline = retry.map(|d| Instant::now() + d);
+        let mut backoff = Duration::from_millis(50);
+        self.debug.client(format_args!("sending CONNECT"));
+        loop {
+            match self.poll_raw().await {
+                Ok(ev @ Event::ConnAck { .. }) => {
+                    self.debug.event(&ev);
+                    return Ok(());
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    if let ConnError::Refused { code, .. } = &err {
+                        self.debug.connack(*code, None);
+                    }
+                    let now = Instant::now();
+                    match deadline {
+                        Some(end) if err.is_transient() && now < end => {
+                            tokio::time::sleep(backoff.min(end - now)).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(2));
+                            self.debug.client(format_args!("sending CONNECT"));
+                        }
+                        _ => {
+                            let (code, mut msg) = err.connect_failure(&self.target);
+                            if let (Some(d), true) = (retry, err.is_transient()) {
+                                msg.push_str(&format!(
+                                    " (still failing after --connect-retry {d:?})"
+                                ));
+                            }
+                            return Err((code, msg));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn poll_raw(&mut self) -> Result<Event, ConnError> {
+        match &mut self.el {
+            Loop::V4(el) => el
+                .poll()
+                .await
+                .map(events::from_v4)
+                .map_err(ConnError::from_v4),
+            Loop::V5(el) => el
+                .poll()
+                .await
+                .map(events::from_v5)
+                .map_err(ConnError::from_v5),
+        }
+    }
+
+    /// The next event, with its `-d` line printed.
+    pub async fn poll(&mut self) -> Result<Event, ConnError> {
+        let ev = self.poll_raw().await?;
+        self.debug.event(&ev);
+        Ok(ev)
+    }
+}
+
+impl Publisher {
+    /// Queue a publish; waits while the request channel is full (backpressure).
+    pub async fn publish(&self, m: OutMessage) -> anyhow::Result<()> {
+        self.debug.queued(PublishLine {
+            qos: m.qos as u8,
+            retain: m.retain,
+            topic: m.topic.clone(),
+            len: m.payload.len(),
+        });
+        match &self.inner {
+            Client::V4(c) => {
+                let opts = rumqttc::PublishOptions::new(qos4(m.qos)).retain(m.retain);
+                c.publish(m.topic, m.payload, opts)
+                    .await
+                    .map_err(|e| anyhow!("cannot queue a publish: {e}"))
+            }
+            Client::V5(c) => {
+                let mut opts = rumqttc5::PublishOptions::new(qos5(m.qos)).retain(m.retain);
+                if let Some(p) = m.props {
+                    opts = opts.properties(rumqttc5::PublishProperties {
+                        payload_format_indicator: p.payload_format_indicator,
+                        message_expiry_interval: p.message_expiry_interval,
+                        topic_alias: p.topic_alias,
+                        response_topic: p.response_topic,
+                        correlation_data: p.correlation_data.map(Bytes::from),
+                        user_properties: p.user_properties,
+                        subscription_identifiers: Vec::new(),
+                        content_type: p.content_type,
+                    });
+                }
+                c.publish(m.topic, m.payload, opts)
+                    .await
+                    .map_err(|e| anyhow!("cannot queue a publish: {e}"))
+            }
+        }
+    }
+
+    /// Queue a graceful DISCONNECT (after everything admitted is flushed).
+    pub fn disconnect(&self, props: &DisconnectProps) -> anyhow::Result<()> {
+        match &self.inner {
+            Client::V4(c) => c
+                .try_disconnect()
+                .map_err(|e| anyhow!("cannot disconnect: {e}")),
+            Client::V5(c) => {
+                let p = rumqttc5::DisconnectProperties {
+                    session_expiry_interval: props.session_expiry_interval,
+                    reason_string: props.reason_string.clone(),
+                    user_properties: props.user_properties.clone(),
+                    server_reference: None,
+                };
+                c.try_disconnect_with_properties(
+                    rumqttc5::DisconnectReasonCode::NormalDisconnection,
+                    p,
+                )
+                .map_err(|e| anyhow!("cannot disconnect: {e}"))
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The exit-code table and the one function that maps errors to codes and
+//! messages. Codes follow mosquitto's clients so scripts keep working:
+//!
+//! | code | when |
+//! |---|---|
+//! | 0 | success; a closed stdout pipe |
+//! | 1 | usage or config error, input error, connect failure |
+//! | 1–5 / 128–162 | the broker refused CONNECT: the CONNACK code itself |
+//! | 128–162 | (pub) the broker rejected a publish: its v5 PUBACK/PUBREC reason code |
+//! | 7 | connection lost while work was outstanding |
+//! | 8 | TLS error after connect |
+//! | 27 | `-W` timeout |
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Usage, configuration, input or connect error.
+pub const ERROR: u8 = 1;
+/// The connection was lost with work outstanding (libmosquitto's `MOSQ_ERR_CONN_LOST`).
+pub const CONN_LOST: u8 = 7;
+/// A TLS error after connecting (`MOSQ_ERR_TLS`).
+pub const TLS: u8 = 8;
+/// `-W` timed out (`MOSQ_ERR_TIMEOUT`).
+pub const TIMEOUT: u8 = 27;
+
+/// The name the program was started under: the basename of argv\[0\], so a
+/// symlink `mosquitto_pub -> mqtt-pub` calls itself `mosquitto_pub` in every
+/// message, usage line and defaults-file path.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub name: String,
+}
+
+impl Program {
+    pub fn from_argv0(argv0: Option<&OsStr>, fallback: &str) -> Self {
+        let name = argv0
+            .and_then(|a| Path::new(a).file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| fallback.to_string());
+        Program { name }
+    }
+
+    /// Print a runtime diagnostic to stderr unless `--quiet` (mosquitto's `err_printf`).
+    pub fn diag(&self, quiet: bool, msg: fmt::Arguments<'_>) {
+        if !quiet {
+            let mut err = io::stderr().lock();
+            let _ = err.write_fmt(msg);
+            let _ = err.write_all(b"\n");
+        }
+    }
+}
+
+/// A command-line error: printed as `Error: ...` followed by
+/// `Use '<program> --help' to see usage.`, exit 1.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Usage {}
+
+/// Build a [`Usage`] error from format arguments.
+#[macro_export]
+macro_rules! usage {
+    ($($arg:tt)*) => { anyhow::Error::new($crate::exit::Usage(format!($($arg)*))) };
+}
+
+/// An error with a specific exit code. `message` is printed as is (it
+/// already carries its `Error: ` prefix, or is empty when the module printed
+/// its own diagnostics).
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Failure {}
+
+/// True when the error chain contains a broken pipe: a closed stdout is a
+/// normal way for a reader such as `head -1` to say it has had enough.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Print `err` the way mosquitto would and return its exit code.
+pub fn report(program: &Program, err: &anyhow::Error) -> u8 {
+    if is_broken_pipe(err) {
+        return OK;
+    }
+    let mut stderr = io::stderr().lock();
+    if let Some(usage) = err.downcast_ref::<Usage>() {
+        let _ = writeln!(
+            stderr,
+            "Error: {}\n\nUse '{} --help' to see usage.",
+            usage.0, program.name
+        );
+        return ERROR;
+    }
+    if let Some(failure) = err.downcast_ref::<Failure>() {
+        if !failure.message.is_empty() {
+            let _ = writeln!(stderr, "{}", failure.message);
+        }
+        return failure.code;
+    }
+    let _ = writeln!(stderr, "Error: {err:#}");
+    ERROR
+}

@@ -1,0 +1,50 @@
+//! mqttkit: MQTT command-line tools that are drop-in compatible with the
+//! mosquitto clients and never exit 0 after losing a message.
+//!
+//! The shape is **clap → Settings → client → feature module → output**:
+//! [`cli`] holds the clap definitions only, [`settings`] turns them (plus the
+//! defaults file) into validated values, [`client`] is the only module that
+//! talks to rumqttc, and [`publish`] is the feature module of `mqtt-pub`.
+//! Every binary in `src/bin/` is a few lines that hand its args type and run
+//! function to [`main_for`].
+
+pub mod cli;
+pub mod client;
+pub mod exit;
+pub mod progress;
+pub mod publish;
+pub mod settings;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use exit::Program;
+
+/// A binary of the toolkit: its clap struct plus whether it reads
+/// mosquitto's one-option-per-line defaults file (`~/.config/<program>`).
+pub trait Binary: Parser {
+    /// The binary's own name, used when argv\[0\] is missing.
+    const NAME: &'static str;
+    /// True for the mosquitto-compatible clients (pub, sub, rr).
+    const DEFAULTS_FILE: bool;
+}
+
+/// The shared `main`: works out the program name from argv[0], merges the
+/// defaults file, parses the arguments, runs the tool on a current-thread
+/// tokio runtime and maps the outcome to an exit code.
+pub fn main_for<A: Binary>(run: fn(A, &Program) -> anyhow::Result<u8>) -> ExitCode {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let program = Program::from_argv0(argv.first().map(OsString::as_os_str), A::NAME);
+    let code = match settings::parse_args::<A>(&program, argv) {
+        Ok(args) => match run(args, &program) {
+            Ok(code) => code,
+            Err(err) => exit::report(&program, &err),
+        },
+        Err(err) => exit::report(&program, &err),
+    };
+    let _ = std::io::stdout().flush();
+    ExitCode::from(code)
+}

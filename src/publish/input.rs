@@ -1,0 +1,171 @@
+//! Reading payloads: whole files (`-f`), all of stdin (`-s`), and stdin line
+//! by line (`-l`, `--jsonl`) on a reader thread that hands batches of
+//! messages to the async producer, so a slow pipe never stalls the
+//! connection and a fast file is not read one syscall per line.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::jsonl::{self, Defaults};
+use crate::client::OutMessage;
+use crate::exit::{self, Failure};
+use crate::progress;
+use crate::settings::MAX_PAYLOAD;
+
+fn failure(message: String) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code: exit::ERROR,
+        message,
+    })
+}
+
+/// `-f`: the whole file, binary-safe.
+pub fn read_file(path: &Path) -> anyhow::Result<Bytes> {
+    let shown = path.display();
+    let mut file = File::open(path).map_err(|e| {
+        failure(format!(
+            "Error: Unable to open file \"{shown}\": {e}.\nError loading input file \"{shown}\"."
+        ))
+    })?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(failure(format!(
+            "Error: \"{shown}\" is a directory.\nError loading input file \"{shown}\"."
+        )));
+    }
+    if meta.len() > MAX_PAYLOAD as u64 {
+        return Err(failure(format!(
+            "Error: File must be less than {MAX_PAYLOAD} bytes.\nError loading input file \"{shown}\"."
+        )));
+    }
+    let bar = progress::bytes(meta.len(), "reading");
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut chunk).map_err(|e| {
+            failure(format!(
+                "Error: cannot read \"{shown}\": {e}.\nError loading input file \"{shown}\"."
+            ))
+        })?;
+        if n == 0 {
+            break;
+        }
+        if buf.len() + n > MAX_PAYLOAD {
+            return Err(failure(format!(
+                "Error: File must be less than {MAX_PAYLOAD} bytes."
+            )));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    Ok(Bytes::from(buf))
+}
+
+/// `-s`: all of stdin as one payload.
+pub fn read_stdin() -> anyhow::Result<Bytes> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_PAYLOAD as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| {
+            failure(format!(
+                "Error: cannot read stdin: {e}.\nError loading input from stdin."
+            ))
+        })?;
+    if buf.is_empty() {
+        return Err(failure(
+            "Error: Zero length input.\nError loading input from stdin.".into(),
+        ));
+    }
+    if buf.len() > MAX_PAYLOAD {
+        return Err(failure(format!(
+            "Error: Message length must be less than {MAX_PAYLOAD} bytes."
+        )));
+    }
+    Ok(Bytes::from(buf))
+}
+
+/// Size of stdin when it is a regular file (for the progress bar).
+fn stdin_file_size() -> Option<u64> {
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = File::from(fd).metadata().ok()?;
+    meta.is_file().then_some(meta.len())
+}
+
+/// Batches of messages from stdin, one per line (or per JSON line).
+pub type Batches = mpsc::Receiver<anyhow::Result<Vec<OutMessage>>>;
+
+/// Start the reader thread.
+pub fn spawn_reader(json: bool, defaults: Defaults) -> Batches {
+    let (tx, rx) = mpsc::channel(8);
+    std::thread::spawn(move || {
+        let bar = progress::bytes(stdin_file_size().unwrap_or(0), "publishing");
+        let mut reader = BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+        let mut batch = Vec::with_capacity(256);
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            let n = match reader.read_until(b'\n', &mut line) {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(anyhow::anyhow!("cannot read stdin: {e}")));
+                    return;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            bar.inc(n as u64);
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            let msg = if json {
+                jsonl::parse(&line, &defaults)
+                    .map_err(|e| e.context(format!("--jsonl line {number}")))
+            } else if line.len() > MAX_PAYLOAD {
+                Err(anyhow::anyhow!(
+                    "line {number} is longer than {MAX_PAYLOAD} bytes"
+                ))
+            } else {
+                Ok(OutMessage {
+                    topic: defaults.topic.clone().unwrap_or_default(),
+                    payload: Bytes::copy_from_slice(&line),
+                    qos: defaults.qos,
+                    retain: defaults.retain,
+                    props: defaults.props.clone(),
+                })
+            };
+            match msg {
+                Ok(m) => batch.push(m),
+                Err(e) => {
+                    if !batch.is_empty() {
+                        let _ = tx.blocking_send(Ok(std::mem::take(&mut batch)));
+                    }
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+            // Hand over when the batch is full or the input has paused.
+            if batch.len() >= 256 || reader.buffer().is_empty() {
+                if tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+                    return;
+                }
+                batch.reserve(256);
+            }
+        }
+        bar.finish_and_clear();
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(Ok(batch));
+        }
+    });
+    rx
+}

@@ -1,0 +1,163 @@
+//! mqtt-pub: payload sources (`-m -f -s -l -n`, `--jsonl`), repetition and
+//! pacing, on top of the client's publish-and-confirm loop; then the exit
+//! code: 0 only when every message was confirmed.
+
+mod input;
+mod jsonl;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::cli::PubArgs;
+use crate::client::{Delivery, OutMessage, Session, Sink, deliver};
+use crate::exit::{self, Failure, Program};
+use crate::settings::{PubSettings, Source};
+
+/// Entry point of `mqtt-pub`.
+pub fn run(args: PubArgs, program: &Program) -> anyhow::Result<u8> {
+    let settings = PubSettings::from_args(args)?;
+    // A single payload is loaded before connecting, as mosquitto does, so a
+    // missing file never costs a connection.
+    let payload = match &settings.source {
+        Source::Message(m) => Some(Bytes::from(m.clone())),
+        Source::Null => Some(Bytes::new()),
+        Source::File(path) => Some(input::read_file(path)?),
+        Source::Stdin => Some(input::read_stdin()?),
+        Source::Lines | Source::JsonLines => None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(publish(settings, payload, program))
+}
+
+async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> anyhow::Result<u8> {
+    let quiet = s.conn.quiet;
+    let session = match Session::connect(&s.conn).await {
+        Ok(session) => session,
+        Err((code, msg)) => {
+            program.diag(quiet, format_args!("{msg}"));
+            return Ok(code);
+        }
+    };
+    let disconnect = s.conn.props.disconnect.clone();
+    let delivery = deliver(session, disconnect, quiet, |sink| produce(s, payload, sink)).await;
+    finish(delivery, program, quiet)
+}
+
+/// Feed the sink from the configured source.
+async fn produce(s: PubSettings, payload: Option<Bytes>, sink: Sink) -> anyhow::Result<()> {
+    let props =
+        (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));
+    let mut pace = Pace::new(s.rate);
+    if let Some(payload) = payload {
+        let topic = s
+            .topic
+            .clone()
+            .expect("settings require a topic for single messages");
+        for i in 0..s.repeat {
+            pace.wait().await;
+            let m = OutMessage {
+                topic: topic.clone(),
+                payload: payload.clone(),
+                qos: s.qos,
+                retain: s.retain,
+                props: props.clone(),
+            };
+            sink.send(m).await?;
+            if !s.repeat_delay.is_zero() && i + 1 < s.repeat {
+                sink.settled().await;
+                tokio::time::sleep(s.repeat_delay).await;
+            }
+        }
+        return Ok(());
+    }
+    let defaults = jsonl::Defaults {
+        topic: s.topic.clone(),
+        qos: s.qos,
+        retain: s.retain,
+        props,
+        protocol: s.conn.protocol,
+    };
+    let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
+    while let Some(batch) = lines.recv().await {
+        for m in batch? {
+            pace.wait().await;
+            sink.send(m).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `--rate`: message i goes out at start + i/rate, so pauses do not drift.
+struct Pace {
+    interval: Option<Duration>,
+    next: Option<Instant>,
+}
+
+impl Pace {
+    fn new(rate: Option<f64>) -> Self {
+        Pace {
+            interval: rate.map(|r| Duration::from_secs_f64(1.0 / r)),
+            next: None,
+        }
+    }
+
+    async fn wait(&mut self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let now = Instant::now();
+        let due = *self.next.get_or_insert(now);
+        if due > now {
+            tokio::time::sleep_until(due).await;
+        }
+        self.next = Some(due + interval);
+    }
+}
+
+/// The exit code for a finished delivery, with its messages.
+fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
+    if let Some(err) = &d.lost {
+        let unconfirmed = d.sent - d.confirmed - d.rejected;
+        let rest = if d.producer_finished {
+            ""
+        } else {
+            "; the rest of the input was not sent"
+        };
+        program.diag(
+            quiet,
+            format_args!("Error: The connection was lost ({err})."),
+        );
+        program.diag(
+            quiet,
+            format_args!(
+                "Error: {} of {} messages confirmed, {unconfirmed} unconfirmed{rest}.",
+                d.confirmed, d.sent
+            ),
+        );
+        return Ok(exit::CONN_LOST);
+    }
+    if let Some(err) = d.producer_error {
+        return Err(anyhow::Error::new(Failure {
+            code: exit::ERROR,
+            message: format!(
+                "Error: {err:#}\nError: {} of {} messages confirmed before the error.",
+                d.confirmed, d.sent
+            ),
+        }));
+    }
+    if let Some(code) = d.first_reject_code {
+        program.diag(
+            quiet,
+            format_args!(
+                "Error: {} of {} messages were refused by the broker.",
+                d.rejected, d.sent
+            ),
+        );
+        return Ok(code);
+    }
+    Ok(exit::OK)
+}

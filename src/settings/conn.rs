@@ -1,0 +1,416 @@
+//! Connection settings: where the broker is, who we are, session, will and
+//! credentials — validated from [`ConnArgs`] with mosquitto's rules and
+//! messages (reference §1.3, §1.7, §3.2).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::number::{parse_c_long, parse_duration, parse_int};
+use super::props::Props;
+use super::{QoS, validate_publish_topic};
+use crate::cli::ConnArgs;
+use crate::usage;
+
+/// MQTT protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    V311,
+    V5,
+}
+
+/// Where the broker listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Tcp { host: String, port: u16 },
+    Unix(PathBuf),
+}
+
+/// User name and password for CONNECT.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub password: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The last will.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Will {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: QoS,
+    pub retain: bool,
+}
+
+/// Everything needed to open one MQTT connection.
+#[derive(Debug, Clone)]
+pub struct ConnSettings {
+    pub endpoint: Endpoint,
+    pub protocol: Protocol,
+    /// `None`: send an empty id and let the broker assign one.
+    pub client_id: Option<String>,
+    pub clean: bool,
+    pub keepalive: u16,
+    /// v5 session expiry; `None` = not sent (0), `Some(u32::MAX)` = never.
+    pub session_expiry: Option<u32>,
+    pub credentials: Credentials,
+    pub max_inflight: u16,
+    pub nodelay: bool,
+    pub bind: Option<IpAddr>,
+    pub will: Option<Will>,
+    pub props: Props,
+    pub connect_retry: Option<Duration>,
+    pub debug: bool,
+    pub quiet: bool,
+}
+
+/// What `-L` contributed besides the connection: its topic.
+pub struct UrlParts {
+    host: String,
+    port: Option<u16>,
+    username: Option<String>,
+    password: Option<String>,
+    pub topic: String,
+}
+
+impl ConnSettings {
+    /// Validate the connection options. Returns the settings and the topic
+    /// from `-L`, if one was given.
+    pub fn from_args(
+        args: &ConnArgs,
+        default_protocol: Protocol,
+    ) -> anyhow::Result<(ConnSettings, Option<String>)> {
+        if let Some(flag) = args.tls.first_given() {
+            return Err(usage!(
+                "{flag}: TLS and proxies are not supported yet by mqttkit; use a plain mqtt:// listener or mosquitto's client for now."
+            ));
+        }
+        let url = args.url.as_deref().map(parse_url).transpose()?;
+
+        let mut protocol = match args.protocol_version.as_deref() {
+            None => None,
+            Some("5" | "mqttv5") => Some(Protocol::V5),
+            Some("311" | "mqttv311") => Some(Protocol::V311),
+            Some("31" | "mqttv31") => {
+                return Err(usage!(
+                    "MQTT 3.1 is not supported; use -V 311 (MQTT 3.1.1) or -V 5."
+                ));
+            }
+            Some(_) => return Err(usage!("Invalid protocol version argument given.\n")),
+        };
+        let props = Props::parse(&args.property)?;
+        let session_expiry = args
+            .session_expiry
+            .as_deref()
+            .map(parse_session_expiry)
+            .transpose()?;
+        for (given, what) in [
+            (!props.is_empty(), "-D properties"),
+            (session_expiry.is_some(), "-x"),
+        ] {
+            if given {
+                if protocol == Some(Protocol::V311) {
+                    return Err(usage!("{what} need MQTT v5, but -V 311 was given."));
+                }
+                protocol = Some(Protocol::V5);
+            }
+        }
+        let protocol = protocol.unwrap_or(default_protocol);
+
+        let keepalive = match args.keepalive.as_deref() {
+            None => 60,
+            Some(k) => parse_int::<u16>(k).filter(|k| *k >= 5).ok_or_else(|| {
+                usage!("Invalid keepalive given, it must be between 5 and 65535 inclusive.\n")
+            })?,
+        };
+        let max_inflight = match args.max_inflight.as_deref() {
+            None => 20,
+            Some(m) => parse_int::<u16>(m).filter(|m| *m > 0).ok_or_else(|| {
+                usage!("Maximum inflight messages must be greater than 0 (and at most 65535).\n")
+            })?,
+        };
+
+        let endpoint = endpoint(args, url.as_ref())?;
+
+        if args.id.is_some() && args.id_prefix.is_some() {
+            return Err(usage!("-i and -I argument cannot be used together.\n"));
+        }
+        let client_id = match (&args.id, &args.id_prefix) {
+            (Some(id), _) if id.is_empty() => {
+                return Err(usage!("Invalid id: a client id must not be empty."));
+            }
+            (Some(id), _) if id.len() > 65535 => {
+                return Err(usage!("Invalid id: longer than 65535 bytes."));
+            }
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(prefix)) => Some(format!("{prefix}{}", std::process::id())),
+            (None, None) => None,
+        };
+        let clean = !args.disable_clean_session;
+        let session_expiry = match (protocol, clean, session_expiry) {
+            (Protocol::V5, false, None) => Some(u32::MAX),
+            (_, _, s) => s,
+        };
+        if client_id.is_none() {
+            if protocol == Protocol::V5 && session_expiry == Some(u32::MAX) {
+                return Err(usage!(
+                    "You must provide a client id if you are using an infinite session expiry interval."
+                ));
+            }
+            if protocol == Protocol::V311 && !clean {
+                return Err(usage!(
+                    "You must provide a client id if you are using the -c option."
+                ));
+            }
+        }
+
+        let will = will(args)?;
+        let credentials = credentials(args, url.as_ref(), protocol)?;
+        let bind = match args.bind_address.as_deref() {
+            None => None,
+            Some(a) => Some(a.parse::<IpAddr>().map_err(|_| {
+                usage!("Invalid bind address '{a}': -A takes a local IP address such as 127.0.0.1 or ::1.")
+            })?),
+        };
+        let connect_retry = match args.connect_retry.as_deref() {
+            None => None,
+            Some(d) => Some(parse_duration(d).ok_or_else(|| {
+                usage!("Invalid --connect-retry duration '{d}': use e.g. 30s, 2m or 500ms.")
+            })?),
+        };
+
+        let settings = ConnSettings {
+            endpoint,
+            protocol,
+            client_id,
+            clean,
+            keepalive,
+            session_expiry,
+            credentials,
+            max_inflight,
+            nodelay: args.nodelay,
+            bind,
+            will,
+            props,
+            connect_retry,
+            debug: args.debug,
+            quiet: args.quiet,
+        };
+        Ok((settings, url.map(|u| u.topic)))
+    }
+}
+
+fn parse_session_expiry(text: &str) -> anyhow::Result<u32> {
+    if text == "∞" {
+        return Ok(u32::MAX);
+    }
+    let n = parse_c_long(text).ok_or_else(|| usage!("session-expiry-interval not a number.\n"))?;
+    match n {
+        -1 => Ok(u32::MAX),
+        0..=0xFFFF_FFFF => Ok(n as u32),
+        _ => Err(usage!("session-expiry-interval out of range.\n")),
+    }
+}
+
+fn parse_port(text: &str) -> anyhow::Result<u16> {
+    parse_int::<u16>(text).ok_or_else(|| usage!("Invalid port given: {text}"))
+}
+
+fn endpoint(args: &ConnArgs, url: Option<&UrlParts>) -> anyhow::Result<Endpoint> {
+    if let Some(path) = &args.unix {
+        return Ok(Endpoint::Unix(PathBuf::from(path)));
+    }
+    // Later options override the URL's host and port, as in mosquitto; we
+    // cannot see argv order through clap, so explicit -h/-p win over -L.
+    let host = args
+        .host
+        .clone()
+        .or_else(|| url.map(|u| u.host.clone()))
+        .unwrap_or_else(|| "localhost".to_string());
+    let port = match &args.port {
+        Some(p) => parse_port(p)?,
+        None => url.and_then(|u| u.port).unwrap_or(1883),
+    };
+    if port == 0 {
+        return Ok(Endpoint::Unix(PathBuf::from(host)));
+    }
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    Ok(Endpoint::Tcp { host, port })
+}
+
+fn will(args: &ConnArgs) -> anyhow::Result<Option<Will>> {
+    let w = &args.will;
+    let qos = match w.will_qos.as_deref() {
+        None => QoS::AtMostOnce,
+        Some(q) => parse_int::<u8>(q)
+            .and_then(QoS::from_u8)
+            .ok_or_else(|| usage!("Invalid will QoS {q}.\n"))?,
+    };
+    let Some(topic) = &w.will_topic else {
+        if w.will_payload.is_some() {
+            return Err(usage!("Will payload given, but no will topic given."));
+        }
+        if w.will_retain {
+            return Err(usage!("Will retain given, but no will topic given."));
+        }
+        return Ok(None);
+    };
+    validate_publish_topic(topic, "will topic").map_err(|e| usage!("{e}"))?;
+    Ok(Some(Will {
+        topic: topic.clone(),
+        payload: w.will_payload.clone().unwrap_or_default().into_bytes(),
+        qos,
+        retain: w.will_retain,
+    }))
+}
+
+fn credentials(
+    args: &ConnArgs,
+    url: Option<&UrlParts>,
+    protocol: Protocol,
+) -> anyhow::Result<Credentials> {
+    let username = args
+        .username
+        .clone()
+        .or_else(|| url.and_then(|u| u.username.clone()));
+    let mut password = args
+        .password
+        .clone()
+        .or_else(|| url.and_then(|u| u.password.clone()))
+        .map(String::into_bytes);
+    if let Some(file) = &args.pw_file {
+        let text =
+            std::fs::read(file).with_context(|| format!("cannot read password file {file}"))?;
+        let line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+        password = Some(line.strip_suffix(b"\r").unwrap_or(line).to_vec());
+    }
+    if args.pw_prompt {
+        let pw = rpassword::prompt_password("Password: ")
+            .context("cannot read the password from the terminal")?;
+        password = Some(pw.into_bytes());
+    }
+    if password.is_some() && username.is_none() && protocol == Protocol::V311 {
+        return Err(usage!("A password needs a user name (-u) with MQTT 3.1.1."));
+    }
+    Ok(Credentials { username, password })
+}
+
+/// `mqtt://[user[:pass]@]host[:port]/topic` (also `[v6]` hosts).
+fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(usage!("Unsupported URL scheme.\n"));
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "mqtt" => {}
+        "mqtts" | "ws" | "wss" => {
+            return Err(usage!(
+                "{scheme}:// URLs are not supported yet by mqttkit; use mqtt://."
+            ));
+        }
+        _ => return Err(usage!("Unsupported URL scheme.\n")),
+    }
+    let Some((authority, topic)) = rest.split_once('/') else {
+        return Err(usage!(
+            "Invalid URL for -L argument specified - topic missing."
+        ));
+    };
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (username, password) = match userinfo {
+        None => (None, None),
+        Some(u) => match u.split_once(':') {
+            Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass))),
+            None => (Some(percent_decode(u)), None),
+        },
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let Some((h, after)) = v6.split_once(']') else {
+            return Err(usage!(
+                "Invalid URL for -L argument specified - unclosed '[' in the host."
+            ));
+        };
+        let port = after.strip_prefix(':').map(parse_port).transpose()?;
+        (h.to_string(), port)
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h.to_string(), Some(parse_port(p)?)),
+            None => (hostport.to_string(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err(usage!(
+            "Invalid URL for -L argument specified - host missing."
+        ));
+    }
+    Ok(UrlParts {
+        host,
+        port,
+        username,
+        password,
+        topic: topic.to_string(),
+    })
+}
+
+/// Decode `%XX` sequences; anything else is kept as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let u = parse_url("MQTT://al%40ice:p%3Ass@broker:1884/a/b").unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("broker", Some(1884)));
+        assert_eq!(u.username.as_deref(), Some("al@ice"));
+        assert_eq!(u.password.as_deref(), Some("p:ss"));
+        assert_eq!(u.topic, "a/b");
+        let v6 = parse_url("mqtt://[::1]:1883/t").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", Some(1883)));
+        assert!(parse_url("mqtt://host").is_err());
+        assert!(parse_url("http://host/t").is_err());
+        assert!(parse_url("mqtt://h:70000/t").is_err());
+    }
+
+    #[test]
+    fn session_expiry_forms() {
+        assert_eq!(parse_session_expiry("∞").unwrap(), u32::MAX);
+        assert_eq!(parse_session_expiry("-1").unwrap(), u32::MAX);
+        assert_eq!(parse_session_expiry("0x10").unwrap(), 16);
+        assert!(parse_session_expiry("4294967296").is_err());
+        assert!(parse_session_expiry("soon").is_err());
+    }
+}

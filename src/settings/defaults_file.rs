@@ -1,0 +1,123 @@
+//! mosquitto's defaults file: `$XDG_CONFIG_HOME/<program>`, else
+//! `$HOME/.config/<program>`, or the file named by `-o`. One option per line;
+//! `#` in column 0 starts a comment; the option is the first word and the
+//! value is the rest of the line, verbatim (inner and trailing spaces kept).
+//! The file's options come before argv, so the command line overrides them.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::exit::Program;
+use crate::usage;
+
+/// The argv tokens the defaults file contributes (empty when there is none).
+pub fn load(program: &Program, args: &[OsString]) -> anyhow::Result<Vec<OsString>> {
+    let explicit = options_file_arg(args)?;
+    let path = match &explicit {
+        Some(p) => PathBuf::from(p),
+        None => match default_path(&program.name) {
+            Some(p) => p,
+            None => return Ok(Vec::new()),
+        },
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+            return Ok(Vec::new());
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read options file {}", path.display()));
+        }
+    };
+    Ok(tokens(&bytes))
+}
+
+/// The value of `-o FILE` on the command line, which replaces the default file.
+fn options_file_arg(args: &[OsString]) -> anyhow::Result<Option<OsString>> {
+    let mut found = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "-o" {
+            let Some(value) = it.next() else {
+                return Err(usage!("-o argument given but no options file specified.\n"));
+            };
+            if found.is_some() {
+                return Err(usage!("Duplicate -o argument given.\n"));
+            }
+            found = Some(value.clone());
+        }
+    }
+    Ok(found)
+}
+
+fn default_path(program: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir).join(program));
+    }
+    let home = std::env::var_os("HOME").filter(|d| !d.is_empty())?;
+    Some(PathBuf::from(home).join(".config").join(program))
+}
+
+/// Split the file into argv tokens: per line, the option and (if any) the
+/// rest of the line as one value.
+fn tokens(bytes: &[u8]) -> Vec<OsString> {
+    let mut out = Vec::new();
+    for raw in bytes.split(|&b| b == b'\n') {
+        let mut line = raw;
+        while let [rest @ .., b'\r' | b'\n'] = line {
+            line = rest;
+        }
+        if line.first() == Some(&b'#') {
+            continue;
+        }
+        let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
+        let line = &line[start..];
+        if line.is_empty() {
+            continue;
+        }
+        let (opt, value) = match line.iter().position(|&b| b == b' ') {
+            Some(sp) => (&line[..sp], Some(&line[sp + 1..])),
+            None => (line, None),
+        };
+        out.push(os(opt));
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out.push(os(v));
+        }
+    }
+    out
+}
+
+fn os(bytes: &[u8]) -> OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(bytes).to_os_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_rest_of_line_verbatim() {
+        let t = tokens(b"# comment\n-t cfg/topic \n\n  -m hello world  with  spaces\r\n-d\n");
+        assert_eq!(
+            t,
+            vec![
+                OsString::from("-t"),
+                OsString::from("cfg/topic "),
+                OsString::from("-m"),
+                OsString::from("hello world  with  spaces"),
+                OsString::from("-d"),
+            ]
+        );
+    }
+
+    #[test]
+    fn dash_o_is_found_and_checked() {
+        let args: Vec<OsString> = ["-t", "x", "-o", "f"].iter().map(OsString::from).collect();
+        assert_eq!(options_file_arg(&args).unwrap(), Some(OsString::from("f")));
+        let dup: Vec<OsString> = ["-o", "a", "-o", "b"].iter().map(OsString::from).collect();
+        assert!(options_file_arg(&dup).is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! Two-step parsing: clap structs plus mosquitto's defaults file become one
+//! validated settings value per binary. Nothing below this layer sees raw
+//! strings; errors are worded as mosquitto words them.
+
+mod conn;
+mod defaults_file;
+mod number;
+mod props;
+mod publish;
+mod topic;
+
+pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
+pub use number::parse_duration;
+pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, WillProps};
+pub use publish::{MAX_PAYLOAD, PubSettings, Source};
+pub use topic::validate_publish_topic;
+
+use std::ffi::OsString;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+use crate::exit::{Failure, Program};
+use crate::{Binary, usage};
+
+/// MQTT quality of service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QoS {
+    AtMostOnce = 0,
+    AtLeastOnce = 1,
+    ExactlyOnce = 2,
+}
+
+impl QoS {
+    pub fn from_u8(q: u8) -> Option<QoS> {
+        match q {
+            0 => Some(QoS::AtMostOnce),
+            1 => Some(QoS::AtLeastOnce),
+            2 => Some(QoS::ExactlyOnce),
+            _ => None,
+        }
+    }
+}
+
+/// Parse argv (with the defaults file in front of it for the mosquitto
+/// clients) into the binary's clap struct, turning clap's errors into
+/// mosquitto-style ones.
+pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::Result<A> {
+    let mut full: Vec<OsString> = Vec::with_capacity(argv.len() + 8);
+    full.push(
+        argv.first()
+            .cloned()
+            .unwrap_or_else(|| program.name.clone().into()),
+    );
+    if A::DEFAULTS_FILE {
+        full.extend(defaults_file::load(program, &argv[1.min(argv.len())..])?);
+    }
+    full.extend(argv.into_iter().skip(1));
+    let cmd = A::command()
+        .name(program.name.clone())
+        .bin_name(program.name.clone());
+    let matches = cmd.try_get_matches_from(full).map_err(clap_error)?;
+    A::from_arg_matches(&matches).map_err(clap_error)
+}
+
+fn clap_error(err: clap::Error) -> anyhow::Error {
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return anyhow::Error::new(Failure {
+                code: 0,
+                message: String::new(),
+            });
+        }
+        ErrorKind::UnknownArgument => {
+            if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {
+                return usage!("Unknown option '{arg}'.");
+            }
+        }
+        ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg)
+                && arg.starts_with("--property")
+            {
+                return usage!("--property argument given but not enough arguments specified.");
+            }
+        }
+        ErrorKind::InvalidUtf8 => return usage!("Malformed UTF-8 in an argument."),
+        _ => {}
+    }
+    // Fall back on clap's own wording, first line, without its "error: " prefix.
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let text = first.strip_prefix("error: ").unwrap_or(first);
+    let mut chars = text.chars();
+    let text = match chars.next() {
+        Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::from("Invalid arguments."),
+    };
+    usage!("{text}")
+}

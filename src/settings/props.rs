@@ -1,0 +1,424 @@
+//! MQTT v5 properties given with `-D COMMAND NAME VALUE` (mosquitto's
+//! `cfg_parse_property`): names are case-insensitive, values are type- and
+//! range-checked, duplicates (other than user-property) are refused.
+
+use crate::usage;
+
+/// Properties for each packet this client sends.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Props {
+    pub connect: ConnectProps,
+    pub publish: PublishProps,
+    pub will: WillProps,
+    pub disconnect: DisconnectProps,
+    pub subscribe: SubscribeProps,
+    pub unsubscribe: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectProps {
+    pub session_expiry_interval: Option<u32>,
+    pub receive_maximum: Option<u16>,
+    pub maximum_packet_size: Option<u32>,
+    pub topic_alias_maximum: Option<u16>,
+    pub request_problem_information: Option<u8>,
+    pub request_response_information: Option<u8>,
+    pub authentication_method: Option<String>,
+    pub authentication_data: Option<Vec<u8>>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublishProps {
+    pub payload_format_indicator: Option<u8>,
+    pub message_expiry_interval: Option<u32>,
+    pub topic_alias: Option<u16>,
+    pub response_topic: Option<String>,
+    pub correlation_data: Option<Vec<u8>>,
+    pub content_type: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+impl PublishProps {
+    pub fn is_default(&self) -> bool {
+        *self == PublishProps::default()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WillProps {
+    pub will_delay_interval: Option<u32>,
+    pub payload_format_indicator: Option<u8>,
+    pub message_expiry_interval: Option<u32>,
+    pub content_type: Option<String>,
+    pub response_topic: Option<String>,
+    pub correlation_data: Option<Vec<u8>>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisconnectProps {
+    pub session_expiry_interval: Option<u32>,
+    pub reason_string: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubscribeProps {
+    pub subscription_identifier: Option<u32>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Byte,
+    U16,
+    U32,
+    VarInt,
+    Str,
+    Bin,
+    Pair,
+}
+
+/// (name, type, packets the MQTT 5 spec allows it in).
+const TABLE: &[(&str, Kind, &[&str])] = &[
+    ("payload-format-indicator", Kind::Byte, &["publish", "will"]),
+    ("message-expiry-interval", Kind::U32, &["publish", "will"]),
+    ("content-type", Kind::Str, &["publish", "will"]),
+    ("response-topic", Kind::Str, &["publish", "will"]),
+    ("correlation-data", Kind::Bin, &["publish", "will"]),
+    (
+        "subscription-identifier",
+        Kind::VarInt,
+        &["publish", "subscribe"],
+    ),
+    (
+        "session-expiry-interval",
+        Kind::U32,
+        &["connect", "connack", "disconnect"],
+    ),
+    ("assigned-client-identifier", Kind::Str, &["connack"]),
+    ("server-keep-alive", Kind::U16, &["connack"]),
+    (
+        "authentication-method",
+        Kind::Str,
+        &["connect", "connack", "auth"],
+    ),
+    (
+        "authentication-data",
+        Kind::Bin,
+        &["connect", "connack", "auth"],
+    ),
+    ("request-problem-information", Kind::Byte, &["connect"]),
+    ("will-delay-interval", Kind::U32, &["will"]),
+    ("request-response-information", Kind::Byte, &["connect"]),
+    ("response-information", Kind::Str, &["connack"]),
+    ("server-reference", Kind::Str, &["connack", "disconnect"]),
+    (
+        "reason-string",
+        Kind::Str,
+        &[
+            "connack",
+            "puback",
+            "pubrec",
+            "pubrel",
+            "pubcomp",
+            "suback",
+            "unsuback",
+            "disconnect",
+            "auth",
+        ],
+    ),
+    ("receive-maximum", Kind::U16, &["connect", "connack"]),
+    ("topic-alias-maximum", Kind::U16, &["connect", "connack"]),
+    ("topic-alias", Kind::U16, &["publish"]),
+    ("maximum-qos", Kind::Byte, &["connack"]),
+    ("retain-available", Kind::Byte, &["connack"]),
+    (
+        "user-property",
+        Kind::Pair,
+        &[
+            "connect",
+            "connack",
+            "publish",
+            "will",
+            "puback",
+            "pubrec",
+            "pubrel",
+            "pubcomp",
+            "subscribe",
+            "suback",
+            "unsubscribe",
+            "unsuback",
+            "disconnect",
+            "auth",
+        ],
+    ),
+    ("maximum-packet-size", Kind::U32, &["connect", "connack"]),
+    ("wildcard-subscription-available", Kind::Byte, &["connack"]),
+    (
+        "subscription-identifier-available",
+        Kind::Byte,
+        &["connack"],
+    ),
+    ("shared-subscription-available", Kind::Byte, &["connack"]),
+];
+
+const COMMANDS: &[&str] = &[
+    "connect",
+    "connack",
+    "publish",
+    "puback",
+    "pubrec",
+    "pubrel",
+    "pubcomp",
+    "subscribe",
+    "suback",
+    "unsubscribe",
+    "unsuback",
+    "disconnect",
+    "auth",
+    "will",
+];
+
+enum Value {
+    Int(u32),
+    Str(String),
+    Bin(Vec<u8>),
+    Pair(String, String),
+}
+
+impl Props {
+    /// Parse the values of every `-D`, in order: COMMAND NAME VALUE, or
+    /// COMMAND user-property KEY VALUE.
+    pub fn parse(values: &[String]) -> anyhow::Result<Props> {
+        let mut props = Props::default();
+        let mut rest = values;
+        while !rest.is_empty() {
+            let len = match rest.get(1) {
+                Some(name) if name.eq_ignore_ascii_case("user-property") => 4,
+                _ => 3,
+            };
+            let (occ, tail) = rest.split_at(len.min(rest.len()));
+            props.add(occ)?;
+            rest = tail;
+        }
+        if props.connect.receive_maximum == Some(0) || props.connect.maximum_packet_size == Some(0)
+        {
+            return Err(usage!(
+                "Error in CONNECT properties: receive-maximum and maximum-packet-size must be greater than 0."
+            ));
+        }
+        Ok(props)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Props::default()
+    }
+
+    fn add(&mut self, occ: &[String]) -> anyhow::Result<()> {
+        let not_enough =
+            || usage!("--property argument given but not enough arguments specified.\n");
+        let (cmd, name) = match occ {
+            [cmd, name, ..] => (cmd.to_ascii_lowercase(), name.to_ascii_lowercase()),
+            _ => return Err(not_enough()),
+        };
+        let Some(cmd) = COMMANDS.iter().find(|c| **c == cmd) else {
+            return Err(usage!(
+                "Invalid command {} given in --property argument.\n",
+                occ[0]
+            ));
+        };
+        let Some((name, kind, allowed)) = TABLE.iter().find(|(n, _, _)| *n == name) else {
+            return Err(usage!(
+                "Invalid property name {} given in --property argument.\n",
+                occ[1]
+            ));
+        };
+        if !allowed.contains(cmd) {
+            return Err(usage!(
+                "{name} property not allowed for {cmd} in --property argument.\n"
+            ));
+        }
+        let value = match (kind, &occ[2..]) {
+            (Kind::Pair, [k, v]) => Value::Pair(k.clone(), v.clone()),
+            (Kind::Pair, _) => return Err(not_enough()),
+            (_, [v]) => parse_value(*kind, name, v)?,
+            (_, [_, extra]) => return Err(usage!("Unknown option '{extra}'.")),
+            _ => return Err(not_enough()),
+        };
+        self.set(cmd, name, value)
+    }
+
+    fn set(&mut self, cmd: &str, name: &str, value: Value) -> anyhow::Result<()> {
+        let unsupported =
+            || usage!("{name} property not supported for {cmd} in --property argument.\n");
+        let packet = cmd.to_ascii_uppercase();
+        let dup = || usage!("Error in {packet} properties: Duplicate property in property list");
+        macro_rules! put {
+            ($slot:expr, $v:expr) => {{
+                if $slot.is_some() {
+                    return Err(dup());
+                }
+                $slot = Some($v);
+            }};
+        }
+        match (cmd, value) {
+            (_, Value::Pair(k, v)) => match cmd {
+                "connect" => self.connect.user_properties.push((k, v)),
+                "publish" => self.publish.user_properties.push((k, v)),
+                "will" => self.will.user_properties.push((k, v)),
+                "disconnect" => self.disconnect.user_properties.push((k, v)),
+                "subscribe" => self.subscribe.user_properties.push((k, v)),
+                "unsubscribe" => self.unsubscribe.push((k, v)),
+                _ => return Err(unsupported()),
+            },
+            ("connect", v) => {
+                let c = &mut self.connect;
+                match (name, v) {
+                    ("session-expiry-interval", Value::Int(n)) => {
+                        put!(c.session_expiry_interval, n)
+                    }
+                    ("receive-maximum", Value::Int(n)) => put!(c.receive_maximum, n as u16),
+                    ("maximum-packet-size", Value::Int(n)) => put!(c.maximum_packet_size, n),
+                    ("topic-alias-maximum", Value::Int(n)) => put!(c.topic_alias_maximum, n as u16),
+                    ("request-problem-information", Value::Int(n)) => {
+                        put!(c.request_problem_information, n as u8)
+                    }
+                    ("request-response-information", Value::Int(n)) => {
+                        put!(c.request_response_information, n as u8)
+                    }
+                    ("authentication-method", Value::Str(s)) => put!(c.authentication_method, s),
+                    ("authentication-data", Value::Bin(b)) => put!(c.authentication_data, b),
+                    _ => return Err(unsupported()),
+                }
+            }
+            (cmd @ ("publish" | "will"), v) => {
+                if cmd == "publish" {
+                    let p = &mut self.publish;
+                    match (name, v) {
+                        ("payload-format-indicator", Value::Int(n)) => {
+                            put!(p.payload_format_indicator, n as u8)
+                        }
+                        ("message-expiry-interval", Value::Int(n)) => {
+                            put!(p.message_expiry_interval, n)
+                        }
+                        ("topic-alias", Value::Int(n)) => put!(p.topic_alias, n as u16),
+                        ("response-topic", Value::Str(s)) => put!(p.response_topic, s),
+                        ("correlation-data", Value::Bin(b)) => put!(p.correlation_data, b),
+                        ("content-type", Value::Str(s)) => put!(p.content_type, s),
+                        _ => return Err(unsupported()),
+                    }
+                } else {
+                    let w = &mut self.will;
+                    match (name, v) {
+                        ("will-delay-interval", Value::Int(n)) => put!(w.will_delay_interval, n),
+                        ("payload-format-indicator", Value::Int(n)) => {
+                            put!(w.payload_format_indicator, n as u8)
+                        }
+                        ("message-expiry-interval", Value::Int(n)) => {
+                            put!(w.message_expiry_interval, n)
+                        }
+                        ("response-topic", Value::Str(s)) => put!(w.response_topic, s),
+                        ("correlation-data", Value::Bin(b)) => put!(w.correlation_data, b),
+                        ("content-type", Value::Str(s)) => put!(w.content_type, s),
+                        _ => return Err(unsupported()),
+                    }
+                }
+            }
+            ("disconnect", v) => {
+                let d = &mut self.disconnect;
+                match (name, v) {
+                    ("session-expiry-interval", Value::Int(n)) => {
+                        put!(d.session_expiry_interval, n)
+                    }
+                    ("reason-string", Value::Str(s)) => put!(d.reason_string, s),
+                    _ => return Err(unsupported()),
+                }
+            }
+            ("subscribe", Value::Int(n)) if name == "subscription-identifier" => {
+                put!(self.subscribe.subscription_identifier, n)
+            }
+            _ => return Err(unsupported()),
+        }
+        Ok(())
+    }
+}
+
+fn parse_value(kind: Kind, name: &str, text: &str) -> anyhow::Result<Value> {
+    let max: u64 = match kind {
+        Kind::Byte => 255,
+        Kind::U16 => 65535,
+        Kind::U32 => u32::MAX as u64,
+        Kind::VarInt => 268_435_455,
+        Kind::Str => return Ok(Value::Str(text.to_string())),
+        Kind::Bin => {
+            if text.len() > 65535 {
+                return Err(usage!(
+                    "Property value for {name} is longer than 65535 bytes.\n"
+                ));
+            }
+            return Ok(Value::Bin(text.as_bytes().to_vec()));
+        }
+        Kind::Pair => unreachable!("pairs take two values"),
+    };
+    let n: i64 = super::number::parse_int(text)
+        .ok_or_else(|| usage!("Property value ({text}) is not a number for property {name}.\n"))?;
+    if n < 0 || n as u64 > max {
+        return Err(usage!(
+            "Property value ({n}) out of range for property {name}.\n"
+        ));
+    }
+    Ok(Value::Int(n as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occ(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn parse_all(occs: &[Vec<String>]) -> anyhow::Result<Props> {
+        Props::parse(&occs.concat())
+    }
+
+    #[test]
+    fn typed_and_case_insensitive() {
+        let p = parse_all(&[
+            occ(&["PUBLISH", "Content-Type", "text/plain"]),
+            occ(&["publish", "message-expiry-interval", "3600"]),
+            occ(&["publish", "user-property", "k", "v"]),
+            occ(&["publish", "user-property", "k", "v2"]),
+            occ(&["connect", "receive-maximum", "10"]),
+            occ(&["will", "will-delay-interval", "5"]),
+        ])
+        .unwrap();
+        assert_eq!(p.publish.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(p.publish.message_expiry_interval, Some(3600));
+        assert_eq!(p.publish.user_properties.len(), 2);
+        assert_eq!(p.connect.receive_maximum, Some(10));
+        assert_eq!(p.will.will_delay_interval, Some(5));
+    }
+
+    #[test]
+    fn errors_are_mosquittos() {
+        let e = |v: &[&str]| parse_all(&[occ(v)]).unwrap_err().to_string();
+        assert!(e(&["bogus", "content-type", "x"]).starts_with("Invalid command bogus"));
+        assert!(e(&["publish", "bogus", "x"]).starts_with("Invalid property name bogus"));
+        assert!(e(&["connect", "topic-alias", "1"]).contains("not allowed for connect"));
+        assert!(e(&["publish", "payload-format-indicator", "256"]).contains("out of range"));
+        assert!(e(&["publish", "topic-alias", "abc"]).contains("not a number"));
+        assert!(
+            e(&["publish", "subscription-identifier", "1"]).contains("not supported for publish")
+        );
+        assert!(e(&["publish", "user-property", "k"]).contains("not enough arguments"));
+        assert!(e(&["connect", "receive-maximum", "0"]).contains("CONNECT"));
+        let dup = parse_all(&[
+            occ(&["publish", "content-type", "a"]),
+            occ(&["publish", "content-type", "b"]),
+        ]);
+        assert!(dup.unwrap_err().to_string().contains("Duplicate property"));
+    }
+}

@@ -1,0 +1,136 @@
+//! mqtt-pub's settings: the message source, QoS, retain, repetition and pacing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::conn::{ConnSettings, Protocol};
+use super::number::{parse_int, parse_seconds};
+use super::{QoS, validate_publish_topic};
+use crate::cli::PubArgs;
+use crate::usage;
+
+/// Where the payload(s) come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `-m`: the argument's bytes.
+    Message(Vec<u8>),
+    /// `-f`: the whole file.
+    File(PathBuf),
+    /// `-s`: all of stdin as one message.
+    Stdin,
+    /// `-l`: one message per line of stdin.
+    Lines,
+    /// `-n`: a zero-length payload.
+    Null,
+    /// `--jsonl`: one JSON object (topic, payload, qos, ...) per line of stdin.
+    JsonLines,
+}
+
+/// Validated mqtt-pub settings.
+#[derive(Debug, Clone)]
+pub struct PubSettings {
+    pub conn: ConnSettings,
+    /// The topic from `-t`/`-L`; optional only with `--jsonl`, whose lines may carry one.
+    pub topic: Option<String>,
+    pub source: Source,
+    pub qos: QoS,
+    pub retain: bool,
+    pub repeat: u64,
+    pub repeat_delay: Duration,
+    /// Messages per second, on an absolute schedule.
+    pub rate: Option<f64>,
+}
+
+impl PubSettings {
+    pub fn from_args(args: PubArgs) -> anyhow::Result<PubSettings> {
+        let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311)?;
+        let sources = args.message.len()
+            + args.file.len()
+            + usize::from(args.stdin_file)
+            + usize::from(args.stdin_line)
+            + usize::from(args.null_message)
+            + usize::from(args.jsonl);
+        if sources > 1 {
+            return Err(usage!("Only one type of message can be sent at once.\n"));
+        }
+        let source = if let Some(m) = args.message.into_iter().next() {
+            Source::Message(m.into_bytes())
+        } else if let Some(f) = args.file.into_iter().next() {
+            Source::File(PathBuf::from(f))
+        } else if args.stdin_file > 0 {
+            Source::Stdin
+        } else if args.stdin_line > 0 {
+            Source::Lines
+        } else if args.null_message > 0 {
+            Source::Null
+        } else if args.jsonl > 0 {
+            Source::JsonLines
+        } else {
+            return Err(usage!("Both topic and message must be supplied."));
+        };
+        // -t and -L both set the topic; -t wins (it is the more specific).
+        let topic = args.topic.or(url_topic);
+        match &topic {
+            Some(t) => validate_publish_topic(t, "publish topic").map_err(|e| usage!("{e}"))?,
+            None if source == Source::JsonLines => {}
+            None => return Err(usage!("Both topic and message must be supplied.")),
+        }
+        let qos = match args.qos.as_deref() {
+            None => QoS::AtMostOnce,
+            Some(q) => parse_int::<u8>(q)
+                .and_then(QoS::from_u8)
+                .ok_or_else(|| usage!("Invalid QoS given: {q}"))?,
+        };
+        let repeat = match args.repeat.as_deref() {
+            None => 1,
+            Some(r) => parse_int::<u64>(r)
+                .filter(|r| *r > 0)
+                .ok_or_else(|| usage!("--repeat argument must be >0.\n"))?,
+        };
+        let repeat_delay = match args.repeat_delay.as_deref() {
+            None => Duration::ZERO,
+            Some(d) => Duration::from_secs_f64(
+                parse_seconds(d)
+                    .ok_or_else(|| usage!("--repeat-delay argument must be >=0.0.\n"))?,
+            ),
+        };
+        if (repeat > 1 || !repeat_delay.is_zero())
+            && matches!(source, Source::Lines | Source::JsonLines)
+        {
+            return Err(usage!(
+                "--repeat and --repeat-delay apply to -m, -f, -s and -n, not to -l or --jsonl."
+            ));
+        }
+        let rate = match args.rate.as_deref() {
+            None => None,
+            Some(r) => Some(parse_seconds(r).filter(|r| *r > 0.0).ok_or_else(|| {
+                usage!("--rate must be a number of messages per second greater than 0.")
+            })?),
+        };
+        if let Source::Message(m) = &source {
+            check_payload_len(m.len())?;
+        }
+        Ok(PubSettings {
+            conn,
+            topic,
+            source,
+            qos,
+            retain: args.retain,
+            repeat,
+            repeat_delay,
+            rate,
+        })
+    }
+}
+
+/// The largest payload MQTT can carry (the remaining length also holds the topic).
+pub const MAX_PAYLOAD: usize = 268_435_455;
+
+pub fn check_payload_len(len: usize) -> anyhow::Result<()> {
+    if len > MAX_PAYLOAD {
+        return Err(usage!(
+            "Message length must be less than {MAX_PAYLOAD} bytes.\n"
+        ));
+    }
+    Ok(())
+}
