@@ -1,1 +1,10 @@
-fn main() {}
+//! The one integration-test binary: every module runs the real programs
+//! against real mosquitto brokers started by `support`.
+
+mod support;
+
+mod generated;
+mod pub_config;
+mod pub_delivery;
+mod pub_errors;
+mod pub_lines;

@@ -115,11 +115,17 @@ pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
         o.set_authentication_method(c.authentication_method.clone());
         o.set_authentication_data(c.authentication_data.clone().map(Bytes::from));
     }
-    if let Some(u) = &s.credentials.username {
-        o.set_username(u.clone());
-    }
-    if let Some(p) = &s.credentials.password {
-        o.set_password(Bytes::from(p.clone()));
+    match (&s.credentials.username, &s.credentials.password) {
+        (Some(u), Some(p)) => {
+            o.set_credentials(u.clone(), Bytes::from(p.clone()));
+        }
+        (Some(u), None) => {
+            o.set_username(u.clone());
+        }
+        (None, Some(p)) => {
+            o.set_password(Bytes::from(p.clone()));
+        }
+        (None, None) => {}
     }
     if let Some(w) = &s.will {
         let wp = &s.props.will;

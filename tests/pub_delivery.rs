@@ -1,0 +1,492 @@
+//! mqtt-pub → broker → mosquitto_sub, byte for byte: every payload source,
+//! QoS 0/1/2, retain, will, --repeat, -L, --jsonl, v5 properties, -d lines.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Broker, BrokerConfig, Sub, cmd, mqtt_pub};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn args<'a>(b: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
+    b.iter()
+        .map(String::as_str)
+        .chain(rest.iter().copied())
+        .collect()
+}
+
+#[test]
+fn single_message_sources_arrive_byte_exact_at_each_qos() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let a = broker.addr_args();
+    let binary: Vec<u8> = (0..=255u8).chain([0, 0xff, b'\n', b'\r']).collect();
+    let file = home.path().join("payload.bin");
+    std::fs::write(&file, &binary).unwrap();
+    let file = file.to_str().unwrap();
+
+    for qos in ["0", "1", "2"] {
+        // -m
+        let sub = Sub::start(&broker, "src/m", &["-C", "1", "-q", "2", "-F", "%q:%r:%x"]);
+        cmd::run(mqtt_pub(
+            home.path(),
+            &args(&a, &["-t", "src/m", "-m", "hello world", "-q", qos]),
+        ))
+        .expect_code(0);
+        assert_eq!(sub.text(WAIT), format!("{qos}:0:{}\n", hex(b"hello world")));
+        // -f, binary
+        let sub = Sub::start(&broker, "src/f", &["-C", "1", "-q", "2", "-F", "%x"]);
+        cmd::run(mqtt_pub(
+            home.path(),
+            &args(&a, &["-t", "src/f", "-f", file, "-q", qos]),
+        ))
+        .expect_code(0);
+        assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
+        // -s, binary
+        let sub = Sub::start(&broker, "src/s", &["-C", "1", "-q", "2", "-F", "%x"]);
+        let mut c = mqtt_pub(home.path(), &args(&a, &["-t", "src/s", "-s", "-q", qos]));
+        c.write_stdin(binary.clone());
+        cmd::run(c).expect_code(0);
+        assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
+        // -n
+        let sub = Sub::start(&broker, "src/n", &["-C", "1", "-q", "2", "-F", "%l|%x|"]);
+        cmd::run(mqtt_pub(
+            home.path(),
+            &args(&a, &["-t", "src/n", "-n", "-q", qos]),
+        ))
+        .expect_code(0);
+        assert_eq!(sub.text(WAIT), "0||\n");
+    }
+}
+
+#[test]
+fn empty_file_sends_empty_payload() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let empty = home.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let sub = Sub::start(&broker, "e/f", &["-C", "1", "-F", "%l"]);
+    cmd::run(mqtt_pub(
+        home.path(),
+        &args(
+            &broker.addr_args(),
+            &["-t", "e/f", "-f", empty.to_str().unwrap()],
+        ),
+    ))
+    .expect_code(0);
+    assert_eq!(sub.text(WAIT), "0\n");
+}
+
+#[test]
+fn retained_message_reaches_a_later_subscriber() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    cmd::run(mqtt_pub(
+        home.path(),
+        &args(
+            &broker.addr_args(),
+            &["-t", "keep/me", "-m", "kept", "-r", "-q", "1"],
+        ),
+    ))
+    .expect_code(0);
+    let sub = Sub::start(&broker, "keep/me", &["-C", "1", "-F", "%r:%p"]);
+    assert_eq!(sub.text(WAIT), "1:kept\n");
+}
+
+#[test]
+fn will_is_published_when_the_client_dies() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "will/t", &["-C", "1", "-q", "1", "-F", "%q:%r:%p"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+        .env("HOME", home.path())
+        .args(broker.addr_args())
+        .args([
+            "-i",
+            "willer",
+            "-t",
+            "x",
+            "-l",
+            "--will-topic",
+            "will/t",
+            "--will-payload",
+            "gone",
+            "--will-qos",
+            "1",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        broker.wait_log("as willer", WAIT),
+        "mqtt-pub did not connect:\n{}",
+        broker.log()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(sub.text(WAIT), "1:0:gone\n");
+}
+
+#[test]
+fn repeat_publishes_count_times_with_delay() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "rep", &["-C", "3", "-q", "1", "-F", "%p"]);
+    let start = Instant::now();
+    let a = args(
+        &broker.addr_args(),
+        &[
+            "-t",
+            "rep",
+            "-m",
+            "again",
+            "-q",
+            "1",
+            "--repeat",
+            "3",
+            "--repeat-delay",
+            "0.2",
+        ],
+    );
+    cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    // Two delays between three messages: never shorter than 0.4 s.
+    assert!(
+        start.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(sub.text(WAIT), "again\nagain\nagain\n");
+}
+
+#[test]
+fn url_gives_host_port_and_topic() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "url/a/b", &["-C", "1", "-F", "%t %p"]);
+    let url = format!("mqtt://127.0.0.1:{}/url/a/b", broker.port);
+    cmd::run(mqtt_pub(home.path(), &["-L", &url, "-m", "via-url"])).expect_code(0);
+    assert_eq!(sub.text(WAIT), "url/a/b via-url\n");
+}
+
+#[test]
+fn url_with_ipv6_literal() {
+    let broker = Broker::start(BrokerConfig {
+        extra: String::new(),
+        ..Default::default()
+    });
+    // The test broker listens on 127.0.0.1 only: a [::1] URL must fail to
+    // connect (exit 1), proving the literal was parsed rather than rejected.
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("mqtt://[::1]:{}/t", broker.port);
+    let r = cmd::run(mqtt_pub(home.path(), &["-L", &url, "-m", "x"]));
+    r.expect_code(1);
+    assert!(r.stderr().contains("[::1]"), "{}", r.stderr());
+}
+
+#[test]
+fn jsonl_publishes_to_many_topics_with_per_line_settings() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "j/#", &["-C", "4", "-q", "2", "-F", "%t:%q:%r:%x"]);
+    let input = concat!(
+        r#"{"topic":"j/a","payload":"text"}"#,
+        "\n",
+        r#"{"topic":"j/b","payload_base64":"AAH/","qos":2}"#,
+        "\n",
+        r#"{"payload":"default topic","retain":false}"#,
+        "\n",
+        r#"{"tst":"2026-11-25T00:00:00.000000+0000","topic":"j/c","qos":1,"retain":false,"payloadlen":0,"mid":1,"payload":null}"#,
+        "\n",
+    );
+    let mut c = mqtt_pub(
+        home.path(),
+        &args(
+            &broker.addr_args(),
+            &["--jsonl", "-t", "j/default", "-q", "1"],
+        ),
+    );
+    c.write_stdin(input);
+    cmd::run(c).expect_code(0);
+    let out = sub.text(WAIT);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            "j/a:1:0:74657874",
+            "j/b:2:0:0001ff",
+            "j/c:1:0:",
+            &format!("j/default:1:0:{}", hex(b"default topic"))
+        ]
+    );
+}
+
+#[test]
+fn jsonl_bad_line_stops_with_its_number() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "jb", &["-C", "1", "-q", "1", "-F", "%p"]);
+    let mut c = mqtt_pub(
+        home.path(),
+        &args(&broker.addr_args(), &["--jsonl", "-t", "jb", "-q", "1"]),
+    );
+    c.write_stdin("{\"payload\":\"first\"}\n{oops\n{\"payload\":\"never\"}\n");
+    let r = cmd::run(c);
+    r.expect_code(1);
+    assert!(r.stderr().contains("--jsonl line 2"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("1 of 1 messages confirmed"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sub.text(WAIT), "first\n");
+}
+
+#[test]
+fn v5_properties_reach_a_v5_subscriber() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(
+        &broker,
+        "props",
+        &[
+            "-V",
+            "5",
+            "-C",
+            "1",
+            "-q",
+            "1",
+            "-F",
+            "%C|%F|%R|%D|%P|%p|%E",
+        ],
+    );
+    let a = args(
+        &broker.addr_args(),
+        &[
+            "-t",
+            "props",
+            "-m",
+            "payload",
+            "-q",
+            "1",
+            "-D",
+            "publish",
+            "content-type",
+            "text/plain",
+            "-D",
+            "publish",
+            "payload-format-indicator",
+            "1",
+            "-D",
+            "publish",
+            "response-topic",
+            "reply/here",
+            "-D",
+            "publish",
+            "correlation-data",
+            "corr-123",
+            "-D",
+            "publish",
+            "user-property",
+            "k1",
+            "v1",
+            "-D",
+            "publish",
+            "user-property",
+            "k2",
+            "v2",
+            "-D",
+            "publish",
+            "message-expiry-interval",
+            "3600",
+            "-D",
+            "connect",
+            "user-property",
+            "who",
+            "test",
+        ],
+    );
+    cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    let out = sub.text(WAIT);
+    let (fixed, expiry) = out.trim_end().rsplit_once('|').unwrap();
+    assert_eq!(
+        fixed,
+        "text/plain|1|reply/here|corr-123|k1:v1 k2:v2|payload"
+    );
+    let expiry: u32 = expiry.parse().unwrap();
+    assert!((3590..=3600).contains(&expiry), "{expiry}");
+}
+
+#[test]
+fn debug_lines_follow_mosquitto() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &args(
+            &broker.addr_args(),
+            &[
+                "-d", "-q", "2", "-i", "myid", "-r", "-t", "d/t", "-m", "hello",
+            ],
+        ),
+    ));
+    r.expect_code(0);
+    assert_eq!(
+        r.stdout(),
+        "Client myid sending CONNECT\n\
+         Client myid received CONNACK (0)\n\
+         Client myid sending PUBLISH (d0, q2, r1, m1, 'd/t', ... (5 bytes))\n\
+         Client myid received PUBREC (Mid: 1)\n\
+         Client myid sending PUBREL (m1)\n\
+         Client myid received PUBCOMP (Mid: 1, RC:0)\n\
+         Client myid sending DISCONNECT\n"
+    );
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &args(&broker.addr_args(), &["-d", "-t", "d/t", "-m", "hello"]),
+    ));
+    assert_eq!(
+        r.stdout(),
+        "Client null sending CONNECT\n\
+         Client (null) received CONNACK (0)\n\
+         Client null sending PUBLISH (d0, q0, r0, m1, 'd/t', ... (5 bytes))\n\
+         Client null sending DISCONNECT\n"
+    );
+}
+
+#[test]
+fn connect_retry_waits_for_a_late_broker() {
+    let port = crate::support::broker::free_port();
+    let home = tempfile::tempdir().unwrap();
+    let p = port.to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+        .env("HOME", home.path())
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-t",
+            "late",
+            "-m",
+            "made it",
+            "-q",
+            "1",
+            "--connect-retry",
+            "30s",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "gave up before the broker started"
+    );
+    let broker = Broker::start(BrokerConfig {
+        port: Some(port),
+        ..Default::default()
+    });
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        broker.wait_log("Received PUBLISH from", WAIT),
+        "{}",
+        broker.log()
+    );
+
+    // And at the deadline it gives up with exit 1 and says so.
+    drop(broker);
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-t",
+            "late",
+            "-m",
+            "x",
+            "--connect-retry",
+            "300ms",
+        ],
+    ));
+    r.expect_code(1);
+    assert!(r.stderr().contains("--connect-retry"), "{}", r.stderr());
+}
+
+#[test]
+fn v5_refused_publish_is_not_success() {
+    let cfg = BrokerConfig {
+        acl: Some("user aa\ntopic write allowed/#\n".into()),
+        ..BrokerConfig::with_users(&[("aa", "secret")])
+    };
+    let broker = Broker::start(cfg);
+    let home = tempfile::tempdir().unwrap();
+    let creds = ["-u", "aa", "-P", "secret", "-V", "5", "-q", "1"];
+    let ok = cmd::run(mqtt_pub(
+        home.path(),
+        &args(
+            &broker.addr_args(),
+            &[&creds[..], &["-t", "allowed/x", "-m", "y"]].concat(),
+        ),
+    ));
+    ok.expect_code(0);
+    let denied = cmd::run(mqtt_pub(
+        home.path(),
+        &args(
+            &broker.addr_args(),
+            &[&creds[..], &["-t", "denied", "-m", "y"]].concat(),
+        ),
+    ));
+    denied.expect_code(135);
+    assert!(
+        denied
+            .stderr()
+            .contains("Warning: Publish 1 failed: Not authorized."),
+        "{}",
+        denied.stderr()
+    );
+}
+
+#[test]
+fn connection_lost_with_messages_outstanding_exits_7() {
+    let mut broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+        .env("HOME", home.path())
+        .args(broker.addr_args())
+        .args(["-i", "loser", "-t", "lost", "-l", "-q", "1"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"one\ntwo\n").unwrap();
+    stdin.flush().unwrap();
+    assert!(
+        broker.wait_log("Received PUBLISH from loser", WAIT),
+        "{}",
+        broker.log()
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    broker.kill();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("The connection was lost"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "2 of 2 messages confirmed, 0 unconfirmed; the rest of the input was not sent"
+        ),
+        "{stderr}"
+    );
+}

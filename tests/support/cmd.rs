@@ -1,0 +1,60 @@
+//! The binaries under test, run hermetically: an empty HOME, no
+//! XDG_CONFIG_HOME, no MQTT_* variables, and a timeout.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// A finished run, with helpers for assertions.
+pub struct Run {
+    pub out: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    /// Assert the exit code, showing both streams when it is wrong.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// A command for a binary of this package, with a clean environment.
+pub fn binary(path: impl AsRef<OsStr>, home: &Path) -> Command {
+    let mut c = Command::new(path);
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .timeout(Duration::from_secs(120));
+    c
+}
+
+pub fn run(mut c: Command) -> Run {
+    Run {
+        out: c.output().expect("run command"),
+    }
+}
+
+/// `mqtt-pub` with `args`.
+pub fn mqtt_pub(home: &Path, args: &[&str]) -> Command {
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-pub"), home);
+    c.args(args);
+    c
+}

@@ -1,0 +1,13 @@
+//! Test support: real mosquitto brokers on free loopback ports, a
+//! mosquitto_sub oracle that is known to be subscribed before a test
+//! publishes, and hermetic commands for the binaries under test.
+
+#![allow(dead_code)]
+
+pub mod broker;
+pub mod cmd;
+pub mod sub;
+
+pub use broker::{Broker, BrokerConfig};
+pub use cmd::mqtt_pub;
+pub use sub::Sub;
