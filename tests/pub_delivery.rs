@@ -35,7 +35,7 @@ fn single_message_sources_arrive_byte_exact_at_each_qos() {
         let sub = Sub::start(&broker, "src/m", &["-C", "1", "-q", "2", "-F", "%q:%r:%x"]);
         cmd::run(mqtt_pub(
             home.path(),
-            &args(&a, &["-t", "src/m", "-m", "hello world", "-q", qos]),
+            &args(a, &["-t", "src/m", "-m", "hello world", "-q", qos]),
         ))
         .expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{qos}:0:{}\n", hex(b"hello world")));
@@ -43,13 +43,13 @@ fn single_message_sources_arrive_byte_exact_at_each_qos() {
         let sub = Sub::start(&broker, "src/f", &["-C", "1", "-q", "2", "-F", "%x"]);
         cmd::run(mqtt_pub(
             home.path(),
-            &args(&a, &["-t", "src/f", "-f", file, "-q", qos]),
+            &args(a, &["-t", "src/f", "-f", file, "-q", qos]),
         ))
         .expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
         // -s, binary
         let sub = Sub::start(&broker, "src/s", &["-C", "1", "-q", "2", "-F", "%x"]);
-        let mut c = mqtt_pub(home.path(), &args(&a, &["-t", "src/s", "-s", "-q", qos]));
+        let mut c = mqtt_pub(home.path(), &args(a, &["-t", "src/s", "-s", "-q", qos]));
         c.write_stdin(binary.clone());
         cmd::run(c).expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
@@ -57,7 +57,7 @@ fn single_message_sources_arrive_byte_exact_at_each_qos() {
         let sub = Sub::start(&broker, "src/n", &["-C", "1", "-q", "2", "-F", "%l|%x|"]);
         cmd::run(mqtt_pub(
             home.path(),
-            &args(&a, &["-t", "src/n", "-n", "-q", qos]),
+            &args(a, &["-t", "src/n", "-n", "-q", qos]),
         ))
         .expect_code(0);
         assert_eq!(sub.text(WAIT), "0||\n");
@@ -74,7 +74,7 @@ fn empty_file_sends_empty_payload() {
     cmd::run(mqtt_pub(
         home.path(),
         &args(
-            &broker.addr_args(),
+            broker.addr_args(),
             &["-t", "e/f", "-f", empty.to_str().unwrap()],
         ),
     ))
@@ -89,7 +89,7 @@ fn retained_message_reaches_a_later_subscriber() {
     cmd::run(mqtt_pub(
         home.path(),
         &args(
-            &broker.addr_args(),
+            broker.addr_args(),
             &["-t", "keep/me", "-m", "kept", "-r", "-q", "1"],
         ),
     ))
@@ -140,7 +140,7 @@ fn repeat_publishes_count_times_with_delay() {
     let sub = Sub::start(&broker, "rep", &["-C", "3", "-q", "1", "-F", "%p"]);
     let start = Instant::now();
     let a = args(
-        &broker.addr_args(),
+        broker.addr_args(),
         &[
             "-t",
             "rep",
@@ -207,7 +207,7 @@ fn jsonl_publishes_to_many_topics_with_per_line_settings() {
     let mut c = mqtt_pub(
         home.path(),
         &args(
-            &broker.addr_args(),
+            broker.addr_args(),
             &["--jsonl", "-t", "j/default", "-q", "1"],
         ),
     );
@@ -234,7 +234,7 @@ fn jsonl_bad_line_stops_with_its_number() {
     let sub = Sub::start(&broker, "jb", &["-C", "1", "-q", "1", "-F", "%p"]);
     let mut c = mqtt_pub(
         home.path(),
-        &args(&broker.addr_args(), &["--jsonl", "-t", "jb", "-q", "1"]),
+        &args(broker.addr_args(), &["--jsonl", "-t", "jb", "-q", "1"]),
     );
     c.write_stdin("{\"payload\":\"first\"}\n{oops\n{\"payload\":\"never\"}\n");
     let r = cmd::run(c);
@@ -267,7 +267,7 @@ fn v5_properties_reach_a_v5_subscriber() {
         ],
     );
     let a = args(
-        &broker.addr_args(),
+        broker.addr_args(),
         &[
             "-t",
             "props",
@@ -330,7 +330,7 @@ fn debug_lines_follow_mosquitto() {
     let r = cmd::run(mqtt_pub(
         home.path(),
         &args(
-            &broker.addr_args(),
+            broker.addr_args(),
             &[
                 "-d", "-q", "2", "-i", "myid", "-r", "-t", "d/t", "-m", "hello",
             ],
@@ -349,7 +349,7 @@ fn debug_lines_follow_mosquitto() {
     );
     let r = cmd::run(mqtt_pub(
         home.path(),
-        &args(&broker.addr_args(), &["-d", "-t", "d/t", "-m", "hello"]),
+        &args(broker.addr_args(), &["-d", "-t", "d/t", "-m", "hello"]),
     ));
     assert_eq!(
         r.stdout(),
@@ -434,7 +434,7 @@ fn v5_refused_publish_is_not_success() {
     let ok = cmd::run(mqtt_pub(
         home.path(),
         &args(
-            &broker.addr_args(),
+            broker.addr_args(),
             &[&creds[..], &["-t", "allowed/x", "-m", "y"]].concat(),
         ),
     ));
@@ -442,7 +442,7 @@ fn v5_refused_publish_is_not_success() {
     let denied = cmd::run(mqtt_pub(
         home.path(),
         &args(
-            &broker.addr_args(),
+            broker.addr_args(),
             &[&creds[..], &["-t", "denied", "-m", "y"]].concat(),
         ),
     ));

@@ -19,7 +19,7 @@ fn lines_keep_cr_and_empty_lines_and_the_last_unterminated_line() {
     let sub = Sub::start(&broker, "lines", &["-C", "4", "-q", "1", "-F", "%l:%x"]);
     let mut c = mqtt_pub(
         home.path(),
-        &args(&broker.addr_args(), &["-t", "lines", "-l", "-q", "1"]),
+        &args(broker.addr_args(), &["-t", "lines", "-l", "-q", "1"]),
     );
     c.write_stdin(&b"one\n\ntwo\r\nlast"[..]);
     cmd::run(c).expect_code(0);
@@ -35,7 +35,7 @@ fn empty_input_connects_and_disconnects() {
     let home = tempfile::tempdir().unwrap();
     let mut c = mqtt_pub(
         home.path(),
-        &args(&broker.addr_args(), &["-t", "nothing", "-l", "-q", "1"]),
+        &args(broker.addr_args(), &["-t", "nothing", "-l", "-q", "1"]),
     );
     c.write_stdin(&b""[..]);
     cmd::run(c).expect_code(0);
@@ -48,7 +48,7 @@ fn rate_paces_lines_on_a_schedule() {
     let sub = Sub::start(&broker, "paced", &["-C", "5", "-F", "%p"]);
     let mut c = mqtt_pub(
         home.path(),
-        &args(&broker.addr_args(), &["-t", "paced", "-l", "--rate", "20"]),
+        &args(broker.addr_args(), &["-t", "paced", "-l", "--rate", "20"]),
     );
     c.write_stdin("1\n2\n3\n4\n5\n");
     let start = Instant::now();
@@ -70,7 +70,7 @@ fn two_hundred_thousand(qos: &str) {
     let sub = Sub::start(&broker, "many", &["-C", &N.to_string(), "-q", qos]);
     let mut c = mqtt_pub(
         home.path(),
-        &args(&broker.addr_args(), &["-t", "many", "-l", "-q", qos]),
+        &args(broker.addr_args(), &["-t", "many", "-l", "-q", qos]),
     );
     c.write_stdin(input.clone());
     cmd::run(c).expect_code(0);
