@@ -446,7 +446,7 @@ fn v5_refused_publish_is_not_success() {
             &[&creds[..], &["-t", "denied", "-m", "y"]].concat(),
         ),
     ));
-    denied.expect_code(135);
+    assert_eq!(denied.code(), 135, "{}\n{}", denied.stderr(), broker.log());
     assert!(
         denied
             .stderr()

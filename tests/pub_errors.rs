@@ -264,3 +264,33 @@ fn help_and_version_go_to_stdout_and_exit_0() {
         format!("mqtt-pub {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn bind_address_is_used_or_refused() {
+    let broker = Broker::anonymous();
+    let mut a = broker.addr_args().to_vec();
+    a.extend(["-t", "bound", "-m", "x", "--nodelay"].map(String::from));
+    let mut ok: Vec<&str> = a.iter().map(String::as_str).collect();
+    ok.extend(["-A", "127.0.0.1"]);
+    err(&ok).expect_code(0);
+    let bad: Vec<&str> = a
+        .iter()
+        .map(String::as_str)
+        .chain(["-A", "192.0.2.1"])
+        .collect();
+    let r = err(&bad);
+    r.expect_code(1);
+    assert!(
+        r.stderr().contains("Cannot assign requested address"),
+        "{}",
+        r.stderr()
+    );
+    let r = err(&["-t", "a", "-m", "x", "-A", "not-an-ip"]);
+    r.expect_code(1);
+    assert!(
+        r.stderr()
+            .starts_with("Error: Invalid bind address 'not-an-ip'"),
+        "{}",
+        r.stderr()
+    );
+}

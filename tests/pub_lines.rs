@@ -62,20 +62,21 @@ fn rate_paces_lines_on_a_schedule() {
     assert_eq!(sub.text(Duration::from_secs(20)), "1\n2\n3\n4\n5\n");
 }
 
-fn two_hundred_thousand(qos: &str) {
-    const N: usize = 200_000;
+fn many_lines(n: usize, qos: &str, extra: &[&str]) {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let input: String = (1..=N).map(|i| format!("{i}\n")).collect();
-    let sub = Sub::start(&broker, "many", &["-C", &N.to_string(), "-q", qos]);
-    let mut c = mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["-t", "many", "-l", "-q", qos]),
-    );
+    let input: String = (1..=n).map(|i| format!("{i}\n")).collect();
+    let sub = Sub::start(&broker, "many", &["-C", &n.to_string(), "-q", qos]);
+    let rest: Vec<&str> = ["-t", "many", "-l", "-q", qos]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    let mut c = mqtt_pub(home.path(), &args(broker.addr_args(), &rest));
     c.write_stdin(input.clone());
     cmd::run(c).expect_code(0);
     let got = sub.text(Duration::from_secs(180));
-    assert_eq!(got.lines().count(), N, "messages received");
+    assert_eq!(got.lines().count(), n, "messages received");
     assert!(
         got == input,
         "messages differ from the input lines (order or content)"
@@ -84,10 +85,15 @@ fn two_hundred_thousand(qos: &str) {
 
 #[test]
 fn two_hundred_thousand_lines_at_qos1_all_arrive() {
-    two_hundred_thousand("1");
+    many_lines(200_000, "1", &[]);
 }
 
 #[test]
 fn two_hundred_thousand_lines_at_qos2_all_arrive() {
-    two_hundred_thousand("2");
+    many_lines(200_000, "2", &[]);
+}
+
+#[test]
+fn twenty_thousand_lines_over_mqtt5_at_qos2_all_arrive() {
+    many_lines(20_000, "2", &["-V", "5"]);
 }

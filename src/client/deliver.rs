@@ -1,33 +1,45 @@
-//! Publish-and-confirm: a producer hands messages to a [`Sink`] while this
-//! loop polls the connection and counts confirmations — QoS 0 when written,
-//! QoS 1 at PUBACK, QoS 2 at PUBCOMP (or a v5 PUBACK/PUBREC refusal). The
-//! DISCONNECT is queued only when the producer is done and every message is
-//! settled, so nothing queued is ever dropped (rumqttc-notes pitfalls 1–2).
+//! Publish-and-confirm: a producer hands messages to a [`Sink`] while the
+//! connection is polled and every message is settled — QoS 0 when written,
+//! QoS 1 at PUBACK, QoS 2 at PUBCOMP (or a v5 PUBACK/PUBREC refusal), by
+//! counting events (MQTT 3.1.1) or by awaiting each tracked confirmation in
+//! order (MQTT 5, see [`Publisher::publish`]). The DISCONNECT is queued only when the producer is
+//! done and every message is settled, so nothing queued is ever dropped
+//! (rumqttc-notes pitfalls 1–2).
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::Write;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 
 use super::codes::reason;
+use super::session::{Confirmation, Outcome};
 use super::{ConnError, Event, OutMessage, Publisher, Session};
-use crate::settings::DisconnectProps;
+use crate::settings::{DisconnectProps, Protocol};
 
 #[derive(Default)]
 struct State {
     /// Messages handed to the library.
     sent: Cell<u64>,
-    /// Messages confirmed or refused by the broker.
+    /// Messages confirmed, refused or given up on.
     settled: Cell<u64>,
     rejected: Cell<u64>,
+    failed: Cell<u64>,
     first_reject_code: Cell<Option<u8>>,
+    first_failure: RefCell<Option<String>>,
     producer_done: Cell<bool>,
     disconnecting: Cell<bool>,
+    /// Confirmations not yet resolved, oldest first.
+    pending: RefCell<VecDeque<Confirmation>>,
+    /// Wakes the confirmation task when `pending` gains an entry.
+    waker: RefCell<Option<Waker>>,
     progress: Notify,
     disconnect_props: RefCell<DisconnectProps>,
     producer_error: RefCell<Option<anyhow::Error>>,
+    quiet: bool,
 }
 
 impl State {
@@ -42,6 +54,52 @@ impl State {
             let _ = publisher.disconnect(&self.disconnect_props.borrow());
         }
     }
+
+    fn settle(&self, outcome: Outcome) {
+        match outcome {
+            Outcome::Confirmed => {}
+            Outcome::Refused { pkid, code, text } => {
+                self.rejected.set(self.rejected.get() + 1);
+                if self.first_reject_code.get().is_none() {
+                    self.first_reject_code.set(Some(code));
+                }
+                if !self.quiet {
+                    let mut err = std::io::stderr().lock();
+                    let _ = writeln!(err, "Warning: Publish {pkid} failed: {}.", reason(code));
+                    if let Some(t) = text {
+                        let _ = writeln!(err, "{t}");
+                    }
+                }
+            }
+            Outcome::Failed(why) => {
+                self.failed.set(self.failed.get() + 1);
+                self.first_failure.borrow_mut().get_or_insert(why);
+            }
+        }
+        self.settled.set(self.settled.get() + 1);
+        self.progress.notify_waiters();
+    }
+
+    /// Resolve the oldest confirmations that are ready.
+    fn poll_pending(&self, cx: &mut Context<'_>) -> bool {
+        let mut any = false;
+        loop {
+            let mut queue = self.pending.borrow_mut();
+            let Some(front) = queue.front_mut() else {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                return any;
+            };
+            match front.as_mut().poll(cx) {
+                Poll::Ready(outcome) => {
+                    queue.pop_front();
+                    drop(queue);
+                    self.settle(outcome);
+                    any = true;
+                }
+                Poll::Pending => return any,
+            }
+        }
+    }
 }
 
 /// Where a producer puts messages.
@@ -53,24 +111,30 @@ pub struct Sink {
 impl Sink {
     /// Hand one message to the connection (waits while the channel is full).
     pub async fn send(&self, m: OutMessage) -> anyhow::Result<()> {
+        // Counted first: an untracked publish can be confirmed by an event
+        // before this task resumes.
         self.state.sent.set(self.state.sent.get() + 1);
-        if let Err(e) = self.publisher.publish(m).await {
-            self.state.sent.set(self.state.sent.get() - 1);
-            return Err(e);
+        match self.publisher.publish(m).await {
+            Ok(Some(confirmation)) => {
+                self.state.pending.borrow_mut().push_back(confirmation);
+                if let Some(w) = self.state.waker.borrow_mut().take() {
+                    w.wake();
+                }
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                self.state.sent.set(self.state.sent.get() - 1);
+                Err(e)
+            }
         }
-        Ok(())
     }
 
-    /// Wait until every message sent so far is confirmed (for `--repeat-delay`).
+    /// Wait until every message sent so far is settled (for `--repeat-delay`).
     pub async fn settled(&self) {
         while self.state.settled.get() < self.state.sent.get() {
             self.state.progress.notified().await;
         }
-    }
-
-    /// Messages confirmed so far.
-    pub fn confirmed(&self) -> u64 {
-        self.state.settled.get() - self.state.rejected.get()
     }
 }
 
@@ -80,6 +144,9 @@ pub struct Delivery {
     pub sent: u64,
     pub confirmed: u64,
     pub rejected: u64,
+    /// Messages the library gave up on, and why (the first).
+    pub failed: u64,
+    pub first_failure: Option<String>,
     /// The reason code of the first refused message (v5).
     pub first_reject_code: Option<u8>,
     /// Set when the connection ended before the work did.
@@ -104,6 +171,7 @@ where
 {
     let state = Rc::new(State {
         disconnect_props: RefCell::new(disconnect),
+        quiet,
         ..State::default()
     });
     let publisher = session.publisher.clone();
@@ -119,18 +187,31 @@ where
         state.producer_done.set(true);
         state.maybe_finish(&publisher);
     };
-    let poll = poll_loop(&mut session, &state, quiet);
-    tokio::pin!(produce);
+    let confirm = std::future::poll_fn(|cx| {
+        if state.poll_pending(cx) {
+            state.maybe_finish(&publisher);
+        }
+        Poll::<()>::Pending
+    });
+    let poll = poll_loop(&mut session, &state);
     tokio::pin!(poll);
     let lost = tokio::select! {
         lost = &mut poll => lost,
-        () = &mut produce => poll.await,
+        _ = async { tokio::join!(produce, confirm) } => unreachable!("confirm never completes"),
     };
-    let rejected = state.rejected.get();
+    // Answers read just before the connection dropped are already resolved.
+    let mut cx = Context::from_waker(Waker::noop());
+    state.poll_pending(&mut cx);
+    let everything_settled = state.producer_done.get() && state.settled.get() == state.sent.get();
+    let lost = lost.filter(|_| !everything_settled);
+
+    let (rejected, failed) = (state.rejected.get(), state.failed.get());
     Delivery {
         sent: state.sent.get(),
-        confirmed: state.settled.get() - rejected,
+        confirmed: state.settled.get() - rejected - failed,
         rejected,
+        failed,
+        first_failure: state.first_failure.take(),
         first_reject_code: state.first_reject_code.get(),
         lost,
         producer_finished: state.producer_done.get(),
@@ -139,46 +220,23 @@ where
 }
 
 /// Poll until the DISCONNECT is written (`None`) or the connection fails.
-async fn poll_loop(session: &mut Session, state: &State, quiet: bool) -> Option<ConnError> {
+/// Untracked (MQTT 3.1.1) publishes are confirmed here, by their events.
+async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
+    let by_events = session.protocol == Protocol::V311;
     loop {
-        let ev = match session.poll().await {
-            Ok(ev) => ev,
+        match session.poll().await {
+            Ok(Event::DisconnectSent) => return None,
+            Ok(Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. })
+                if by_events =>
+            {
+                state.settle(Outcome::Confirmed);
+                state.maybe_finish(&session.publisher);
+            }
+            Ok(_) => {}
             Err(e) => {
                 let all_done = state.producer_done.get() && state.settled.get() == state.sent.get();
                 return if all_done { None } else { Some(e) };
             }
-        };
-        let refused = match ev {
-            Event::PublishSent { pkid: 0 } | Event::PubComp { .. } => None,
-            Event::PubAck {
-                pkid,
-                reason,
-                reason_string,
-            }
-            | Event::PubRec {
-                pkid,
-                reason,
-                reason_string,
-            } if reason >= 0x80 => Some((pkid, reason, reason_string)),
-            Event::PubAck { .. } => None,
-            Event::DisconnectSent => return None,
-            _ => continue,
-        };
-        if let Some((pkid, code, text)) = refused {
-            state.rejected.set(state.rejected.get() + 1);
-            if state.first_reject_code.get().is_none() {
-                state.first_reject_code.set(Some(code));
-            }
-            if !quiet {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "Warning: Publish {pkid} failed: {}.", reason(code));
-                if let Some(t) = text {
-                    let _ = writeln!(err, "{t}");
-                }
-            }
         }
-        state.settled.set(state.settled.get() + 1);
-        state.progress.notify_waiters();
-        state.maybe_finish(&session.publisher);
     }
 }

@@ -8,6 +8,7 @@
 //! a change to this module only.
 
 mod codes;
+mod connect;
 pub mod debug;
 mod deliver;
 mod events;
@@ -17,7 +18,7 @@ mod session;
 pub use codes::{connack_v3, reason};
 pub use deliver::{Delivery, Sink, deliver};
 pub use events::{ConnError, Event};
-pub use session::{Publisher, Session};
+pub use session::{Confirmation, Outcome, Publisher, Session};
 
 use bytes::Bytes;
 

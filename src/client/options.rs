@@ -3,7 +3,6 @@
 //! 256 MiB packets instead of 10 KiB, write batching, a v5 inflight upper
 //! limit (else 15 MiB per event loop), and our own client id handling.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -35,14 +34,22 @@ pub(crate) fn qos5(q: QoS) -> rumqttc5::QoS {
     }
 }
 
-fn network(s: &ConnSettings) -> rumqttc::NetworkOptions {
+fn network() -> rumqttc::NetworkOptions {
     let mut net = rumqttc::NetworkOptions::new();
     net.set_connection_timeout(CONNECT_TIMEOUT.as_secs());
-    net.set_tcp_nodelay(s.nodelay);
-    if let Some(ip) = s.bind {
-        net.set_bind_addr(SocketAddr::new(ip, 0));
-    }
     net
+}
+
+/// Our dialer (`connect::tcp`) for TCP endpoints: nodelay and bind live there.
+macro_rules! dialer {
+    ($opts:expr, $s:expr) => {
+        if let Endpoint::Tcp { host, port } = &$s.endpoint {
+            let (host, port, nodelay, bind) = (host.clone(), *port, $s.nodelay, $s.bind);
+            $opts.set_socket_connector(move |_addr, _net| {
+                super::connect::tcp(host.clone(), port, nodelay, bind)
+            });
+        }
+    };
 }
 
 pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions) {
@@ -74,7 +81,8 @@ pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOpt
             w.retain,
         ));
     }
-    (o, network(s))
+    dialer!(o, s);
+    (o, network())
 }
 
 pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
@@ -93,7 +101,8 @@ pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
     o.set_max_request_batch(BATCH);
     o.set_request_channel_capacity(CHANNEL);
     o.set_connect_timeout(CONNECT_TIMEOUT);
-    o.set_network_options(network(s));
+    o.set_network_options(network());
+    dialer!(o, s);
     if !s.clean {
         // A new process resuming its broker session has no local state: accept it.
         o.set_broker_session_resume_policy(rumqttc5::BrokerSessionResumePolicy::AllowBrokerOnly);

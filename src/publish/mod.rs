@@ -121,7 +121,7 @@ impl Pace {
 /// The exit code for a finished delivery, with its messages.
 fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
     if let Some(err) = &d.lost {
-        let unconfirmed = d.sent - d.confirmed - d.rejected;
+        let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
         let rest = if d.producer_finished {
             ""
         } else {
@@ -148,6 +148,16 @@ fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
                 d.confirmed, d.sent
             ),
         }));
+    }
+    if let Some(why) = &d.first_failure {
+        program.diag(
+            quiet,
+            format_args!(
+                "Error: {} of {} messages were dropped by the client ({why}).",
+                d.failed, d.sent
+            ),
+        );
+        return Ok(exit::CONN_LOST);
     }
     if let Some(code) = d.first_reject_code {
         program.diag(

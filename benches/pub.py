@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: mqtt-pub against mosquitto_pub, same broker, same run.
+
+Not a test: figures vary with the machine. Reported as ratios (mqtt-pub / mosquitto_pub).
+
+  1. 200,000 lines at QoS 0 with -l: wall time and client CPU seconds.
+  2. one-shot `-t t -m x`: whole-process wall time (median of many runs).
+  3. 200,000 lines at QoS 1 and 2 with -l: confirmed msg/s, and what a
+     subscriber actually received from each client.
+
+Usage: benches/pub.py [--lines N] [--runs R] [--oneshots K]
+Needs: mosquitto, mosquitto_pub, mosquitto_sub; builds target/release/mqtt-pub.
+"""
+
+import argparse
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MQTT_PUB = os.path.join(ROOT, "target", "release", "mqtt-pub")
+
+
+def which(name):
+    for d in ("/usr/sbin", "/usr/bin", "/usr/local/bin"):
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    sys.exit(f"{name} not found: apt-get install -y mosquitto mosquitto-clients")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Broker:
+    def __init__(self, workdir):
+        self.port = free_port()
+        conf = os.path.join(workdir, "bench.conf")
+        with open(conf, "w") as f:
+            f.write(f"user root\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                    "max_queued_messages 0\npersistence false\n")
+        self.proc = subprocess.Popen([which("mosquitto"), "-c", conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        sys.exit("broker did not start")
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def timed(cmd, stdin_path=None):
+    """Run cmd; return (wall seconds, child cpu seconds, exit code)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    t0 = time.perf_counter()
+    rc = subprocess.run(cmd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if stdin_path:
+        stdin.close()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, rc
+
+
+def received(port, topic, qos, n, start_client, timeout=120):
+    """Start a subscriber, run start_client(), return (messages received, client wall, rc)."""
+    sub = subprocess.Popen([which("mosquitto_sub"), "-h", "127.0.0.1", "-p", str(port), "-t", topic,
+                            "-q", str(qos), "-C", str(n), "-W", str(timeout)],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    wall, _cpu, rc = start_client()
+    # Let the subscriber drain; stop it once nothing more arrives.
+    out = b""
+    try:
+        out, _ = sub.communicate(timeout=5 + n / 20000)
+    except subprocess.TimeoutExpired:
+        sub.kill()
+        out, _ = sub.communicate()
+    return out.count(b"\n"), wall, rc
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=200_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--oneshots", type=int, default=200)
+    a = ap.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+    mosq_pub = which("mosquitto_pub")
+    work = tempfile.mkdtemp()
+    lines = os.path.join(work, "lines")
+    with open(lines, "w") as f:
+        f.write("".join(f"{i}\n" for i in range(1, a.lines + 1)))
+    broker = Broker(work)
+    host = ["-h", "127.0.0.1", "-p", str(broker.port)]
+    rows = []
+    try:
+        # 1. QoS 0 lines, interleaved runs, medians.
+        ours, theirs = [], []
+        for _ in range(a.runs):
+            ours.append(timed([MQTT_PUB, *host, "-t", "bench/q0", "-l", "-q", "0"], lines))
+            theirs.append(timed([mosq_pub, *host, "-t", "bench/q0", "-l", "-q", "0"], lines))
+        ow, oc = statistics.median(r[0] for r in ours), statistics.median(r[1] for r in ours)
+        tw, tc = statistics.median(r[0] for r in theirs), statistics.median(r[1] for r in theirs)
+        rows.append((f"{a.lines:,} lines, QoS 0, -l: wall", f"{ow:.3f} s", f"{tw:.3f} s", ow / tw, "<= 1.0"))
+        rows.append((f"{a.lines:,} lines, QoS 0, -l: client CPU", f"{oc:.3f} s", f"{tc:.3f} s", oc / tc, "<= 0.5"))
+
+        # 2. One-shot publishes.
+        ours, theirs = [], []
+        for _ in range(a.oneshots):
+            ours.append(timed([MQTT_PUB, *host, "-t", "t", "-m", "x"])[0])
+            theirs.append(timed([mosq_pub, *host, "-t", "t", "-m", "x"])[0])
+        ow, tw = statistics.median(ours), statistics.median(theirs)
+        rows.append(("one-shot -t t -m x: wall (median)", f"{ow * 1000:.2f} ms", f"{tw * 1000:.2f} ms", ow / tw, "<= 1.3"))
+
+        # 3. QoS 1 and 2 lines: confirmed rate and what a subscriber got.
+        for q in (1, 2):
+            topic = f"bench/q{q}"
+            got_o, w_o, rc_o = received(broker.port, topic, q, a.lines,
+                                        lambda: timed([MQTT_PUB, *host, "-t", topic, "-l", "-q", str(q)], lines))
+            got_t, w_t, rc_t = received(broker.port, topic, q, a.lines,
+                                        lambda: timed([mosq_pub, *host, "-t", topic, "-l", "-q", str(q)], lines))
+            rows.append((f"{a.lines:,} lines, QoS {q}, -l, with a subscriber: delivered (exit)",
+                         f"{got_o:,} ({rc_o})", f"{got_t:,} ({rc_t})", None, "all, exit 0"))
+            ours = [timed([MQTT_PUB, *host, "-t", topic + "/nosub", "-l", "-q", str(q)], lines) for _ in range(a.runs)]
+            w = statistics.median(r[0] for r in ours)
+            rows.append((f"{a.lines:,} lines, QoS {q}, -l, no subscriber: confirmed msg/s", f"{a.lines / w:,.0f}",
+                         "n/a (does not wait for acks)", None, ""))
+    finally:
+        broker.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"| measure | mqtt-pub | mosquitto_pub | ratio | target |")
+    print(f"|---|---:|---:|---:|---|")
+    for name, o, t, ratio, target in rows:
+        r = f"{ratio:.2f}" if ratio is not None else ""
+        print(f"| {name} | {o} | {t} | {r} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+//! Our TCP dialer, given to rumqttc as its socket connector: resolve like
+//! mosquitto (getaddrinfo on the calling thread, no blocking-pool thread and
+//! no staggered timers — a one-shot publish is mostly connect time), try each
+//! address in order, and honour `--nodelay` and `-A`. It also keeps IPv6
+//! literals intact, which rumqttc's `host:port` string would not.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Connect to `host:port`.
+pub async fn tcp(
+    host: String,
+    port: u16,
+    nodelay: bool,
+    bind: Option<IpAddr>,
+) -> io::Result<TcpStream> {
+    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => (host.as_str(), port).to_socket_addrs()?.collect(),
+    };
+    let mut last = None;
+    for addr in addrs {
+        if let Some(b) = bind
+            && b.is_ipv4() != addr.is_ipv4()
+        {
+            continue;
+        }
+        match connect_one(addr, nodelay, bind).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("no usable address for {host}"),
+        )
+    }))
+}
+
+async fn connect_one(
+    addr: SocketAddr,
+    nodelay: bool,
+    bind: Option<IpAddr>,
+) -> io::Result<TcpStream> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_nodelay(nodelay)?;
+    if let Some(ip) = bind {
+        socket.bind(SocketAddr::new(ip, 0))?;
+    }
+    socket.connect(addr).await
+}
