@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,21 +80,32 @@ def timed(cmd, stdin_path=None):
     return wall, cpu, rc
 
 
-def received(port, topic, qos, n, start_client, timeout=120):
-    """Start a subscriber, run start_client(), return (messages received, client wall, rc)."""
+def received(port, topic, qos, n, start_client, timeout=600):
+    """Start a subscriber, run start_client(), return (messages received, client wall, rc).
+
+    The subscriber is stopped once it has n messages or nothing arrived for 3 s."""
     sub = subprocess.Popen([which("mosquitto_sub"), "-h", "127.0.0.1", "-p", str(port), "-t", topic,
                             "-q", str(qos), "-C", str(n), "-W", str(timeout)],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    count = [0]
+
+    def reader():
+        for chunk in iter(lambda: sub.stdout.read(65536), b""):
+            count[0] += chunk.count(b"\n")
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
     time.sleep(0.5)
     wall, _cpu, rc = start_client()
-    # Let the subscriber drain; stop it once nothing more arrives.
-    out = b""
-    try:
-        out, _ = sub.communicate(timeout=5 + n / 20000)
-    except subprocess.TimeoutExpired:
-        sub.kill()
-        out, _ = sub.communicate()
-    return out.count(b"\n"), wall, rc
+    last, still = -1, time.monotonic()
+    while count[0] < n and time.monotonic() - still < 3:
+        if count[0] != last:
+            last, still = count[0], time.monotonic()
+        time.sleep(0.1)
+    sub.kill()
+    sub.wait()
+    t.join()
+    return count[0], wall, rc
 
 
 def main():
