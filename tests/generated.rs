@@ -25,11 +25,7 @@ fn completions_and_man_pages_are_up_to_date() {
         for &shell in Shell::value_variants() {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut command(), *name, &mut buf);
-            check(
-                root.join("completions").join(shell.file_name(name)),
-                &buf,
-                &mut stale,
-            );
+            check(root.join("completions").join(shell.file_name(name)), &buf, &mut stale);
         }
         let mut buf = Vec::new();
         clap_mangen::Man::new(command()).render(&mut buf).unwrap();

@@ -12,26 +12,15 @@ fn defaults_file_in_home_config_is_read_before_argv() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(home.path().join(".config")).unwrap();
-    let cfg = format!(
-        "# defaults\n-h 127.0.0.1\n-p {}\n-t cfg/topic \n-q 1\n",
-        broker.port
-    );
+    let cfg = format!("# defaults\n-h 127.0.0.1\n-p {}\n-t cfg/topic \n-q 1\n", broker.port);
     std::fs::write(home.path().join(".config/mqtt-pub"), cfg).unwrap();
     // The value is the rest of the line, trailing space included.
-    let sub = Sub::start(
-        &broker,
-        "cfg/topic ",
-        &["-C", "1", "-q", "2", "-F", "%q %p"],
-    );
+    let sub = Sub::start(&broker, "cfg/topic ", &["-C", "1", "-q", "2", "-F", "%q %p"]);
     cmd::run(mqtt_pub(home.path(), &["-m", "from defaults"])).expect_code(0);
     assert_eq!(sub.text(WAIT), "1 from defaults\n");
     // The command line overrides a scalar from the file.
     let sub = Sub::start(&broker, "cli/topic", &["-C", "1", "-q", "2", "-F", "%q %p"]);
-    cmd::run(mqtt_pub(
-        home.path(),
-        &["-m", "override", "-t", "cli/topic", "-q", "0"],
-    ))
-    .expect_code(0);
+    cmd::run(mqtt_pub(home.path(), &["-m", "override", "-t", "cli/topic", "-q", "0"])).expect_code(0);
     assert_eq!(sub.text(WAIT), "0 override\n");
     // A message option in the file and one on the command line conflict.
     std::fs::write(home.path().join(".config/mqtt-pub"), "-m from file\n").unwrap();
@@ -60,11 +49,7 @@ fn xdg_config_home_and_dash_o_choose_the_file() {
     assert_eq!(sub.text(WAIT), "via xdg\n");
 
     let opts = home.path().join("opts");
-    std::fs::write(
-        &opts,
-        format!("-p {}\n-h 127.0.0.1\n-t by-o\n", broker.port),
-    )
-    .unwrap();
+    std::fs::write(&opts, format!("-p {}\n-h 127.0.0.1\n-t by-o\n", broker.port)).unwrap();
     let sub = Sub::start(&broker, "by-o", &["-C", "1", "-F", "%p"]);
     let mut c = mqtt_pub(home.path(), &["-o", opts.to_str().unwrap(), "-m", "via -o"]);
     c.env("XDG_CONFIG_HOME", xdg.path());
@@ -77,8 +62,7 @@ fn xdg_config_home_and_dash_o_choose_the_file() {
     ));
     r.expect_code(1);
     assert!(
-        r.stderr()
-            .contains("cannot read options file /nonexistent/opts"),
+        r.stderr().contains("cannot read options file /nonexistent/opts"),
         "{}",
         r.stderr()
     );
@@ -116,10 +100,7 @@ fn a_symlink_named_mosquitto_pub_behaves_as_mosquitto_pub() {
 
 #[test]
 fn credentials_from_environment_and_file() {
-    let broker = Broker::start(BrokerConfig::with_users(&[
-        ("aa", "s3cret"),
-        ("bb", "other"),
-    ]));
+    let broker = Broker::start(BrokerConfig::with_users(&[("aa", "s3cret"), ("bb", "other")]));
     let home = tempfile::tempdir().unwrap();
     let mut a = broker.addr_args().to_vec();
     a.extend(["-t", "auth", "-m", "x", "-q", "1"].map(String::from));

@@ -14,10 +14,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn args<'a>(b: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    b.iter()
-        .map(String::as_str)
-        .chain(rest.iter().copied())
-        .collect()
+    b.iter().map(String::as_str).chain(rest.iter().copied()).collect()
 }
 
 #[test]
@@ -41,11 +38,7 @@ fn single_message_sources_arrive_byte_exact_at_each_qos() {
         assert_eq!(sub.text(WAIT), format!("{qos}:0:{}\n", hex(b"hello world")));
         // -f, binary
         let sub = Sub::start(&broker, "src/f", &["-C", "1", "-q", "2", "-F", "%x"]);
-        cmd::run(mqtt_pub(
-            home.path(),
-            &args(a, &["-t", "src/f", "-f", file, "-q", qos]),
-        ))
-        .expect_code(0);
+        cmd::run(mqtt_pub(home.path(), &args(a, &["-t", "src/f", "-f", file, "-q", qos]))).expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
         // -s, binary
         let sub = Sub::start(&broker, "src/s", &["-C", "1", "-q", "2", "-F", "%x"]);
@@ -55,11 +48,7 @@ fn single_message_sources_arrive_byte_exact_at_each_qos() {
         assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
         // -n
         let sub = Sub::start(&broker, "src/n", &["-C", "1", "-q", "2", "-F", "%l|%x|"]);
-        cmd::run(mqtt_pub(
-            home.path(),
-            &args(a, &["-t", "src/n", "-n", "-q", qos]),
-        ))
-        .expect_code(0);
+        cmd::run(mqtt_pub(home.path(), &args(a, &["-t", "src/n", "-n", "-q", qos]))).expect_code(0);
         assert_eq!(sub.text(WAIT), "0||\n");
     }
 }
@@ -73,10 +62,7 @@ fn empty_file_sends_empty_payload() {
     let sub = Sub::start(&broker, "e/f", &["-C", "1", "-F", "%l"]);
     cmd::run(mqtt_pub(
         home.path(),
-        &args(
-            broker.addr_args(),
-            &["-t", "e/f", "-f", empty.to_str().unwrap()],
-        ),
+        &args(broker.addr_args(), &["-t", "e/f", "-f", empty.to_str().unwrap()]),
     ))
     .expect_code(0);
     assert_eq!(sub.text(WAIT), "0\n");
@@ -88,10 +74,7 @@ fn retained_message_reaches_a_later_subscriber() {
     let home = tempfile::tempdir().unwrap();
     cmd::run(mqtt_pub(
         home.path(),
-        &args(
-            broker.addr_args(),
-            &["-t", "keep/me", "-m", "kept", "-r", "-q", "1"],
-        ),
+        &args(broker.addr_args(), &["-t", "keep/me", "-m", "kept", "-r", "-q", "1"]),
     ))
     .expect_code(0);
     let sub = Sub::start(&broker, "keep/me", &["-C", "1", "-F", "%r:%p"]);
@@ -156,11 +139,7 @@ fn repeat_publishes_count_times_with_delay() {
     );
     cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
     // Two delays between three messages: never shorter than 0.4 s.
-    assert!(
-        start.elapsed() >= Duration::from_millis(400),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
     assert_eq!(sub.text(WAIT), "again\nagain\nagain\n");
 }
 
@@ -206,10 +185,7 @@ fn jsonl_publishes_to_many_topics_with_per_line_settings() {
     );
     let mut c = mqtt_pub(
         home.path(),
-        &args(
-            broker.addr_args(),
-            &["--jsonl", "-t", "j/default", "-q", "1"],
-        ),
+        &args(broker.addr_args(), &["--jsonl", "-t", "j/default", "-q", "1"]),
     );
     c.write_stdin(input);
     cmd::run(c).expect_code(0);
@@ -240,11 +216,7 @@ fn jsonl_bad_line_stops_with_its_number() {
     let r = cmd::run(c);
     r.expect_code(1);
     assert!(r.stderr().contains("--jsonl line 2"), "{}", r.stderr());
-    assert!(
-        r.stderr().contains("1 of 1 messages confirmed"),
-        "{}",
-        r.stderr()
-    );
+    assert!(r.stderr().contains("1 of 1 messages confirmed"), "{}", r.stderr());
     assert_eq!(sub.text(WAIT), "first\n");
 }
 
@@ -255,16 +227,7 @@ fn v5_properties_reach_a_v5_subscriber() {
     let sub = Sub::start(
         &broker,
         "props",
-        &[
-            "-V",
-            "5",
-            "-C",
-            "1",
-            "-q",
-            "1",
-            "-F",
-            "%C|%F|%R|%D|%P|%p|%E",
-        ],
+        &["-V", "5", "-C", "1", "-q", "1", "-F", "%C|%F|%R|%D|%P|%p|%E"],
     );
     let a = args(
         broker.addr_args(),
@@ -315,10 +278,7 @@ fn v5_properties_reach_a_v5_subscriber() {
     cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
     let out = sub.text(WAIT);
     let (fixed, expiry) = out.trim_end().rsplit_once('|').unwrap();
-    assert_eq!(
-        fixed,
-        "text/plain|1|reply/here|corr-123|k1:v1 k2:v2|payload"
-    );
+    assert_eq!(fixed, "text/plain|1|reply/here|corr-123|k1:v1 k2:v2|payload");
     let expiry: u32 = expiry.parse().unwrap();
     assert!((3590..=3600).contains(&expiry), "{expiry}");
 }
@@ -331,9 +291,7 @@ fn debug_lines_follow_mosquitto() {
         home.path(),
         &args(
             broker.addr_args(),
-            &[
-                "-d", "-q", "2", "-i", "myid", "-r", "-t", "d/t", "-m", "hello",
-            ],
+            &["-d", "-q", "2", "-i", "myid", "-r", "-t", "d/t", "-m", "hello"],
         ),
     ));
     r.expect_code(0);
@@ -385,21 +343,14 @@ fn connect_retry_waits_for_a_late_broker() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "gave up before the broker started"
-    );
+    assert!(child.try_wait().unwrap().is_none(), "gave up before the broker started");
     let broker = Broker::start(BrokerConfig {
         port: Some(port),
         ..Default::default()
     });
     let status = child.wait().unwrap();
     assert!(status.success());
-    assert!(
-        broker.wait_log("Received PUBLISH from", WAIT),
-        "{}",
-        broker.log()
-    );
+    assert!(broker.wait_log("Received PUBLISH from", WAIT), "{}", broker.log());
 
     // And at the deadline it gives up with exit 1 and says so.
     drop(broker);
@@ -441,16 +392,11 @@ fn v5_refused_publish_is_not_success() {
     ok.expect_code(0);
     let denied = cmd::run(mqtt_pub(
         home.path(),
-        &args(
-            broker.addr_args(),
-            &[&creds[..], &["-t", "denied", "-m", "y"]].concat(),
-        ),
+        &args(broker.addr_args(), &[&creds[..], &["-t", "denied", "-m", "y"]].concat()),
     ));
     assert_eq!(denied.code(), 135, "{}\n{}", denied.stderr(), broker.log());
     assert!(
-        denied
-            .stderr()
-            .contains("Warning: Publish 1 failed: Not authorized."),
+        denied.stderr().contains("Warning: Publish 1 failed: Not authorized."),
         "{}",
         denied.stderr()
     );
@@ -471,11 +417,7 @@ fn connection_lost_with_messages_outstanding_exits_7() {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"one\ntwo\n").unwrap();
     stdin.flush().unwrap();
-    assert!(
-        broker.wait_log("Received PUBLISH from loser", WAIT),
-        "{}",
-        broker.log()
-    );
+    assert!(broker.wait_log("Received PUBLISH from loser", WAIT), "{}", broker.log());
     std::thread::sleep(Duration::from_millis(100));
     broker.kill();
     let out = child.wait_with_output().unwrap();
@@ -484,9 +426,79 @@ fn connection_lost_with_messages_outstanding_exits_7() {
     assert_eq!(out.status.code(), Some(7), "{stderr}");
     assert!(stderr.contains("The connection was lost"), "{stderr}");
     assert!(
-        stderr.contains(
-            "2 of 2 messages confirmed, 0 unconfirmed; the rest of the input was not sent"
-        ),
+        stderr.contains("2 of 2 messages confirmed, 0 unconfirmed; the rest of the input was not sent"),
         "{stderr}"
     );
+}
+
+#[test]
+fn unix_socket_with_unix_or_port_zero() {
+    let broker = Broker::start(BrokerConfig {
+        unix_socket: true,
+        ..Default::default()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let sock = broker.socket();
+    let sock = sock.to_str().unwrap();
+    let sub = Sub::start(&broker, "unix", &["-C", "2", "-q", "1", "-F", "%p"]);
+    cmd::run(mqtt_pub(
+        home.path(),
+        &["--unix", sock, "-t", "unix", "-m", "via --unix", "-q", "1"],
+    ))
+    .expect_code(0);
+    cmd::run(mqtt_pub(
+        home.path(),
+        &["-h", sock, "-p", "0", "-t", "unix", "-m", "via -p 0", "-q", "1"],
+    ))
+    .expect_code(0);
+    assert_eq!(sub.text(WAIT), "via --unix\nvia -p 0\n");
+}
+
+#[test]
+fn id_prefix_appends_the_process_id() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &args(broker.addr_args(), &["-I", "pre-", "-t", "x", "-m", "y", "-d"]),
+    ));
+    r.expect_code(0);
+    let first = r.stdout().lines().next().unwrap().to_string();
+    let id = first
+        .strip_prefix("Client ")
+        .unwrap()
+        .strip_suffix(" sending CONNECT")
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with("pre-") && id[4..].parse::<u32>().is_ok(), "{first}");
+    assert!(broker.log().contains(&format!("as {id} ")), "{}", broker.log());
+}
+
+#[test]
+fn persistent_sessions_resume_across_runs_and_versions() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    for v in ["311", "5"] {
+        let a = args(
+            broker.addr_args(),
+            &["-c", "-i", "keeper", "-V", v, "-t", "s", "-m", "x", "-q", "1"],
+        );
+        cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    }
+    let a = args(
+        broker.addr_args(),
+        &[
+            "-c", "-i", "keeper5", "-V", "5", "-x", "60", "-t", "s", "-m", "x", "-q", "1",
+        ],
+    );
+    cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    assert!(broker.log().contains("as keeper5 (p5, c0, k60)"), "{}", broker.log());
+    // The client side of the session is kept for the next run...
+    let state = home.path().join(format!(".local/state/mqttkit/sessions/v5-127.0.0.1%3A{}-keeper5", broker.port));
+    assert!(state.exists(), "{state:?}");
+    // ... and a run with another in-flight limit is told how to proceed.
+    let a = args(broker.addr_args(), &["-c", "-i", "keeper5", "-V", "5", "-x", "60", "-M", "5", "-t", "s", "-m", "x"]);
+    let r = cmd::run(mqtt_pub(home.path(), &a));
+    r.expect_code(1);
+    assert!(r.stderr().contains("was saved with -M 20; run with -M 20 or delete the file"), "{}", r.stderr());
 }

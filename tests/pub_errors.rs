@@ -10,14 +10,8 @@ fn err(args: &[&str]) -> cmd::Run {
 #[test]
 fn usage_errors_exit_1_with_mosquittos_words() {
     let cases: &[(&[&str], &str)] = &[
-        (
-            &["-t", "a", "-m", "x", "-q", "3"],
-            "Error: Invalid QoS given: 3\n",
-        ),
-        (
-            &["-t", "a", "-m", "x", "-q", "abc"],
-            "Error: Invalid QoS given: abc\n",
-        ),
+        (&["-t", "a", "-m", "x", "-q", "3"], "Error: Invalid QoS given: 3\n"),
+        (&["-t", "a", "-m", "x", "-q", "abc"], "Error: Invalid QoS given: abc\n"),
         (
             &["-t", "a", "-m", "x", "-p", "70000"],
             "Error: Invalid port given: 70000\n",
@@ -26,10 +20,7 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             &["-t", "a/#", "-m", "x"],
             "Error: Invalid publish topic 'a/#', does it contain '+' or '#'?\n",
         ),
-        (
-            &["-t", "a/+/b", "-m", "x"],
-            "Error: Invalid publish topic 'a/+/b'",
-        ),
+        (&["-t", "a/+/b", "-m", "x"], "Error: Invalid publish topic 'a/+/b'"),
         (
             &["-t", "a", "-m", "x", "-l"],
             "Error: Only one type of message can be sent at once.",
@@ -38,14 +29,8 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             &["-t", "a", "-m", "x", "-m", "y"],
             "Error: Only one type of message can be sent at once.",
         ),
-        (
-            &["-t", "a"],
-            "Error: Both topic and message must be supplied.\n",
-        ),
-        (
-            &["-m", "x"],
-            "Error: Both topic and message must be supplied.\n",
-        ),
+        (&["-t", "a"], "Error: Both topic and message must be supplied.\n"),
+        (&["-m", "x"], "Error: Both topic and message must be supplied.\n"),
         (
             &["-t", "a", "-m", "x", "-k", "4"],
             "Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.",
@@ -54,10 +39,7 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             &["-t", "a", "-m", "x", "-M", "0"],
             "Error: Maximum inflight messages must be greater than 0",
         ),
-        (
-            &["-t", "a", "-m", "x", "-V", "31"],
-            "Error: MQTT 3.1 is not supported",
-        ),
+        (&["-t", "a", "-m", "x", "-V", "31"], "Error: MQTT 3.1 is not supported"),
         (
             &["-t", "a", "-m", "x", "-V", "7"],
             "Error: Invalid protocol version argument given.",
@@ -107,18 +89,7 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             "Error: --property argument given but not enough arguments specified.",
         ),
         (
-            &[
-                "-t",
-                "a",
-                "-m",
-                "x",
-                "-D",
-                "publish",
-                "content-type",
-                "x",
-                "-V",
-                "311",
-            ],
+            &["-t", "a", "-m", "x", "-D", "publish", "content-type", "x", "-V", "311"],
             "Error: -D properties need MQTT v5",
         ),
         (
@@ -129,10 +100,7 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             &["-L", "mqtt://host", "-m", "x"],
             "Error: Invalid URL for -L argument specified - topic missing.",
         ),
-        (
-            &["-L", "http://host/t", "-m", "x"],
-            "Error: Unsupported URL scheme.",
-        ),
+        (&["-L", "http://host/t", "-m", "x"], "Error: Unsupported URL scheme."),
         (&["--nonsense"], "Error: Unknown option '--nonsense'.\n"),
         (&["-t"], "Error: "),
     ];
@@ -145,8 +113,7 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             r.stderr()
         );
         assert!(
-            r.stderr()
-                .ends_with("Use 'mqtt-pub --help' to see usage.\n"),
+            r.stderr().ends_with("Use 'mqtt-pub --help' to see usage.\n"),
             "{args:?}: {}",
             r.stderr()
         );
@@ -170,14 +137,12 @@ fn input_errors_exit_1_without_connecting() {
     let r = err(&["-p", "1", "-t", "a", "-f", "/nonexistent/file"]);
     r.expect_code(1);
     assert!(
-        r.stderr()
-            .contains("Error: Unable to open file \"/nonexistent/file\""),
+        r.stderr().contains("Error: Unable to open file \"/nonexistent/file\""),
         "{}",
         r.stderr()
     );
     assert!(
-        r.stderr()
-            .contains("Error loading input file \"/nonexistent/file\"."),
+        r.stderr().contains("Error loading input file \"/nonexistent/file\"."),
         "{}",
         r.stderr()
     );
@@ -190,11 +155,7 @@ fn input_errors_exit_1_without_connecting() {
     c.write_stdin(&b""[..]);
     let r = cmd::run(c);
     r.expect_code(1);
-    assert!(
-        r.stderr().starts_with("Error: Zero length input."),
-        "{}",
-        r.stderr()
-    );
+    assert!(r.stderr().starts_with("Error: Zero length input."), "{}", r.stderr());
 }
 
 #[test]
@@ -202,27 +163,13 @@ fn closed_port_exits_1() {
     let port = crate::support::broker::free_port().to_string();
     let r = err(&["-h", "127.0.0.1", "-p", &port, "-t", "a", "-m", "x"]);
     r.expect_code(1);
-    assert!(
-        r.stderr().starts_with("Error: Connection refused"),
-        "{}",
-        r.stderr()
-    );
+    assert!(r.stderr().starts_with("Error: Connection refused"), "{}", r.stderr());
 }
 
 #[test]
 fn quiet_silences_runtime_errors_only() {
     let port = crate::support::broker::free_port().to_string();
-    let r = err(&[
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &port,
-        "-t",
-        "a",
-        "-m",
-        "x",
-        "--quiet",
-    ]);
+    let r = err(&["-h", "127.0.0.1", "-p", &port, "-t", "a", "-m", "x", "--quiet"]);
     r.expect_code(1);
     assert_eq!(r.stderr(), "");
     let r = err(&["-t", "a", "-m", "x", "-q", "9", "--quiet"]);
@@ -259,10 +206,7 @@ fn help_and_version_go_to_stdout_and_exit_0() {
     assert!(r.stdout().contains("-h, --host <HOST>"));
     let r = err(&["--version"]);
     r.expect_code(0);
-    assert_eq!(
-        r.stdout(),
-        format!("mqtt-pub {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(r.stdout(), format!("mqtt-pub {}\n", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
@@ -273,23 +217,14 @@ fn bind_address_is_used_or_refused() {
     let mut ok: Vec<&str> = a.iter().map(String::as_str).collect();
     ok.extend(["-A", "127.0.0.1"]);
     err(&ok).expect_code(0);
-    let bad: Vec<&str> = a
-        .iter()
-        .map(String::as_str)
-        .chain(["-A", "192.0.2.1"])
-        .collect();
+    let bad: Vec<&str> = a.iter().map(String::as_str).chain(["-A", "192.0.2.1"]).collect();
     let r = err(&bad);
     r.expect_code(1);
-    assert!(
-        r.stderr().contains("Cannot assign requested address"),
-        "{}",
-        r.stderr()
-    );
+    assert!(r.stderr().contains("Cannot assign requested address"), "{}", r.stderr());
     let r = err(&["-t", "a", "-m", "x", "-A", "not-an-ip"]);
     r.expect_code(1);
     assert!(
-        r.stderr()
-            .starts_with("Error: Invalid bind address 'not-an-ip'"),
+        r.stderr().starts_with("Error: Invalid bind address 'not-an-ip'"),
         "{}",
         r.stderr()
     );

@@ -6,10 +6,7 @@ use std::time::{Duration, Instant};
 use crate::support::{Broker, Sub, cmd, mqtt_pub};
 
 fn args<'a>(b: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    b.iter()
-        .map(String::as_str)
-        .chain(rest.iter().copied())
-        .collect()
+    b.iter().map(String::as_str).chain(rest.iter().copied()).collect()
 }
 
 #[test]
@@ -54,11 +51,7 @@ fn rate_paces_lines_on_a_schedule() {
     let start = Instant::now();
     cmd::run(c).expect_code(0);
     // Five messages at 20/s: the fifth is due 200 ms after the first.
-    assert!(
-        start.elapsed() >= Duration::from_millis(200),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
     assert_eq!(sub.text(Duration::from_secs(20)), "1\n2\n3\n4\n5\n");
 }
 
@@ -67,20 +60,13 @@ fn many_lines(n: usize, qos: &str, extra: &[&str]) {
     let home = tempfile::tempdir().unwrap();
     let input: String = (1..=n).map(|i| format!("{i}\n")).collect();
     let sub = Sub::start(&broker, "many", &["-C", &n.to_string(), "-q", qos]);
-    let rest: Vec<&str> = ["-t", "many", "-l", "-q", qos]
-        .iter()
-        .chain(extra)
-        .copied()
-        .collect();
+    let rest: Vec<&str> = ["-t", "many", "-l", "-q", qos].iter().chain(extra).copied().collect();
     let mut c = mqtt_pub(home.path(), &args(broker.addr_args(), &rest));
     c.write_stdin(input.clone());
     cmd::run(c).expect_code(0);
     let got = sub.text(Duration::from_secs(180));
     assert_eq!(got.lines().count(), n, "messages received");
-    assert!(
-        got == input,
-        "messages differ from the input lines (order or content)"
-    );
+    assert!(got == input, "messages differ from the input lines (order or content)");
 }
 
 #[test]

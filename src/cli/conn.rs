@@ -9,23 +9,13 @@ use clap::{ArgAction, Args};
 #[command(next_help_heading = "Connection")]
 pub struct ConnArgs {
     /// Broker host name or IP address [default: localhost]
-    #[arg(
-        short = 'h',
-        long = "host",
-        value_name = "HOST",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'h', long = "host", value_name = "HOST", allow_hyphen_values = true)]
     pub host: Option<String>,
 
     /// Broker port [default: 1883; 8883 with TLS]
     ///
     /// Port 0 means a unix socket, with the host as its path (as mosquitto).
-    #[arg(
-        short = 'p',
-        long = "port",
-        value_name = "PORT",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'p', long = "port", value_name = "PORT", allow_hyphen_values = true)]
     pub port: Option<String>,
 
     /// Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC
@@ -33,12 +23,7 @@ pub struct ConnArgs {
     /// The topic is everything after the first '/'. IPv6 literals go in
     /// brackets: mqtt://[::1]:1883/a/b. User name and password may be
     /// percent-encoded.
-    #[arg(
-        short = 'L',
-        long = "url",
-        value_name = "URL",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'L', long = "url", value_name = "URL", allow_hyphen_values = true)]
     pub url: Option<String>,
 
     /// Connect to a unix socket instead of TCP
@@ -50,30 +35,15 @@ pub struct ConnArgs {
     pub bind_address: Option<String>,
 
     /// Client id [default: none, the broker assigns one]
-    #[arg(
-        short = 'i',
-        long = "id",
-        value_name = "ID",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'i', long = "id", value_name = "ID", allow_hyphen_values = true)]
     pub id: Option<String>,
 
     /// Client id prefix: the id becomes PREFIX followed by the process id
-    #[arg(
-        short = 'I',
-        long = "id-prefix",
-        value_name = "PREFIX",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'I', long = "id-prefix", value_name = "PREFIX", allow_hyphen_values = true)]
     pub id_prefix: Option<String>,
 
     /// Keep-alive interval in seconds (5-65535) [default: 60]
-    #[arg(
-        short = 'k',
-        long = "keepalive",
-        value_name = "SECONDS",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'k', long = "keepalive", value_name = "SECONDS", allow_hyphen_values = true)]
     pub keepalive: Option<String>,
 
     /// MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]
@@ -110,11 +80,7 @@ pub struct ConnArgs {
     /// For CI jobs that start a broker and a client together. Retries back off
     /// from 50 ms to 2 s. After the first CONNACK, a lost connection is not
     /// retried.
-    #[arg(
-        long = "connect-retry",
-        value_name = "DURATION",
-        allow_hyphen_values = true
-    )]
+    #[arg(long = "connect-retry", value_name = "DURATION", allow_hyphen_values = true)]
     pub connect_retry: Option<String>,
 
     /// User name
@@ -190,11 +156,7 @@ pub struct WillArgs {
     pub will_topic: Option<String>,
 
     /// Payload of the will message [default: empty]
-    #[arg(
-        long = "will-payload",
-        value_name = "PAYLOAD",
-        allow_hyphen_values = true
-    )]
+    #[arg(long = "will-payload", value_name = "PAYLOAD", allow_hyphen_values = true)]
     pub will_payload: Option<String>,
 
     /// QoS of the will message (0, 1 or 2) [default: 0]

@@ -24,5 +24,4 @@ pub use pub_args::PubArgs;
 pub type CommandFn = fn() -> clap::Command;
 
 /// Every binary with its clap command, for the completion/man generator.
-pub const BINARIES: &[(&str, CommandFn)] =
-    &[("mqtt-pub", <PubArgs as clap::CommandFactory>::command)];
+pub const BINARIES: &[(&str, CommandFn)] = &[("mqtt-pub", <PubArgs as clap::CommandFactory>::command)];

@@ -23,12 +23,7 @@ use super::ConnArgs;
 )]
 pub struct PubArgs {
     /// Topic to publish to
-    #[arg(
-        short = 't',
-        long = "topic",
-        value_name = "TOPIC",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 't', long = "topic", value_name = "TOPIC", allow_hyphen_values = true)]
     pub topic: Option<String>,
 
     /// Send MESSAGE as the payload
@@ -64,12 +59,7 @@ pub struct PubArgs {
     pub jsonl: u8,
 
     /// Quality of service: 0, 1 or 2 [default: 0]
-    #[arg(
-        short = 'q',
-        long = "qos",
-        value_name = "QOS",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'q', long = "qos", value_name = "QOS", allow_hyphen_values = true)]
     pub qos: Option<String>,
 
     /// Ask the broker to retain the message
@@ -81,11 +71,7 @@ pub struct PubArgs {
     pub repeat: Option<String>,
 
     /// Wait SECONDS (fractions allowed) after each repeated message is confirmed
-    #[arg(
-        long = "repeat-delay",
-        value_name = "SECONDS",
-        allow_hyphen_values = true
-    )]
+    #[arg(long = "repeat-delay", value_name = "SECONDS", allow_hyphen_values = true)]
     pub repeat_delay: Option<String>,
 
     /// Publish at most N messages per second, on an absolute schedule (-l, --jsonl, --repeat)

@@ -10,12 +10,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use tokio::net::{TcpSocket, TcpStream};
 
 /// Connect to `host:port`.
-pub async fn tcp(
-    host: String,
-    port: u16,
-    nodelay: bool,
-    bind: Option<IpAddr>,
-) -> io::Result<TcpStream> {
+pub async fn tcp(host: String, port: u16, nodelay: bool, bind: Option<IpAddr>) -> io::Result<TcpStream> {
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => (host.as_str(), port).to_socket_addrs()?.collect(),
@@ -32,19 +27,11 @@ pub async fn tcp(
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!("no usable address for {host}"),
-        )
-    }))
+    Err(last
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, format!("no usable address for {host}"))))
 }
 
-async fn connect_one(
-    addr: SocketAddr,
-    nodelay: bool,
-    bind: Option<IpAddr>,
-) -> io::Result<TcpStream> {
+async fn connect_one(addr: SocketAddr, nodelay: bool, bind: Option<IpAddr>) -> io::Result<TcpStream> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {

@@ -105,19 +105,13 @@ impl Debug {
             Event::PubAck { pkid, reason, .. } => {
                 self.client(format_args!("received PUBACK (Mid: {pkid}, RC:{reason})"))
             }
-            Event::PubRec { pkid, .. } => {
-                self.client(format_args!("received PUBREC (Mid: {pkid})"))
-            }
+            Event::PubRec { pkid, .. } => self.client(format_args!("received PUBREC (Mid: {pkid})")),
             Event::PubRelSent { pkid } => self.client(format_args!("sending PUBREL (m{pkid})")),
-            Event::PubComp { pkid, reason } => {
-                self.client(format_args!("received PUBCOMP (Mid: {pkid}, RC:{reason})"))
-            }
+            Event::PubComp { pkid, reason } => self.client(format_args!("received PUBCOMP (Mid: {pkid}, RC:{reason})")),
             Event::PingReqSent => self.client(format_args!("sending PINGREQ")),
             Event::PingResp => self.client(format_args!("received PINGRESP")),
             Event::DisconnectSent => self.client(format_args!("sending DISCONNECT")),
-            Event::DisconnectReceived { reason } => {
-                self.print(format_args!("Received DISCONNECT ({reason})"))
-            }
+            Event::DisconnectReceived { reason } => self.print(format_args!("Received DISCONNECT ({reason})")),
             Event::Other => {}
         }
     }

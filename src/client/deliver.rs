@@ -45,10 +45,7 @@ struct State {
 impl State {
     /// Queue the DISCONNECT once all work is done, whoever notices first.
     fn maybe_finish(&self, publisher: &Publisher) {
-        if self.producer_done.get()
-            && self.settled.get() == self.sent.get()
-            && !self.disconnecting.get()
-        {
+        if self.producer_done.get() && self.settled.get() == self.sent.get() && !self.disconnecting.get() {
             self.disconnecting.set(true);
             // The control lane is separate from the request channel; it cannot be full.
             let _ = publisher.disconnect(&self.disconnect_props.borrow());
@@ -159,12 +156,7 @@ pub struct Delivery {
 
 /// Run `producer` against a connected session until everything it sent is
 /// settled and the DISCONNECT is written, or the connection is lost.
-pub async fn deliver<F, Fut>(
-    mut session: Session,
-    disconnect: DisconnectProps,
-    quiet: bool,
-    producer: F,
-) -> Delivery
+pub async fn deliver<F, Fut>(mut session: Session, disconnect: DisconnectProps, quiet: bool, producer: F) -> Delivery
 where
     F: FnOnce(Sink) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -193,12 +185,19 @@ where
         }
         Poll::<()>::Pending
     });
-    let poll = poll_loop(&mut session, &state);
-    tokio::pin!(poll);
-    let lost = tokio::select! {
-        lost = &mut poll => lost,
-        _ = async { tokio::join!(produce, confirm) } => unreachable!("confirm never completes"),
+    let lost = {
+        let poll = poll_loop(&mut session, &state);
+        tokio::pin!(poll);
+        tokio::select! {
+            lost = &mut poll => lost,
+            _ = async { tokio::join!(produce, confirm) } => unreachable!("confirm never completes"),
+        }
     };
+    if let Err(e) = session.save_state()
+        && !quiet
+    {
+        let _ = writeln!(std::io::stderr(), "Warning: cannot save the session state for the next run: {e}");
+    }
     // Answers read just before the connection dropped are already resolved.
     let mut cx = Context::from_waker(Waker::noop());
     state.poll_pending(&mut cx);
@@ -226,9 +225,7 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
     loop {
         match session.poll().await {
             Ok(Event::DisconnectSent) => return None,
-            Ok(Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. })
-                if by_events =>
-            {
+            Ok(Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. }) if by_events => {
                 state.settle(Outcome::Confirmed);
                 state.maybe_finish(&session.publisher);
             }

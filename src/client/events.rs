@@ -63,21 +63,14 @@ pub enum ConnError {
 impl ConnError {
     /// True for errors worth retrying while the broker may still be starting.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            ConnError::Io(_) | ConnError::Timeout | ConnError::Closed(_)
-        )
+        matches!(self, ConnError::Io(_) | ConnError::Timeout | ConnError::Closed(_))
     }
 
     /// Exit code and message for a failure before the first CONNACK.
     pub fn connect_failure(&self, target: &str) -> (u8, String) {
         match self {
             ConnError::Refused { code, v5 } => {
-                let text = if *v5 {
-                    reason(*code)
-                } else {
-                    connack_v3(*code)
-                };
+                let text = if *v5 { reason(*code) } else { connack_v3(*code) };
                 let mut msg = format!("Connection error: {text}");
                 if !*v5 && (1..=5).contains(code) {
                     msg.push_str("\nError: The connection was refused.");
@@ -92,13 +85,8 @@ impl ConnError {
                 format!("Unable to connect (Lookup error.): cannot resolve {target}"),
             ),
             ConnError::Io(e) => (exit::ERROR, format!("Error: {e} ({target})")),
-            ConnError::Timeout => (
-                exit::ERROR,
-                format!("Error: timed out connecting to {target}"),
-            ),
-            ConnError::Closed(m) | ConnError::Other(m) => {
-                (exit::ERROR, format!("Unable to connect ({m}) to {target}"))
-            }
+            ConnError::Timeout => (exit::ERROR, format!("Error: timed out connecting to {target}")),
+            ConnError::Closed(m) | ConnError::Other(m) => (exit::ERROR, format!("Unable to connect ({m}) to {target}")),
         }
     }
 
@@ -111,9 +99,7 @@ impl ConnError {
             },
             E::Io(e) | E::MqttState(S::Io(e)) => ConnError::Io(e),
             E::NetworkTimeout | E::FlushTimeout => ConnError::Timeout,
-            E::MqttState(S::ConnectionAborted) => {
-                ConnError::Closed("the broker closed the connection".into())
-            }
+            E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
             other => ConnError::Other(other.to_string()),
         }
     }
@@ -127,9 +113,7 @@ impl ConnError {
             },
             E::Io(e) | E::MqttState(S::Io(e)) => ConnError::Io(e),
             E::Timeout(_) => ConnError::Timeout,
-            E::MqttState(S::ConnectionAborted) => {
-                ConnError::Closed("the broker closed the connection".into())
-            }
+            E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
             E::MqttState(S::ServerDisconnect {
                 reason_code,
                 reason_string,
@@ -159,9 +143,7 @@ impl std::fmt::Display for ConnError {
 
 fn is_lookup_error(e: &io::Error) -> bool {
     let text = e.to_string();
-    text.contains("lookup")
-        || text.contains("Name or service not known")
-        || text.contains("resolve")
+    text.contains("lookup") || text.contains("Name or service not known") || text.contains("resolve")
 }
 
 pub(crate) fn from_v4(ev: rumqttc::Event) -> Event {

@@ -14,6 +14,7 @@ mod deliver;
 mod events;
 pub mod options;
 mod session;
+mod store;
 
 pub use codes::{connack_v3, reason};
 pub use deliver::{Delivery, Sink, deliver};

@@ -5,7 +5,11 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+
+use super::store::FileStore;
 
 use crate::settings::{ConnSettings, Endpoint, Protocol, QoS};
 
@@ -17,6 +21,21 @@ const BATCH: usize = 64;
 pub const CHANNEL: usize = 256;
 /// TCP connect + CONNACK timeout, per attempt.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The session checkpoint store of a persistent session, to write at exit.
+pub(crate) enum Store {
+    V4(Arc<FileStore<rumqttc::PersistedSession>>),
+    V5(Arc<FileStore<rumqttc5::PersistedSession>>),
+}
+
+impl Store {
+    pub(crate) fn flush(&self) -> std::io::Result<()> {
+        match self {
+            Store::V4(s) => s.flush(),
+            Store::V5(s) => s.flush(),
+        }
+    }
+}
 
 pub(crate) fn qos4(q: QoS) -> rumqttc::QoS {
     match q {
@@ -45,14 +64,12 @@ macro_rules! dialer {
     ($opts:expr, $s:expr) => {
         if let Endpoint::Tcp { host, port } = &$s.endpoint {
             let (host, port, nodelay, bind) = (host.clone(), *port, $s.nodelay, $s.bind);
-            $opts.set_socket_connector(move |_addr, _net| {
-                super::connect::tcp(host.clone(), port, nodelay, bind)
-            });
+            $opts.set_socket_connector(move |_addr, _net| super::connect::tcp(host.clone(), port, nodelay, bind));
         }
     };
 }
 
-pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions) {
+pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>) {
     let id = s.client_id.clone().unwrap_or_default();
     let mut o = match &s.endpoint {
         Endpoint::Tcp { host, port } => rumqttc::MqttOptions::new(id, (host.clone(), *port)),
@@ -82,16 +99,18 @@ pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOpt
         ));
     }
     dialer!(o, s);
-    (o, network())
+    let store = super::store::v4(s);
+    if let Some(st) = &store {
+        o.set_session_store_arc(st.clone());
+    }
+    (o, network(), store.map(Store::V4))
 }
 
-pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
+pub(crate) fn v5(s: &ConnSettings) -> (rumqttc5::MqttOptions, Option<Store>) {
     let id = s.client_id.clone().unwrap_or_default();
     let mut o = match &s.endpoint {
         Endpoint::Tcp { host, port } => rumqttc5::MqttOptions::new(id, (host.clone(), *port)),
-        Endpoint::Unix(path) => {
-            rumqttc5::MqttOptions::new(id, rumqttc5::Broker::unix(path.clone()))
-        }
+        Endpoint::Unix(path) => rumqttc5::MqttOptions::new(id, rumqttc5::Broker::unix(path.clone())),
     };
     debug_assert_eq!(s.protocol, Protocol::V5);
     o.set_keep_alive(s.keepalive);
@@ -103,9 +122,9 @@ pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
     o.set_connect_timeout(CONNECT_TIMEOUT);
     o.set_network_options(network());
     dialer!(o, s);
-    if !s.clean {
-        // A new process resuming its broker session has no local state: accept it.
-        o.set_broker_session_resume_policy(rumqttc5::BrokerSessionResumePolicy::AllowBrokerOnly);
+    let store = super::store::v5(s);
+    if let Some(st) = &store {
+        o.set_session_store_arc(st.clone());
     }
     let c = &s.props.connect;
     o.set_session_expiry_interval(c.session_expiry_interval.or(s.session_expiry));
@@ -156,5 +175,5 @@ pub(crate) fn v5(s: &ConnSettings) -> rumqttc5::MqttOptions {
             has_props.then_some(props),
         ));
     }
-    o
+    (o, store.map(Store::V5))
 }

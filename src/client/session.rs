@@ -41,6 +41,8 @@ pub struct Session {
     pub protocol: Protocol,
     /// `host:port` or the socket path, for messages.
     pub target: String,
+    /// Where a persistent session's state is kept between runs.
+    store: Option<options::Store>,
 }
 
 impl Session {
@@ -48,20 +50,17 @@ impl Session {
     /// exit code and the message to print (mosquitto's wording).
     pub async fn connect(s: &ConnSettings) -> Result<Session, (u8, String)> {
         let debug = Debug::new(s.debug, s.client_id.clone());
-        let (inner, el) = match s.protocol {
+        let (inner, el, store) = match s.protocol {
             Protocol::V311 => {
-                let (o, net) = options::v4(s);
-                let (c, mut el) = rumqttc::AsyncClient::builder(o)
-                    .capacity(options::CHANNEL)
-                    .build();
+                let (o, net, store) = options::v4(s);
+                let (c, mut el) = rumqttc::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 el.set_network_options(net);
-                (Client::V4(c), Loop::V4(Box::new(el)))
+                (Client::V4(c), Loop::V4(Box::new(el)), store)
             }
             Protocol::V5 => {
-                let (c, el) = rumqttc5::AsyncClient::builder(options::v5(s))
-                    .capacity(options::CHANNEL)
-                    .build();
-                (Client::V5(c), Loop::V5(Box::new(el)))
+                let (o, store) = options::v5(s);
+                let (c, el) = rumqttc5::AsyncClient::builder(o).capacity(options::CHANNEL).build();
+                (Client::V5(c), Loop::V5(Box::new(el)), store)
             }
         };
         let target = match &s.endpoint {
@@ -78,6 +77,7 @@ impl Session {
             debug,
             protocol: s.protocol,
             target,
+            store,
         };
         session.wait_connack(s.connect_retry).await?;
         Ok(session)
@@ -108,9 +108,7 @@ impl Session {
                         _ => {
                             let (code, mut msg) = err.connect_failure(&self.target);
                             if let (Some(d), true) = (retry, err.is_transient()) {
-                                msg.push_str(&format!(
-                                    " (still failing after --connect-retry {d:?})"
-                                ));
+                                msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
                             }
                             return Err((code, msg));
                         }
@@ -122,17 +120,14 @@ impl Session {
 
     async fn poll_raw(&mut self) -> Result<Event, ConnError> {
         match &mut self.el {
-            Loop::V4(el) => el
-                .poll()
-                .await
-                .map(events::from_v4)
-                .map_err(ConnError::from_v4),
-            Loop::V5(el) => el
-                .poll()
-                .await
-                .map(events::from_v5)
-                .map_err(ConnError::from_v5),
+            Loop::V4(el) => el.poll().await.map(events::from_v4).map_err(ConnError::from_v4),
+            Loop::V5(el) => el.poll().await.map(events::from_v5).map_err(ConnError::from_v5),
         }
+    }
+
+    /// Write a persistent session's state for the next run (a no-op otherwise).
+    pub fn save_state(&self) -> std::io::Result<()> {
+        self.store.as_ref().map_or(Ok(()), options::Store::flush)
     }
 
     /// The next event, with its `-d` line printed.
@@ -152,11 +147,7 @@ pub enum Outcome {
     /// Written (QoS 0), PUBACK (QoS 1) or PUBCOMP (QoS 2).
     Confirmed,
     /// A v5 PUBACK/PUBREC with a reason code of 0x80 or more.
-    Refused {
-        pkid: u16,
-        code: u8,
-        text: Option<String>,
-    },
+    Refused { pkid: u16, code: u8, text: Option<String> },
     /// The library gave up on it (session reset, ...).
     Failed(String),
 }
@@ -183,9 +174,7 @@ impl Publisher {
         match &self.inner {
             Client::V4(c) => {
                 let opts = rumqttc::PublishOptions::new(qos4(m.qos)).retain(m.retain);
-                c.publish(m.topic, m.payload, opts)
-                    .await
-                    .map_err(|e| queue_err(&e))?;
+                c.publish(m.topic, m.payload, opts).await.map_err(|e| queue_err(&e))?;
                 Ok(None)
             }
             Client::V5(c) => {
@@ -206,9 +195,7 @@ impl Publisher {
                     .publish_tracked(m.topic, m.payload, opts)
                     .await
                     .map_err(|e| queue_err(&e))?;
-                Ok(Some(Box::pin(async move {
-                    outcome_v5(notice.wait_async().await)
-                })))
+                Ok(Some(Box::pin(async move { outcome_v5(notice.wait_async().await) })))
             }
         }
     }
@@ -216,9 +203,7 @@ impl Publisher {
     /// Queue a graceful DISCONNECT (after everything admitted is flushed).
     pub fn disconnect(&self, props: &DisconnectProps) -> anyhow::Result<()> {
         match &self.inner {
-            Client::V4(c) => c
-                .try_disconnect()
-                .map_err(|e| anyhow!("cannot disconnect: {e}")),
+            Client::V4(c) => c.try_disconnect().map_err(|e| anyhow!("cannot disconnect: {e}")),
             Client::V5(c) => {
                 let p = rumqttc5::DisconnectProperties {
                     session_expiry_interval: props.session_expiry_interval,
@@ -226,11 +211,8 @@ impl Publisher {
                     user_properties: props.user_properties.clone(),
                     server_reference: None,
                 };
-                c.try_disconnect_with_properties(
-                    rumqttc5::DisconnectReasonCode::NormalDisconnection,
-                    p,
-                )
-                .map_err(|e| anyhow!("cannot disconnect: {e}"))
+                c.try_disconnect_with_properties(rumqttc5::DisconnectReasonCode::NormalDisconnection, p)
+                    .map_err(|e| anyhow!("cannot disconnect: {e}"))
             }
         }
     }
@@ -247,16 +229,8 @@ fn outcome_v5(r: Result<rumqttc5::PublishResult, rumqttc5::PublishNoticeError>) 
     };
     match r {
         Ok(R::Qos0Flushed | R::Qos2Completed(_)) => Outcome::Confirmed,
-        Ok(R::Qos1(a)) => refused(
-            a.pkid,
-            a.reason as u8,
-            a.properties.and_then(|p| p.reason_string),
-        ),
-        Ok(R::Qos2PubRecRejected(r)) => refused(
-            r.pkid,
-            r.reason as u8,
-            r.properties.and_then(|p| p.reason_string),
-        ),
+        Ok(R::Qos1(a)) => refused(a.pkid, a.reason as u8, a.properties.and_then(|p| p.reason_string)),
+        Ok(R::Qos2PubRecRejected(r)) => refused(r.pkid, r.reason as u8, r.properties.and_then(|p| p.reason_string)),
         Err(E::V5PubAck(reason)) => refused(0, reason as u8, None),
         Err(E::V5PubRec(reason)) => refused(0, reason as u8, None),
         Err(e) => Outcome::Failed(e.to_string()),

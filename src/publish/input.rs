@@ -56,9 +56,7 @@ pub fn read_file(path: &Path) -> anyhow::Result<Bytes> {
             break;
         }
         if buf.len() + n > MAX_PAYLOAD {
-            return Err(failure(format!(
-                "Error: File must be less than {MAX_PAYLOAD} bytes."
-            )));
+            return Err(failure(format!("Error: File must be less than {MAX_PAYLOAD} bytes.")));
         }
         buf.extend_from_slice(&chunk[..n]);
         bar.inc(n as u64);
@@ -129,12 +127,9 @@ pub fn spawn_reader(json: bool, defaults: Defaults) -> Batches {
                 line.pop();
             }
             let msg = if json {
-                jsonl::parse(&line, &defaults)
-                    .map_err(|e| e.context(format!("--jsonl line {number}")))
+                jsonl::parse(&line, &defaults).map_err(|e| e.context(format!("--jsonl line {number}")))
             } else if line.len() > MAX_PAYLOAD {
-                Err(anyhow::anyhow!(
-                    "line {number} is longer than {MAX_PAYLOAD} bytes"
-                ))
+                Err(anyhow::anyhow!("line {number} is longer than {MAX_PAYLOAD} bytes"))
             } else {
                 Ok(OutMessage {
                     topic: defaults.topic.clone().unwrap_or_default(),

@@ -84,9 +84,7 @@ pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
     }
     let qos = match l.qos {
         None => d.qos,
-        Some(q) => {
-            QoS::from_u8(q).ok_or_else(|| anyhow::anyhow!("\"qos\" must be 0, 1 or 2, not {q}"))?
-        }
+        Some(q) => QoS::from_u8(q).ok_or_else(|| anyhow::anyhow!("\"qos\" must be 0, 1 or 2, not {q}"))?,
     };
     let retain = match l.retain {
         None | Some(Value::Null) => d.retain,
@@ -169,11 +167,7 @@ mod tests {
 
     #[test]
     fn text_base64_and_defaults() {
-        let m = parse(
-            br#"{"topic":"a/b","payload":"hi","qos":2,"retain":true}"#,
-            &d(),
-        )
-        .unwrap();
+        let m = parse(br#"{"topic":"a/b","payload":"hi","qos":2,"retain":true}"#, &d()).unwrap();
         assert_eq!(
             (m.topic.as_str(), &m.payload[..], m.qos, m.retain),
             ("a/b", &b"hi"[..], QoS::ExactlyOnce, true)
@@ -193,7 +187,8 @@ mod tests {
 
     #[test]
     fn properties() {
-        let line = br#"{"topic":"t","payload":"p","properties":{"content-type":"c","user-properties":[{"a":"1"},{"a":"2"}]}}"#;
+        let line =
+            br#"{"topic":"t","payload":"p","properties":{"content-type":"c","user-properties":[{"a":"1"},{"a":"2"}]}}"#;
         let p = parse(line, &d()).unwrap().props.unwrap();
         assert_eq!(p.content_type.as_deref(), Some("c"));
         assert_eq!(
@@ -204,12 +199,7 @@ mod tests {
             protocol: Protocol::V311,
             ..d()
         };
-        assert!(
-            parse(line, &v3)
-                .unwrap_err()
-                .to_string()
-                .contains("MQTT v5")
-        );
+        assert!(parse(line, &v3).unwrap_err().to_string().contains("MQTT v5"));
     }
 
     #[test]
@@ -220,11 +210,7 @@ mod tests {
             br#"{"payload":"x","qos":3}"#,
             br#"{"payload_base64":"!!"}"#,
         ] {
-            assert!(
-                parse(line, &d()).is_err(),
-                "{}",
-                String::from_utf8_lossy(line)
-            );
+            assert!(parse(line, &d()).is_err(), "{}", String::from_utf8_lossy(line));
         }
         let no_topic = Defaults { topic: None, ..d() };
         assert!(parse(br#"{"payload":"x"}"#, &no_topic).is_err());

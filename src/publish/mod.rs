@@ -27,9 +27,7 @@ pub fn run(args: PubArgs, program: &Program) -> anyhow::Result<u8> {
         Source::Stdin => Some(input::read_stdin()?),
         Source::Lines | Source::JsonLines => None,
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(publish(settings, payload, program))
 }
 
@@ -49,14 +47,10 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
 
 /// Feed the sink from the configured source.
 async fn produce(s: PubSettings, payload: Option<Bytes>, sink: Sink) -> anyhow::Result<()> {
-    let props =
-        (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));
+    let props = (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));
     let mut pace = Pace::new(s.rate);
     if let Some(payload) = payload {
-        let topic = s
-            .topic
-            .clone()
-            .expect("settings require a topic for single messages");
+        let topic = s.topic.clone().expect("settings require a topic for single messages");
         for i in 0..s.repeat {
             pace.wait().await;
             let m = OutMessage {
@@ -127,10 +121,7 @@ fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
         } else {
             "; the rest of the input was not sent"
         };
-        program.diag(
-            quiet,
-            format_args!("Error: The connection was lost ({err})."),
-        );
+        program.diag(quiet, format_args!("Error: The connection was lost ({err})."));
         program.diag(
             quiet,
             format_args!(

@@ -87,10 +87,7 @@ pub struct UrlParts {
 impl ConnSettings {
     /// Validate the connection options. Returns the settings and the topic
     /// from `-L`, if one was given.
-    pub fn from_args(
-        args: &ConnArgs,
-        default_protocol: Protocol,
-    ) -> anyhow::Result<(ConnSettings, Option<String>)> {
+    pub fn from_args(args: &ConnArgs, default_protocol: Protocol) -> anyhow::Result<(ConnSettings, Option<String>)> {
         if let Some(flag) = args.tls.first_given() {
             return Err(usage!(
                 "{flag}: TLS and proxies are not supported yet by mqttkit; use a plain mqtt:// listener or mosquitto's client for now."
@@ -103,22 +100,13 @@ impl ConnSettings {
             Some("5" | "mqttv5") => Some(Protocol::V5),
             Some("311" | "mqttv311") => Some(Protocol::V311),
             Some("31" | "mqttv31") => {
-                return Err(usage!(
-                    "MQTT 3.1 is not supported; use -V 311 (MQTT 3.1.1) or -V 5."
-                ));
+                return Err(usage!("MQTT 3.1 is not supported; use -V 311 (MQTT 3.1.1) or -V 5."));
             }
             Some(_) => return Err(usage!("Invalid protocol version argument given.\n")),
         };
         let props = Props::parse(&args.property)?;
-        let session_expiry = args
-            .session_expiry
-            .as_deref()
-            .map(parse_session_expiry)
-            .transpose()?;
-        for (given, what) in [
-            (!props.is_empty(), "-D properties"),
-            (session_expiry.is_some(), "-x"),
-        ] {
+        let session_expiry = args.session_expiry.as_deref().map(parse_session_expiry).transpose()?;
+        for (given, what) in [(!props.is_empty(), "-D properties"), (session_expiry.is_some(), "-x")] {
             if given {
                 if protocol == Some(Protocol::V311) {
                     return Err(usage!("{what} need MQTT v5, but -V 311 was given."));
@@ -130,15 +118,15 @@ impl ConnSettings {
 
         let keepalive = match args.keepalive.as_deref() {
             None => 60,
-            Some(k) => parse_int::<u16>(k).filter(|k| *k >= 5).ok_or_else(|| {
-                usage!("Invalid keepalive given, it must be between 5 and 65535 inclusive.\n")
-            })?,
+            Some(k) => parse_int::<u16>(k)
+                .filter(|k| *k >= 5)
+                .ok_or_else(|| usage!("Invalid keepalive given, it must be between 5 and 65535 inclusive.\n"))?,
         };
         let max_inflight = match args.max_inflight.as_deref() {
             None => 20,
-            Some(m) => parse_int::<u16>(m).filter(|m| *m > 0).ok_or_else(|| {
-                usage!("Maximum inflight messages must be greater than 0 (and at most 65535).\n")
-            })?,
+            Some(m) => parse_int::<u16>(m)
+                .filter(|m| *m > 0)
+                .ok_or_else(|| usage!("Maximum inflight messages must be greater than 0 (and at most 65535).\n"))?,
         };
 
         let endpoint = endpoint(args, url.as_ref())?;
@@ -169,9 +157,7 @@ impl ConnSettings {
                 ));
             }
             if protocol == Protocol::V311 && !clean {
-                return Err(usage!(
-                    "You must provide a client id if you are using the -c option."
-                ));
+                return Err(usage!("You must provide a client id if you are using the -c option."));
             }
         }
 
@@ -185,9 +171,10 @@ impl ConnSettings {
         };
         let connect_retry = match args.connect_retry.as_deref() {
             None => None,
-            Some(d) => Some(parse_duration(d).ok_or_else(|| {
-                usage!("Invalid --connect-retry duration '{d}': use e.g. 30s, 2m or 500ms.")
-            })?),
+            Some(d) => Some(
+                parse_duration(d)
+                    .ok_or_else(|| usage!("Invalid --connect-retry duration '{d}': use e.g. 30s, 2m or 500ms."))?,
+            ),
         };
 
         let settings = ConnSettings {
@@ -245,10 +232,7 @@ fn endpoint(args: &ConnArgs, url: Option<&UrlParts>) -> anyhow::Result<Endpoint>
     if port == 0 {
         return Ok(Endpoint::Unix(PathBuf::from(host)));
     }
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
     Ok(Endpoint::Tcp { host, port })
 }
 
@@ -278,29 +262,20 @@ fn will(args: &ConnArgs) -> anyhow::Result<Option<Will>> {
     }))
 }
 
-fn credentials(
-    args: &ConnArgs,
-    url: Option<&UrlParts>,
-    protocol: Protocol,
-) -> anyhow::Result<Credentials> {
-    let username = args
-        .username
-        .clone()
-        .or_else(|| url.and_then(|u| u.username.clone()));
+fn credentials(args: &ConnArgs, url: Option<&UrlParts>, protocol: Protocol) -> anyhow::Result<Credentials> {
+    let username = args.username.clone().or_else(|| url.and_then(|u| u.username.clone()));
     let mut password = args
         .password
         .clone()
         .or_else(|| url.and_then(|u| u.password.clone()))
         .map(String::into_bytes);
     if let Some(file) = &args.pw_file {
-        let text =
-            std::fs::read(file).with_context(|| format!("cannot read password file {file}"))?;
+        let text = std::fs::read(file).with_context(|| format!("cannot read password file {file}"))?;
         let line = text.split(|b| *b == b'\n').next().unwrap_or_default();
         password = Some(line.strip_suffix(b"\r").unwrap_or(line).to_vec());
     }
     if args.pw_prompt {
-        let pw = rpassword::prompt_password("Password: ")
-            .context("cannot read the password from the terminal")?;
+        let pw = rpassword::prompt_password("Password: ").context("cannot read the password from the terminal")?;
         password = Some(pw.into_bytes());
     }
     if password.is_some() && username.is_none() && protocol == Protocol::V311 {
@@ -324,9 +299,7 @@ fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
         _ => return Err(usage!("Unsupported URL scheme.\n")),
     }
     let Some((authority, topic)) = rest.split_once('/') else {
-        return Err(usage!(
-            "Invalid URL for -L argument specified - topic missing."
-        ));
+        return Err(usage!("Invalid URL for -L argument specified - topic missing."));
     };
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -354,9 +327,7 @@ fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
         }
     };
     if host.is_empty() {
-        return Err(usage!(
-            "Invalid URL for -L argument specified - host missing."
-        ));
+        return Err(usage!("Invalid URL for -L argument specified - host missing."));
     }
     Ok(UrlParts {
         host,

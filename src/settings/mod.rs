@@ -46,18 +46,12 @@ impl QoS {
 /// mosquitto-style ones.
 pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::Result<A> {
     let mut full: Vec<OsString> = Vec::with_capacity(argv.len() + 8);
-    full.push(
-        argv.first()
-            .cloned()
-            .unwrap_or_else(|| program.name.clone().into()),
-    );
+    full.push(argv.first().cloned().unwrap_or_else(|| program.name.clone().into()));
     if A::DEFAULTS_FILE {
         full.extend(defaults_file::load(program, &argv[1.min(argv.len())..])?);
     }
     full.extend(argv.into_iter().skip(1));
-    let cmd = A::command()
-        .name(program.name.clone())
-        .bin_name(program.name.clone());
+    let cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
     let matches = cmd.try_get_matches_from(full).map_err(clap_error)?;
     A::from_arg_matches(&matches).map_err(clap_error)
 }

@@ -87,11 +87,7 @@ const TABLE: &[(&str, Kind, &[&str])] = &[
     ("content-type", Kind::Str, &["publish", "will"]),
     ("response-topic", Kind::Str, &["publish", "will"]),
     ("correlation-data", Kind::Bin, &["publish", "will"]),
-    (
-        "subscription-identifier",
-        Kind::VarInt,
-        &["publish", "subscribe"],
-    ),
+    ("subscription-identifier", Kind::VarInt, &["publish", "subscribe"]),
     (
         "session-expiry-interval",
         Kind::U32,
@@ -99,16 +95,8 @@ const TABLE: &[(&str, Kind, &[&str])] = &[
     ),
     ("assigned-client-identifier", Kind::Str, &["connack"]),
     ("server-keep-alive", Kind::U16, &["connack"]),
-    (
-        "authentication-method",
-        Kind::Str,
-        &["connect", "connack", "auth"],
-    ),
-    (
-        "authentication-data",
-        Kind::Bin,
-        &["connect", "connack", "auth"],
-    ),
+    ("authentication-method", Kind::Str, &["connect", "connack", "auth"]),
+    ("authentication-data", Kind::Bin, &["connect", "connack", "auth"]),
     ("request-problem-information", Kind::Byte, &["connect"]),
     ("will-delay-interval", Kind::U32, &["will"]),
     ("request-response-information", Kind::Byte, &["connect"]),
@@ -156,11 +144,7 @@ const TABLE: &[(&str, Kind, &[&str])] = &[
     ),
     ("maximum-packet-size", Kind::U32, &["connect", "connack"]),
     ("wildcard-subscription-available", Kind::Byte, &["connack"]),
-    (
-        "subscription-identifier-available",
-        Kind::Byte,
-        &["connack"],
-    ),
+    ("subscription-identifier-available", Kind::Byte, &["connack"]),
     ("shared-subscription-available", Kind::Byte, &["connack"]),
 ];
 
@@ -203,8 +187,7 @@ impl Props {
             props.add(occ)?;
             rest = tail;
         }
-        if props.connect.receive_maximum == Some(0) || props.connect.maximum_packet_size == Some(0)
-        {
+        if props.connect.receive_maximum == Some(0) || props.connect.maximum_packet_size == Some(0) {
             return Err(usage!(
                 "Error in CONNECT properties: receive-maximum and maximum-packet-size must be greater than 0."
             ));
@@ -217,17 +200,13 @@ impl Props {
     }
 
     fn add(&mut self, occ: &[String]) -> anyhow::Result<()> {
-        let not_enough =
-            || usage!("--property argument given but not enough arguments specified.\n");
+        let not_enough = || usage!("--property argument given but not enough arguments specified.\n");
         let (cmd, name) = match occ {
             [cmd, name, ..] => (cmd.to_ascii_lowercase(), name.to_ascii_lowercase()),
             _ => return Err(not_enough()),
         };
         let Some(cmd) = COMMANDS.iter().find(|c| **c == cmd) else {
-            return Err(usage!(
-                "Invalid command {} given in --property argument.\n",
-                occ[0]
-            ));
+            return Err(usage!("Invalid command {} given in --property argument.\n", occ[0]));
         };
         let Some((name, kind, allowed)) = TABLE.iter().find(|(n, _, _)| *n == name) else {
             return Err(usage!(
@@ -251,8 +230,7 @@ impl Props {
     }
 
     fn set(&mut self, cmd: &str, name: &str, value: Value) -> anyhow::Result<()> {
-        let unsupported =
-            || usage!("{name} property not supported for {cmd} in --property argument.\n");
+        let unsupported = || usage!("{name} property not supported for {cmd} in --property argument.\n");
         let packet = cmd.to_ascii_uppercase();
         let dup = || usage!("Error in {packet} properties: Duplicate property in property list");
         macro_rules! put {
@@ -354,9 +332,7 @@ fn parse_value(kind: Kind, name: &str, text: &str) -> anyhow::Result<Value> {
         Kind::Str => return Ok(Value::Str(text.to_string())),
         Kind::Bin => {
             if text.len() > 65535 {
-                return Err(usage!(
-                    "Property value for {name} is longer than 65535 bytes.\n"
-                ));
+                return Err(usage!("Property value for {name} is longer than 65535 bytes.\n"));
             }
             return Ok(Value::Bin(text.as_bytes().to_vec()));
         }
@@ -365,9 +341,7 @@ fn parse_value(kind: Kind, name: &str, text: &str) -> anyhow::Result<Value> {
     let n: i64 = super::number::parse_int(text)
         .ok_or_else(|| usage!("Property value ({text}) is not a number for property {name}.\n"))?;
     if n < 0 || n as u64 > max {
-        return Err(usage!(
-            "Property value ({n}) out of range for property {name}.\n"
-        ));
+        return Err(usage!("Property value ({n}) out of range for property {name}.\n"));
     }
     Ok(Value::Int(n as u32))
 }
@@ -410,9 +384,7 @@ mod tests {
         assert!(e(&["connect", "topic-alias", "1"]).contains("not allowed for connect"));
         assert!(e(&["publish", "payload-format-indicator", "256"]).contains("out of range"));
         assert!(e(&["publish", "topic-alias", "abc"]).contains("not a number"));
-        assert!(
-            e(&["publish", "subscription-identifier", "1"]).contains("not supported for publish")
-        );
+        assert!(e(&["publish", "subscription-identifier", "1"]).contains("not supported for publish"));
         assert!(e(&["publish", "user-property", "k"]).contains("not enough arguments"));
         assert!(e(&["connect", "receive-maximum", "0"]).contains("CONNECT"));
         let dup = parse_all(&[

@@ -90,22 +90,21 @@ impl PubSettings {
         let repeat_delay = match args.repeat_delay.as_deref() {
             None => Duration::ZERO,
             Some(d) => Duration::from_secs_f64(
-                parse_seconds(d)
-                    .ok_or_else(|| usage!("--repeat-delay argument must be >=0.0.\n"))?,
+                parse_seconds(d).ok_or_else(|| usage!("--repeat-delay argument must be >=0.0.\n"))?,
             ),
         };
-        if (repeat > 1 || !repeat_delay.is_zero())
-            && matches!(source, Source::Lines | Source::JsonLines)
-        {
+        if (repeat > 1 || !repeat_delay.is_zero()) && matches!(source, Source::Lines | Source::JsonLines) {
             return Err(usage!(
                 "--repeat and --repeat-delay apply to -m, -f, -s and -n, not to -l or --jsonl."
             ));
         }
         let rate = match args.rate.as_deref() {
             None => None,
-            Some(r) => Some(parse_seconds(r).filter(|r| *r > 0.0).ok_or_else(|| {
-                usage!("--rate must be a number of messages per second greater than 0.")
-            })?),
+            Some(r) => Some(
+                parse_seconds(r)
+                    .filter(|r| *r > 0.0)
+                    .ok_or_else(|| usage!("--rate must be a number of messages per second greater than 0."))?,
+            ),
         };
         if let Source::Message(m) = &source {
             check_payload_len(m.len())?;
@@ -128,9 +127,7 @@ pub const MAX_PAYLOAD: usize = 268_435_455;
 
 pub fn check_payload_len(len: usize) -> anyhow::Result<()> {
     if len > MAX_PAYLOAD {
-        return Err(usage!(
-            "Message length must be less than {MAX_PAYLOAD} bytes.\n"
-        ));
+        return Err(usage!("Message length must be less than {MAX_PAYLOAD} bytes.\n"));
     }
     Ok(())
 }

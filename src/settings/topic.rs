@@ -11,9 +11,7 @@ pub fn validate_publish_topic(topic: &str, label: &str) -> Result<(), String> {
         return Err(format!("Invalid {label} '': a topic must not be empty."));
     }
     if topic.len() > 65535 || topic.contains(['+', '#']) {
-        return Err(format!(
-            "Invalid {label} '{topic}', does it contain '+' or '#'?"
-        ));
+        return Err(format!("Invalid {label} '{topic}', does it contain '+' or '#'?"));
     }
     Ok(())
 }

@@ -19,15 +19,14 @@ pub struct BrokerConfig {
     pub extra: String,
     /// Listen on this port instead of a free one.
     pub port: Option<u16>,
+    /// Also listen on a unix socket, [`Broker::socket`].
+    pub unix_socket: bool,
 }
 
 impl BrokerConfig {
     pub fn with_users(users: &[(&str, &str)]) -> Self {
         BrokerConfig {
-            users: users
-                .iter()
-                .map(|(u, p)| (u.to_string(), p.to_string()))
-                .collect(),
+            users: users.iter().map(|(u, p)| (u.to_string(), p.to_string())).collect(),
             ..Default::default()
         }
     }
@@ -63,11 +62,7 @@ pub fn require(program: &str) -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Broker {
@@ -91,12 +86,7 @@ impl Broker {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start mosquitto");
-            let addr = vec![
-                "-h".into(),
-                "127.0.0.1".into(),
-                "-p".into(),
-                port.to_string(),
-            ];
+            let addr = vec!["-h".into(), "127.0.0.1".into(), "-p".into(), port.to_string()];
             let mut broker = Broker {
                 port,
                 addr,
@@ -152,6 +142,11 @@ impl Broker {
         &self.addr
     }
 
+    /// The unix socket path (with `unix_socket`).
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("mqtt.sock")
+    }
+
     /// Kill the broker now (for connection-loss tests).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -198,6 +193,9 @@ fn write_config(dir: &Path, port: u16, cfg: &BrokerConfig) -> PathBuf {
         let aclfile = dir.join("acl");
         std::fs::write(&aclfile, acl).unwrap();
         writeln!(c, "acl_file {}", aclfile.display()).unwrap();
+    }
+    if cfg.unix_socket {
+        writeln!(c, "listener 0 {}", dir.join("mqtt.sock").display()).unwrap();
     }
     if cfg.persistence {
         writeln!(c, "persistence true").unwrap();

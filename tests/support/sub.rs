@@ -18,11 +18,7 @@ pub struct Sub {
 impl Sub {
     /// `mosquitto_sub -t TOPIC` plus `args`, on `broker`. Returns once subscribed.
     pub fn start(broker: &Broker, topic: &str, args: &[&str]) -> Sub {
-        let id = format!(
-            "oracle-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let id = format!("oracle-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let mut child = Command::new(require("mosquitto_sub"))
             .args(broker.addr_args())
             .args(["-i", &id, "-t", topic])
@@ -42,10 +38,7 @@ impl Sub {
         let needle = format!(": {id} ");
         let tail = format!(" {topic}");
         assert!(
-            broker.wait_log_line(
-                |l| l.contains(&needle) && l.ends_with(&tail),
-                Duration::from_secs(10)
-            ),
+            broker.wait_log_line(|l| l.contains(&needle) && l.ends_with(&tail), Duration::from_secs(10)),
             "mosquitto_sub did not subscribe:\n{}",
             broker.log()
         );
