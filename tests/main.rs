@@ -8,3 +8,4 @@ mod pub_config;
 mod pub_delivery;
 mod pub_errors;
 mod pub_lines;
+mod pub_terminal;

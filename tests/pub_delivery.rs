@@ -400,6 +400,17 @@ fn v5_refused_publish_is_not_success() {
         "{}",
         denied.stderr()
     );
+    // QoS 2: refused at PUBREC.
+    let creds2 = [
+        "-u", "aa", "-P", "secret", "-V", "5", "-q", "2", "-t", "denied", "-m", "y",
+    ];
+    let denied = cmd::run(mqtt_pub(home.path(), &args(broker.addr_args(), &creds2)));
+    assert_eq!(denied.code(), 135, "{}\n{}", denied.stderr(), broker.log());
+    assert!(
+        denied.stderr().contains("failed: Not authorized."),
+        "{}",
+        denied.stderr()
+    );
 }
 
 #[test]
@@ -476,7 +487,10 @@ fn id_prefix_appends_the_process_id() {
 
 #[test]
 fn persistent_sessions_resume_across_runs_and_versions() {
-    let broker = Broker::anonymous();
+    let broker = Broker::start(BrokerConfig {
+        persistence: true,
+        ..Default::default()
+    });
     let home = tempfile::tempdir().unwrap();
     for v in ["311", "5"] {
         let a = args(
@@ -494,11 +508,24 @@ fn persistent_sessions_resume_across_runs_and_versions() {
     cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
     assert!(broker.log().contains("as keeper5 (p5, c0, k60)"), "{}", broker.log());
     // The client side of the session is kept for the next run...
-    let state = home.path().join(format!(".local/state/mqttkit/sessions/v5-127.0.0.1%3A{}-keeper5", broker.port));
+    let state = home.path().join(format!(
+        ".local/state/mqttkit/sessions/v5-127.0.0.1%3A{}-keeper5",
+        broker.port
+    ));
     assert!(state.exists(), "{state:?}");
     // ... and a run with another in-flight limit is told how to proceed.
-    let a = args(broker.addr_args(), &["-c", "-i", "keeper5", "-V", "5", "-x", "60", "-M", "5", "-t", "s", "-m", "x"]);
+    let a = args(
+        broker.addr_args(),
+        &[
+            "-c", "-i", "keeper5", "-V", "5", "-x", "60", "-M", "5", "-t", "s", "-m", "x",
+        ],
+    );
     let r = cmd::run(mqtt_pub(home.path(), &a));
     r.expect_code(1);
-    assert!(r.stderr().contains("was saved with -M 20; run with -M 20 or delete the file"), "{}", r.stderr());
+    assert!(
+        r.stderr()
+            .contains("was saved with -M 20; run with -M 20 or delete the file"),
+        "{}",
+        r.stderr()
+    );
 }

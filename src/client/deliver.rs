@@ -196,7 +196,10 @@ where
     if let Err(e) = session.save_state()
         && !quiet
     {
-        let _ = writeln!(std::io::stderr(), "Warning: cannot save the session state for the next run: {e}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "Warning: cannot save the session state for the next run: {e}"
+        );
     }
     // Answers read just before the connection dropped are already resolved.
     let mut cx = Context::from_waker(Waker::noop());
