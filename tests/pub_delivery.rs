@@ -5,23 +5,14 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Broker, BrokerConfig, Sub, cmd, mqtt_pub};
+use crate::support::{Broker, BrokerConfig, Sub, cmd, hex, mqtt_pub, pub_on, spawn_pub};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn args<'a>(b: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    b.iter().map(String::as_str).chain(rest.iter().copied()).collect()
-}
 
 #[test]
 fn single_message_sources_arrive_byte_exact_at_each_qos() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let a = broker.addr_args();
     let binary: Vec<u8> = (0..=255u8).chain([0, 0xff, b'\n', b'\r']).collect();
     let file = home.path().join("payload.bin");
     std::fs::write(&file, &binary).unwrap();
@@ -30,25 +21,26 @@ fn single_message_sources_arrive_byte_exact_at_each_qos() {
     for qos in ["0", "1", "2"] {
         // -m
         let sub = Sub::start(&broker, "src/m", &["-C", "1", "-q", "2", "-F", "%q:%r:%x"]);
-        cmd::run(mqtt_pub(
+        cmd::run(pub_on(
+            &broker,
             home.path(),
-            &args(a, &["-t", "src/m", "-m", "hello world", "-q", qos]),
+            &["-t", "src/m", "-m", "hello world", "-q", qos],
         ))
         .expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{qos}:0:{}\n", hex(b"hello world")));
         // -f, binary
         let sub = Sub::start(&broker, "src/f", &["-C", "1", "-q", "2", "-F", "%x"]);
-        cmd::run(mqtt_pub(home.path(), &args(a, &["-t", "src/f", "-f", file, "-q", qos]))).expect_code(0);
+        cmd::run(pub_on(&broker, home.path(), &["-t", "src/f", "-f", file, "-q", qos])).expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
         // -s, binary
         let sub = Sub::start(&broker, "src/s", &["-C", "1", "-q", "2", "-F", "%x"]);
-        let mut c = mqtt_pub(home.path(), &args(a, &["-t", "src/s", "-s", "-q", qos]));
+        let mut c = pub_on(&broker, home.path(), &["-t", "src/s", "-s", "-q", qos]);
         c.write_stdin(binary.clone());
         cmd::run(c).expect_code(0);
         assert_eq!(sub.text(WAIT), format!("{}\n", hex(&binary)));
         // -n
         let sub = Sub::start(&broker, "src/n", &["-C", "1", "-q", "2", "-F", "%l|%x|"]);
-        cmd::run(mqtt_pub(home.path(), &args(a, &["-t", "src/n", "-n", "-q", qos]))).expect_code(0);
+        cmd::run(pub_on(&broker, home.path(), &["-t", "src/n", "-n", "-q", qos])).expect_code(0);
         assert_eq!(sub.text(WAIT), "0||\n");
     }
 }
@@ -60,9 +52,10 @@ fn empty_file_sends_empty_payload() {
     let empty = home.path().join("empty");
     std::fs::write(&empty, b"").unwrap();
     let sub = Sub::start(&broker, "e/f", &["-C", "1", "-F", "%l"]);
-    cmd::run(mqtt_pub(
+    cmd::run(pub_on(
+        &broker,
         home.path(),
-        &args(broker.addr_args(), &["-t", "e/f", "-f", empty.to_str().unwrap()]),
+        &["-t", "e/f", "-f", empty.to_str().unwrap()],
     ))
     .expect_code(0);
     assert_eq!(sub.text(WAIT), "0\n");
@@ -72,9 +65,10 @@ fn empty_file_sends_empty_payload() {
 fn retained_message_reaches_a_later_subscriber() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    cmd::run(mqtt_pub(
+    cmd::run(pub_on(
+        &broker,
         home.path(),
-        &args(broker.addr_args(), &["-t", "keep/me", "-m", "kept", "-r", "-q", "1"]),
+        &["-t", "keep/me", "-m", "kept", "-r", "-q", "1"],
     ))
     .expect_code(0);
     let sub = Sub::start(&broker, "keep/me", &["-C", "1", "-F", "%r:%p"]);
@@ -86,26 +80,8 @@ fn will_is_published_when_the_client_dies() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
     let sub = Sub::start(&broker, "will/t", &["-C", "1", "-q", "1", "-F", "%q:%r:%p"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
-        .env("HOME", home.path())
-        .args(broker.addr_args())
-        .args([
-            "-i",
-            "willer",
-            "-t",
-            "x",
-            "-l",
-            "--will-topic",
-            "will/t",
-            "--will-payload",
-            "gone",
-            "--will-qos",
-            "1",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let will = "-i willer -t x -l --will-topic will/t --will-payload gone --will-qos 1";
+    let mut child = spawn_pub(&broker, home.path(), &will.split(' ').collect::<Vec<_>>());
     assert!(
         broker.wait_log("as willer", WAIT),
         "mqtt-pub did not connect:\n{}",
@@ -122,22 +98,8 @@ fn repeat_publishes_count_times_with_delay() {
     let home = tempfile::tempdir().unwrap();
     let sub = Sub::start(&broker, "rep", &["-C", "3", "-q", "1", "-F", "%p"]);
     let start = Instant::now();
-    let a = args(
-        broker.addr_args(),
-        &[
-            "-t",
-            "rep",
-            "-m",
-            "again",
-            "-q",
-            "1",
-            "--repeat",
-            "3",
-            "--repeat-delay",
-            "0.2",
-        ],
-    );
-    cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    let a = "-t rep -m again -q 1 --repeat 3 --repeat-delay 0.2";
+    cmd::run(pub_on(&broker, home.path(), &a.split(' ').collect::<Vec<_>>())).expect_code(0);
     // Two delays between three messages: never shorter than 0.4 s.
     assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
     assert_eq!(sub.text(WAIT), "again\nagain\nagain\n");
@@ -183,10 +145,7 @@ fn jsonl_publishes_to_many_topics_with_per_line_settings() {
         r#"{"tst":"2026-11-25T00:00:00.000000+0000","topic":"j/c","qos":1,"retain":false,"payloadlen":0,"mid":1,"payload":null}"#,
         "\n",
     );
-    let mut c = mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["--jsonl", "-t", "j/default", "-q", "1"]),
-    );
+    let mut c = pub_on(&broker, home.path(), &["--jsonl", "-t", "j/default", "-q", "1"]);
     c.write_stdin(input);
     cmd::run(c).expect_code(0);
     let out = sub.text(WAIT);
@@ -208,10 +167,7 @@ fn jsonl_bad_line_stops_with_its_number() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
     let sub = Sub::start(&broker, "jb", &["-C", "1", "-q", "1", "-F", "%p"]);
-    let mut c = mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["--jsonl", "-t", "jb", "-q", "1"]),
-    );
+    let mut c = pub_on(&broker, home.path(), &["--jsonl", "-t", "jb", "-q", "1"]);
     c.write_stdin("{\"payload\":\"first\"}\n{oops\n{\"payload\":\"never\"}\n");
     let r = cmd::run(c);
     r.expect_code(1);
@@ -229,53 +185,12 @@ fn v5_properties_reach_a_v5_subscriber() {
         "props",
         &["-V", "5", "-C", "1", "-q", "1", "-F", "%C|%F|%R|%D|%P|%p|%E"],
     );
-    let a = args(
-        broker.addr_args(),
-        &[
-            "-t",
-            "props",
-            "-m",
-            "payload",
-            "-q",
-            "1",
-            "-D",
-            "publish",
-            "content-type",
-            "text/plain",
-            "-D",
-            "publish",
-            "payload-format-indicator",
-            "1",
-            "-D",
-            "publish",
-            "response-topic",
-            "reply/here",
-            "-D",
-            "publish",
-            "correlation-data",
-            "corr-123",
-            "-D",
-            "publish",
-            "user-property",
-            "k1",
-            "v1",
-            "-D",
-            "publish",
-            "user-property",
-            "k2",
-            "v2",
-            "-D",
-            "publish",
-            "message-expiry-interval",
-            "3600",
-            "-D",
-            "connect",
-            "user-property",
-            "who",
-            "test",
-        ],
-    );
-    cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    let a = "-t props -m payload -q 1 -D publish content-type text/plain \
+             -D publish payload-format-indicator 1 -D publish response-topic reply/here \
+             -D publish correlation-data corr-123 -D publish user-property k1 v1 \
+             -D publish user-property k2 v2 -D publish message-expiry-interval 3600 \
+             -D connect user-property who test";
+    cmd::run(pub_on(&broker, home.path(), &a.split_whitespace().collect::<Vec<_>>())).expect_code(0);
     let out = sub.text(WAIT);
     let (fixed, expiry) = out.trim_end().rsplit_once('|').unwrap();
     assert_eq!(fixed, "text/plain|1|reply/here|corr-123|k1:v1 k2:v2|payload");
@@ -287,13 +202,8 @@ fn v5_properties_reach_a_v5_subscriber() {
 fn debug_lines_follow_mosquitto() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let r = cmd::run(mqtt_pub(
-        home.path(),
-        &args(
-            broker.addr_args(),
-            &["-d", "-q", "2", "-i", "myid", "-r", "-t", "d/t", "-m", "hello"],
-        ),
-    ));
+    let a = ["-d", "-q", "2", "-i", "myid", "-r", "-t", "d/t", "-m", "hello"];
+    let r = cmd::run(pub_on(&broker, home.path(), &a));
     r.expect_code(0);
     assert_eq!(
         r.stdout(),
@@ -305,10 +215,7 @@ fn debug_lines_follow_mosquitto() {
          Client myid received PUBCOMP (Mid: 1, RC:0)\n\
          Client myid sending DISCONNECT\n"
     );
-    let r = cmd::run(mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["-d", "-t", "d/t", "-m", "hello"]),
-    ));
+    let r = cmd::run(pub_on(&broker, home.path(), &["-d", "-t", "d/t", "-m", "hello"]));
     assert_eq!(
         r.stdout(),
         "Client null sending CONNECT\n\
@@ -382,17 +289,16 @@ fn v5_refused_publish_is_not_success() {
     let broker = Broker::start(cfg);
     let home = tempfile::tempdir().unwrap();
     let creds = ["-u", "aa", "-P", "secret", "-V", "5", "-q", "1"];
-    let ok = cmd::run(mqtt_pub(
+    let ok = cmd::run(pub_on(
+        &broker,
         home.path(),
-        &args(
-            broker.addr_args(),
-            &[&creds[..], &["-t", "allowed/x", "-m", "y"]].concat(),
-        ),
+        &[&creds[..], &["-t", "allowed/x", "-m", "y"]].concat(),
     ));
     ok.expect_code(0);
-    let denied = cmd::run(mqtt_pub(
+    let denied = cmd::run(pub_on(
+        &broker,
         home.path(),
-        &args(broker.addr_args(), &[&creds[..], &["-t", "denied", "-m", "y"]].concat()),
+        &[&creds[..], &["-t", "denied", "-m", "y"]].concat(),
     ));
     assert_eq!(denied.code(), 135, "{}\n{}", denied.stderr(), broker.log());
     assert!(
@@ -404,7 +310,7 @@ fn v5_refused_publish_is_not_success() {
     let creds2 = [
         "-u", "aa", "-P", "secret", "-V", "5", "-q", "2", "-t", "denied", "-m", "y",
     ];
-    let denied = cmd::run(mqtt_pub(home.path(), &args(broker.addr_args(), &creds2)));
+    let denied = cmd::run(pub_on(&broker, home.path(), &creds2));
     assert_eq!(denied.code(), 135, "{}\n{}", denied.stderr(), broker.log());
     assert!(
         denied.stderr().contains("failed: Not authorized."),
@@ -417,14 +323,7 @@ fn v5_refused_publish_is_not_success() {
 fn connection_lost_with_messages_outstanding_exits_7() {
     let mut broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
-        .env("HOME", home.path())
-        .args(broker.addr_args())
-        .args(["-i", "loser", "-t", "lost", "-l", "-q", "1"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_pub(&broker, home.path(), &["-i", "loser", "-t", "lost", "-l", "-q", "1"]);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"one\ntwo\n").unwrap();
     stdin.flush().unwrap();
@@ -452,16 +351,10 @@ fn unix_socket_with_unix_or_port_zero() {
     let sock = broker.socket();
     let sock = sock.to_str().unwrap();
     let sub = Sub::start(&broker, "unix", &["-C", "2", "-q", "1", "-F", "%p"]);
-    cmd::run(mqtt_pub(
-        home.path(),
-        &["--unix", sock, "-t", "unix", "-m", "via --unix", "-q", "1"],
-    ))
-    .expect_code(0);
-    cmd::run(mqtt_pub(
-        home.path(),
-        &["-h", sock, "-p", "0", "-t", "unix", "-m", "via -p 0", "-q", "1"],
-    ))
-    .expect_code(0);
+    let via_unix = ["--unix", sock, "-t", "unix", "-m", "via --unix", "-q", "1"];
+    cmd::run(mqtt_pub(home.path(), &via_unix)).expect_code(0);
+    let via_port_0 = ["-h", sock, "-p", "0", "-t", "unix", "-m", "via -p 0", "-q", "1"];
+    cmd::run(mqtt_pub(home.path(), &via_port_0)).expect_code(0);
     assert_eq!(sub.text(WAIT), "via --unix\nvia -p 0\n");
 }
 
@@ -469,9 +362,10 @@ fn unix_socket_with_unix_or_port_zero() {
 fn id_prefix_appends_the_process_id() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let r = cmd::run(mqtt_pub(
+    let r = cmd::run(pub_on(
+        &broker,
         home.path(),
-        &args(broker.addr_args(), &["-I", "pre-", "-t", "x", "-m", "y", "-d"]),
+        &["-I", "pre-", "-t", "x", "-m", "y", "-d"],
     ));
     r.expect_code(0);
     let first = r.stdout().lines().next().unwrap().to_string();
@@ -493,19 +387,11 @@ fn persistent_sessions_resume_across_runs_and_versions() {
     });
     let home = tempfile::tempdir().unwrap();
     for v in ["311", "5"] {
-        let a = args(
-            broker.addr_args(),
-            &["-c", "-i", "keeper", "-V", v, "-t", "s", "-m", "x", "-q", "1"],
-        );
-        cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+        let a = ["-c", "-i", "keeper", "-V", v, "-t", "s", "-m", "x", "-q", "1"];
+        cmd::run(pub_on(&broker, home.path(), &a)).expect_code(0);
     }
-    let a = args(
-        broker.addr_args(),
-        &[
-            "-c", "-i", "keeper5", "-V", "5", "-x", "60", "-t", "s", "-m", "x", "-q", "1",
-        ],
-    );
-    cmd::run(mqtt_pub(home.path(), &a)).expect_code(0);
+    let a = "-c -i keeper5 -V 5 -x 60 -t s -m x -q 1";
+    cmd::run(pub_on(&broker, home.path(), &a.split(' ').collect::<Vec<_>>())).expect_code(0);
     assert!(broker.log().contains("as keeper5 (p5, c0, k60)"), "{}", broker.log());
     // The client side of the session is kept for the next run...
     let state = home.path().join(format!(
@@ -514,13 +400,8 @@ fn persistent_sessions_resume_across_runs_and_versions() {
     ));
     assert!(state.exists(), "{state:?}");
     // ... and a run with another in-flight limit is told how to proceed.
-    let a = args(
-        broker.addr_args(),
-        &[
-            "-c", "-i", "keeper5", "-V", "5", "-x", "60", "-M", "5", "-t", "s", "-m", "x",
-        ],
-    );
-    let r = cmd::run(mqtt_pub(home.path(), &a));
+    let a = "-c -i keeper5 -V 5 -x 60 -M 5 -t s -m x";
+    let r = cmd::run(pub_on(&broker, home.path(), &a.split(' ').collect::<Vec<_>>()));
     r.expect_code(1);
     assert!(
         r.stderr()

@@ -3,21 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Broker, Sub, cmd, mqtt_pub};
-
-fn args<'a>(b: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    b.iter().map(String::as_str).chain(rest.iter().copied()).collect()
-}
+use crate::support::{Broker, Sub, cmd, pub_on};
 
 #[test]
 fn lines_keep_cr_and_empty_lines_and_the_last_unterminated_line() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
     let sub = Sub::start(&broker, "lines", &["-C", "4", "-q", "1", "-F", "%l:%x"]);
-    let mut c = mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["-t", "lines", "-l", "-q", "1"]),
-    );
+    let mut c = pub_on(&broker, home.path(), &["-t", "lines", "-l", "-q", "1"]);
     c.write_stdin(&b"one\n\ntwo\r\nlast"[..]);
     cmd::run(c).expect_code(0);
     assert_eq!(
@@ -30,10 +23,7 @@ fn lines_keep_cr_and_empty_lines_and_the_last_unterminated_line() {
 fn empty_input_connects_and_disconnects() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let mut c = mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["-t", "nothing", "-l", "-q", "1"]),
-    );
+    let mut c = pub_on(&broker, home.path(), &["-t", "nothing", "-l", "-q", "1"]);
     c.write_stdin(&b""[..]);
     cmd::run(c).expect_code(0);
 }
@@ -43,10 +33,7 @@ fn rate_paces_lines_on_a_schedule() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
     let sub = Sub::start(&broker, "paced", &["-C", "5", "-F", "%p"]);
-    let mut c = mqtt_pub(
-        home.path(),
-        &args(broker.addr_args(), &["-t", "paced", "-l", "--rate", "20"]),
-    );
+    let mut c = pub_on(&broker, home.path(), &["-t", "paced", "-l", "--rate", "20"]);
     c.write_stdin("1\n2\n3\n4\n5\n");
     let start = Instant::now();
     cmd::run(c).expect_code(0);
@@ -61,7 +48,7 @@ fn many_lines(n: usize, qos: &str, extra: &[&str]) {
     let input: String = (1..=n).map(|i| format!("{i}\n")).collect();
     let sub = Sub::start(&broker, "many", &["-C", &n.to_string(), "-q", qos]);
     let rest: Vec<&str> = ["-t", "many", "-l", "-q", qos].iter().chain(extra).copied().collect();
-    let mut c = mqtt_pub(home.path(), &args(broker.addr_args(), &rest));
+    let mut c = pub_on(&broker, home.path(), &rest);
     c.write_stdin(input.clone());
     cmd::run(c).expect_code(0);
     let got = sub.text(Duration::from_secs(180));

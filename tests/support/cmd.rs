@@ -52,6 +52,32 @@ pub fn run(mut c: Command) -> Run {
     }
 }
 
+/// `mqtt-pub` against `broker` (its `-h` and `-p` first), with `args`.
+pub fn pub_on(broker: &super::Broker, home: &Path, args: &[&str]) -> Command {
+    let mut c = mqtt_pub(home, &[]);
+    c.args(broker.addr_args()).args(args);
+    c
+}
+
+/// `mqtt-pub` started in the background with a piped stdin (for tests that
+/// kill it, or the broker, mid-run).
+pub fn spawn_pub(broker: &super::Broker, home: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+        .env("HOME", home)
+        .args(broker.addr_args())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start mqtt-pub")
+}
+
+/// Lower-case hex, as mosquitto_sub's `%x` prints a payload.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// `mqtt-pub` with `args`.
 pub fn mqtt_pub(home: &Path, args: &[&str]) -> Command {
     let mut c = binary(env!("CARGO_BIN_EXE_mqtt-pub"), home);

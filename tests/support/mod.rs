@@ -9,5 +9,5 @@ pub mod cmd;
 pub mod sub;
 
 pub use broker::{Broker, BrokerConfig};
-pub use cmd::mqtt_pub;
+pub use cmd::{hex, mqtt_pub, pub_on, spawn_pub};
 pub use sub::Sub;
