@@ -164,12 +164,14 @@ impl Publisher {
     /// of the QoS 1 throughput — and are confirmed by counting events
     /// (`None`).
     pub async fn publish(&self, m: OutMessage) -> anyhow::Result<Option<Confirmation>> {
-        self.debug.queued(PublishLine {
-            qos: m.qos as u8,
-            retain: m.retain,
-            topic: m.topic.clone(),
-            len: m.payload.len(),
-        });
+        if self.debug.enabled {
+            self.debug.queued(PublishLine {
+                qos: m.qos as u8,
+                retain: m.retain,
+                topic: m.topic.clone(),
+                len: m.payload.len(),
+            });
+        }
         let queue_err = |e: &dyn std::fmt::Display| anyhow!("cannot queue a publish: {e}");
         match &self.inner {
             Client::V4(c) => {
