@@ -11,9 +11,12 @@
 pub mod cli;
 pub mod client;
 pub mod exit;
+pub mod format;
 pub mod progress;
 pub mod publish;
+pub mod rr;
 pub mod settings;
+pub mod subscribe;
 
 use std::ffi::OsString;
 use std::io::Write;

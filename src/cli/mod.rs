@@ -15,13 +15,23 @@
 //!   paragraphs are the long help and the man page.
 
 mod conn;
+mod output;
 mod pub_args;
+mod rr_args;
+mod sub_args;
 
 pub use conn::ConnArgs;
+pub use output::OutputArgs;
 pub use pub_args::PubArgs;
+pub use rr_args::RrArgs;
+pub use sub_args::SubArgs;
 
 /// Builds a binary's clap command.
 pub type CommandFn = fn() -> clap::Command;
 
 /// Every binary with its clap command, for the completion/man generator.
-pub const BINARIES: &[(&str, CommandFn)] = &[("mqtt-pub", <PubArgs as clap::CommandFactory>::command)];
+pub const BINARIES: &[(&str, CommandFn)] = &[
+    ("mqtt-pub", <PubArgs as clap::CommandFactory>::command),
+    ("mqtt-sub", <SubArgs as clap::CommandFactory>::command),
+    ("mqtt-rr", <RrArgs as clap::CommandFactory>::command),
+];

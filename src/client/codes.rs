@@ -94,3 +94,19 @@ pub(crate) fn connack_v5_code(code: rumqttc5::ConnectReturnCode) -> u8 {
         C::ConnectionRateExceeded => 159,
     }
 }
+
+pub(crate) fn suback_v5_code(code: &rumqttc5::SubscribeReasonCode) -> u8 {
+    use rumqttc5::SubscribeReasonCode as C;
+    match code {
+        C::Success(q) => *q as u8,
+        C::Failure | C::Unspecified => 0x80,
+        C::ImplementationSpecific => 0x83,
+        C::NotAuthorized => 0x87,
+        C::TopicFilterInvalid => 0x8F,
+        C::PkidInUse => 0x91,
+        C::QuotaExceeded => 0x97,
+        C::SharedSubscriptionsNotSupported => 0x9E,
+        C::SubscriptionIdNotSupported => 0xA1,
+        C::WildcardSubscriptionsNotSupported => 0xA2,
+    }
+}

@@ -19,13 +19,21 @@ pub struct PublishLine {
     pub len: usize,
 }
 
+/// Requests whose "sending" lines wait for the library to write them.
+#[derive(Debug, Default)]
+struct Pending {
+    publishes: VecDeque<PublishLine>,
+    /// Per SUBSCRIBE: (filter, QoS, options) for each of its filters.
+    subscribes: VecDeque<Vec<(String, u8, u8)>>,
+    unsubscribes: VecDeque<String>,
+}
+
 /// The `-d` printer. Disabled, it costs one branch per event.
 #[derive(Debug, Clone, Default)]
 pub struct Debug {
     pub enabled: bool,
     id: Option<String>,
-    /// Publishes handed to the library, oldest first (only when enabled).
-    pending: Arc<Mutex<VecDeque<PublishLine>>>,
+    pending: Arc<Mutex<Pending>>,
     /// mosquitto numbers QoS 0 messages too; we count them here.
     qos0_mid: u32,
 }
@@ -60,10 +68,28 @@ impl Debug {
         }
     }
 
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().expect("debug queue")
+    }
+
     /// Remember a publish so its "sending PUBLISH" line can name topic and size.
     pub fn queued(&self, line: PublishLine) {
         if self.enabled {
-            self.pending.lock().expect("debug queue").push_back(line);
+            self.pending().publishes.push_back(line);
+        }
+    }
+
+    /// Remember a SUBSCRIBE's filters for its "sending SUBSCRIBE" lines.
+    pub fn queued_subscribe(&self, filters: Vec<(String, u8, u8)>) {
+        if self.enabled {
+            self.pending().subscribes.push_back(filters);
+        }
+    }
+
+    /// Remember an UNSUBSCRIBE's filter.
+    pub fn queued_unsubscribe(&self, filter: String) {
+        if self.enabled {
+            self.pending().unsubscribes.push_back(filter);
         }
     }
 
@@ -85,7 +111,7 @@ impl Debug {
         match ev {
             Event::ConnAck { assigned_id, .. } => self.connack(0, assigned_id.as_deref()),
             Event::PublishSent { pkid } => {
-                let line = self.pending.lock().expect("debug queue").pop_front();
+                let line = self.pending().publishes.pop_front();
                 let mid = if *pkid == 0 {
                     self.qos0_mid += 1;
                     self.qos0_mid
@@ -93,21 +119,47 @@ impl Debug {
                     u32::from(*pkid)
                 };
                 if let Some(l) = line {
+                    let r = u8::from(l.retain);
                     self.client(format_args!(
-                        "sending PUBLISH (d0, q{}, r{}, m{mid}, '{}', ... ({} bytes))",
-                        l.qos,
-                        u8::from(l.retain),
-                        l.topic,
-                        l.len
+                        "sending PUBLISH (d0, q{}, r{r}, m{mid}, '{}', ... ({} bytes))",
+                        l.qos, l.topic, l.len
                     ));
                 }
             }
+            Event::Message(m) => self.client(format_args!(
+                "received PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
+                u8::from(m.dup),
+                m.qos as u8,
+                u8::from(m.retain),
+                m.pkid,
+                m.topic_str(),
+                m.payload.len()
+            )),
             Event::PubAck { pkid, reason, .. } => {
                 self.client(format_args!("received PUBACK (Mid: {pkid}, RC:{reason})"))
             }
             Event::PubRec { pkid, .. } => self.client(format_args!("received PUBREC (Mid: {pkid})")),
             Event::PubRelSent { pkid } => self.client(format_args!("sending PUBREL (m{pkid})")),
             Event::PubComp { pkid, reason } => self.client(format_args!("received PUBCOMP (Mid: {pkid}, RC:{reason})")),
+            Event::PubAckSent { pkid } => self.client(format_args!("sending PUBACK (m{pkid}, rc0)")),
+            Event::PubRecSent { pkid } => self.client(format_args!("sending PUBREC (m{pkid}, rc0)")),
+            Event::PubRelReceived { pkid } => self.client(format_args!("received PUBREL (Mid: {pkid})")),
+            Event::PubCompSent { pkid } => self.client(format_args!("sending PUBCOMP (m{pkid})")),
+            Event::SubscribeSent { pkid } => {
+                let filters = self.pending().subscribes.pop_front().unwrap_or_default();
+                for (topic, qos, options) in filters {
+                    self.client(format_args!(
+                        "sending SUBSCRIBE (Mid: {pkid}, Topic: {topic}, QoS: {qos}, Options: 0x{options:02x})"
+                    ));
+                }
+            }
+            Event::SubAck { .. } => self.client(format_args!("received SUBACK")),
+            Event::UnsubscribeSent { pkid } => {
+                if let Some(topic) = self.pending().unsubscribes.pop_front() {
+                    self.client(format_args!("sending UNSUBSCRIBE (Mid: {pkid}, Topic: {topic})"));
+                }
+            }
+            Event::UnsubAck { .. } => self.client(format_args!("received UNSUBACK")),
             Event::PingReqSent => self.client(format_args!("sending PINGREQ")),
             Event::PingResp => self.client(format_args!("received PINGRESP")),
             Event::DisconnectSent => self.client(format_args!("sending DISCONNECT")),

@@ -48,7 +48,7 @@ impl State {
         if self.producer_done.get() && self.settled.get() == self.sent.get() && !self.disconnecting.get() {
             self.disconnecting.set(true);
             // The control lane is separate from the request channel; it cannot be full.
-            let _ = publisher.disconnect(&self.disconnect_props.borrow());
+            let _ = publisher.disconnect(&self.disconnect_props.borrow(), false);
         }
     }
 

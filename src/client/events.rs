@@ -2,11 +2,12 @@
 
 use std::io;
 
-use super::codes::{connack_v3, connack_v5_code, reason};
+use super::Message;
+use super::codes::{connack_v3, connack_v5_code, reason, suback_v5_code};
 use crate::exit;
 
 /// What happened on the connection, independent of the protocol version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Event {
     ConnAck {
         session_present: bool,
@@ -39,6 +40,34 @@ pub enum Event {
     /// The broker sent DISCONNECT (v5).
     DisconnectReceived {
         reason: u8,
+    },
+    /// A PUBLISH from the broker.
+    Message(Message),
+    SubscribeSent {
+        pkid: u16,
+    },
+    /// Granted QoS (0–2) or a failure reason code (≥ 0x80), per filter.
+    SubAck {
+        pkid: u16,
+        codes: Vec<u8>,
+    },
+    UnsubscribeSent {
+        pkid: u16,
+    },
+    UnsubAck {
+        pkid: u16,
+    },
+    PubAckSent {
+        pkid: u16,
+    },
+    PubRecSent {
+        pkid: u16,
+    },
+    PubRelReceived {
+        pkid: u16,
+    },
+    PubCompSent {
+        pkid: u16,
     },
     /// Anything this toolkit does not act on yet.
     Other,
@@ -168,10 +197,29 @@ pub(crate) fn from_v4(ev: rumqttc::Event) -> Event {
             reason: 0,
         },
         E::Incoming(P::PingResp) => Event::PingResp,
+        E::Incoming(P::Publish(p)) => Event::Message(Message::from_v4(p)),
+        E::Incoming(P::SubAck(a)) => Event::SubAck {
+            pkid: a.pkid,
+            codes: a
+                .return_codes
+                .iter()
+                .map(|c| match c {
+                    rumqttc::SubscribeReasonCode::Success(q) => *q as u8,
+                    rumqttc::SubscribeReasonCode::Failure => 0x80,
+                })
+                .collect(),
+        },
+        E::Incoming(P::UnsubAck(a)) => Event::UnsubAck { pkid: a.pkid },
+        E::Incoming(P::PubRel(r)) => Event::PubRelReceived { pkid: r.pkid },
         E::Outgoing(O::Publish(pkid)) => Event::PublishSent { pkid },
         E::Outgoing(O::PubRel(pkid)) => Event::PubRelSent { pkid },
         E::Outgoing(O::PingReq) => Event::PingReqSent,
         E::Outgoing(O::Disconnect) => Event::DisconnectSent,
+        E::Outgoing(O::Subscribe(pkid)) => Event::SubscribeSent { pkid },
+        E::Outgoing(O::Unsubscribe(pkid)) => Event::UnsubscribeSent { pkid },
+        E::Outgoing(O::PubAck(pkid)) => Event::PubAckSent { pkid },
+        E::Outgoing(O::PubRec(pkid)) => Event::PubRecSent { pkid },
+        E::Outgoing(O::PubComp(pkid)) => Event::PubCompSent { pkid },
         _ => Event::Other,
     }
 }
@@ -201,10 +249,22 @@ pub(crate) fn from_v5(ev: rumqttc5::Event) -> Event {
         E::Incoming(P::Disconnect(d)) => Event::DisconnectReceived {
             reason: d.reason_code as u8,
         },
+        E::Incoming(P::Publish(p)) => Event::Message(Message::from_v5(p)),
+        E::Incoming(P::SubAck(a)) => Event::SubAck {
+            pkid: a.pkid,
+            codes: a.return_codes.iter().map(suback_v5_code).collect(),
+        },
+        E::Incoming(P::UnsubAck(a)) => Event::UnsubAck { pkid: a.pkid },
+        E::Incoming(P::PubRel(r)) => Event::PubRelReceived { pkid: r.pkid },
         E::Outgoing(O::Publish(pkid)) => Event::PublishSent { pkid },
         E::Outgoing(O::PubRel(pkid)) => Event::PubRelSent { pkid },
         E::Outgoing(O::PingReq) => Event::PingReqSent,
         E::Outgoing(O::Disconnect) => Event::DisconnectSent,
+        E::Outgoing(O::Subscribe(pkid)) => Event::SubscribeSent { pkid },
+        E::Outgoing(O::Unsubscribe(pkid)) => Event::UnsubscribeSent { pkid },
+        E::Outgoing(O::PubAck(pkid)) => Event::PubAckSent { pkid },
+        E::Outgoing(O::PubRec(pkid)) => Event::PubRecSent { pkid },
+        E::Outgoing(O::PubComp(pkid)) => Event::PubCompSent { pkid },
         _ => Event::Other,
     }
 }

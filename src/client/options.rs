@@ -79,6 +79,9 @@ pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOpt
     o.set_clean_session(s.clean);
     o.set_max_packet_size(MAX_PACKET, MAX_PACKET);
     o.set_inflight(s.max_inflight);
+    if s.manual_acks {
+        o.set_ack_mode(rumqttc::AckMode::Manual);
+    }
     o.set_max_request_batch(BATCH);
     o.set_request_channel_capacity(CHANNEL);
     match (&s.credentials.username, &s.credentials.password) {
@@ -129,7 +132,10 @@ pub(crate) fn v5(s: &ConnSettings) -> (rumqttc5::MqttOptions, Option<Store>) {
     let c = &s.props.connect;
     o.set_session_expiry_interval(c.session_expiry_interval.or(s.session_expiry));
     // Like mosquitto: receive-maximum 20 unless -D says otherwise.
-    o.set_receive_maximum(Some(c.receive_maximum.unwrap_or(20)));
+    o.set_receive_maximum(Some(c.receive_maximum.unwrap_or(s.receive_maximum)));
+    if s.manual_acks {
+        o.set_ack_mode(rumqttc5::AckMode::Manual);
+    }
     if let Some(max) = c.maximum_packet_size {
         o.set_max_packet_size(Some(max));
     }

@@ -9,11 +9,11 @@ use anyhow::anyhow;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use super::OutMessage;
 use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
 use super::options::{self, qos4, qos5};
-use crate::settings::{ConnSettings, DisconnectProps, Endpoint, Protocol};
+use super::{Filter, Message, OutMessage};
+use crate::settings::{ConnSettings, DisconnectProps, Endpoint, Protocol, QoS, SubscribeProps};
 
 /// The sending half: cheap to clone, used by the producer of messages.
 #[derive(Clone)]
@@ -203,7 +203,9 @@ impl Publisher {
     }
 
     /// Queue a graceful DISCONNECT (after everything admitted is flushed).
-    pub fn disconnect(&self, props: &DisconnectProps) -> anyhow::Result<()> {
+    /// `with_will` (MQTT 5) sends reason 4, so the broker publishes the will,
+    /// as mosquitto_sub does when it is interrupted or times out.
+    pub fn disconnect(&self, props: &DisconnectProps, with_will: bool) -> anyhow::Result<()> {
         match &self.inner {
             Client::V4(c) => c.try_disconnect().map_err(|e| anyhow!("cannot disconnect: {e}")),
             Client::V5(c) => {
@@ -213,9 +215,91 @@ impl Publisher {
                     user_properties: props.user_properties.clone(),
                     server_reference: None,
                 };
-                c.try_disconnect_with_properties(rumqttc5::DisconnectReasonCode::NormalDisconnection, p)
+                let reason = if with_will {
+                    rumqttc5::DisconnectReasonCode::DisconnectWithWillMessage
+                } else {
+                    rumqttc5::DisconnectReasonCode::NormalDisconnection
+                };
+                c.try_disconnect_with_properties(reason, p)
                     .map_err(|e| anyhow!("cannot disconnect: {e}"))
             }
+        }
+    }
+
+    /// Queue one SUBSCRIBE with every filter (mosquitto sends them all at once).
+    pub fn subscribe(&self, filters: &[Filter], props: &SubscribeProps) -> anyhow::Result<()> {
+        self.debug.queued_subscribe(
+            filters
+                .iter()
+                .map(|f| (f.topic.clone(), f.qos as u8, f.options_byte()))
+                .collect(),
+        );
+        let err = |e: &dyn std::fmt::Display| anyhow!("cannot subscribe: {e}");
+        match &self.inner {
+            Client::V4(c) => {
+                let list = filters
+                    .iter()
+                    .map(|f| rumqttc::SubscribeFilter::new(f.topic.clone(), qos4(f.qos)));
+                c.try_subscribe_many(list).map_err(|e| err(&e))
+            }
+            Client::V5(c) => {
+                let list = filters.iter().map(|f| {
+                    let mut sf = rumqttc5::SubscribeFilter::new(f.topic.clone(), qos5(f.qos));
+                    sf.nolocal = f.no_local;
+                    sf.preserve_retain = f.retain_as_published;
+                    sf.retain_forward_rule = match f.retain_handling {
+                        0 => rumqttc5::RetainForwardRule::OnEverySubscribe,
+                        1 => rumqttc5::RetainForwardRule::OnNewSubscribe,
+                        _ => rumqttc5::RetainForwardRule::Never,
+                    };
+                    sf
+                });
+                let p = rumqttc5::SubscribeProperties {
+                    id: props.subscription_identifier.map(|i| i as usize),
+                    user_properties: props.user_properties.clone(),
+                };
+                c.try_subscribe_many_with_properties(list, p).map_err(|e| err(&e))
+            }
+        }
+    }
+
+    /// Queue an UNSUBSCRIBE for one filter.
+    pub fn unsubscribe(&self, topic: &str, user_properties: &[(String, String)]) -> anyhow::Result<()> {
+        self.debug.queued_unsubscribe(topic.to_string());
+        let err = |e: &dyn std::fmt::Display| anyhow!("cannot unsubscribe: {e}");
+        match &self.inner {
+            Client::V4(c) => c.try_unsubscribe(topic.to_string()).map_err(|e| err(&e)),
+            Client::V5(c) => {
+                let p = rumqttc5::UnsubscribeProperties {
+                    user_properties: user_properties.to_vec(),
+                };
+                c.try_unsubscribe_with_properties(topic.to_string(), p)
+                    .map_err(|e| err(&e))
+            }
+        }
+    }
+
+    /// Acknowledge a received QoS 1/2 message (manual acks); waits for room.
+    pub async fn ack(&self, m: &Message) -> anyhow::Result<()> {
+        let err = |e: &dyn std::fmt::Display| anyhow!("cannot acknowledge a message: {e}");
+        match (&self.inner, m.qos) {
+            (_, QoS::AtMostOnce) => Ok(()),
+            (Client::V4(c), QoS::AtLeastOnce) => c
+                .manual_ack(rumqttc::ManualAck::PubAck(rumqttc::PubAck::new(m.pkid)))
+                .await
+                .map_err(|e| err(&e)),
+            (Client::V4(c), QoS::ExactlyOnce) => c
+                .manual_ack(rumqttc::ManualAck::PubRec(rumqttc::PubRec::new(m.pkid)))
+                .await
+                .map_err(|e| err(&e)),
+            (Client::V5(c), QoS::AtLeastOnce) => c
+                .manual_ack(rumqttc5::ManualAck::PubAck(rumqttc5::PubAck::new(m.pkid, None)))
+                .await
+                .map_err(|e| err(&e)),
+            (Client::V5(c), QoS::ExactlyOnce) => c
+                .manual_ack(rumqttc5::ManualAck::PubRec(rumqttc5::PubRec::new(m.pkid, None)))
+                .await
+                .map_err(|e| err(&e)),
         }
     }
 }

@@ -50,6 +50,8 @@ struct Props {
     response_topic: Option<String>,
     #[serde(rename = "correlation-data")]
     correlation_data: Option<String>,
+    #[serde(rename = "correlation-data-base64")]
+    correlation_data_base64: Option<String>,
     #[serde(rename = "topic-alias")]
     topic_alias: Option<u16>,
     #[serde(rename = "user-properties")]
@@ -138,7 +140,16 @@ fn convert(p: Props) -> anyhow::Result<PublishProps> {
         message_expiry_interval: p.message_expiry_interval,
         topic_alias: p.topic_alias,
         response_topic: p.response_topic,
-        correlation_data: p.correlation_data.map(String::into_bytes),
+        correlation_data: match (p.correlation_data, p.correlation_data_base64) {
+            (Some(s), None) => Some(s.into_bytes()),
+            (None, Some(b)) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.as_bytes())
+                    .map_err(|e| anyhow::anyhow!("\"correlation-data-base64\" is not valid base64: {e}"))?,
+            ),
+            (None, None) => None,
+            (Some(_), Some(_)) => anyhow::bail!("both \"correlation-data\" and \"correlation-data-base64\" given"),
+        },
         content_type: p.content_type,
         user_properties,
     })

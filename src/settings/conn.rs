@@ -73,6 +73,11 @@ pub struct ConnSettings {
     pub connect_retry: Option<Duration>,
     pub debug: bool,
     pub quiet: bool,
+    /// v5 receive maximum when `-D connect receive-maximum` does not say
+    /// (mosquitto: 20, or `-C` when it is below 20).
+    pub receive_maximum: u16,
+    /// Acknowledge incoming QoS 1/2 messages only when told to (mqtt-sub `-C`).
+    pub manual_acks: bool,
 }
 
 /// What `-L` contributed besides the connection: its topic.
@@ -193,6 +198,8 @@ impl ConnSettings {
             connect_retry,
             debug: args.debug,
             quiet: args.quiet,
+            receive_maximum: 20,
+            manual_acks: false,
         };
         Ok((settings, url.map(|u| u.topic)))
     }

@@ -7,13 +7,15 @@ mod defaults_file;
 mod number;
 mod props;
 mod publish;
+mod subscribe;
 mod topic;
 
 pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
 pub use number::parse_duration;
-pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, WillProps};
+pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
-pub use topic::validate_publish_topic;
+pub use subscribe::{OutputSettings, RrSettings, SubSettings};
+pub use topic::{topic_matches, validate_filter, validate_publish_topic};
 
 use std::ffi::OsString;
 

@@ -44,30 +44,14 @@ pub struct PubSettings {
 impl PubSettings {
     pub fn from_args(args: PubArgs) -> anyhow::Result<PubSettings> {
         let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311)?;
-        let sources = args.message.len()
-            + args.file.len()
-            + usize::from(args.stdin_file)
-            + usize::from(args.stdin_line)
-            + usize::from(args.null_message)
-            + usize::from(args.jsonl);
-        if sources > 1 {
-            return Err(usage!("Only one type of message can be sent at once.\n"));
-        }
-        let source = if let Some(m) = args.message.into_iter().next() {
-            Source::Message(m.into_bytes())
-        } else if let Some(f) = args.file.into_iter().next() {
-            Source::File(PathBuf::from(f))
-        } else if args.stdin_file > 0 {
-            Source::Stdin
-        } else if args.stdin_line > 0 {
-            Source::Lines
-        } else if args.null_message > 0 {
-            Source::Null
-        } else if args.jsonl > 0 {
-            Source::JsonLines
-        } else {
-            return Err(usage!("Both topic and message must be supplied."));
+        let counts = SourceFlags {
+            stdin_file: args.stdin_file,
+            stdin_line: args.stdin_line,
+            null_message: args.null_message,
+            jsonl: args.jsonl,
         };
+        let source = message_source(args.message, args.file, counts)?
+            .ok_or_else(|| usage!("Both topic and message must be supplied."))?;
         // -t and -L both set the topic; -t wins (it is the more specific).
         let topic = args.topic.or(url_topic);
         match &topic {
@@ -75,12 +59,7 @@ impl PubSettings {
             None if source == Source::JsonLines => {}
             None => return Err(usage!("Both topic and message must be supplied.")),
         }
-        let qos = match args.qos.as_deref() {
-            None => QoS::AtMostOnce,
-            Some(q) => parse_int::<u8>(q)
-                .and_then(QoS::from_u8)
-                .ok_or_else(|| usage!("Invalid QoS given: {q}"))?,
-        };
+        let qos = parse_qos(args.qos.as_deref())?;
         let repeat = match args.repeat.as_deref() {
             None => 1,
             Some(r) => parse_int::<u64>(r)
@@ -119,6 +98,58 @@ impl PubSettings {
             repeat_delay,
             rate,
         })
+    }
+}
+
+/// How often each flag-only message source was given.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SourceFlags {
+    pub stdin_file: u8,
+    pub stdin_line: u8,
+    pub null_message: u8,
+    pub jsonl: u8,
+}
+
+/// The one message source among `-m -f -s -l -n --jsonl` (counting the
+/// defaults file too, as mosquitto does), or `None` when none was given.
+pub(crate) fn message_source(
+    message: Vec<String>,
+    file: Vec<String>,
+    f: SourceFlags,
+) -> anyhow::Result<Option<Source>> {
+    let given = message.len()
+        + file.len()
+        + usize::from(f.stdin_file)
+        + usize::from(f.stdin_line)
+        + usize::from(f.null_message)
+        + usize::from(f.jsonl);
+    if given > 1 {
+        return Err(usage!("Only one type of message can be sent at once.\n"));
+    }
+    Ok(if let Some(m) = message.into_iter().next() {
+        Some(Source::Message(m.into_bytes()))
+    } else if let Some(f) = file.into_iter().next() {
+        Some(Source::File(PathBuf::from(f)))
+    } else if f.stdin_file > 0 {
+        Some(Source::Stdin)
+    } else if f.stdin_line > 0 {
+        Some(Source::Lines)
+    } else if f.null_message > 0 {
+        Some(Source::Null)
+    } else if f.jsonl > 0 {
+        Some(Source::JsonLines)
+    } else {
+        None
+    })
+}
+
+/// `-q`: 0, 1 or 2 (default 0).
+pub(crate) fn parse_qos(q: Option<&str>) -> anyhow::Result<QoS> {
+    match q {
+        None => Ok(QoS::AtMostOnce),
+        Some(q) => parse_int::<u8>(q)
+            .and_then(QoS::from_u8)
+            .ok_or_else(|| usage!("Invalid QoS given: {q}")),
     }
 }
 

@@ -16,6 +16,52 @@ pub fn validate_publish_topic(topic: &str, label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Why a subscription filter was refused (`label`: "subscription topic",
+/// "filter topic", "unsubscribe topic").
+pub fn validate_filter(filter: &str, label: &str) -> Result<(), String> {
+    if !valid_utf8_for_mqtt(filter) {
+        return Err(format!("Malformed UTF-8 in {label} argument."));
+    }
+    let bad = || format!("Invalid {label} '{filter}', are all '+' and '#' wildcards correct?");
+    if filter.is_empty() || filter.len() > 65535 {
+        return Err(bad());
+    }
+    let levels: Vec<&str> = filter.split('/').collect();
+    for (i, level) in levels.iter().enumerate() {
+        let multi = level.contains('#');
+        let single = level.contains('+');
+        if (multi && (*level != "#" || i + 1 != levels.len())) || (single && *level != "+") {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// Does `topic` match the subscription `filter`? (`$` topics are not matched
+/// by a leading wildcard.)
+pub fn topic_matches(filter: &str, topic: &[u8]) -> bool {
+    if topic.first() == Some(&b'$') && matches!(filter.as_bytes().first(), Some(b'+' | b'#')) {
+        return false;
+    }
+    let mut t = topic.split(|&b| b == b'/');
+    for f in filter.split('/') {
+        match f {
+            "#" => return true,
+            "+" => {
+                if t.next().is_none() {
+                    return false;
+                }
+            }
+            lit => {
+                if t.next() != Some(lit.as_bytes()) {
+                    return false;
+                }
+            }
+        }
+    }
+    t.next().is_none()
+}
+
 /// MQTT forbids NUL, C0/C1 controls and non-characters in strings.
 fn valid_utf8_for_mqtt(s: &str) -> bool {
     s.chars().all(|c| {
@@ -31,6 +77,21 @@ fn valid_utf8_for_mqtt(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_and_matching() {
+        for ok in ["#", "a/#", "+", "a/+/b", "+/+", "$share/g/a/#", "/"] {
+            assert!(validate_filter(ok, "subscription topic").is_ok(), "{ok}");
+        }
+        for bad in ["", "a#", "a/#/b", "a+", "a/b+/c", "#/"] {
+            assert!(validate_filter(bad, "subscription topic").is_err(), "{bad}");
+        }
+        assert!(topic_matches("a/#", b"a/b/c") && topic_matches("a/#", b"a"));
+        assert!(topic_matches("a/+/c", b"a/b/c") && !topic_matches("a/+", b"a/b/c"));
+        assert!(topic_matches("#", b"x") && !topic_matches("#", b"$SYS/x"));
+        assert!(topic_matches("$SYS/#", b"$SYS/x"));
+        assert!(!topic_matches("a/b", b"a/b/c") && topic_matches("+/+", b"/x"));
+    }
 
     #[test]
     fn wildcards_and_controls_are_refused() {

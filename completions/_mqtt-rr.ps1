@@ -1,0 +1,106 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'mqtt-rr' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'mqtt-rr'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'mqtt-rr' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic to send the request to')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to send the request to')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Response topic: where the answer is expected')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Send MESSAGE as the request payload')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Send MESSAGE as the request payload')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Send the whole of FILE as the request payload')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Send the whole of FILE as the request payload')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quality of service of the request and the response subscription [default: 0]')
+            [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Quality of service of the request and the response subscription [default: 0]')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Print each message with FORMAT (mosquitto''s -F language)')
+            [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Give up after SECONDS without finishing: print "Timed out", exit 27')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port [default: 1883; 8883 with TLS]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port [default: 1883; 8883 with TLS]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect to a unix socket instead of TCP')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Bind the local end of the connection to this address')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client id [default: none, the broker assigns one]')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client id [default: none, the broker assigns one]')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Client id prefix: the id becomes PREFIX followed by the process id')
+            [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client id prefix: the id becomes PREFIX followed by the process id')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Keep-alive interval in seconds (5-65535) [default: 60]')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Keep-alive interval in seconds (5-65535) [default: 60]')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never')
+            [CompletionResult]::new('-M', '-M ', [CompletionResultType]::ParameterName, 'Maximum number of QoS 1 and 2 messages in flight [default: 20]')
+            [CompletionResult]::new('--connect-retry', '--connect-retry', [CompletionResultType]::ParameterName, 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Read default options from FILE instead of ~/.config/<program>')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE')
+            [CompletionResult]::new('--property', '--property', [CompletionResultType]::ParameterName, 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE')
+            [CompletionResult]::new('--will-topic', '--will-topic', [CompletionResultType]::ParameterName, 'Topic of the will message')
+            [CompletionResult]::new('--will-payload', '--will-payload', [CompletionResultType]::ParameterName, 'Payload of the will message [default: empty]')
+            [CompletionResult]::new('--will-qos', '--will-qos', [CompletionResultType]::ParameterName, 'QoS of the will message (0, 1 or 2) [default: 0]')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'CA certificates file (PEM)')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Directory of CA certificates (PEM)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key (PEM)')
+            [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version: tlsv1.2 or tlsv1.3')
+            [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer')
+            [CompletionResult]::new('--keyform', '--keyform', [CompletionResultType]::ParameterName, 'Key form: pem or engine')
+            [CompletionResult]::new('--tls-engine', '--tls-engine', [CompletionResultType]::ParameterName, 'OpenSSL engine (not available with rustls)')
+            [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'Cipher list')
+            [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'Pre-shared key in hex (not available with rustls)')
+            [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'Identity for --psk')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'SOCKS5 proxy URL (socks5h://...)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Send all of stdin as the request payload')
+            [CompletionResult]::new('--stdin-file', '--stdin-file', [CompletionResultType]::ParameterName, 'Send all of stdin as the request payload')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Send an empty request payload')
+            [CompletionResult]::new('--null-message', '--null-message', [CompletionResultType]::ParameterName, 'Send an empty request payload')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the topic before the payload: `topic payload`')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the topic before the payload: `topic payload`')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Do not end each message with a newline')
+            [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Indent %j and %J JSON output with tabs')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line, lossless for binary payloads')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Do not print retained messages (and, with MQTT v5, ask the broker not to send them)')
+            [CompletionResult]::new('--retain-as-published', '--retain-as-published', [CompletionResultType]::ParameterName, 'MQTT v5: keep the retain flag as the publisher set it')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session when disconnecting (clean session / clean start off)')
+            [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session when disconnecting (clean session / clean start off)')
+            [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm on the socket (TCP_NODELAY)')
+            [CompletionResult]::new('--pw-prompt', '--pw-prompt', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal, without echo')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print every packet sent and received (mosquitto''s debug lines, on stdout)')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received (mosquitto''s debug lines, on stdout)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print runtime error messages')
+            [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will message')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Skip server certificate verification')
+            [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Verify the server with the operating system''s CA store')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,101 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mqtt-sub] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mqtt-sub'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mqtt-sub'= {
+            cand -t 'Topic filter to subscribe to (repeatable; all go in one SUBSCRIBE)'
+            cand --topic 'Topic filter to subscribe to (repeatable; all go in one SUBSCRIBE)'
+            cand -T 'Do not print messages whose topic matches FILTER (repeatable)'
+            cand --filter-out 'Do not print messages whose topic matches FILTER (repeatable)'
+            cand -U 'Unsubscribe from FILTER after subscribing (repeatable)'
+            cand --unsubscribe 'Unsubscribe from FILTER after subscribing (repeatable)'
+            cand -q 'Quality of service for the subscriptions: 0, 1 or 2 [default: 0]'
+            cand --qos 'Quality of service for the subscriptions: 0, 1 or 2 [default: 0]'
+            cand -C 'Exit after COUNT messages'
+            cand --random-filter 'Print only PERCENT % of the messages, at random (0.1-100)'
+            cand --exec 'Run COMMAND (with sh -c) for each message, in order, one at a time'
+            cand -F 'Print each message with FORMAT (mosquitto''s -F language)'
+            cand -W 'Give up after SECONDS without finishing: print "Timed out", exit 27'
+            cand -h 'Broker host name or IP address [default: localhost]'
+            cand --host 'Broker host name or IP address [default: localhost]'
+            cand -p 'Broker port [default: 1883; 8883 with TLS]'
+            cand --port 'Broker port [default: 1883; 8883 with TLS]'
+            cand -L 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC'
+            cand --url 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC'
+            cand --unix 'Connect to a unix socket instead of TCP'
+            cand -A 'Bind the local end of the connection to this address'
+            cand -i 'Client id [default: none, the broker assigns one]'
+            cand --id 'Client id [default: none, the broker assigns one]'
+            cand -I 'Client id prefix: the id becomes PREFIX followed by the process id'
+            cand --id-prefix 'Client id prefix: the id becomes PREFIX followed by the process id'
+            cand -k 'Keep-alive interval in seconds (5-65535) [default: 60]'
+            cand --keepalive 'Keep-alive interval in seconds (5-65535) [default: 60]'
+            cand -V 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]'
+            cand --protocol-version 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]'
+            cand -x 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never'
+            cand -M 'Maximum number of QoS 1 and 2 messages in flight [default: 20]'
+            cand --connect-retry 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)'
+            cand -u 'User name'
+            cand --username 'User name'
+            cand -P 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)'
+            cand --pw 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)'
+            cand --pw-file 'Read the password from the first line of FILE'
+            cand -o 'Read default options from FILE instead of ~/.config/<program>'
+            cand -D 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE'
+            cand --property 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE'
+            cand --will-topic 'Topic of the will message'
+            cand --will-payload 'Payload of the will message [default: empty]'
+            cand --will-qos 'QoS of the will message (0, 1 or 2) [default: 0]'
+            cand --cafile 'CA certificates file (PEM)'
+            cand --capath 'Directory of CA certificates (PEM)'
+            cand --cert 'Client certificate (PEM)'
+            cand --key 'Client private key (PEM)'
+            cand --tls-version 'TLS version: tlsv1.2 or tlsv1.3'
+            cand --tls-alpn 'ALPN protocol to offer'
+            cand --keyform 'Key form: pem or engine'
+            cand --tls-engine 'OpenSSL engine (not available with rustls)'
+            cand --ciphers 'Cipher list'
+            cand --psk 'Pre-shared key in hex (not available with rustls)'
+            cand --psk-identity 'Identity for --psk'
+            cand --proxy 'SOCKS5 proxy URL (socks5h://...)'
+            cand -E 'Exit once the subscriptions are acknowledged'
+            cand --remove-retained 'Clear each retained message received (publish an empty retained message)'
+            cand --retained-only 'Print only retained messages; exit at the first live one'
+            cand -v 'Print the topic before the payload: `topic payload`'
+            cand --verbose 'Print the topic before the payload: `topic payload`'
+            cand -N 'Do not end each message with a newline'
+            cand --pretty 'Indent %j and %J JSON output with tabs'
+            cand --json 'Print one JSON object per line, lossless for binary payloads'
+            cand -R 'Do not print retained messages (and, with MQTT v5, ask the broker not to send them)'
+            cand --retain-as-published 'MQTT v5: keep the retain flag as the publisher set it'
+            cand --help 'Print help'
+            cand --version 'Print version'
+            cand -c 'Keep the session when disconnecting (clean session / clean start off)'
+            cand --disable-clean-session 'Keep the session when disconnecting (clean session / clean start off)'
+            cand --nodelay 'Disable Nagle''s algorithm on the socket (TCP_NODELAY)'
+            cand --pw-prompt 'Ask for the password on the terminal, without echo'
+            cand -d 'Print every packet sent and received (mosquitto''s debug lines, on stdout)'
+            cand --debug 'Print every packet sent and received (mosquitto''s debug lines, on stdout)'
+            cand --quiet 'Do not print runtime error messages'
+            cand --will-retain 'Retain the will message'
+            cand --insecure 'Skip server certificate verification'
+            cand --tls-use-os-certs 'Verify the server with the operating system''s CA store'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,4 @@
+//! `mqtt-rr`: MQTT v5 request/response (mosquitto_rr compatible).
+fn main() -> std::process::ExitCode {
+    mqttkit::main_for(mqttkit::rr::run)
+}

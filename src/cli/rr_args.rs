@@ -1,0 +1,62 @@
+//! `mqtt-rr`: the arguments of the mosquitto_rr-compatible request/response client.
+
+use clap::{ArgAction, Parser};
+
+use super::{ConnArgs, OutputArgs};
+
+/// MQTT v5 request/response: publish a request, print the response.
+///
+/// Subscribes to the response topic (-e), publishes the message to -t with
+/// the response-topic and a correlation-data property, and prints the first
+/// response. Exit codes: 0 a response was printed, 1 usage/config/connect
+/// error or the subscription was refused, 1-5 or 128-162 the broker refused
+/// the connection, 27 -W timed out.
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "mqtt-rr",
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    args_override_self = true,
+    after_help = "Example:\n  mqtt-rr -t service/time -e replies/me -m now -W 5"
+)]
+pub struct RrArgs {
+    /// Topic to send the request to
+    #[arg(short = 't', long = "topic", value_name = "TOPIC", allow_hyphen_values = true)]
+    pub topic: Option<String>,
+
+    /// Response topic: where the answer is expected
+    #[arg(short = 'e', value_name = "TOPIC", allow_hyphen_values = true)]
+    pub response_topic: Option<String>,
+
+    /// Send MESSAGE as the request payload
+    #[arg(short = 'm', long = "message", value_name = "MESSAGE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Request (exactly one of these)")]
+    pub message: Vec<String>,
+
+    /// Send the whole of FILE as the request payload
+    #[arg(short = 'f', long = "file", value_name = "FILE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Request (exactly one of these)")]
+    pub file: Vec<String>,
+
+    /// Send all of stdin as the request payload
+    #[arg(short = 's', long = "stdin-file", action = ArgAction::Count, help_heading = "Request (exactly one of these)")]
+    pub stdin_file: u8,
+
+    /// Send an empty request payload
+    #[arg(short = 'n', long = "null-message", action = ArgAction::Count, help_heading = "Request (exactly one of these)")]
+    pub null_message: u8,
+
+    /// Quality of service of the request and the response subscription [default: 0]
+    #[arg(short = 'q', long = "qos", value_name = "QOS", allow_hyphen_values = true)]
+    pub qos: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+impl crate::Binary for RrArgs {
+    const NAME: &'static str = "mqtt-rr";
+    const DEFAULTS_FILE: bool = true;
+}

@@ -1,0 +1,346 @@
+//! The `-F` language: `%` conversions with a flag (`-` or `0`), a width, a
+//! precision and (for `%x`/`%X`) a group separator; `@` strftime codes and
+//! `@N`; `\` escapes. Validation errors are mosquitto's.
+
+use super::json::{self, J};
+use super::lines::message_json;
+use super::time::Stamp;
+use crate::client::Message;
+
+/// The characters mosquitto 2.1 accepts as a hex group separator.
+const HEX_SEPARATORS: &[u8] = b"!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
+const CONVERSIONS: &[u8] = b"%ACDEFIjJlmPpqRrStUxXfd";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Literal(Vec<u8>),
+    Conv(Spec),
+    /// `@c`: strftime of local time.
+    Time(char),
+    /// `@N`: nanoseconds.
+    Nanos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spec {
+    conv: u8,
+    left: bool,
+    zero: bool,
+    width: usize,
+    precision: Option<usize>,
+    separator: Option<u8>,
+}
+
+/// A parsed `-F` format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    items: Vec<Item>,
+    /// Whether rendering needs the clock.
+    timed: bool,
+}
+
+impl Format {
+    /// Parse and validate; the error is mosquitto's message without `Error: `.
+    pub fn parse(format: &str) -> Result<Format, String> {
+        let b = format.as_bytes();
+        let mut items = Vec::new();
+        let mut lit = Vec::new();
+        let mut i = 0;
+        let incomplete = || "Incomplete format specifier.".to_string();
+        while i < b.len() {
+            match b[i] {
+                b'%' => {
+                    let (spec, next) = parse_spec(b, i + 1)?;
+                    if !lit.is_empty() {
+                        items.push(Item::Literal(std::mem::take(&mut lit)));
+                    }
+                    items.push(Item::Conv(spec));
+                    i = next;
+                }
+                b'@' => {
+                    let Some(c) = format[i + 1..].chars().next() else {
+                        return Err(incomplete());
+                    };
+                    match c {
+                        '@' => lit.push(b'@'),
+                        _ => {
+                            if !lit.is_empty() {
+                                items.push(Item::Literal(std::mem::take(&mut lit)));
+                            }
+                            items.push(if c == 'N' { Item::Nanos } else { Item::Time(c) });
+                        }
+                    }
+                    i += 1 + c.len_utf8();
+                }
+                b'\\' => {
+                    let Some(&e) = b.get(i + 1) else {
+                        return Err("Incomplete escape specifier.".into());
+                    };
+                    lit.push(match e {
+                        b'\\' => b'\\',
+                        b'0' => 0,
+                        b'a' => 0x07,
+                        b'e' => 0x1b,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'v' => 0x0b,
+                        _ => {
+                            let c = format[i + 1..].chars().next().unwrap_or('?');
+                            return Err(format!("Invalid escape specifier '{c}'."));
+                        }
+                    });
+                    i += 2;
+                }
+                c => {
+                    lit.push(c);
+                    i += 1;
+                }
+            }
+        }
+        if !lit.is_empty() {
+            items.push(Item::Literal(lit));
+        }
+        let timed = items.iter().any(|it| {
+            matches!(it, Item::Time(_) | Item::Nanos)
+                || matches!(it, Item::Conv(s) if matches!(s.conv, b'I' | b'U' | b'j' | b'J'))
+        });
+        Ok(Format { items, timed })
+    }
+
+    /// Append the expansion for `m` (without the trailing newline).
+    pub fn render(&self, m: &Message, pretty: bool, out: &mut Vec<u8>) {
+        let stamp = self.timed.then(Stamp::now);
+        for item in &self.items {
+            match item {
+                Item::Literal(l) => out.extend_from_slice(l),
+                Item::Time(c) => out.extend_from_slice(stamp.expect("timed").strftime(*c).as_bytes()),
+                Item::Nanos => out.extend_from_slice(stamp.expect("timed").nanos().as_bytes()),
+                Item::Conv(s) => conversion(s, m, stamp.as_ref(), pretty, out),
+            }
+        }
+    }
+}
+
+fn parse_spec(b: &[u8], mut i: usize) -> Result<(Spec, usize), String> {
+    let incomplete = || "Incomplete format specifier.".to_string();
+    let mut spec = Spec {
+        conv: 0,
+        left: false,
+        zero: false,
+        width: 0,
+        precision: None,
+        separator: None,
+    };
+    match b.get(i) {
+        Some(b'-') => {
+            spec.left = true;
+            i += 1;
+        }
+        Some(b'0') => {
+            spec.zero = true;
+            i += 1;
+        }
+        _ => {}
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        std::str::from_utf8(&b[start..*i])
+            .ok()
+            .and_then(|d| d.parse::<usize>().ok())
+    };
+    spec.width = digits(&mut i).unwrap_or(0);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        spec.precision = Some(digits(&mut i).unwrap_or(0));
+        if let (Some(&sep), Some(b'x' | b'X')) = (b.get(i), b.get(i + 1))
+            && HEX_SEPARATORS.contains(&sep)
+        {
+            spec.separator = Some(sep);
+            i += 1;
+        }
+    }
+    let Some(&conv) = b.get(i) else {
+        return Err(incomplete());
+    };
+    if !CONVERSIONS.contains(&conv) {
+        let c = String::from_utf8_lossy(&b[i..]).chars().next().unwrap_or('?');
+        return Err(format!("Invalid format specifier '{c}'."));
+    }
+    spec.conv = conv;
+    Ok((spec, i + 1))
+}
+
+fn pad_char(s: &Spec) -> u8 {
+    if s.zero && !s.left { b'0' } else { b' ' }
+}
+
+/// Pad `body` to the width, on the side the flags say.
+fn padded(s: &Spec, body: &[u8], pad: u8, out: &mut Vec<u8>) {
+    let fill = s.width.saturating_sub(body.len());
+    if s.left {
+        out.extend_from_slice(body);
+        out.extend(std::iter::repeat_n(b' ', fill));
+    } else {
+        out.extend(std::iter::repeat_n(pad, fill));
+        out.extend_from_slice(body);
+    }
+}
+
+/// An integer conversion; absent values print the width in pad characters.
+fn int(s: &Spec, v: Option<i64>, out: &mut Vec<u8>) {
+    match v {
+        Some(v) if s.zero && !s.left => out.extend_from_slice(format!("{v:0w$}", w = s.width).as_bytes()),
+        Some(v) => padded(s, v.to_string().as_bytes(), b' ', out),
+        None => out.extend(std::iter::repeat_n(pad_char(s), s.width)),
+    }
+}
+
+/// A string conversion: precision is the most bytes shown, width the least.
+fn text(s: &Spec, v: &[u8], out: &mut Vec<u8>) {
+    let v = &v[..s.precision.map_or(v.len(), |p| p.min(v.len()))];
+    padded(s, v, b' ', out);
+}
+
+fn conversion(s: &Spec, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &mut Vec<u8>) {
+    let props = m.props.as_deref();
+    match s.conv {
+        b'%' => out.push(b'%'),
+        b'A' => int(s, props.and_then(|p| p.topic_alias).map(i64::from), out),
+        b'C' => match props.and_then(|p| p.content_type.as_deref()) {
+            Some(c) => text(s, c.as_bytes(), out),
+            None => out.extend(std::iter::repeat_n(b' ', s.width)),
+        },
+        b'D' => {
+            if let Some(d) = props.and_then(|p| p.correlation_data.as_deref()) {
+                out.extend_from_slice(d);
+            }
+        }
+        b'E' => int(s, props.and_then(|p| p.message_expiry_interval).map(i64::from), out),
+        b'F' => int(s, props.and_then(|p| p.payload_format_indicator).map(i64::from), out),
+        b'I' => text(s, stamp.expect("timed").iso().as_bytes(), out),
+        b'j' | b'J' => {
+            let parsed;
+            let payload = if s.conv == b'J' {
+                match serde_json::from_slice::<serde_json::Value>(&m.payload) {
+                    Ok(v) => {
+                        parsed = v;
+                        J::Value(&parsed)
+                    }
+                    Err(_) => {
+                        eprintln_err(&format!(
+                            "Error: Message payload is not valid JSON on topic {}.",
+                            m.topic_str()
+                        ));
+                        return;
+                    }
+                }
+            } else if m.payload.is_empty() {
+                J::Null
+            } else {
+                let end = m.payload.iter().position(|&b| b == 0).unwrap_or(m.payload.len());
+                J::Str(std::borrow::Cow::Borrowed(&m.payload[..end]))
+            };
+            json::print(&message_json(m, stamp.expect("timed"), payload), pretty, out);
+        }
+        b'l' => int(s, Some(m.payload.len() as i64), out),
+        b'm' => int(s, Some(i64::from(m.pkid)), out),
+        b'P' => {
+            if let Some(p) = props {
+                for (i, (k, v)) in p.user_properties.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(k.as_bytes());
+                    out.push(b':');
+                    out.extend_from_slice(v.as_bytes());
+                }
+            }
+        }
+        b'p' => {
+            let p = &m.payload[..if s.width > 0 {
+                s.width.min(m.payload.len())
+            } else {
+                m.payload.len()
+            }];
+            padded(s, p, pad_char(s), out);
+        }
+        b'q' => out.push(b'0' + m.qos as u8),
+        b'R' => {
+            if let Some(r) = props.and_then(|p| p.response_topic.as_deref()) {
+                text(s, r.as_bytes(), out);
+            }
+        }
+        b'r' => out.push(if m.retain { b'1' } else { b'0' }),
+        b'S' => int(
+            s,
+            props
+                .and_then(|p| p.subscription_identifiers.first())
+                .map(|&i| i as i64),
+            out,
+        ),
+        b't' => text(s, &m.topic, out),
+        b'U' => out.extend_from_slice(stamp.expect("timed").epoch().as_bytes()),
+        b'x' | b'X' => hex(s, &m.payload, s.conv == b'X', out),
+        b'f' | b'd' => float(s, &m.payload, s.conv == b'd', out),
+        _ => unreachable!("validated conversion"),
+    }
+}
+
+/// `%x`/`%X` (2.1): at most `width` bytes, grouped by `precision` nibbles.
+fn hex(s: &Spec, payload: &[u8], upper: bool, out: &mut Vec<u8>) {
+    let bytes = &payload[..if s.width > 0 {
+        s.width.min(payload.len())
+    } else {
+        payload.len()
+    }];
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut body = Vec::with_capacity(bytes.len() * 3);
+    let group = s.precision.filter(|g| *g > 0);
+    let mut nibbles = 0;
+    for b in bytes {
+        for n in [b >> 4, b & 0xf] {
+            if let Some(g) = group
+                && nibbles > 0
+                && nibbles % g == 0
+            {
+                body.push(s.separator.unwrap_or(b' '));
+            }
+            body.push(digits[n as usize]);
+            nibbles += 1;
+        }
+    }
+    padded(s, &body, pad_char(s), out);
+}
+
+/// `%f`/`%d` (2.1): the payload as a native-endian float/double.
+fn float(s: &Spec, payload: &[u8], double: bool, out: &mut Vec<u8>) {
+    let value = match (double, payload.len()) {
+        (false, 4) => f64::from(f32::from_ne_bytes(payload.try_into().expect("4 bytes"))),
+        (true, 8) => f64::from_ne_bytes(payload.try_into().expect("8 bytes")),
+        _ => {
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(b"requested float printing, but non-float data received");
+            return;
+        }
+    };
+    let p = s.precision.unwrap_or(0);
+    let body = if s.zero && !s.left {
+        format!("{value:0w$.p$}", w = s.width)
+    } else {
+        format!("{value:.p$}")
+    };
+    padded(s, body.as_bytes(), b' ', out);
+}
+
+fn eprintln_err(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}

@@ -1,0 +1,58 @@
+//! mqtt-rr: MQTT v5 request/response. Subscribe to the response topic,
+//! publish the request (with the response-topic property and correlation
+//! data) once the subscription is acknowledged, print the first response.
+
+use bytes::Bytes;
+
+use crate::cli::RrArgs;
+use crate::client::OutMessage;
+use crate::exit::Program;
+use crate::publish::read_payload;
+use crate::settings::{OutputSettings, RrSettings, SubSettings};
+use crate::subscribe::{Request, listen};
+
+/// Entry point of `mqtt-rr`.
+pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
+    let s = RrSettings::from_args(args)?;
+    let payload = read_payload(&s.source)?.expect("rr sources are single payloads");
+    let mut props = s.conn.props.publish.clone();
+    props.response_topic = Some(s.response_topic.clone());
+    let correlation = match &props.correlation_data {
+        Some(c) => Bytes::from(c.clone()),
+        None => {
+            // Unique enough to tell our answer from another client's.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            let c = format!("mqtt-rr-{}-{}", std::process::id(), now.as_nanos());
+            props.correlation_data = Some(c.clone().into_bytes());
+            Bytes::from(c)
+        }
+    };
+    let request = Request {
+        message: OutMessage {
+            topic: s.topic.clone(),
+            payload,
+            qos: s.qos,
+            retain: false,
+            props: Some(Box::new(props)),
+        },
+        correlation: Some(correlation),
+    };
+    let sub = SubSettings {
+        conn: s.conn,
+        filters: vec![s.response_topic],
+        filter_out: Vec::new(),
+        unsubscribe: Vec::new(),
+        qos: s.qos,
+        count: Some(1),
+        exit_after_subscribe: false,
+        random_filter: None,
+        remove_retained: false,
+        retained_only: false,
+        exec: None,
+        output: OutputSettings { ..s.output },
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(listen(sub, Some(request), program))
+}

@@ -1,0 +1,189 @@
+//! mqtt-sub's and mqtt-rr's settings: filters, the output mode, counts and
+//! timeouts, validated with mosquitto_sub's and mosquitto_rr's messages.
+
+use std::time::Duration;
+
+use super::conn::{ConnSettings, Protocol};
+use super::number::{parse_int, parse_seconds};
+use super::publish::{SourceFlags, message_source, parse_qos};
+use super::{QoS, Source, validate_filter, validate_publish_topic};
+use crate::cli::{OutputArgs, RrArgs, SubArgs};
+use crate::exit::Failure;
+use crate::format::{Format, Mode, Printer};
+use crate::usage;
+
+/// How messages are printed, and when waiting ends.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    pub printer: Printer,
+    /// `-R`: skip retained messages.
+    pub no_retained: bool,
+    pub retain_as_published: bool,
+    /// `-W`.
+    pub timeout: Option<Duration>,
+}
+
+impl OutputSettings {
+    fn from_args(a: &OutputArgs) -> anyhow::Result<OutputSettings> {
+        let mode = if a.json {
+            Mode::Json
+        } else if let Some(f) = &a.format {
+            Mode::Format(Format::parse(f).map_err(|e| usage!("{e}"))?)
+        } else if a.verbose {
+            Mode::Verbose
+        } else {
+            Mode::Payload
+        };
+        let timeout = match a.timeout.as_deref() {
+            None => None,
+            Some(w) => Some(Duration::from_secs(
+                parse_int::<u64>(w)
+                    .filter(|w| *w >= 1)
+                    .ok_or_else(|| usage!("Invalid timeout \"{w}\".\n"))?,
+            )),
+        };
+        Ok(OutputSettings {
+            printer: Printer {
+                mode,
+                eol: !a.no_eol,
+                pretty: a.pretty,
+            },
+            no_retained: a.no_retained,
+            retain_as_published: a.retain_as_published,
+            timeout,
+        })
+    }
+}
+
+/// Validated mqtt-sub settings.
+#[derive(Debug, Clone)]
+pub struct SubSettings {
+    pub conn: ConnSettings,
+    pub filters: Vec<String>,
+    pub filter_out: Vec<String>,
+    pub unsubscribe: Vec<String>,
+    pub qos: QoS,
+    pub count: Option<u64>,
+    pub exit_after_subscribe: bool,
+    /// `--random-filter`, as a fraction 0.001–1.0.
+    pub random_filter: Option<f64>,
+    pub remove_retained: bool,
+    pub retained_only: bool,
+    pub exec: Option<String>,
+    pub output: OutputSettings,
+}
+
+impl SubSettings {
+    pub fn from_args(args: SubArgs) -> anyhow::Result<SubSettings> {
+        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311)?;
+        let output = OutputSettings::from_args(&args.output)?;
+        let mut filters = args.topic;
+        filters.extend(url_topic);
+        for f in &filters {
+            validate_filter(f, "subscription topic").map_err(|e| usage!("{e}"))?;
+        }
+        for f in &args.filter_out {
+            validate_filter(f, "filter topic").map_err(|e| usage!("{e}"))?;
+        }
+        for f in &args.unsubscribe {
+            validate_filter(f, "unsubscribe topic").map_err(|e| usage!("{e}"))?;
+        }
+        if filters.is_empty() && args.unsubscribe.is_empty() {
+            return Err(usage!(
+                "You must specify a topic to subscribe to (-t) or unsubscribe from (-U)."
+            ));
+        }
+        let count = match args.count.as_deref() {
+            None => None,
+            Some(c) => Some(
+                parse_int::<u64>(c)
+                    .filter(|c| *c >= 1)
+                    .ok_or_else(|| usage!("Invalid message count \"{c}\".\n"))?,
+            ),
+        };
+        let random_filter = match args.random_filter.as_deref() {
+            None => None,
+            Some(r) => Some(
+                parse_seconds(r)
+                    .filter(|r| (0.1..=100.0).contains(r))
+                    .ok_or_else(|| usage!("--random-filter chance must be between 0.1-100.0\n"))?
+                    / 100.0,
+            ),
+        };
+        if output.no_retained && args.retained_only {
+            return Err(anyhow::Error::new(Failure {
+                code: 1,
+                message: "\nError: Combining '-R' and '--retained-only' makes no sense.".into(),
+            }));
+        }
+        if let Some(c) = count
+            && c < 20
+        {
+            conn.receive_maximum = c as u16;
+        }
+        // Acknowledge only what was handled, so messages after the -C'th stay with the broker.
+        conn.manual_acks = count.is_some();
+        Ok(SubSettings {
+            conn,
+            filters,
+            filter_out: args.filter_out,
+            unsubscribe: args.unsubscribe,
+            qos: parse_qos(args.qos.as_deref())?,
+            count,
+            exit_after_subscribe: args.exit_after_subscribe,
+            random_filter,
+            remove_retained: args.remove_retained,
+            retained_only: args.retained_only,
+            exec: args.exec,
+            output,
+        })
+    }
+}
+
+/// Validated mqtt-rr settings.
+#[derive(Debug, Clone)]
+pub struct RrSettings {
+    pub conn: ConnSettings,
+    pub topic: String,
+    pub response_topic: String,
+    pub source: Source,
+    pub qos: QoS,
+    pub output: OutputSettings,
+}
+
+impl RrSettings {
+    pub fn from_args(args: RrArgs) -> anyhow::Result<RrSettings> {
+        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V5)?;
+        if conn.protocol != Protocol::V5 {
+            return Err(usage!(
+                "mqtt-rr needs MQTT v5 (response topics are an MQTT 5 feature); drop -V 311."
+            ));
+        }
+        let output = OutputSettings::from_args(&args.output)?;
+        let flags = SourceFlags {
+            stdin_file: args.stdin_file,
+            null_message: args.null_message,
+            ..Default::default()
+        };
+        let source = message_source(args.message, args.file, flags)?;
+        let topic = args.topic.or(url_topic);
+        let (Some(topic), Some(response_topic), Some(source)) = (topic, args.response_topic, source) else {
+            return Err(usage!("All of topic, message, and response topic must be supplied."));
+        };
+        validate_publish_topic(&topic, "publish topic").map_err(|e| usage!("{e}"))?;
+        validate_publish_topic(&response_topic, "response topic").map_err(|e| usage!("{e}"))?;
+        if conn.props.publish.response_topic.is_some() {
+            return Err(usage!("Error in PUBLISH properties: Duplicate response topic."));
+        }
+        // One response is all we wait for.
+        conn.receive_maximum = 1;
+        Ok(RrSettings {
+            conn,
+            topic,
+            response_topic,
+            source,
+            qos: parse_qos(args.qos.as_deref())?,
+            output,
+        })
+    }
+}

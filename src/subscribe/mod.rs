@@ -1,0 +1,468 @@
+//! mqtt-sub (and the listening half of mqtt-rr): subscribe, then handle each
+//! message in mosquitto_sub's order — `--retained-only` → `-R` → `-T` →
+//! `--remove-retained` → print → `-C` — until a count, `-E`, `-W`, a signal
+//! or a closed stdout ends the run. A lost connection is re-established
+//! with jittered backoff and the filters are subscribed again.
+
+mod exec;
+
+use std::collections::HashSet;
+use std::io::{BufWriter, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::Instant;
+
+use crate::cli::SubArgs;
+use crate::client::{Event, Filter, Message, OutMessage, Session, reason};
+use crate::exit::{self, Program};
+use crate::settings::{QoS, SubSettings, topic_matches};
+use exec::Exec;
+
+/// Entry point of `mqtt-sub`.
+pub fn run(args: SubArgs, program: &Program) -> anyhow::Result<u8> {
+    let settings = SubSettings::from_args(args)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(listen(settings, None, program))
+}
+
+/// A request to publish once the subscription is in place (mqtt-rr).
+pub struct Request {
+    pub message: OutMessage,
+    /// Responses carrying other correlation data are someone else's.
+    pub correlation: Option<Bytes>,
+}
+
+/// Why the run is ending, and with which exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ending {
+    code: u8,
+    /// MQTT 5: DISCONNECT with reason 4, so the broker publishes the will.
+    with_will: bool,
+}
+
+/// Subscribe and handle messages until the run ends; returns the exit code.
+pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program) -> anyhow::Result<u8> {
+    let quiet = s.conn.quiet;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let deadline = s.output.timeout.map(|t| Instant::now() + t);
+    let timed_out = || async move {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+
+    let connect = Session::connect(&s.conn);
+    let mut session = tokio::select! {
+        r = connect => match r {
+            Ok(session) => session,
+            Err((code, msg)) => {
+                program.diag(quiet, format_args!("{msg}"));
+                return Ok(code);
+            }
+        },
+        () = timed_out() => {
+            program.diag(quiet, format_args!("Timed out"));
+            return Ok(exit::TIMEOUT);
+        }
+        _ = sigint.recv() => return Ok(255),
+        _ = sigterm.recv() => return Ok(255),
+    };
+
+    let mut run = Run::new(&s, request, program);
+    run.subscribe(&session)?;
+    let mut backoff = Backoff::new();
+    let closed = stdout_closed();
+    tokio::pin!(closed);
+    loop {
+        let polled = tokio::select! {
+            biased;
+            _ = sigint.recv() => Err(Ending { code: exit::OK, with_will: true }),
+            _ = sigterm.recv() => Err(Ending { code: exit::OK, with_will: true }),
+            () = &mut closed, if !run.disconnect_requested => Err(Ending { code: exit::OK, with_will: false }),
+            () = timed_out(), if run.ending.is_none() => {
+                program.diag(quiet, format_args!("Timed out"));
+                Err(Ending { code: exit::TIMEOUT, with_will: true })
+            }
+            r = session.poll() => Ok(r),
+        };
+        let ev = match polled {
+            Err(ending) => {
+                if run.disconnect_requested {
+                    // A second signal while leaving: leave now.
+                    return Ok(run.close(run.ending.map_or(ending.code, |e| e.code)));
+                }
+                run.end(&session, ending);
+                continue;
+            }
+            Ok(Ok(ev)) => ev,
+            Ok(Err(e)) => {
+                if let Some(ending) = run.ending {
+                    if run.disconnect_sent || run.stopping {
+                        return Ok(run.close(ending.code));
+                    }
+                    program.diag(quiet, format_args!("Error: The connection was lost ({e})."));
+                    return Ok(run.close(exit::CONN_LOST.max(ending.code)));
+                }
+                let delay = backoff.next();
+                session
+                    .debug
+                    .print(format_args!("Connection lost ({e}); reconnecting in {delay:?}"));
+                tokio::select! {
+                    _ = sigint.recv() => return Ok(run.close(exit::OK)),
+                    _ = sigterm.recv() => return Ok(run.close(exit::OK)),
+                    () = timed_out() => {
+                        program.diag(quiet, format_args!("Timed out"));
+                        return Ok(run.close(exit::TIMEOUT));
+                    }
+                    () = tokio::time::sleep(delay) => {}
+                }
+                session.debug.client(format_args!("sending CONNECT"));
+                continue;
+            }
+        };
+        match ev {
+            Event::ConnAck { .. } => {
+                backoff = Backoff::new();
+                run.subscribe(&session)?;
+            }
+            Event::SubAck { pkid, codes } => run.subscribed(&session, pkid, &codes).await?,
+            Event::UnsubAck { .. } => run.unsubscribed(&session),
+            Event::Message(m) => run.message(&session, m).await?,
+            Event::PubAck { .. } if run.removals > 0 => run.removals -= 1,
+            Event::PubAckSent { pkid } | Event::PubCompSent { pkid } => {
+                run.open_qos2.remove(&pkid);
+                if run.last_handshake == Some(pkid) {
+                    run.last_handshake = None;
+                }
+            }
+            Event::DisconnectSent => {
+                run.disconnect_sent = true;
+                return Ok(run.close(run.ending.map_or(exit::OK, |e| e.code)));
+            }
+            _ => {}
+        }
+        run.maybe_disconnect(&session);
+    }
+}
+
+/// The state of one run.
+struct Run<'a> {
+    s: &'a SubSettings,
+    program: &'a Program,
+    out: BufWriter<std::io::StdoutLock<'static>>,
+    buf: Vec<u8>,
+    printed: u64,
+    rng: u64,
+    exec: Option<Exec>,
+    request: Option<Request>,
+    request_sent: bool,
+    /// QoS 2 messages printed whose PUBCOMP is not yet sent (duplicate guard).
+    open_qos2: HashSet<u16>,
+    /// `--remove-retained` publishes not yet acknowledged.
+    removals: u64,
+    /// The -C'th message's packet id, until its handshake is complete.
+    last_handshake: Option<u16>,
+    ending: Option<Ending>,
+    /// A signal or -W: do not wait for handshakes.
+    stopping: bool,
+    disconnect_requested: bool,
+    disconnect_sent: bool,
+    unsubacks: usize,
+}
+
+impl<'a> Run<'a> {
+    fn new(s: &'a SubSettings, request: Option<Request>, program: &'a Program) -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id());
+        Run {
+            s,
+            program,
+            out: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            buf: Vec::with_capacity(1024),
+            printed: 0,
+            rng: seed | 1,
+            exec: s.exec.clone().map(|c| Exec::start(c, s.conn.quiet)),
+            request,
+            request_sent: false,
+            open_qos2: HashSet::new(),
+            removals: 0,
+            last_handshake: None,
+            ending: None,
+            stopping: false,
+            disconnect_requested: false,
+            disconnect_sent: false,
+            unsubacks: 0,
+        }
+    }
+
+    fn subscribe(&self, session: &Session) -> anyhow::Result<()> {
+        let s = self.s;
+        if !s.filters.is_empty() {
+            let filters: Vec<Filter> = s
+                .filters
+                .iter()
+                .map(|t| Filter {
+                    topic: t.clone(),
+                    qos: s.qos,
+                    no_local: false,
+                    retain_as_published: s.output.retain_as_published,
+                    retain_handling: if s.output.no_retained { 2 } else { 0 },
+                })
+                .collect();
+            session.publisher.subscribe(&filters, &s.conn.props.subscribe)?;
+        }
+        for u in &s.unsubscribe {
+            session.publisher.unsubscribe(u, &s.conn.props.unsubscribe)?;
+        }
+        Ok(())
+    }
+
+    /// Only -U: nothing will arrive; leave once every UNSUBSCRIBE is acknowledged.
+    fn unsubscribed(&mut self, session: &Session) {
+        self.unsubacks += 1;
+        if self.s.filters.is_empty() && self.unsubacks >= self.s.unsubscribe.len() {
+            self.end(
+                session,
+                Ending {
+                    code: exit::OK,
+                    with_will: false,
+                },
+            );
+        }
+    }
+
+    async fn subscribed(&mut self, session: &Session, pkid: u16, codes: &[u8]) -> anyhow::Result<()> {
+        if session.debug.enabled && !self.s.conn.quiet {
+            let list: Vec<String> = codes.iter().map(u8::to_string).collect();
+            session
+                .debug
+                .print(format_args!("Subscribed (mid: {pkid}): {}", list.join(", ")));
+        }
+        if codes.iter().all(|c| *c >= 0x80) {
+            let why = codes.first().map_or("", |c| reason(*c));
+            if self.request.is_some() {
+                self.program.diag(
+                    self.s.conn.quiet,
+                    format_args!("Error: the subscription to the response topic was refused: {why}."),
+                );
+            } else {
+                self.program.diag(
+                    self.s.conn.quiet,
+                    format_args!("All subscription requests were denied."),
+                );
+            }
+            self.end(
+                session,
+                Ending {
+                    code: exit::ERROR,
+                    with_will: false,
+                },
+            );
+            return Ok(());
+        }
+        if self.s.exit_after_subscribe {
+            self.end(
+                session,
+                Ending {
+                    code: exit::OK,
+                    with_will: false,
+                },
+            );
+        }
+        if let Some(r) = &self.request
+            && !self.request_sent
+        {
+            self.request_sent = true;
+            // The confirmation (if any) is not awaited: the response is the answer.
+            let _ = session.publisher.publish(r.message.clone()).await?;
+        }
+        Ok(())
+    }
+
+    async fn message(&mut self, session: &Session, m: Message) -> anyhow::Result<()> {
+        let s = self.s;
+        if m.qos == QoS::ExactlyOnce && !self.open_qos2.insert(m.pkid) {
+            // A redelivery before PUBREL: printed once already.
+            return Ok(());
+        }
+        if self.ending.is_some() {
+            // After the -C'th message: not acknowledged, so a persistent session keeps it.
+            self.open_qos2.remove(&m.pkid);
+            return Ok(());
+        }
+        if s.retained_only && !m.retain {
+            self.end(
+                session,
+                Ending {
+                    code: exit::OK,
+                    with_will: false,
+                },
+            );
+            return Ok(());
+        }
+        let skip = (s.output.no_retained && m.retain)
+            || s.filter_out.iter().any(|f| topic_matches(f, &m.topic))
+            || self.request.as_ref().is_some_and(|r| !correlates(r, &m));
+        if !skip {
+            if s.remove_retained && m.retain {
+                let clear = OutMessage {
+                    topic: m.topic_str().into_owned(),
+                    payload: Bytes::new(),
+                    qos: QoS::AtLeastOnce,
+                    retain: true,
+                    props: None,
+                };
+                self.removals += 1;
+                let _ = session.publisher.publish(clear).await?;
+            }
+            if self.print(&m).is_err() {
+                // stdout is closed (`| head -1`): a normal way to stop.
+                self.end(
+                    session,
+                    Ending {
+                        code: exit::OK,
+                        with_will: false,
+                    },
+                );
+                return Ok(());
+            }
+        }
+        if s.conn.manual_acks {
+            session.publisher.ack(&m).await?;
+        }
+        if !skip {
+            self.printed += 1;
+            if s.count.is_some_and(|c| self.printed >= c) {
+                if m.qos != QoS::AtMostOnce {
+                    self.last_handshake = Some(m.pkid);
+                }
+                self.end(
+                    session,
+                    Ending {
+                        code: exit::OK,
+                        with_will: false,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn print(&mut self, m: &Message) -> std::io::Result<()> {
+        if let Some(p) = self.s.random_filter {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            if (self.rng >> 11) as f64 / (1u64 << 53) as f64 >= p {
+                return Ok(());
+            }
+        }
+        self.buf.clear();
+        self.s.output.printer.message(m, &mut self.buf);
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
+        if let Some(e) = &self.exec {
+            e.message(m);
+        }
+        Ok(())
+    }
+
+    /// Decide to end; the DISCONNECT goes once nothing is outstanding.
+    fn end(&mut self, session: &Session, ending: Ending) {
+        if self.ending.is_none() {
+            self.ending = Some(ending);
+        }
+        if ending.code != exit::OK || ending.with_will {
+            self.stopping = true;
+        }
+        self.maybe_disconnect(session);
+    }
+
+    fn maybe_disconnect(&mut self, session: &Session) {
+        let Some(ending) = self.ending else { return };
+        let waiting = !self.stopping && (self.removals > 0 || self.last_handshake.is_some());
+        if !waiting && !self.disconnect_requested {
+            self.disconnect_requested = true;
+            let with_will = ending.with_will && self.stopping;
+            if session
+                .publisher
+                .disconnect(&self.s.conn.props.disconnect, with_will)
+                .is_err()
+            {
+                self.disconnect_sent = true;
+            }
+        }
+    }
+
+    /// Finish output and commands; the exit code.
+    fn close(&mut self, code: u8) -> u8 {
+        let _ = self.out.flush();
+        if let Some(e) = &mut self.exec {
+            e.finish();
+        }
+        code
+    }
+}
+
+/// Resolves when stdout is a pipe whose reader has gone (`mqtt-sub | head -1`),
+/// so the run ends at once rather than at the next message's write.
+async fn stdout_closed() {
+    use std::os::fd::AsFd;
+    use tokio::io::Interest;
+    use tokio::io::unix::AsyncFd;
+    // `with_interest` is deprecated because a generic `T` may change its raw fd;
+    // an `OwnedFd` cannot, so this use is sound (and needs no `unsafe`).
+    #[allow(deprecated)]
+    let watched = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        // Regular files cannot be watched (and never close on us).
+        .and_then(|fd| AsyncFd::with_interest(fd, Interest::ERROR).ok());
+    match watched {
+        Some(fd) => {
+            let _ = fd.ready(Interest::ERROR).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Is `m` the answer to `r`? (No correlation data on the response counts as yes.)
+fn correlates(r: &Request, m: &Message) -> bool {
+    match (
+        &r.correlation,
+        m.props.as_deref().and_then(|p| p.correlation_data.as_ref()),
+    ) {
+        (Some(ours), Some(theirs)) => ours == theirs,
+        _ => true,
+    }
+}
+
+/// Reconnect delays: 100 ms doubling to 5 s, each ±25 % at random.
+struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    fn new() -> Self {
+        Backoff {
+            next: Duration::from_millis(100),
+        }
+    }
+
+    fn next(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(Duration::from_secs(5));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.subsec_nanos());
+        let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
+        d.mul_f64(jitter)
+    }
+}
