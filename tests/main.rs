@@ -9,3 +9,6 @@ mod pub_delivery;
 mod pub_errors;
 mod pub_lines;
 mod pub_terminal;
+mod rr;
+mod sub_flow;
+mod sub_output;

@@ -21,7 +21,7 @@ pub use codes::{connack_v3, reason};
 pub use deliver::{Delivery, Sink, deliver};
 pub use events::{ConnError, Event};
 pub use message::{Message, MessageProps};
-pub use session::{Confirmation, Outcome, Publisher, Session};
+pub use session::{Confirmation, ConnectFailure, Outcome, Publisher, Session};
 
 use bytes::Bytes;
 

@@ -33,6 +33,16 @@ enum Loop {
     V5(Box<rumqttc5::EventLoop>),
 }
 
+/// Why connecting failed: the exit code and message (mosquitto's wording).
+#[derive(Debug)]
+pub struct ConnectFailure {
+    pub code: u8,
+    pub message: String,
+    /// The broker refused the protocol version or hung up on the CONNECT:
+    /// perhaps it does not speak the version asked for.
+    pub old_protocol: bool,
+}
+
 /// A connected session: the event loop plus a [`Publisher`].
 pub struct Session {
     pub publisher: Publisher,
@@ -48,7 +58,7 @@ pub struct Session {
 impl Session {
     /// Connect and wait for a successful CONNACK. On failure, returns the
     /// exit code and the message to print (mosquitto's wording).
-    pub async fn connect(s: &ConnSettings) -> Result<Session, (u8, String)> {
+    pub async fn connect(s: &ConnSettings) -> Result<Session, ConnectFailure> {
         let debug = Debug::new(s.debug, s.client_id.clone());
         let (inner, el, store) = match s.protocol {
             Protocol::V311 => {
@@ -83,7 +93,7 @@ impl Session {
         Ok(session)
     }
 
-    async fn wait_connack(&mut self, retry: Option<Duration>) -> Result<(), (u8, String)> {
+    async fn wait_connack(&mut self, retry: Option<Duration>) -> Result<(), ConnectFailure> {
         let deadline = retry.map(|d| Instant::now() + d);
         let mut backoff = Duration::from_millis(50);
         self.debug.client(format_args!("sending CONNECT"));
@@ -110,7 +120,15 @@ impl Session {
                             if let (Some(d), true) = (retry, err.is_transient()) {
                                 msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
                             }
-                            return Err((code, msg));
+                            let old_protocol = matches!(
+                                err,
+                                ConnError::Refused { code: 1 | 132, .. } | ConnError::Closed(_) | ConnError::Other(_)
+                            );
+                            return Err(ConnectFailure {
+                                code,
+                                message: msg,
+                                old_protocol,
+                            });
                         }
                     }
                 }

@@ -344,3 +344,166 @@ fn eprintln_err(msg: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::Format;
+    use crate::client::{Message, MessageProps};
+    use crate::settings::QoS;
+
+    /// Reference §2.3's message: topic fmt/test, payload "message", QoS 1, mid 1.
+    fn message(v5: bool) -> Message {
+        let props = MessageProps {
+            payload_format_indicator: Some(1),
+            message_expiry_interval: Some(3600),
+            content_type: Some("plain/text".into()),
+            response_topic: Some("/dev/null".into()),
+            correlation_data: Some(Bytes::from_static(b"corr123")),
+            user_properties: vec![("name1".into(), "value1".into()), ("name2".into(), "value2".into())],
+            subscription_identifiers: vec![56],
+            topic_alias: None,
+        };
+        Message {
+            topic: Bytes::from_static(b"fmt/test"),
+            payload: Bytes::from_static(b"message"),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            dup: false,
+            pkid: 1,
+            props: v5.then(|| Box::new(props)),
+        }
+    }
+
+    fn render(fmt: &str, m: &Message) -> Vec<u8> {
+        let mut out = Vec::new();
+        Format::parse(fmt)
+            .unwrap_or_else(|e| panic!("{fmt}: {e}"))
+            .render(m, false, &mut out);
+        out
+    }
+
+    #[test]
+    fn every_row_of_the_reference_table() {
+        let v3 = message(false);
+        let v5 = message(true);
+        let rows: &[(&str, &Message, &[u8])] = &[
+            ("%%", &v3, b"%"),
+            ("%A", &v3, b""),
+            ("%C", &v3, b""),
+            ("%2C", &v3, b"  "),
+            ("%D", &v3, b""),
+            ("%l", &v3, b"7"),
+            ("%02l", &v3, b"07"),
+            ("%2l", &v3, b" 7"),
+            ("%-2l", &v3, b"7 "),
+            ("%010l", &v3, b"0000000007"),
+            ("%-010l", &v3, b"7         "),
+            ("%m", &v3, b"1"),
+            ("%p", &v3, b"message"),
+            ("%-12p", &v3, b"message     "),
+            ("%12p", &v3, b"     message"),
+            ("%3.1p", &v3, b"mes"),
+            ("%.3p", &v3, b"message"),
+            ("%q", &v3, b"1"),
+            ("%5q", &v3, b"1"),
+            ("%r", &v3, b"0"),
+            ("%t", &v3, b"fmt/test"),
+            ("%20t", &v3, b"            fmt/test"),
+            ("%-20t", &v3, b"fmt/test            "),
+            ("%10.10t", &v3, b"  fmt/test"),
+            ("%5.2t", &v3, b"   fm"),
+            ("%05t", &v3, b"fmt/test"),
+            ("%x", &v3, b"6d657373616765"),
+            ("%X", &v3, b"6D657373616765"),
+            // mosquitto 2.1's %x: width bounds the bytes, precision groups nibbles.
+            ("%.2x", &v3, b"6d 65 73 73 61 67 65"),
+            ("%.2:x", &v3, b"6d:65:73:73:61:67:65"),
+            ("%.4-X", &v3, b"6D65-7373-6167-65"),
+            ("%18x", &v3, b"    6d657373616765"),
+            ("%-18x", &v3, b"6d657373616765    "),
+            ("%4x", &v3, b"6d657373"),
+            ("\\\\", &v3, b"\\"),
+            ("\\a", &v3, b"\x07"),
+            ("\\e", &v3, b"\x1b"),
+            ("\\0", &v3, b"\x00"),
+            ("\\n", &v3, b"\n"),
+            ("\\r", &v3, b"\r"),
+            ("\\t", &v3, b"\t"),
+            ("\\v", &v3, b"\x0b"),
+            ("@@", &v3, b"@"),
+            ("%C", &v5, b"plain/text"),
+            ("%2C", &v5, b"plain/text"),
+            ("%12C|", &v5, b"  plain/text|"),
+            ("%.5C|", &v5, b"plain|"),
+            ("%D", &v5, b"corr123"),
+            ("%E", &v5, b"3600"),
+            ("%5E", &v5, b" 3600"),
+            ("%F", &v5, b"1"),
+            ("%-5F|", &v5, b"1    |"),
+            ("%P", &v5, b"name1:value1 name2:value2"),
+            ("%R", &v5, b"/dev/null"),
+            ("%S", &v5, b"56"),
+            ("%05S", &v5, b"00056"),
+            ("%A|%3A|%03A|%R|", &v3, b"|   |000||"),
+        ];
+        for (fmt, m, want) in rows {
+            assert_eq!(
+                render(fmt, m),
+                *want,
+                "{fmt}: got {:?}",
+                String::from_utf8_lossy(&render(fmt, m))
+            );
+        }
+    }
+
+    #[test]
+    fn floats_and_doubles() {
+        let mut m = message(false);
+        m.payload = Bytes::copy_from_slice(&1.5f32.to_ne_bytes());
+        assert_eq!(
+            render("%f|%.2f|%8.3f|%-8.1f|%08.2f", &m),
+            b"2|1.50|   1.500|1.5     |00001.50"
+        );
+        m.payload = Bytes::copy_from_slice(&(-2.25f64).to_ne_bytes());
+        assert_eq!(render("%.2d", &m), b"-2.25");
+        m.payload = Bytes::from_static(b"abc");
+        assert_eq!(render("[%f]", &m), b"[]");
+    }
+
+    #[test]
+    fn time_codes_have_their_shapes() {
+        let m = message(false);
+        let u = String::from_utf8(render("%U", &m)).unwrap();
+        let (secs, nanos) = u.split_once('.').unwrap();
+        assert!(secs.parse::<u64>().unwrap() > 1_700_000_000 && nanos.len() == 9, "{u}");
+        assert_eq!(render("@N", &m).len(), 9);
+        assert_eq!(render("@Q", &m), b"%Q");
+        let iso = String::from_utf8(render("%I", &m)).unwrap();
+        assert_eq!(iso.len(), 24, "{iso}");
+        assert_eq!(render("%.10I", &m).len(), 10);
+        assert_eq!(render("@Y", &m).len(), 4);
+    }
+
+    #[test]
+    fn validation_errors_are_mosquittos() {
+        let cases = [
+            ("%", "Incomplete format specifier."),
+            ("%0", "Incomplete format specifier."),
+            ("%-", "Incomplete format specifier."),
+            ("%1", "Incomplete format specifier."),
+            ("%.", "Incomplete format specifier."),
+            ("%.1", "Incomplete format specifier."),
+            ("%5", "Incomplete format specifier."),
+            ("abc@", "Incomplete format specifier."),
+            ("%Z", "Invalid format specifier 'Z'."),
+            ("%0-5l", "Invalid format specifier '-'."),
+            ("\\", "Incomplete escape specifier."),
+            ("\\q", "Invalid escape specifier 'q'."),
+        ];
+        for (fmt, want) in cases {
+            assert_eq!(Format::parse(fmt).unwrap_err(), want, "{fmt}");
+        }
+    }
+}

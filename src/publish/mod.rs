@@ -39,9 +39,9 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
     let quiet = s.conn.quiet;
     let session = match Session::connect(&s.conn).await {
         Ok(session) => session,
-        Err((code, msg)) => {
-            program.diag(quiet, format_args!("{msg}"));
-            return Ok(code);
+        Err(f) => {
+            program.diag(quiet, format_args!("{}", f.message));
+            return Ok(f.code);
         }
     };
     let disconnect = s.conn.props.disconnect.clone();

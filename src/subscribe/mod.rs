@@ -59,9 +59,12 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
     let mut session = tokio::select! {
         r = connect => match r {
             Ok(session) => session,
-            Err((code, msg)) => {
-                program.diag(quiet, format_args!("{msg}"));
-                return Ok(code);
+            Err(f) => {
+                program.diag(quiet, format_args!("{}", f.message));
+                if request.is_some() && f.old_protocol {
+                    program.diag(quiet, format_args!("Error: the broker may not speak MQTT v5, which mqtt-rr needs."));
+                }
+                return Ok(f.code);
             }
         },
         () = timed_out() => {

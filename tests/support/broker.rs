@@ -147,8 +147,29 @@ impl Broker {
         self.dir.path().join("mqtt.sock")
     }
 
+    /// Kill the broker and start it again on the same port, with the same
+    /// configuration and persistence file.
+    pub fn restart(&mut self, down_for: Duration) {
+        // SIGTERM: mosquitto writes its persistence file as it stops.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        std::thread::sleep(down_for);
+        self.child = Command::new(require("mosquitto"))
+            .arg("-c")
+            .arg(self.dir.path().join("mosquitto.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("restart mosquitto");
+        assert!(self.wait_ready(), "mosquitto did not restart:\n{}", self.log());
+    }
+
     /// Kill the broker now (for connection-loss tests).
     pub fn kill(&mut self) {
+        // SIGKILL: no clean shutdown, as in a crash; persistence is what was saved.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -6,6 +6,7 @@
 
 pub mod broker;
 pub mod cmd;
+pub mod fake;
 pub mod sub;
 
 pub use broker::{Broker, BrokerConfig};

@@ -1,9 +1,12 @@
-//! The oracle: `mosquitto_sub`, started and known to be subscribed (the
-//! broker has logged its SUBSCRIBE) before the test publishes.
+//! A subscriber process — the `mosquitto_sub` oracle, or `mqtt-sub` itself
+//! under test — started and known to be subscribed (the broker has logged
+//! its SUBSCRIBE) before the test publishes.
 
 use std::io::Read;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::broker::{Broker, require};
@@ -12,59 +15,116 @@ static NEXT: AtomicU32 = AtomicU32::new(1);
 
 pub struct Sub {
     child: Child,
-    reader: Option<std::thread::JoinHandle<Vec<u8>>>,
+    pub id: String,
+    stdout: Option<JoinHandle<Vec<u8>>>,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+}
+
+/// How a subscriber ended.
+pub struct Ended {
+    /// `None` when it had to be killed at the timeout.
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        buf
+    })
 }
 
 impl Sub {
     /// `mosquitto_sub -t TOPIC` plus `args`, on `broker`. Returns once subscribed.
     pub fn start(broker: &Broker, topic: &str, args: &[&str]) -> Sub {
-        let id = format!("oracle-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut child = Command::new(require("mosquitto_sub"))
-            .args(broker.addr_args())
-            .args(["-i", &id, "-t", topic])
-            .args(args)
+        Sub::start_program(&require("mosquitto_sub"), broker, topic, args, None)
+    }
+
+    /// `mqtt-sub -t TOPIC` plus `args` (HOME set to `home`). Returns once subscribed.
+    pub fn mqtt_sub(broker: &Broker, home: &Path, topic: &str, args: &[&str]) -> Sub {
+        Sub::start_program(
+            Path::new(env!("CARGO_BIN_EXE_mqtt-sub")),
+            broker,
+            topic,
+            args,
+            Some(home),
+        )
+    }
+
+    fn start_program(program: &Path, broker: &Broker, topic: &str, args: &[&str], home: Option<&Path>) -> Sub {
+        let id = args
+            .windows(2)
+            .find(|w| w[0] == "-i")
+            .map(|w| w[1].to_string())
+            .unwrap_or_else(|| format!("sub-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let mut c = Command::new(program);
+        if let Some(h) = home {
+            c.env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", h)
+                .env("TZ", "UTC");
+        }
+        c.args(broker.addr_args()).args(["-t", topic]).args(args);
+        if !args.contains(&"-i") {
+            c.args(["-i", &id]);
+        }
+        let mut child = c
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
-            .expect("start mosquitto_sub");
-        let mut stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stdout.read_to_end(&mut buf);
-            buf
-        });
+            .expect("start subscriber");
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
         // The broker logs "<time>: <id> <qos> <topic>" for each subscription.
         let needle = format!(": {id} ");
         let tail = format!(" {topic}");
         assert!(
             broker.wait_log_line(|l| l.contains(&needle) && l.ends_with(&tail), Duration::from_secs(10)),
-            "mosquitto_sub did not subscribe:\n{}",
+            "the subscriber did not subscribe:\n{}",
             broker.log()
         );
         // The log line is written as the SUBSCRIBE is handled; give the broker a moment.
         std::thread::sleep(Duration::from_millis(50));
         Sub {
             child,
-            reader: Some(reader),
+            id,
+            stdout: Some(stdout),
+            stderr: Some(stderr),
         }
     }
 
-    /// Wait (up to `timeout`) for the subscriber to exit, then return its stdout.
-    pub fn output(mut self, timeout: Duration) -> Vec<u8> {
+    /// The process id (for signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Wait (up to `timeout`) for the subscriber to exit; kill it at the timeout.
+    pub fn finish(mut self, timeout: Duration) -> Ended {
         let deadline = Instant::now() + timeout;
-        loop {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
+        let code = loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                break status.code();
             }
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                break;
+                break None;
             }
             std::thread::sleep(Duration::from_millis(10));
+        };
+        Ended {
+            code,
+            stdout: self.stdout.take().unwrap().join().unwrap(),
+            stderr: String::from_utf8_lossy(&self.stderr.take().unwrap().join().unwrap()).into_owned(),
         }
-        self.reader.take().unwrap().join().unwrap()
+    }
+
+    /// Wait for the subscriber to exit, then return its stdout.
+    pub fn output(self, timeout: Duration) -> Vec<u8> {
+        self.finish(timeout).stdout
     }
 
     /// Stdout as text.
