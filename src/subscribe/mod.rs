@@ -7,6 +7,7 @@
 mod exec;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::io::{BufWriter, Write};
 use std::time::Duration;
 
@@ -81,17 +82,46 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
     let closed = stdout_closed();
     tokio::pin!(closed);
     loop {
-        let polled = tokio::select! {
-            biased;
-            _ = sigint.recv() => Err(Ending { code: exit::OK, with_will: true }),
-            _ = sigterm.recv() => Err(Ending { code: exit::OK, with_will: true }),
-            () = &mut closed, if !run.disconnect_requested => Err(Ending { code: exit::OK, with_will: false }),
-            () = timed_out(), if run.ending.is_none() => {
-                program.diag(quiet, format_args!("Timed out"));
-                Err(Ending { code: exit::TIMEOUT, with_will: true })
+        // Output is flushed whenever the next event is not already at hand, so
+        // a pipe never waits for a message while a burst costs one write.
+        let mut flush_failed = false;
+        let polled = {
+            let next = session.poll();
+            tokio::pin!(next);
+            let mut ready = None;
+            if run.unflushed {
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                if let std::task::Poll::Ready(r) = next.as_mut().poll(&mut cx) {
+                    ready = Some(r);
+                } else {
+                    flush_failed = !run.flush();
+                }
             }
-            r = session.poll() => Ok(r),
+            match ready {
+                Some(r) => Ok(r),
+                None => tokio::select! {
+                    biased;
+                    _ = sigint.recv() => Err(Ending { code: exit::OK, with_will: true }),
+                    _ = sigterm.recv() => Err(Ending { code: exit::OK, with_will: true }),
+                    () = &mut closed, if !run.disconnect_requested => Err(Ending { code: exit::OK, with_will: false }),
+                    () = timed_out(), if run.ending.is_none() => {
+                        program.diag(quiet, format_args!("Timed out"));
+                        Err(Ending { code: exit::TIMEOUT, with_will: true })
+                    }
+                    r = &mut next => Ok(r),
+                },
+            }
         };
+        if flush_failed {
+            // stdout is closed (`| head -1`): a normal way to stop.
+            run.end(
+                &session,
+                Ending {
+                    code: exit::OK,
+                    with_will: false,
+                },
+            );
+        }
         let ev = match polled {
             Err(ending) => {
                 if run.disconnect_requested {
@@ -158,6 +188,8 @@ struct Run<'a> {
     program: &'a Program,
     out: BufWriter<std::io::StdoutLock<'static>>,
     buf: Vec<u8>,
+    /// Output written to `out` but not yet flushed.
+    unflushed: bool,
     printed: u64,
     rng: u64,
     exec: Option<Exec>,
@@ -188,6 +220,7 @@ impl<'a> Run<'a> {
             program,
             out: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
             buf: Vec::with_capacity(1024),
+            unflushed: false,
             printed: 0,
             rng: seed | 1,
             exec: s.exec.clone().map(|c| Exec::start(c, s.conn.quiet)),
@@ -357,6 +390,12 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Write out what is buffered; false when stdout is closed.
+    fn flush(&mut self) -> bool {
+        self.unflushed = false;
+        self.out.flush().is_ok()
+    }
+
     fn print(&mut self, m: &Message) -> std::io::Result<()> {
         if let Some(p) = self.s.random_filter {
             self.rng ^= self.rng << 13;
@@ -369,7 +408,7 @@ impl<'a> Run<'a> {
         self.buf.clear();
         self.s.output.printer.message(m, &mut self.buf);
         self.out.write_all(&self.buf)?;
-        self.out.flush()?;
+        self.unflushed = true;
         if let Some(e) = &self.exec {
             e.message(m);
         }
