@@ -408,7 +408,12 @@ impl<'a> Run<'a> {
         self.buf.clear();
         self.s.output.printer.message(m, &mut self.buf);
         self.out.write_all(&self.buf)?;
-        self.unflushed = true;
+        if self.s.conn.debug {
+            // -d lines go straight to stdout: keep the order of events.
+            self.out.flush()?;
+        } else {
+            self.unflushed = true;
+        }
         if let Some(e) = &self.exec {
             e.message(m);
         }
