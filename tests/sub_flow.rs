@@ -325,3 +325,22 @@ fn qos2_redelivered_before_pubrel_is_printed_once() {
     // -C'th message's handshake completes before the DISCONNECT.
     assert_eq!(fake.finish(), [1, 8, 5, 5, 7, 5, 7, 14]);
 }
+
+#[test]
+fn random_filter_drops_messages_that_still_count() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(&broker, home.path(), "rf", &["-C", "50", "-q", "1", "--random-filter", "0.1"]);
+    let mut c = pub_on(&broker, home.path(), &["-t", "rf", "-l", "-q", "1"]);
+    c.write_stdin((1..=50).map(|i| format!("{i}\n")).collect::<String>());
+    cmd::run(c).expect_code(0);
+    let end = sub.finish(WAIT);
+    // Exits after 50 messages although (almost) none was printed.
+    assert_eq!(end.code, Some(0), "{}", end.stderr);
+    assert!(end.stdout.iter().filter(|b| **b == b'\n').count() <= 5);
+    let sub = Sub::mqtt_sub(&broker, home.path(), "rf", &["-C", "3", "--random-filter", "100"]);
+    for m in ["a", "b", "c"] {
+        publish(&broker, home.path(), &["-t", "rf", "-m", m]);
+    }
+    assert_eq!(sub.text(WAIT), "a\nb\nc\n");
+}
