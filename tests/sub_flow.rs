@@ -330,7 +330,12 @@ fn qos2_redelivered_before_pubrel_is_printed_once() {
 fn random_filter_drops_messages_that_still_count() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let sub = Sub::mqtt_sub(&broker, home.path(), "rf", &["-C", "50", "-q", "1", "--random-filter", "0.1"]);
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        "rf",
+        &["-C", "50", "-q", "1", "--random-filter", "0.1"],
+    );
     let mut c = pub_on(&broker, home.path(), &["-t", "rf", "-l", "-q", "1"]);
     c.write_stdin((1..=50).map(|i| format!("{i}\n")).collect::<String>());
     cmd::run(c).expect_code(0);

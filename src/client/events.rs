@@ -175,6 +175,24 @@ fn is_lookup_error(e: &io::Error) -> bool {
     text.contains("lookup") || text.contains("Name or service not known") || text.contains("resolve")
 }
 
+/// The packets the library reports writing (the same enum in both versions).
+macro_rules! outgoing {
+    ($o:expr, $O:ident) => {
+        match $o {
+            $O::Publish(pkid) => Event::PublishSent { pkid },
+            $O::PubRel(pkid) => Event::PubRelSent { pkid },
+            $O::PingReq => Event::PingReqSent,
+            $O::Disconnect => Event::DisconnectSent,
+            $O::Subscribe(pkid) => Event::SubscribeSent { pkid },
+            $O::Unsubscribe(pkid) => Event::UnsubscribeSent { pkid },
+            $O::PubAck(pkid) => Event::PubAckSent { pkid },
+            $O::PubRec(pkid) => Event::PubRecSent { pkid },
+            $O::PubComp(pkid) => Event::PubCompSent { pkid },
+            _ => Event::Other,
+        }
+    };
+}
+
 pub(crate) fn from_v4(ev: rumqttc::Event) -> Event {
     use rumqttc::{Event as E, Outgoing as O, Packet as P};
     match ev {
@@ -211,15 +229,7 @@ pub(crate) fn from_v4(ev: rumqttc::Event) -> Event {
         },
         E::Incoming(P::UnsubAck(a)) => Event::UnsubAck { pkid: a.pkid },
         E::Incoming(P::PubRel(r)) => Event::PubRelReceived { pkid: r.pkid },
-        E::Outgoing(O::Publish(pkid)) => Event::PublishSent { pkid },
-        E::Outgoing(O::PubRel(pkid)) => Event::PubRelSent { pkid },
-        E::Outgoing(O::PingReq) => Event::PingReqSent,
-        E::Outgoing(O::Disconnect) => Event::DisconnectSent,
-        E::Outgoing(O::Subscribe(pkid)) => Event::SubscribeSent { pkid },
-        E::Outgoing(O::Unsubscribe(pkid)) => Event::UnsubscribeSent { pkid },
-        E::Outgoing(O::PubAck(pkid)) => Event::PubAckSent { pkid },
-        E::Outgoing(O::PubRec(pkid)) => Event::PubRecSent { pkid },
-        E::Outgoing(O::PubComp(pkid)) => Event::PubCompSent { pkid },
+        E::Outgoing(o) => outgoing!(o, O),
         _ => Event::Other,
     }
 }
@@ -256,15 +266,7 @@ pub(crate) fn from_v5(ev: rumqttc5::Event) -> Event {
         },
         E::Incoming(P::UnsubAck(a)) => Event::UnsubAck { pkid: a.pkid },
         E::Incoming(P::PubRel(r)) => Event::PubRelReceived { pkid: r.pkid },
-        E::Outgoing(O::Publish(pkid)) => Event::PublishSent { pkid },
-        E::Outgoing(O::PubRel(pkid)) => Event::PubRelSent { pkid },
-        E::Outgoing(O::PingReq) => Event::PingReqSent,
-        E::Outgoing(O::Disconnect) => Event::DisconnectSent,
-        E::Outgoing(O::Subscribe(pkid)) => Event::SubscribeSent { pkid },
-        E::Outgoing(O::Unsubscribe(pkid)) => Event::UnsubscribeSent { pkid },
-        E::Outgoing(O::PubAck(pkid)) => Event::PubAckSent { pkid },
-        E::Outgoing(O::PubRec(pkid)) => Event::PubRecSent { pkid },
-        E::Outgoing(O::PubComp(pkid)) => Event::PubCompSent { pkid },
+        E::Outgoing(o) => outgoing!(o, O),
         _ => Event::Other,
     }
 }

@@ -43,6 +43,19 @@ struct Ending {
     with_will: bool,
 }
 
+impl Ending {
+    /// The work is done (-C, -E, --retained-only, a closed stdout).
+    const DONE: Ending = Ending {
+        code: exit::OK,
+        with_will: false,
+    };
+    /// Interrupted: leave at once, and let the broker publish the will.
+    const SIGNAL: Ending = Ending {
+        code: exit::OK,
+        with_will: true,
+    };
+}
+
 /// Subscribe and handle messages until the run ends; returns the exit code.
 pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program) -> anyhow::Result<u8> {
     let quiet = s.conn.quiet;
@@ -101,9 +114,9 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                 Some(r) => Ok(r),
                 None => tokio::select! {
                     biased;
-                    _ = sigint.recv() => Err(Ending { code: exit::OK, with_will: true }),
-                    _ = sigterm.recv() => Err(Ending { code: exit::OK, with_will: true }),
-                    () = &mut closed, if !run.disconnect_requested => Err(Ending { code: exit::OK, with_will: false }),
+                    _ = sigint.recv() => Err(Ending::SIGNAL),
+                    _ = sigterm.recv() => Err(Ending::SIGNAL),
+                    () = &mut closed, if !run.disconnect_requested => Err(Ending::DONE),
                     () = timed_out(), if run.ending.is_none() => {
                         program.diag(quiet, format_args!("Timed out"));
                         Err(Ending { code: exit::TIMEOUT, with_will: true })
@@ -114,13 +127,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
         };
         if flush_failed {
             // stdout is closed (`| head -1`): a normal way to stop.
-            run.end(
-                &session,
-                Ending {
-                    code: exit::OK,
-                    with_will: false,
-                },
-            );
+            run.end(&session, Ending::DONE);
         }
         let ev = match polled {
             Err(ending) => {
@@ -263,13 +270,7 @@ impl<'a> Run<'a> {
     fn unsubscribed(&mut self, session: &Session) {
         self.unsubacks += 1;
         if self.s.filters.is_empty() && self.unsubacks >= self.s.unsubscribe.len() {
-            self.end(
-                session,
-                Ending {
-                    code: exit::OK,
-                    with_will: false,
-                },
-            );
+            self.end(session, Ending::DONE);
         }
     }
 
@@ -303,13 +304,7 @@ impl<'a> Run<'a> {
             return Ok(());
         }
         if self.s.exit_after_subscribe {
-            self.end(
-                session,
-                Ending {
-                    code: exit::OK,
-                    with_will: false,
-                },
-            );
+            self.end(session, Ending::DONE);
         }
         if let Some(r) = &self.request
             && !self.request_sent
@@ -333,13 +328,7 @@ impl<'a> Run<'a> {
             return Ok(());
         }
         if s.retained_only && !m.retain {
-            self.end(
-                session,
-                Ending {
-                    code: exit::OK,
-                    with_will: false,
-                },
-            );
+            self.end(session, Ending::DONE);
             return Ok(());
         }
         let skip = (s.output.no_retained && m.retain)
@@ -359,13 +348,7 @@ impl<'a> Run<'a> {
             }
             if self.print(&m).is_err() {
                 // stdout is closed (`| head -1`): a normal way to stop.
-                self.end(
-                    session,
-                    Ending {
-                        code: exit::OK,
-                        with_will: false,
-                    },
-                );
+                self.end(session, Ending::DONE);
                 return Ok(());
             }
         }
@@ -378,13 +361,7 @@ impl<'a> Run<'a> {
                 if m.qos != QoS::AtMostOnce {
                     self.last_handshake = Some(m.pkid);
                 }
-                self.end(
-                    session,
-                    Ending {
-                        code: exit::OK,
-                        with_will: false,
-                    },
-                );
+                self.end(session, Ending::DONE);
             }
         }
         Ok(())
