@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod exit;
 pub mod format;
+pub mod passwd;
 pub mod progress;
 pub mod publish;
 pub mod rr;

@@ -4,6 +4,7 @@
 mod support;
 
 mod generated;
+mod passwd;
 mod pub_config;
 mod pub_delivery;
 mod pub_errors;

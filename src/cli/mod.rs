@@ -16,12 +16,14 @@
 
 mod conn;
 mod output;
+mod passwd_args;
 mod pub_args;
 mod rr_args;
 mod sub_args;
 
 pub use conn::ConnArgs;
 pub use output::OutputArgs;
+pub use passwd_args::PasswdArgs;
 pub use pub_args::PubArgs;
 pub use rr_args::RrArgs;
 pub use sub_args::SubArgs;
@@ -34,4 +36,5 @@ pub const BINARIES: &[(&str, CommandFn)] = &[
     ("mqtt-pub", <PubArgs as clap::CommandFactory>::command),
     ("mqtt-sub", <SubArgs as clap::CommandFactory>::command),
     ("mqtt-rr", <RrArgs as clap::CommandFactory>::command),
+    ("mqtt-passwd", <PasswdArgs as clap::CommandFactory>::command),
 ];

@@ -5,6 +5,7 @@
 mod conn;
 mod defaults_file;
 mod number;
+mod passwd;
 mod props;
 mod publish;
 mod subscribe;
@@ -12,6 +13,7 @@ mod topic;
 
 pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
 pub use number::parse_duration;
+pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
 pub use subscribe::{OutputSettings, RrSettings, SubSettings};

@@ -21,6 +21,8 @@ pub struct BrokerConfig {
     pub port: Option<u16>,
     /// Also listen on a unix socket, [`Broker::socket`].
     pub unix_socket: bool,
+    /// Use this password file (`allow_anonymous false`) instead of `users`.
+    pub password_file: Option<PathBuf>,
 }
 
 impl BrokerConfig {
@@ -191,7 +193,10 @@ fn write_config(dir: &Path, port: u16, cfg: &BrokerConfig) -> PathBuf {
     writeln!(c, "max_queued_messages 0").unwrap();
     writeln!(c, "log_dest file {}", dir.join("mosquitto.log").display()).unwrap();
     writeln!(c, "log_type all").unwrap();
-    if cfg.users.is_empty() {
+    if let Some(file) = &cfg.password_file {
+        writeln!(c, "allow_anonymous false").unwrap();
+        writeln!(c, "password_file {}", file.display()).unwrap();
+    } else if cfg.users.is_empty() {
         writeln!(c, "allow_anonymous true").unwrap();
     } else {
         let pwfile = dir.join("passwd");

@@ -1,0 +1,200 @@
+//! mqtt-passwd: create and maintain mosquitto password files without ever
+//! losing a line of them.
+
+mod file;
+pub mod hash;
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::PasswdArgs;
+use crate::exit::{self, Failure, Program};
+use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
+use file::{Locked, PwFile};
+use hash::Kind;
+
+fn fail(code: u8, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code,
+        message: message.into(),
+    })
+}
+
+/// Entry point of `mqtt-passwd`.
+pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
+    let s = PasswdSettings::from_args(args)?;
+    match s.mode {
+        PasswdMode::Print { user, password } => {
+            let pw = password_for(&password, true)?;
+            let line = format!("{user}:{}\n", hash::hash(&pw, s.kind));
+            std::io::stdout().lock().write_all(line.as_bytes())?;
+            Ok(exit::OK)
+        }
+        PasswdMode::Set {
+            file,
+            user,
+            password,
+            create,
+        } => {
+            // Ask before locking: a person may take their time typing.
+            let pw = password_for(&password, true)?;
+            let locked = Locked::open(&file, create)?;
+            let mut pwfile = match (locked.read()?, create) {
+                (Some(_), true) => {
+                    return Err(fail(
+                        1,
+                        format!(
+                            "Error: Unable to open file {} for writing. File exists.",
+                            file.display()
+                        ),
+                    ));
+                }
+                (None, false) => {
+                    return Err(fail(
+                        1,
+                        format!(
+                            "Error: Unable to open password file {}. No such file or directory.",
+                            file.display()
+                        ),
+                    ));
+                }
+                (Some(bytes), false) => PwFile::parse(&bytes, &file)?,
+                (None, true) => PwFile::default(),
+            };
+            pwfile.set(&user, hash::hash(&pw, s.kind));
+            locked.write(&pwfile.to_bytes())?;
+            Ok(exit::OK)
+        }
+        PasswdMode::Delete { file, user } => {
+            let locked = Locked::open(&file, false)?;
+            let mut pwfile = existing(&locked, &file)?;
+            if !pwfile.delete(&user) {
+                return Err(fail(1, format!("Warning: User {user} not found in password file.")));
+            }
+            locked.write(&pwfile.to_bytes())?;
+            Ok(exit::OK)
+        }
+        PasswdMode::Upgrade { file } => {
+            let locked = Locked::open(&file, false)?;
+            let mut pwfile = existing(&locked, &file)?;
+            let plain: Vec<(usize, String)> = pwfile
+                .secrets()
+                .into_iter()
+                .filter(|(_, secret)| !hash::is_hash(secret))
+                .collect();
+            for (index, hashed) in hash_all(plain, s.kind) {
+                pwfile.replace_secret(index, hashed);
+            }
+            locked.write(&pwfile.to_bytes())?;
+            Ok(exit::OK)
+        }
+        PasswdMode::Verify { file, user, password } => {
+            let bytes = std::fs::read(&file).map_err(|e| {
+                fail(
+                    1,
+                    format!("Error: Unable to open password file {}. {e}.", file.display()),
+                )
+            })?;
+            let pwfile = PwFile::parse(&bytes, &file)?;
+            let pw = password_for(&password, false)?;
+            let Some(stored) = pwfile.get(&user) else {
+                return Err(fail(1, format!("Warning: User {user} not found in password file.")));
+            };
+            match hash::verify(&pw, stored) {
+                Some(true) => Ok(exit::OK),
+                Some(false) => Err(fail(1, format!("Error: The password for {user} does not match."))),
+                None => Err(fail(
+                    1,
+                    format!(
+                        "Error: The entry for {user} is not a $6$, $7$ or $argon2id$ hash (mosquitto cannot use it)."
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+fn existing(locked: &Locked, file: &std::path::Path) -> anyhow::Result<PwFile> {
+    match locked.read()? {
+        Some(bytes) => PwFile::parse(&bytes, file),
+        None => Err(fail(
+            1,
+            format!(
+                "Error: Unable to open password file {}. No such file or directory.",
+                file.display()
+            ),
+        )),
+    }
+}
+
+/// Hash the plaintext passwords on every core (210,000 iterations each).
+fn hash_all(plain: Vec<(usize, String)>, kind: Kind) -> Vec<(usize, String)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(plain.len().max(1));
+    let chunk = plain.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = plain
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(i, pw)| (*i, hash::hash(pw.as_bytes(), kind)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("hashing thread"))
+            .collect()
+    })
+}
+
+/// The password, from argv, stdin, or typed (twice when `confirm`).
+fn password_for(from: &PasswordFrom, confirm: bool) -> anyhow::Result<Vec<u8>> {
+    let pw = match from {
+        PasswordFrom::Argv(pw) => return Ok(pw.clone()),
+        PasswordFrom::Stdin => read_line(&mut std::io::stdin().lock())?,
+        PasswordFrom::Prompt => {
+            let first = prompt("Password: ")?;
+            if first.is_empty() {
+                return Err(fail(1, "Error: Empty password."));
+            }
+            if confirm && prompt("Reenter password: ")? != first {
+                return Err(fail(2, "Error: Passwords do not match."));
+            }
+            first
+        }
+    };
+    if pw.is_empty() {
+        return Err(fail(1, "Error: Empty password."));
+    }
+    if pw.len() >= 65536 {
+        return Err(fail(1, "Error: Password must be less than 65536 characters long."));
+    }
+    Ok(pw)
+}
+
+/// One line without its `\r\n`/`\n`; empty at end of input.
+fn read_line(r: &mut impl BufRead) -> anyhow::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    r.read_until(b'\n', &mut line)?;
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(line)
+}
+
+/// Ask on the terminal without echo; on a pipe, read a line as mosquitto_passwd does.
+fn prompt(text: &str) -> anyhow::Result<Vec<u8>> {
+    if std::io::stdin().is_terminal() {
+        let pw = rpassword::prompt_password(text)?;
+        return Ok(pw.into_bytes());
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    let line = read_line(&mut std::io::stdin().lock())?;
+    out.write_all(b"\n")?;
+    Ok(line)
+}
