@@ -4,12 +4,6 @@ use clap::{ArgAction, Parser};
 
 /// Create and maintain mosquitto password files.
 ///
-///   mqtt-passwd [-H HASH] [-I ITERATIONS] [-c | -D] FILE USER
-///   mqtt-passwd [-H HASH] [-I ITERATIONS] [-c] -b FILE USER PASSWORD
-///   mqtt-passwd -U FILE
-///   mqtt-passwd --verify [-b] FILE USER [PASSWORD]
-///   mqtt-passwd --print [-b] USER [PASSWORD]
-///
 /// The whole file is read first: comments, blank lines, CRLF line endings and
 /// every other line are kept byte for byte; a line that is not `user:password`
 /// stops the run with its number and the file untouched. Updates are atomic
@@ -23,7 +17,12 @@ use clap::{ArgAction, Parser};
     version,
     disable_help_flag = true,
     disable_version_flag = true,
-    args_override_self = true
+    args_override_self = true,
+    override_usage = "mqtt-passwd [-H HASH] [-I ITERATIONS] [-c | -D] FILE USER\n       \
+                      mqtt-passwd [-H HASH] [-I ITERATIONS] [-c] -b FILE USER PASSWORD\n       \
+                      mqtt-passwd -U FILE\n       \
+                      mqtt-passwd --verify [-b | --stdin] FILE USER [PASSWORD]\n       \
+                      mqtt-passwd --print [-b | --stdin] USER [PASSWORD]"
 )]
 pub struct PasswdArgs {
     /// Hash to write: sha512-pbkdf2 ($7$, default), sha512 ($6$), or argon2id
