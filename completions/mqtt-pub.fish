@@ -38,8 +38,8 @@ complete -c mqtt-pub -l psk -d 'Pre-shared key in hex (not available with rustls
 complete -c mqtt-pub -l psk-identity -d 'Identity for --psk' -r
 complete -c mqtt-pub -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
 complete -c mqtt-pub -s s -l stdin-file -d 'Send all of stdin as one payload (binary-safe)'
-complete -c mqtt-pub -s l -l stdin-line -d 'Send one message per line of stdin (the \'\\n\' is removed, \'\\r\' kept; an empty line is an empty message)'
 complete -c mqtt-pub -s n -l null-message -d 'Send an empty (zero-length) payload'
+complete -c mqtt-pub -s l -l stdin-line -d 'Send one message per line of stdin (the \'\\n\' is removed, \'\\r\' kept; an empty line is an empty message)'
 complete -c mqtt-pub -l jsonl -d 'Read one JSON object per line of stdin and publish it'
 complete -c mqtt-pub -s r -l retain -d 'Ask the broker to retain the message'
 complete -c mqtt-pub -s c -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'

@@ -1,7 +1,7 @@
 complete -c mqtt-rr -s t -l topic -d 'Topic to send the request to' -r
 complete -c mqtt-rr -s e -d 'Response topic: where the answer is expected' -r
-complete -c mqtt-rr -s m -l message -d 'Send MESSAGE as the request payload' -r
-complete -c mqtt-rr -s f -l file -d 'Send the whole of FILE as the request payload' -r
+complete -c mqtt-rr -s m -l message -d 'Send MESSAGE as the payload' -r
+complete -c mqtt-rr -s f -l file -d 'Send the whole of FILE as the payload (binary-safe)' -r
 complete -c mqtt-rr -s q -l qos -d 'Quality of service of the request and the response subscription [default: 0]' -r
 complete -c mqtt-rr -s F -d 'Print each message with FORMAT (mosquitto\'s -F language)' -r
 complete -c mqtt-rr -s W -d 'Give up after SECONDS without finishing: print "Timed out", exit 27' -r
@@ -37,8 +37,8 @@ complete -c mqtt-rr -l ciphers -d 'Cipher list' -r
 complete -c mqtt-rr -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-rr -l psk-identity -d 'Identity for --psk' -r
 complete -c mqtt-rr -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
-complete -c mqtt-rr -s s -l stdin-file -d 'Send all of stdin as the request payload'
-complete -c mqtt-rr -s n -l null-message -d 'Send an empty request payload'
+complete -c mqtt-rr -s s -l stdin-file -d 'Send all of stdin as one payload (binary-safe)'
+complete -c mqtt-rr -s n -l null-message -d 'Send an empty (zero-length) payload'
 complete -c mqtt-rr -s v -l verbose -d 'Print the topic before the payload: `topic payload`'
 complete -c mqtt-rr -s N -d 'Do not end each message with a newline'
 complete -c mqtt-rr -l pretty -d 'Indent %j and %J JSON output with tabs'

@@ -17,6 +17,7 @@
 mod conn;
 mod output;
 mod passwd_args;
+mod payload;
 mod pub_args;
 mod rr_args;
 mod sub_args;
@@ -24,6 +25,7 @@ mod sub_args;
 pub use conn::ConnArgs;
 pub use output::OutputArgs;
 pub use passwd_args::PasswdArgs;
+pub use payload::PayloadArgs;
 pub use pub_args::PubArgs;
 pub use rr_args::RrArgs;
 pub use sub_args::SubArgs;

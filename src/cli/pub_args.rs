@@ -2,7 +2,7 @@
 
 use clap::{ArgAction, Parser};
 
-use super::ConnArgs;
+use super::{ConnArgs, PayloadArgs};
 
 /// Publish MQTT messages: one, a file, stdin, or one per line / per JSON line.
 ///
@@ -26,25 +26,12 @@ pub struct PubArgs {
     #[arg(short = 't', long = "topic", value_name = "TOPIC", allow_hyphen_values = true)]
     pub topic: Option<String>,
 
-    /// Send MESSAGE as the payload
-    #[arg(short = 'm', long = "message", value_name = "MESSAGE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Message (exactly one of these)")]
-    pub message: Vec<String>,
-
-    /// Send the whole of FILE as the payload (binary-safe)
-    #[arg(short = 'f', long = "file", value_name = "FILE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Message (exactly one of these)")]
-    pub file: Vec<String>,
-
-    /// Send all of stdin as one payload (binary-safe)
-    #[arg(short = 's', long = "stdin-file", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
-    pub stdin_file: u8,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 
     /// Send one message per line of stdin (the '\n' is removed, '\r' kept; an empty line is an empty message)
     #[arg(short = 'l', long = "stdin-line", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
     pub stdin_line: u8,
-
-    /// Send an empty (zero-length) payload
-    #[arg(short = 'n', long = "null-message", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
-    pub null_message: u8,
 
     /// Read one JSON object per line of stdin and publish it
     ///

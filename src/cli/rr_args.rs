@@ -1,8 +1,8 @@
 //! `mqtt-rr`: the arguments of the mosquitto_rr-compatible request/response client.
 
-use clap::{ArgAction, Parser};
+use clap::Parser;
 
-use super::{ConnArgs, OutputArgs};
+use super::{ConnArgs, OutputArgs, PayloadArgs};
 
 /// MQTT v5 request/response: publish a request, print the response.
 ///
@@ -29,21 +29,8 @@ pub struct RrArgs {
     #[arg(short = 'e', value_name = "TOPIC", allow_hyphen_values = true)]
     pub response_topic: Option<String>,
 
-    /// Send MESSAGE as the request payload
-    #[arg(short = 'm', long = "message", value_name = "MESSAGE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Request (exactly one of these)")]
-    pub message: Vec<String>,
-
-    /// Send the whole of FILE as the request payload
-    #[arg(short = 'f', long = "file", value_name = "FILE", action = ArgAction::Append, allow_hyphen_values = true, help_heading = "Request (exactly one of these)")]
-    pub file: Vec<String>,
-
-    /// Send all of stdin as the request payload
-    #[arg(short = 's', long = "stdin-file", action = ArgAction::Count, help_heading = "Request (exactly one of these)")]
-    pub stdin_file: u8,
-
-    /// Send an empty request payload
-    #[arg(short = 'n', long = "null-message", action = ArgAction::Count, help_heading = "Request (exactly one of these)")]
-    pub null_message: u8,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 
     /// Quality of service of the request and the response subscription [default: 0]
     #[arg(short = 'q', long = "qos", value_name = "QOS", allow_hyphen_values = true)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::conn::{ConnSettings, Protocol};
 use super::number::{parse_int, parse_seconds};
 use super::{QoS, validate_publish_topic};
-use crate::cli::PubArgs;
+use crate::cli::{PayloadArgs, PubArgs};
 use crate::usage;
 
 /// Where the payload(s) come from.
@@ -44,13 +44,7 @@ pub struct PubSettings {
 impl PubSettings {
     pub fn from_args(args: PubArgs) -> anyhow::Result<PubSettings> {
         let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311)?;
-        let counts = SourceFlags {
-            stdin_file: args.stdin_file,
-            stdin_line: args.stdin_line,
-            null_message: args.null_message,
-            jsonl: args.jsonl,
-        };
-        let source = message_source(args.message, args.file, counts)?
+        let source = message_source(args.payload, args.stdin_line, args.jsonl)?
             .ok_or_else(|| usage!("Both topic and message must be supplied."))?;
         // -t and -L both set the topic; -t wins (it is the more specific).
         let topic = args.topic.or(url_topic);
@@ -101,42 +95,29 @@ impl PubSettings {
     }
 }
 
-/// How often each flag-only message source was given.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct SourceFlags {
-    pub stdin_file: u8,
-    pub stdin_line: u8,
-    pub null_message: u8,
-    pub jsonl: u8,
-}
-
-/// The one message source among `-m -f -s -l -n --jsonl` (counting the
-/// defaults file too, as mosquitto does), or `None` when none was given.
-pub(crate) fn message_source(
-    message: Vec<String>,
-    file: Vec<String>,
-    f: SourceFlags,
-) -> anyhow::Result<Option<Source>> {
-    let given = message.len()
-        + file.len()
-        + usize::from(f.stdin_file)
-        + usize::from(f.stdin_line)
-        + usize::from(f.null_message)
-        + usize::from(f.jsonl);
+/// The one message source among `-m -f -s -n` and mqtt-pub's `-l --jsonl`
+/// (counting the defaults file too, as mosquitto does), or `None`.
+pub(crate) fn message_source(p: PayloadArgs, stdin_line: u8, jsonl: u8) -> anyhow::Result<Option<Source>> {
+    let given = p.message.len()
+        + p.file.len()
+        + usize::from(p.stdin_file)
+        + usize::from(stdin_line)
+        + usize::from(p.null_message)
+        + usize::from(jsonl);
     if given > 1 {
         return Err(usage!("Only one type of message can be sent at once.\n"));
     }
-    Ok(if let Some(m) = message.into_iter().next() {
+    Ok(if let Some(m) = p.message.into_iter().next() {
         Some(Source::Message(m.into_bytes()))
-    } else if let Some(f) = file.into_iter().next() {
+    } else if let Some(f) = p.file.into_iter().next() {
         Some(Source::File(PathBuf::from(f)))
-    } else if f.stdin_file > 0 {
+    } else if p.stdin_file > 0 {
         Some(Source::Stdin)
-    } else if f.stdin_line > 0 {
+    } else if stdin_line > 0 {
         Some(Source::Lines)
-    } else if f.null_message > 0 {
+    } else if p.null_message > 0 {
         Some(Source::Null)
-    } else if f.jsonl > 0 {
+    } else if jsonl > 0 {
         Some(Source::JsonLines)
     } else {
         None

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::conn::{ConnSettings, Protocol};
 use super::number::{parse_int, parse_seconds};
-use super::publish::{SourceFlags, message_source, parse_qos};
+use super::publish::{message_source, parse_qos};
 use super::{QoS, Source, validate_filter, validate_publish_topic};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit::Failure;
@@ -160,12 +160,7 @@ impl RrSettings {
             ));
         }
         let output = OutputSettings::from_args(&args.output)?;
-        let flags = SourceFlags {
-            stdin_file: args.stdin_file,
-            null_message: args.null_message,
-            ..Default::default()
-        };
-        let source = message_source(args.message, args.file, flags)?;
+        let source = message_source(args.payload, 0, 0)?;
         let topic = args.topic.or(url_topic);
         let (Some(topic), Some(response_topic), Some(source)) = (topic, args.response_topic, source) else {
             return Err(usage!("All of topic, message, and response topic must be supplied."));
