@@ -13,3 +13,4 @@ mod pub_terminal;
 mod rr;
 mod sub_flow;
 mod sub_output;
+mod tls;

@@ -94,7 +94,7 @@ fn usage_errors_exit_1_with_mosquittos_words() {
         ),
         (
             &["-t", "a", "-m", "x", "--cafile", "ca.pem"],
-            "Error: --cafile: TLS and proxies are not supported yet",
+            "Error: Problem setting TLS options: File not found: ca.pem.",
         ),
         (
             &["-L", "mqtt://host", "-m", "x"],

@@ -168,10 +168,10 @@ pub struct WillArgs {
     pub will_retain: bool,
 }
 
-/// mosquitto's TLS flags. Accepted so that scripts parse; TLS connections
-/// are not implemented yet and any of these is a clear error.
+/// mosquitto's TLS flags (rustls underneath: --keyform engine, --tls-engine,
+/// --psk and --ciphers are refused with the alternative to use).
 #[derive(Args, Debug, Clone, Default)]
-#[command(next_help_heading = "TLS (not supported yet: each of these is an error)")]
+#[command(next_help_heading = "TLS")]
 pub struct TlsArgs {
     /// CA certificates file (PEM)
     #[arg(long = "cafile", value_name = "FILE")]
@@ -215,27 +215,4 @@ pub struct TlsArgs {
     /// SOCKS5 proxy URL (socks5h://...)
     #[arg(long = "proxy", value_name = "URL")]
     pub proxy: Option<String>,
-}
-
-impl TlsArgs {
-    /// The first TLS or proxy flag given, by its name, if any.
-    pub fn first_given(&self) -> Option<&'static str> {
-        let flags: [(&'static str, bool); 14] = [
-            ("--cafile", self.cafile.is_some()),
-            ("--capath", self.capath.is_some()),
-            ("--cert", self.cert.is_some()),
-            ("--key", self.key.is_some()),
-            ("--insecure", self.insecure),
-            ("--tls-version", self.tls_version.is_some()),
-            ("--tls-alpn", self.tls_alpn.is_some()),
-            ("--tls-use-os-certs", self.tls_use_os_certs),
-            ("--keyform", self.keyform.is_some()),
-            ("--tls-engine", self.tls_engine.is_some()),
-            ("--ciphers", self.ciphers.is_some()),
-            ("--psk", self.psk.is_some()),
-            ("--psk-identity", self.psk_identity.is_some()),
-            ("--proxy", self.proxy.is_some()),
-        ];
-        flags.iter().find(|(_, on)| *on).map(|(name, _)| *name)
-    }
 }

@@ -22,7 +22,7 @@ mod pub_args;
 mod rr_args;
 mod sub_args;
 
-pub use conn::ConnArgs;
+pub use conn::{ConnArgs, TlsArgs};
 pub use output::OutputArgs;
 pub use passwd_args::PasswdArgs;
 pub use payload::PayloadArgs;

@@ -85,6 +85,8 @@ pub enum ConnError {
     Timeout,
     /// The broker closed the connection, or sent DISCONNECT.
     Closed(String),
+    /// The TLS handshake or session failed: which check, in words.
+    Tls(String),
     /// Anything else the library reported.
     Other(String),
 }
@@ -115,12 +117,16 @@ impl ConnError {
             ),
             ConnError::Io(e) => (exit::ERROR, format!("Error: {e} ({target})")),
             ConnError::Timeout => (exit::ERROR, format!("Error: timed out connecting to {target}")),
+            ConnError::Tls(why) => (exit::TLS, format!("Error: A TLS error occurred with {target}: {why}.")),
             ConnError::Closed(m) | ConnError::Other(m) => (exit::ERROR, format!("Unable to connect ({m}) to {target}")),
         }
     }
 
     pub(crate) fn from_v4(err: rumqttc::ConnectionError) -> ConnError {
         use rumqttc::{ConnectionError as E, StateError as S};
+        if let Some(why) = tls_failure(&format!("{err:?}")) {
+            return ConnError::Tls(why);
+        }
         match err {
             E::ConnectionRefused(code) => ConnError::Refused {
                 code: code as u8,
@@ -135,6 +141,9 @@ impl ConnError {
 
     pub(crate) fn from_v5(err: rumqttc5::ConnectionError) -> ConnError {
         use rumqttc5::{ConnectionError as E, StateError as S};
+        if let Some(why) = tls_failure(&format!("{err:?}")) {
+            return ConnError::Tls(why);
+        }
         match err {
             E::ConnectionRefused(code) => ConnError::Refused {
                 code: connack_v5_code(code),
@@ -166,8 +175,33 @@ impl std::fmt::Display for ConnError {
             ConnError::Io(e) => write!(f, "{e}"),
             ConnError::Timeout => f.write_str("network timeout"),
             ConnError::Closed(m) | ConnError::Other(m) => f.write_str(m),
+            ConnError::Tls(m) => write!(f, "TLS: {m}"),
         }
     }
+}
+
+/// Which TLS check failed, from the library's error (rustls's error names).
+fn tls_failure(debug: &str) -> Option<String> {
+    let why = if debug.contains("UnknownIssuer") {
+        "the broker's certificate is not signed by a trusted CA (check --cafile/--capath)"
+    } else if debug.contains("NotValidForName") {
+        "the broker's certificate is not valid for this host name (connect by a name it lists, or --insecure)"
+    } else if debug.contains("Expired") {
+        "the broker's certificate has expired"
+    } else if debug.contains("NotValidYet") {
+        "the broker's certificate is not valid yet"
+    } else if debug.contains("CertificateRequired") || debug.contains("HandshakeFailure") && debug.contains("Alert") {
+        "the broker requires a client certificate (--cert and --key)"
+    } else if debug.contains("BadCertificate") || debug.contains("UnknownCA") {
+        "the broker refused our client certificate"
+    } else if debug.contains("CorruptMessage") || debug.contains("InvalidContentType") {
+        "the broker did not answer with TLS (is this a TLS port?)"
+    } else if debug.contains("Tls(") {
+        return Some(debug.to_string());
+    } else {
+        return None;
+    };
+    Some(why.to_string())
 }
 
 fn is_lookup_error(e: &io::Error) -> bool {

@@ -16,6 +16,7 @@ mod message;
 pub mod options;
 mod session;
 mod store;
+mod tls;
 
 pub use codes::{connack_v3, reason};
 pub use deliver::{Delivery, Sink, deliver};

@@ -22,6 +22,9 @@ pub const CHANNEL: usize = 256;
 /// TCP connect + CONNACK timeout, per attempt.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A built TLS client configuration.
+pub(crate) type Tls = Arc<rumqttc::tokio_rustls::rustls::ClientConfig>;
+
 /// The session checkpoint store of a persistent session, to write at exit.
 pub(crate) enum Store {
     V4(Arc<FileStore<rumqttc::PersistedSession>>),
@@ -69,7 +72,7 @@ macro_rules! dialer {
     };
 }
 
-pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>) {
+pub(crate) fn v4(s: &ConnSettings, tls: Option<Tls>) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>) {
     let id = s.client_id.clone().unwrap_or_default();
     let mut o = match &s.endpoint {
         Endpoint::Tcp { host, port } => rumqttc::MqttOptions::new(id, (host.clone(), *port)),
@@ -102,6 +105,9 @@ pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOpt
         ));
     }
     dialer!(o, s);
+    if let Some(cfg) = tls {
+        o.set_transport(rumqttc::Transport::Tls(rumqttc::TlsConfiguration::Rustls(cfg)));
+    }
     let store = super::store::v4(s);
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());
@@ -109,7 +115,7 @@ pub(crate) fn v4(s: &ConnSettings) -> (rumqttc::MqttOptions, rumqttc::NetworkOpt
     (o, network(), store.map(Store::V4))
 }
 
-pub(crate) fn v5(s: &ConnSettings) -> (rumqttc5::MqttOptions, Option<Store>) {
+pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> (rumqttc5::MqttOptions, Option<Store>) {
     let id = s.client_id.clone().unwrap_or_default();
     let mut o = match &s.endpoint {
         Endpoint::Tcp { host, port } => rumqttc5::MqttOptions::new(id, (host.clone(), *port)),
@@ -125,6 +131,9 @@ pub(crate) fn v5(s: &ConnSettings) -> (rumqttc5::MqttOptions, Option<Store>) {
     o.set_connect_timeout(CONNECT_TIMEOUT);
     o.set_network_options(network());
     dialer!(o, s);
+    if let Some(cfg) = tls {
+        o.set_transport(rumqttc5::Transport::Tls(rumqttc5::TlsConfiguration::Rustls(cfg)));
+    }
     let store = super::store::v5(s);
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());

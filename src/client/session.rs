@@ -60,15 +60,29 @@ impl Session {
     /// exit code and the message to print (mosquitto's wording).
     pub async fn connect(s: &ConnSettings) -> Result<Session, ConnectFailure> {
         let debug = Debug::new(s.debug, s.client_id.clone());
+        let tls = match s.tls.as_ref().map(super::tls::config).transpose() {
+            Ok(cfg) => cfg.map(std::sync::Arc::new),
+            Err(e) => {
+                let message = format!("Error: Problem setting TLS options: {e:#}.");
+                return Err(ConnectFailure {
+                    code: crate::exit::ERROR,
+                    message,
+                    old_protocol: false,
+                });
+            }
+        };
+        if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
+            eprintln_warn("Warning: --insecure: the broker's certificate and host name are not verified.");
+        }
         let (inner, el, store) = match s.protocol {
             Protocol::V311 => {
-                let (o, net, store) = options::v4(s);
+                let (o, net, store) = options::v4(s, tls);
                 let (c, mut el) = rumqttc::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 el.set_network_options(net);
                 (Client::V4(c), Loop::V4(Box::new(el)), store)
             }
             Protocol::V5 => {
-                let (o, store) = options::v5(s);
+                let (o, store) = options::v5(s, tls);
                 let (c, el) = rumqttc5::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 (Client::V5(c), Loop::V5(Box::new(el)), store)
             }
@@ -339,4 +353,9 @@ fn outcome_v5(r: Result<rumqttc5::PublishResult, rumqttc5::PublishNoticeError>) 
         Err(E::V5PubRec(reason)) => refused(0, reason as u8, None),
         Err(e) => Outcome::Failed(e.to_string()),
     }
+}
+
+fn eprintln_warn(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
 }

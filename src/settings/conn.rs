@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use super::number::{parse_c_long, parse_duration, parse_int};
 use super::props::Props;
+use super::tls::TlsSettings;
 use super::{QoS, validate_publish_topic};
 use crate::cli::ConnArgs;
 use crate::usage;
@@ -71,6 +72,8 @@ pub struct ConnSettings {
     pub will: Option<Will>,
     pub props: Props,
     pub connect_retry: Option<Duration>,
+    /// `None`: plain MQTT.
+    pub tls: Option<TlsSettings>,
     pub debug: bool,
     pub quiet: bool,
     /// v5 receive maximum when `-D connect receive-maximum` does not say
@@ -87,18 +90,20 @@ pub struct UrlParts {
     username: Option<String>,
     password: Option<String>,
     pub topic: String,
+    /// `mqtts://`.
+    tls: bool,
 }
 
 impl ConnSettings {
     /// Validate the connection options. Returns the settings and the topic
     /// from `-L`, if one was given.
     pub fn from_args(args: &ConnArgs, default_protocol: Protocol) -> anyhow::Result<(ConnSettings, Option<String>)> {
-        if let Some(flag) = args.tls.first_given() {
-            return Err(usage!(
-                "{flag}: TLS and proxies are not supported yet by mqttkit; use a plain mqtt:// listener or mosquitto's client for now."
-            ));
-        }
         let url = args.url.as_deref().map(parse_url).transpose()?;
+        let explicit_port = match &args.port {
+            Some(p) => Some(parse_port(p)?),
+            None => url.as_ref().and_then(|u| u.port),
+        };
+        let tls = TlsSettings::from_args(&args.tls, url.as_ref().is_some_and(|u| u.tls), explicit_port)?;
 
         let mut protocol = match args.protocol_version.as_deref() {
             None => None,
@@ -134,7 +139,7 @@ impl ConnSettings {
                 .ok_or_else(|| usage!("Maximum inflight messages must be greater than 0 (and at most 65535).\n"))?,
         };
 
-        let endpoint = endpoint(args, url.as_ref())?;
+        let endpoint = endpoint(args, url.as_ref(), tls.is_some())?;
 
         if args.id.is_some() && args.id_prefix.is_some() {
             return Err(usage!("-i and -I argument cannot be used together.\n"));
@@ -196,6 +201,7 @@ impl ConnSettings {
             will,
             props,
             connect_retry,
+            tls,
             debug: args.debug,
             quiet: args.quiet,
             receive_maximum: 20,
@@ -221,7 +227,7 @@ fn parse_port(text: &str) -> anyhow::Result<u16> {
     parse_int::<u16>(text).ok_or_else(|| usage!("Invalid port given: {text}"))
 }
 
-fn endpoint(args: &ConnArgs, url: Option<&UrlParts>) -> anyhow::Result<Endpoint> {
+fn endpoint(args: &ConnArgs, url: Option<&UrlParts>, tls: bool) -> anyhow::Result<Endpoint> {
     if let Some(path) = &args.unix {
         return Ok(Endpoint::Unix(PathBuf::from(path)));
     }
@@ -234,7 +240,7 @@ fn endpoint(args: &ConnArgs, url: Option<&UrlParts>) -> anyhow::Result<Endpoint>
         .unwrap_or_else(|| "localhost".to_string());
     let port = match &args.port {
         Some(p) => parse_port(p)?,
-        None => url.and_then(|u| u.port).unwrap_or(1883),
+        None => url.and_then(|u| u.port).unwrap_or(if tls { 8883 } else { 1883 }),
     };
     if port == 0 {
         return Ok(Endpoint::Unix(PathBuf::from(host)));
@@ -296,15 +302,16 @@ fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
     let Some((scheme, rest)) = text.split_once("://") else {
         return Err(usage!("Unsupported URL scheme.\n"));
     };
-    match scheme.to_ascii_lowercase().as_str() {
-        "mqtt" => {}
-        "mqtts" | "ws" | "wss" => {
+    let tls = match scheme.to_ascii_lowercase().as_str() {
+        "mqtt" => false,
+        "mqtts" => true,
+        "ws" | "wss" => {
             return Err(usage!(
                 "{scheme}:// URLs are not supported yet by mqttkit; use mqtt://."
             ));
         }
         _ => return Err(usage!("Unsupported URL scheme.\n")),
-    }
+    };
     let Some((authority, topic)) = rest.split_once('/') else {
         return Err(usage!("Invalid URL for -L argument specified - topic missing."));
     };
@@ -342,6 +349,7 @@ fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
         username,
         password,
         topic: topic.to_string(),
+        tls,
     })
 }
 

@@ -9,6 +9,7 @@ mod passwd;
 mod props;
 mod publish;
 mod subscribe;
+mod tls;
 mod topic;
 
 pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
@@ -17,6 +18,7 @@ pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
 pub use subscribe::{OutputSettings, RrSettings, SubSettings};
+pub use tls::{TlsSettings, TlsVersion};
 pub use topic::{topic_matches, validate_filter, validate_publish_topic};
 
 use std::ffi::OsString;

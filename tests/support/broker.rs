@@ -23,6 +23,8 @@ pub struct BrokerConfig {
     pub unix_socket: bool,
     /// Use this password file (`allow_anonymous false`) instead of `users`.
     pub password_file: Option<PathBuf>,
+    /// Make the listener TLS: (CA file, certificate, key, require a client certificate).
+    pub tls: Option<(PathBuf, PathBuf, PathBuf, bool)>,
 }
 
 impl BrokerConfig {
@@ -104,13 +106,18 @@ impl Broker {
         panic!("mosquitto did not start: {last_err}");
     }
 
+    /// Ready when *this* mosquitto has logged that it runs (its listeners are
+    /// open) and accepts a connection: another test's broker that happened to
+    /// get the same port must not pass for ours.
     fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
+        let runs = |log: &str| log.lines().filter(|l| l.contains(" running")).count();
+        let before = runs(&self.log());
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if runs(&self.log()) > before && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -190,6 +197,19 @@ fn write_config(dir: &Path, port: u16, cfg: &BrokerConfig) -> PathBuf {
     // longer read our 0600 files.
     writeln!(c, "user root").unwrap();
     writeln!(c, "listener {port} 127.0.0.1").unwrap();
+    if let Some((ca, cert, key, require)) = &cfg.tls {
+        writeln!(
+            c,
+            "cafile {}\ncertfile {}\nkeyfile {}",
+            ca.display(),
+            cert.display(),
+            key.display()
+        )
+        .unwrap();
+        if *require {
+            writeln!(c, "require_certificate true").unwrap();
+        }
+    }
     writeln!(c, "max_queued_messages 0").unwrap();
     writeln!(c, "log_dest file {}", dir.join("mosquitto.log").display()).unwrap();
     writeln!(c, "log_type all").unwrap();

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod certs;
 pub mod cmd;
 pub mod fake;
 pub mod sub;

@@ -1,0 +1,189 @@
+//! TLS against real mosquitto TLS listeners, with certificates made at test
+//! time: verification, client certificates, host names, --insecure, and the
+//! errors for what is wrong or unsupported.
+
+use std::time::Duration;
+
+use crate::support::certs::Certs;
+use crate::support::{Broker, BrokerConfig, Sub, cmd, hex, mqtt_pub};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn tls_broker(certs: &Certs, leaf: &str, require_client: bool) -> Broker {
+    Broker::start(BrokerConfig {
+        tls: Some((
+            certs.path("ca.pem"),
+            certs.path(&format!("{leaf}.pem")),
+            certs.path(&format!("{leaf}.key")),
+            require_client,
+        )),
+        ..Default::default()
+    })
+}
+
+fn run_pub(home: &std::path::Path, host: &str, broker: &Broker, extra: &[&str]) -> cmd::Run {
+    let port = broker.port.to_string();
+    let args: Vec<&str> = ["-h", host, "-p", &port, "-t", "tls/t", "-m", "x", "-q", "1"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    cmd::run(mqtt_pub(home, &args))
+}
+
+#[test]
+fn a_binary_payload_crosses_a_tls_listener_byte_exact() {
+    let certs = Certs::make();
+    let broker = tls_broker(&certs, "server", false);
+    let home = tempfile::tempdir().unwrap();
+    let ca = certs.path("ca.pem");
+    let ca = ca.to_str().unwrap();
+    let payload: Vec<u8> = (0..=255u8).collect();
+    let file = home.path().join("bin");
+    std::fs::write(&file, &payload).unwrap();
+    // The subscriber under test connects by name, over TLS 1.2.
+    let broker_by_name = &broker;
+    let sub = Sub::mqtt_sub(
+        broker_by_name,
+        home.path(),
+        "tls/bin",
+        &[
+            "-h",
+            "localhost",
+            "--cafile",
+            ca,
+            "-q",
+            "1",
+            "-C",
+            "1",
+            "-F",
+            "%x",
+            "--tls-version",
+            "tlsv1.2",
+        ],
+    );
+    let port = broker.port.to_string();
+    let url = format!("mqtts://127.0.0.1:{port}/tls/bin");
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &["-L", &url, "--cafile", ca, "-f", file.to_str().unwrap(), "-q", "1"],
+    ));
+    r.expect_code(0);
+    assert_eq!(sub.text(WAIT), format!("{}\n", hex(&payload)));
+}
+
+#[test]
+fn verification_failures_exit_8_and_say_which_check_failed() {
+    let certs = Certs::make();
+    let home = tempfile::tempdir().unwrap();
+    let (ca, other) = (certs.path("ca.pem"), certs.path("other-ca.pem"));
+    let (ca, other) = (ca.to_str().unwrap(), other.to_str().unwrap());
+
+    let broker = tls_broker(&certs, "server", false);
+    let r = run_pub(home.path(), "127.0.0.1", &broker, &["--cafile", other]);
+    r.expect_code(8);
+    assert!(r.stderr().contains("not signed by a trusted CA"), "{}", r.stderr());
+    // Plain MQTT to the TLS port.
+    let r = run_pub(home.path(), "127.0.0.1", &broker, &[]);
+    r.expect_code(1);
+
+    let wrong = tls_broker(&certs, "wrong", false);
+    let r = run_pub(home.path(), "127.0.0.1", &wrong, &["--cafile", ca]);
+    r.expect_code(8);
+    assert!(r.stderr().contains("not valid for this host name"), "{}", r.stderr());
+    // --insecure connects where verification fails, and says so.
+    let r = run_pub(home.path(), "127.0.0.1", &wrong, &["--cafile", ca, "--insecure"]);
+    r.expect_code(0);
+    assert!(r.stderr().contains("--insecure"), "{}", r.stderr());
+
+    // TLS to a plain listener.
+    let plain = Broker::anonymous();
+    let r = run_pub(home.path(), "127.0.0.1", &plain, &["--cafile", ca]);
+    r.expect_code(8);
+    assert!(r.stderr().contains("TLS"), "{}", r.stderr());
+}
+
+#[test]
+fn client_certificates_for_a_listener_that_requires_them() {
+    let certs = Certs::make();
+    let home = tempfile::tempdir().unwrap();
+    let broker = tls_broker(&certs, "server", true);
+    let ca = certs.path("ca.pem");
+    let (cert, key) = (certs.path("client.pem"), certs.path("client.key"));
+    let ca = ca.to_str().unwrap();
+    let r = run_pub(home.path(), "localhost", &broker, &["--cafile", ca]);
+    r.expect_code(8);
+    assert!(r.stderr().contains("client certificate"), "{}", r.stderr());
+    let r = run_pub(
+        home.path(),
+        "localhost",
+        &broker,
+        &[
+            "--cafile",
+            ca,
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    r.expect_code(0);
+}
+
+#[test]
+fn unsupported_and_inconsistent_options_are_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--psk", "abcd", "--psk-identity", "me"],
+            "Error: TLS-PSK (--psk) is not supported",
+        ),
+        (
+            &["--keyform", "engine", "--key", "k", "--cert", "c"],
+            "Error: --keyform engine is not supported",
+        ),
+        (
+            &["--tls-engine", "pkcs11"],
+            "Error: --tls-engine pkcs11 is not supported",
+        ),
+        (&["--ciphers", "HIGH"], "Error: --ciphers is not supported"),
+        (
+            &["--proxy", "socks5h://localhost"],
+            "Error: --proxy socks5h://localhost is not supported",
+        ),
+        (
+            &["--cert", "c.pem"],
+            "Error: Both certfile and keyfile must be provided if one of them is set.",
+        ),
+        (
+            &["--cafile", "/nonexistent/ca.pem"],
+            "Error: Problem setting TLS options: File not found",
+        ),
+        (
+            &["--cafile", "/dev/null", "--tls-version", "tlsv9"],
+            "Error: Problem setting TLS options, check the options are valid.",
+        ),
+        (
+            &["--cafile", "/dev/null", "--tls-version", "tlsv1.1"],
+            "Error: TLS versions before 1.2 are not supported",
+        ),
+    ];
+    for (extra, want) in cases {
+        let args: Vec<&str> = ["-t", "a", "-m", "x"].iter().chain(extra.iter()).copied().collect();
+        let r = cmd::run(mqtt_pub(home.path(), &args));
+        assert_eq!(r.code(), 1, "{extra:?}: {}", r.stderr());
+        assert!(r.stderr().starts_with(want), "{extra:?}: {:?}", r.stderr());
+    }
+    // A CA file that holds no certificate: a setup error, exit 1.
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &["-p", "1", "-t", "a", "-m", "x", "--cafile", "/dev/null"],
+    ));
+    r.expect_code(1);
+    assert!(
+        r.stderr()
+            .starts_with("Error: Problem setting TLS options: /dev/null holds no PEM certificate"),
+        "{}",
+        r.stderr()
+    );
+}
