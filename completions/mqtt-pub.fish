@@ -9,6 +9,7 @@ complete -c mqtt-pub -s h -l host -d 'Broker host name or IP address [default: l
 complete -c mqtt-pub -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]' -r
 complete -c mqtt-pub -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-pub -l unix -d 'Connect to a unix socket instead of TCP' -r
+complete -c mqtt-pub -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
 complete -c mqtt-pub -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-pub -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-pub -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
@@ -42,6 +43,7 @@ complete -c mqtt-pub -s n -l null-message -d 'Send an empty (zero-length) payloa
 complete -c mqtt-pub -s l -l stdin-line -d 'Send one message per line of stdin (the \'\\n\' is removed, \'\\r\' kept; an empty line is an empty message)'
 complete -c mqtt-pub -l jsonl -d 'Read one JSON object per line of stdin and publish it'
 complete -c mqtt-pub -s r -l retain -d 'Ask the broker to retain the message'
+complete -c mqtt-pub -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
 complete -c mqtt-pub -s c -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
 complete -c mqtt-pub -l nodelay -d 'Disable Nagle\'s algorithm on the socket (TCP_NODELAY)'
 complete -c mqtt-pub -l pw-prompt -d 'Ask for the password on the terminal, without echo'

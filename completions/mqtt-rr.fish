@@ -9,6 +9,7 @@ complete -c mqtt-rr -s h -l host -d 'Broker host name or IP address [default: lo
 complete -c mqtt-rr -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]' -r
 complete -c mqtt-rr -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-rr -l unix -d 'Connect to a unix socket instead of TCP' -r
+complete -c mqtt-rr -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
 complete -c mqtt-rr -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-rr -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-rr -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
@@ -47,6 +48,7 @@ complete -c mqtt-rr -s R -d 'Do not print retained messages (and, with MQTT v5, 
 complete -c mqtt-rr -l retain-as-published -d 'MQTT v5: keep the retain flag as the publisher set it'
 complete -c mqtt-rr -l help -d 'Print help'
 complete -c mqtt-rr -l version -d 'Print version'
+complete -c mqtt-rr -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
 complete -c mqtt-rr -s c -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
 complete -c mqtt-rr -l nodelay -d 'Disable Nagle\'s algorithm on the socket (TCP_NODELAY)'
 complete -c mqtt-rr -l pw-prompt -d 'Ask for the password on the terminal, without echo'

@@ -11,6 +11,7 @@ complete -c mqtt-sub -s h -l host -d 'Broker host name or IP address [default: l
 complete -c mqtt-sub -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]' -r
 complete -c mqtt-sub -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-sub -l unix -d 'Connect to a unix socket instead of TCP' -r
+complete -c mqtt-sub -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
 complete -c mqtt-sub -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-sub -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-sub -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
@@ -50,6 +51,7 @@ complete -c mqtt-sub -s R -d 'Do not print retained messages (and, with MQTT v5,
 complete -c mqtt-sub -l retain-as-published -d 'MQTT v5: keep the retain flag as the publisher set it'
 complete -c mqtt-sub -l help -d 'Print help'
 complete -c mqtt-sub -l version -d 'Print version'
+complete -c mqtt-sub -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
 complete -c mqtt-sub -s c -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
 complete -c mqtt-sub -l nodelay -d 'Disable Nagle\'s algorithm on the socket (TCP_NODELAY)'
 complete -c mqtt-sub -l pw-prompt -d 'Ask for the password on the terminal, without echo'

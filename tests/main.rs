@@ -14,3 +14,4 @@ mod rr;
 mod sub_flow;
 mod sub_output;
 mod tls;
+mod ws;

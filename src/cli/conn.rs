@@ -30,6 +30,22 @@ pub struct ConnArgs {
     #[arg(long = "unix", value_name = "PATH", allow_hyphen_values = true)]
     pub unix: Option<String>,
 
+    /// Speak MQTT over WebSockets (ws://, or wss:// with TLS)
+    ///
+    /// ws:// and wss:// URLs (-L) turn this on too; as in mosquitto, the URL's
+    /// path is the topic, and the WebSocket path is --ws-path.
+    #[arg(long = "ws")]
+    pub ws: bool,
+
+    /// The HTTP path of the WebSocket endpoint
+    #[arg(
+        long = "ws-path",
+        value_name = "PATH",
+        default_value = "/mqtt",
+        allow_hyphen_values = true
+    )]
+    pub ws_path: String,
+
     /// Bind the local end of the connection to this address
     #[arg(short = 'A', value_name = "ADDRESS", allow_hyphen_values = true)]
     pub bind_address: Option<String>,

@@ -72,12 +72,45 @@ macro_rules! dialer {
     };
 }
 
-pub(crate) fn v4(s: &ConnSettings, tls: Option<Tls>) -> (rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>) {
-    let id = s.client_id.clone().unwrap_or_default();
-    let mut o = match &s.endpoint {
-        Endpoint::Tcp { host, port } => rumqttc::MqttOptions::new(id, (host.clone(), *port)),
-        Endpoint::Unix(path) => rumqttc::MqttOptions::new(id, rumqttc::Broker::unix(path.clone())),
+/// `ws://host:port/path` (or `wss://`) for a WebSocket endpoint.
+fn ws_url(s: &ConnSettings, path: &str) -> Option<String> {
+    let Endpoint::Tcp { host, port } = &s.endpoint else {
+        return None;
     };
+    let scheme = if s.tls.is_some() { "wss" } else { "ws" };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
+    Some(format!("{scheme}://{host}:{port}{path}"))
+}
+
+macro_rules! base_options {
+    ($krate:ident, $s:expr, $tls:expr) => {{
+        let id = $s.client_id.clone().unwrap_or_default();
+        match (&$s.endpoint, $s.websocket.as_deref().and_then(|p| ws_url($s, p))) {
+            (_, Some(url)) => match $tls.take() {
+                Some(cfg) => {
+                    $krate::MqttOptions::websocket_with_tls_config(id, url, $krate::TlsConfiguration::Rustls(cfg))
+                        .map_err(|e| anyhow::anyhow!("invalid WebSocket URL: {e}"))?
+                }
+                None => $krate::MqttOptions::new(
+                    id,
+                    $krate::Broker::websocket(url).map_err(|e| anyhow::anyhow!("invalid WebSocket URL: {e}"))?,
+                ),
+            },
+            (Endpoint::Tcp { host, port }, None) => $krate::MqttOptions::new(id, (host.clone(), *port)),
+            (Endpoint::Unix(path), None) => $krate::MqttOptions::new(id, $krate::Broker::unix(path.clone())),
+        }
+    }};
+}
+
+pub(crate) fn v4(
+    s: &ConnSettings,
+    mut tls: Option<Tls>,
+) -> anyhow::Result<(rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>)> {
+    let mut o = base_options!(rumqttc, s, tls);
     o.set_keep_alive(s.keepalive);
     o.set_clean_session(s.clean);
     o.set_max_packet_size(MAX_PACKET, MAX_PACKET);
@@ -112,15 +145,11 @@ pub(crate) fn v4(s: &ConnSettings, tls: Option<Tls>) -> (rumqttc::MqttOptions, r
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());
     }
-    (o, network(), store.map(Store::V4))
+    Ok((o, network(), store.map(Store::V4)))
 }
 
-pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> (rumqttc5::MqttOptions, Option<Store>) {
-    let id = s.client_id.clone().unwrap_or_default();
-    let mut o = match &s.endpoint {
-        Endpoint::Tcp { host, port } => rumqttc5::MqttOptions::new(id, (host.clone(), *port)),
-        Endpoint::Unix(path) => rumqttc5::MqttOptions::new(id, rumqttc5::Broker::unix(path.clone())),
-    };
+pub(crate) fn v5(s: &ConnSettings, mut tls: Option<Tls>) -> anyhow::Result<(rumqttc5::MqttOptions, Option<Store>)> {
+    let mut o = base_options!(rumqttc5, s, tls);
     debug_assert_eq!(s.protocol, Protocol::V5);
     o.set_keep_alive(s.keepalive);
     o.set_clean_start(s.clean);
@@ -190,5 +219,5 @@ pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> (rumqttc5::MqttOptions, 
             has_props.then_some(props),
         ));
     }
-    (o, store.map(Store::V5))
+    Ok((o, store.map(Store::V5)))
 }

@@ -74,19 +74,38 @@ impl Session {
         if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
             eprintln_warn("Warning: --insecure: the broker's certificate and host name are not verified.");
         }
-        let (inner, el, store) = match s.protocol {
+        let built = match s.protocol {
             Protocol::V311 => {
-                let (o, net, store) = options::v4(s, tls);
+                let (o, net, store) = match options::v4(s, tls) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return Err(ConnectFailure {
+                            code: 1,
+                            message: format!("Error: {e:#}."),
+                            old_protocol: false,
+                        });
+                    }
+                };
                 let (c, mut el) = rumqttc::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 el.set_network_options(net);
                 (Client::V4(c), Loop::V4(Box::new(el)), store)
             }
             Protocol::V5 => {
-                let (o, store) = options::v5(s, tls);
+                let (o, store) = match options::v5(s, tls) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return Err(ConnectFailure {
+                            code: 1,
+                            message: format!("Error: {e:#}."),
+                            old_protocol: false,
+                        });
+                    }
+                };
                 let (c, el) = rumqttc5::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 (Client::V5(c), Loop::V5(Box::new(el)), store)
             }
         };
+        let (inner, el, store) = built;
         let target = match &s.endpoint {
             Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
             Endpoint::Tcp { host, port } => format!("{host}:{port}"),

@@ -74,6 +74,8 @@ pub struct ConnSettings {
     pub connect_retry: Option<Duration>,
     /// `None`: plain MQTT.
     pub tls: Option<TlsSettings>,
+    /// MQTT over WebSockets at this path.
+    pub websocket: Option<String>,
     pub debug: bool,
     pub quiet: bool,
     /// v5 receive maximum when `-D connect receive-maximum` does not say
@@ -90,8 +92,10 @@ pub struct UrlParts {
     username: Option<String>,
     password: Option<String>,
     pub topic: String,
-    /// `mqtts://`.
+    /// `mqtts://`, `wss://`.
     tls: bool,
+    /// `ws://`, `wss://`.
+    ws: bool,
 }
 
 impl ConnSettings {
@@ -140,6 +144,10 @@ impl ConnSettings {
         };
 
         let endpoint = endpoint(args, url.as_ref(), tls.is_some())?;
+        let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
+        if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
+            return Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket."));
+        }
 
         if args.id.is_some() && args.id_prefix.is_some() {
             return Err(usage!("-i and -I argument cannot be used together.\n"));
@@ -202,6 +210,7 @@ impl ConnSettings {
             props,
             connect_retry,
             tls,
+            websocket,
             debug: args.debug,
             quiet: args.quiet,
             receive_maximum: 20,
@@ -302,14 +311,11 @@ fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
     let Some((scheme, rest)) = text.split_once("://") else {
         return Err(usage!("Unsupported URL scheme.\n"));
     };
-    let tls = match scheme.to_ascii_lowercase().as_str() {
-        "mqtt" => false,
-        "mqtts" => true,
-        "ws" | "wss" => {
-            return Err(usage!(
-                "{scheme}:// URLs are not supported yet by mqttkit; use mqtt://."
-            ));
-        }
+    let (tls, ws) = match scheme.to_ascii_lowercase().as_str() {
+        "mqtt" => (false, false),
+        "mqtts" => (true, false),
+        "ws" => (false, true),
+        "wss" => (true, true),
         _ => return Err(usage!("Unsupported URL scheme.\n")),
     };
     let Some((authority, topic)) = rest.split_once('/') else {
@@ -350,6 +356,7 @@ fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
         password,
         topic: topic.to_string(),
         tls,
+        ws,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod certs;
 pub mod cmd;
 pub mod fake;
 pub mod sub;
+pub mod ws;
 
 pub use broker::{Broker, BrokerConfig};
 pub use cmd::{hex, mqtt_pub, pub_on, spawn_pub};
