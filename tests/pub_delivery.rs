@@ -410,3 +410,25 @@ fn persistent_sessions_resume_across_runs_and_versions() {
         r.stderr()
     );
 }
+
+#[test]
+fn v5_will_properties_and_the_assigned_client_id() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "will/v5", &["-V", "5", "-C", "1", "-F", "%p|%C|%P|%R"]);
+    let args = "-V 5 -t x -l --will-topic will/v5 --will-payload bye -i v5willer \
+                -D will content-type text/bye -D will user-property why crash -D will response-topic r/t";
+    let mut child = spawn_pub(&broker, home.path(), &args.split_whitespace().collect::<Vec<_>>());
+    assert!(broker.wait_log("as v5willer", WAIT), "{}", broker.log());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(sub.text(WAIT), "bye|text/bye|why:crash|r/t\n");
+    // -d shows the id the broker assigned.
+    let r = cmd::run(pub_on(&broker, home.path(), &["-V", "5", "-d", "-t", "x", "-m", "y"]));
+    r.expect_code(0);
+    let connack = r.stdout().lines().nth(1).unwrap().to_string();
+    assert!(
+        connack.starts_with("Client auto-") && connack.ends_with(" received CONNACK (0)"),
+        "{connack}"
+    );
+}

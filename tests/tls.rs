@@ -187,3 +187,87 @@ fn unsupported_and_inconsistent_options_are_clear_errors() {
         r.stderr()
     );
 }
+
+#[test]
+fn expired_certificates_and_capath() {
+    let certs = Certs::make();
+    let home = tempfile::tempdir().unwrap();
+    let ca = certs.path("ca.pem");
+    let expired = tls_broker(&certs, "expired", false);
+    let r = run_pub(home.path(), "127.0.0.1", &expired, &["--cafile", ca.to_str().unwrap()]);
+    r.expect_code(8);
+    assert!(r.stderr().contains("has expired"), "{}", r.stderr());
+    // --capath: every PEM file of a directory is trusted.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&ca, dir.path().join("mine.pem")).unwrap();
+    std::fs::copy(certs.path("other-ca.pem"), dir.path().join("other.pem")).unwrap();
+    let good = tls_broker(&certs, "server", false);
+    run_pub(
+        home.path(),
+        "localhost",
+        &good,
+        &["--capath", dir.path().to_str().unwrap()],
+    )
+    .expect_code(0);
+}
+
+#[test]
+fn binary_payloads_over_mutual_tls_unix_sockets_and_ipv6() {
+    let certs = Certs::make();
+    let home = tempfile::tempdir().unwrap();
+    let payload: Vec<u8> = vec![0, 0xff, 0x10, b'\n', 0x80, 0];
+    let file = home.path().join("bin");
+    std::fs::write(&file, &payload).unwrap();
+    let f = file.to_str().unwrap();
+    let (ca, cert, key) = (certs.path("ca.pem"), certs.path("client.pem"), certs.path("client.key"));
+    let mtls: Vec<&str> = vec![
+        "--cafile",
+        ca.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+
+    // Mutual TLS: both ends present the client certificate.
+    let broker = tls_broker(&certs, "server", true);
+    let sub_args: Vec<&str> = mtls
+        .iter()
+        .copied()
+        .chain(["-h", "localhost", "-q", "1", "-C", "1", "-F", "%x"])
+        .collect();
+    let sub = Sub::mqtt_sub(&broker, home.path(), "m/t", &sub_args);
+    let port = broker.port.to_string();
+    let pub_args: Vec<&str> = mtls
+        .iter()
+        .copied()
+        .chain(["-h", "localhost", "-p", &port, "-t", "m/t", "-f", f, "-q", "1"])
+        .collect();
+    cmd::run(mqtt_pub(home.path(), &pub_args)).expect_code(0);
+    assert_eq!(sub.text(WAIT), format!("{}\n", hex(&payload)));
+
+    // A unix socket, and IPv6 (-h ::1 and an [::1] URL).
+    let p6 = crate::support::broker::free_port();
+    let broker = Broker::start(BrokerConfig {
+        unix_socket: true,
+        ipv6_port: Some(p6),
+        ..Default::default()
+    });
+    let sock = broker.socket();
+    let sock = sock.to_str().unwrap();
+    let p6 = p6.to_string();
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        "u/t",
+        &["--unix", sock, "-q", "1", "-C", "2", "-F", "%x"],
+    );
+    cmd::run(mqtt_pub(
+        home.path(),
+        &["-h", "::1", "-p", &p6, "-t", "u/t", "-f", f, "-q", "1"],
+    ))
+    .expect_code(0);
+    let url = format!("mqtt://[::1]:{p6}/u/t");
+    cmd::run(mqtt_pub(home.path(), &["-L", &url, "-f", f, "-q", "1"])).expect_code(0);
+    assert_eq!(sub.text(WAIT), format!("{0}\n{0}\n", hex(&payload)));
+}

@@ -149,7 +149,8 @@ pub struct ConnArgs {
     /// session-expiry-interval, receive-maximum, maximum-packet-size,
     /// topic-alias-maximum, request-problem-information,
     /// request-response-information, will-delay-interval, reason-string,
-    /// subscription-identifier, authentication-method, authentication-data.
+    /// subscription-identifier, authentication-method, authentication-data
+    /// (sent, but an AUTH exchange the broker starts cannot be continued).
     ///
     /// (The values of every -D arrive here one after another; settings
     /// splits them back into occurrences.)

@@ -25,6 +25,8 @@ pub struct BrokerConfig {
     pub password_file: Option<PathBuf>,
     /// Make the listener TLS: (CA file, certificate, key, require a client certificate).
     pub tls: Option<(PathBuf, PathBuf, PathBuf, bool)>,
+    /// Also listen on this port of ::1 (plain MQTT).
+    pub ipv6_port: Option<u16>,
 }
 
 impl BrokerConfig {
@@ -239,6 +241,9 @@ fn write_config(dir: &Path, port: u16, cfg: &BrokerConfig) -> PathBuf {
         let aclfile = dir.join("acl");
         std::fs::write(&aclfile, acl).unwrap();
         writeln!(c, "acl_file {}", aclfile.display()).unwrap();
+    }
+    if let Some(p6) = cfg.ipv6_port {
+        writeln!(c, "listener {p6} ::1").unwrap();
     }
     if cfg.unix_socket {
         writeln!(c, "listener 0 {}", dir.join("mqtt.sock").display()).unwrap();

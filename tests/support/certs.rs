@@ -44,6 +44,13 @@ impl Certs {
         );
         leaf(vec!["not-this-host.example".into()], "not-this-host.example", "wrong");
         leaf(vec!["mqttkit-client".into()], "mqttkit-client", "client");
+        // Expired a year ago.
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        write("expired.pem", p.signed_by(&key, &issuer).unwrap().pem());
+        write("expired.key", key.serialize_pem());
         Certs { dir }
     }
 }
