@@ -271,3 +271,48 @@ fn binary_payloads_over_mutual_tls_unix_sockets_and_ipv6() {
     cmd::run(mqtt_pub(home.path(), &["-L", &url, "-f", f, "-q", "1"])).expect_code(0);
     assert_eq!(sub.text(WAIT), format!("{0}\n{0}\n", hex(&payload)));
 }
+
+#[test]
+fn os_certificate_store_and_the_default_tls_port() {
+    let certs = Certs::make();
+    let home = tempfile::tempdir().unwrap();
+    let broker = tls_broker(&certs, "server", false);
+    let ca = certs.path("ca.pem");
+    // The "OS store" here is SSL_CERT_FILE, which rustls-native-certs honours.
+    let port = broker.port.to_string();
+    let mut c = mqtt_pub(
+        home.path(),
+        &[
+            "-h",
+            "localhost",
+            "-p",
+            &port,
+            "--tls-use-os-certs",
+            "-t",
+            "t",
+            "-m",
+            "x",
+        ],
+    );
+    c.env("SSL_CERT_FILE", &ca);
+    cmd::run(c).expect_code(0);
+    let url = format!("mqtts://localhost:{port}/t");
+    let mut c = mqtt_pub(home.path(), &["-L", &url, "-m", "x"]);
+    c.env("SSL_CERT_FILE", &ca);
+    cmd::run(c).expect_code(0);
+    // With TLS and no -p, the port is 8883 (nothing listens there in the tests).
+    let r = cmd::run(mqtt_pub(
+        home.path(),
+        &[
+            "-h",
+            "127.0.0.1",
+            "--cafile",
+            ca.to_str().unwrap(),
+            "-t",
+            "t",
+            "-m",
+            "x",
+        ],
+    ));
+    assert!(r.stderr().contains("127.0.0.1:8883"), "{}", r.stderr());
+}
