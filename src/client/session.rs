@@ -43,6 +43,17 @@ pub struct ConnectFailure {
     pub old_protocol: bool,
 }
 
+impl ConnectFailure {
+    /// A problem with the options themselves (exit 1), before any connection.
+    fn setup(message: String) -> ConnectFailure {
+        ConnectFailure {
+            code: crate::exit::ERROR,
+            message,
+            old_protocol: false,
+        }
+    }
+}
+
 /// A connected session: the event loop plus a [`Publisher`].
 pub struct Session {
     pub publisher: Publisher,
@@ -60,52 +71,30 @@ impl Session {
     /// exit code and the message to print (mosquitto's wording).
     pub async fn connect(s: &ConnSettings) -> Result<Session, ConnectFailure> {
         let debug = Debug::new(s.debug, s.client_id.clone());
-        let tls = match s.tls.as_ref().map(super::tls::config).transpose() {
-            Ok(cfg) => cfg.map(std::sync::Arc::new),
-            Err(e) => {
-                let message = format!("Error: Problem setting TLS options: {e:#}.");
-                return Err(ConnectFailure {
-                    code: crate::exit::ERROR,
-                    message,
-                    old_protocol: false,
-                });
-            }
-        };
+        let tls = s
+            .tls
+            .as_ref()
+            .map(super::tls::config)
+            .transpose()
+            .map_err(|e| ConnectFailure::setup(format!("Error: Problem setting TLS options: {e:#}.")))?
+            .map(std::sync::Arc::new);
         if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
             eprintln_warn("Warning: --insecure: the broker's certificate and host name are not verified.");
         }
-        let built = match s.protocol {
+        let (inner, el, store) = match s.protocol {
             Protocol::V311 => {
-                let (o, net, store) = match options::v4(s, tls) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        return Err(ConnectFailure {
-                            code: 1,
-                            message: format!("Error: {e:#}."),
-                            old_protocol: false,
-                        });
-                    }
-                };
+                let (o, net, store) =
+                    options::v4(s, tls).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
                 let (c, mut el) = rumqttc::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 el.set_network_options(net);
                 (Client::V4(c), Loop::V4(Box::new(el)), store)
             }
             Protocol::V5 => {
-                let (o, store) = match options::v5(s, tls) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        return Err(ConnectFailure {
-                            code: 1,
-                            message: format!("Error: {e:#}."),
-                            old_protocol: false,
-                        });
-                    }
-                };
+                let (o, store) = options::v5(s, tls).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
                 let (c, el) = rumqttc5::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 (Client::V5(c), Loop::V5(Box::new(el)), store)
             }
         };
-        let (inner, el, store) = built;
         let target = match &s.endpoint {
             Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
             Endpoint::Tcp { host, port } => format!("{host}:{port}"),
