@@ -432,3 +432,13 @@ fn v5_will_properties_and_the_assigned_client_id() {
         "{connack}"
     );
 }
+
+#[test]
+fn v5_topic_alias_with_repeat() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::start(&broker, "alias/t", &["-V", "5", "-C", "3", "-q", "1", "-F", "%t %p"]);
+    let args = "-V 5 -t alias/t -m aliased -q 1 --repeat 3 -D publish topic-alias 1";
+    cmd::run(pub_on(&broker, home.path(), &args.split(' ').collect::<Vec<_>>())).expect_code(0);
+    assert_eq!(sub.text(WAIT), "alias/t aliased\nalias/t aliased\nalias/t aliased\n");
+}
