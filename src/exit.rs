@@ -48,9 +48,7 @@ impl Program {
     /// Print a runtime diagnostic to stderr unless `--quiet` (mosquitto's `err_printf`).
     pub fn diag(&self, quiet: bool, msg: fmt::Arguments<'_>) {
         if !quiet {
-            let mut err = io::stderr().lock();
-            let _ = err.write_fmt(msg);
-            let _ = err.write_all(b"\n");
+            eprint_line(msg);
         }
     }
 }
@@ -80,6 +78,22 @@ macro_rules! usage {
 pub struct Failure {
     pub code: u8,
     pub message: String,
+}
+
+/// An error with exit `code` whose `message` is printed as is.
+pub fn failure(code: u8, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code,
+        message: message.into(),
+    })
+}
+
+/// Write one diagnostic line to stderr (errors writing it are ignored: there
+/// is nowhere left to report them).
+pub fn eprint_line(msg: fmt::Arguments<'_>) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_fmt(msg);
+    let _ = err.write_all(b"\n");
 }
 
 impl fmt::Display for Failure {

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::broker::require;
+use crate::support::cmd::on_terminal;
 use crate::support::{Broker, BrokerConfig, cmd};
 
 fn passwd(home: &Path, args: &[&str]) -> cmd::Run {
@@ -287,23 +288,9 @@ fn prompts_on_a_terminal_do_not_echo() {
         env!("CARGO_BIN_EXE_mqtt-passwd"),
         file.display()
     );
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    use std::io::Write;
     // Typed after each prompt appears; the terminal would echo them if echo were on.
-    let mut stdin = child.stdin.take().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    stdin.write_all(b"typed-secret\n").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    stdin.write_all(b"typed-secret\n").unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{screen}");
+    let (code, screen) = on_terminal(&command, &["typed-secret\n", "typed-secret\n"], home.path());
+    assert_eq!(code, 0, "{screen}");
     assert!(
         screen.contains("Password: ") && screen.contains("Reenter password: "),
         "{screen}"

@@ -9,7 +9,6 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::io::Write;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
@@ -18,6 +17,7 @@ use tokio::sync::Notify;
 use super::codes::reason;
 use super::session::{Confirmation, Outcome};
 use super::{ConnError, Event, OutMessage, Publisher, Session};
+use crate::exit::eprint_line;
 use crate::settings::{DisconnectProps, Protocol};
 
 #[derive(Default)]
@@ -61,10 +61,9 @@ impl State {
                     self.first_reject_code.set(Some(code));
                 }
                 if !self.quiet {
-                    let mut err = std::io::stderr().lock();
-                    let _ = writeln!(err, "Warning: Publish {pkid} failed: {}.", reason(code));
+                    eprint_line(format_args!("Warning: Publish {pkid} failed: {}.", reason(code)));
                     if let Some(t) = text {
-                        let _ = writeln!(err, "{t}");
+                        eprint_line(format_args!("{t}"));
                     }
                 }
             }
@@ -196,10 +195,9 @@ where
     if let Err(e) = session.save_state()
         && !quiet
     {
-        let _ = writeln!(
-            std::io::stderr(),
+        eprint_line(format_args!(
             "Warning: cannot save the session state for the next run: {e}"
-        );
+        ));
     }
     // Answers read just before the connection dropped are already resolved.
     let mut cx = Context::from_waker(Waker::noop());

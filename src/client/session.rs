@@ -79,7 +79,9 @@ impl Session {
             .map_err(|e| ConnectFailure::setup(format!("Error: Problem setting TLS options: {e:#}.")))?
             .map(std::sync::Arc::new);
         if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
-            eprintln_warn("Warning: --insecure: the broker's certificate and host name are not verified.");
+            crate::exit::eprint_line(format_args!(
+                "Warning: --insecure: the broker's certificate and host name are not verified."
+            ));
         }
         let (inner, el, store) = match s.protocol {
             Protocol::V311 => {
@@ -361,9 +363,4 @@ fn outcome_v5(r: Result<rumqttc5::PublishResult, rumqttc5::PublishNoticeError>) 
         Err(E::V5PubRec(reason)) => refused(0, reason as u8, None),
         Err(e) => Outcome::Failed(e.to_string()),
     }
-}
-
-fn eprintln_warn(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{msg}");
 }

@@ -231,7 +231,7 @@ fn conversion(s: &Spec, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &
                         J::Value(&parsed)
                     }
                     Err(_) => {
-                        eprintln_err(&format!(
+                        crate::exit::eprint_line(format_args!(
                             "Error: Message payload is not valid JSON on topic {}.",
                             m.topic_str()
                         ));
@@ -338,11 +338,6 @@ fn float(s: &Spec, payload: &[u8], double: bool, out: &mut Vec<u8>) {
         format!("{value:.p$}")
     };
     padded(s, body.as_bytes(), b' ', out);
-}
-
-fn eprintln_err(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::exit::Failure;
+use crate::exit;
 
 /// One line of the file, with its line ending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub struct PwFile {
 }
 
 fn fail(message: String) -> anyhow::Error {
-    anyhow::Error::new(Failure { code: 1, message })
+    exit::failure(exit::ERROR, message)
 }
 
 impl PwFile {

@@ -7,17 +7,10 @@ pub mod hash;
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::cli::PasswdArgs;
-use crate::exit::{self, Failure, Program};
+use crate::exit::{self, Program, failure};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
 use file::{Locked, PwFile};
 use hash::Kind;
-
-fn fail(code: u8, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Failure {
-        code,
-        message: message.into(),
-    })
-}
 
 /// Entry point of `mqtt-passwd`.
 pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
@@ -40,7 +33,7 @@ pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
             let locked = Locked::open(&file, create)?;
             let mut pwfile = match (locked.read()?, create) {
                 (Some(_), true) => {
-                    return Err(fail(
+                    return Err(failure(
                         1,
                         format!(
                             "Error: Unable to open file {} for writing. File exists.",
@@ -49,7 +42,7 @@ pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
                     ));
                 }
                 (None, false) => {
-                    return Err(fail(
+                    return Err(failure(
                         1,
                         format!(
                             "Error: Unable to open password file {}. No such file or directory.",
@@ -68,7 +61,7 @@ pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
             let locked = Locked::open(&file, false)?;
             let mut pwfile = existing(&locked, &file)?;
             if !pwfile.delete(&user) {
-                return Err(fail(1, format!("Warning: User {user} not found in password file.")));
+                return Err(failure(1, format!("Warning: User {user} not found in password file.")));
             }
             locked.write(&pwfile.to_bytes())?;
             Ok(exit::OK)
@@ -89,7 +82,7 @@ pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
         }
         PasswdMode::Verify { file, user, password } => {
             let bytes = std::fs::read(&file).map_err(|e| {
-                fail(
+                failure(
                     1,
                     format!("Error: Unable to open password file {}. {e}.", file.display()),
                 )
@@ -97,12 +90,12 @@ pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
             let pwfile = PwFile::parse(&bytes, &file)?;
             let pw = password_for(&password, false)?;
             let Some(stored) = pwfile.get(&user) else {
-                return Err(fail(1, format!("Warning: User {user} not found in password file.")));
+                return Err(failure(1, format!("Warning: User {user} not found in password file.")));
             };
             match hash::verify(&pw, stored) {
                 Some(true) => Ok(exit::OK),
-                Some(false) => Err(fail(1, format!("Error: The password for {user} does not match."))),
-                None => Err(fail(
+                Some(false) => Err(failure(1, format!("Error: The password for {user} does not match."))),
+                None => Err(failure(
                     1,
                     format!(
                         "Error: The entry for {user} is not a $6$, $7$ or $argon2id$ hash (mosquitto cannot use it)."
@@ -116,7 +109,7 @@ pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
 fn existing(locked: &Locked, file: &std::path::Path) -> anyhow::Result<PwFile> {
     match locked.read()? {
         Some(bytes) => PwFile::parse(&bytes, file),
-        None => Err(fail(
+        None => Err(failure(
             1,
             format!(
                 "Error: Unable to open password file {}. No such file or directory.",
@@ -158,19 +151,19 @@ fn password_for(from: &PasswordFrom, confirm: bool) -> anyhow::Result<Vec<u8>> {
         PasswordFrom::Prompt => {
             let first = prompt("Password: ")?;
             if first.is_empty() {
-                return Err(fail(1, "Error: Empty password."));
+                return Err(failure(1, "Error: Empty password."));
             }
             if confirm && prompt("Reenter password: ")? != first {
-                return Err(fail(2, "Error: Passwords do not match."));
+                return Err(failure(2, "Error: Passwords do not match."));
             }
             first
         }
     };
     if pw.is_empty() {
-        return Err(fail(1, "Error: Empty password."));
+        return Err(failure(1, "Error: Empty password."));
     }
     if pw.len() >= 65536 {
-        return Err(fail(1, "Error: Password must be less than 65536 characters long."));
+        return Err(failure(1, "Error: Password must be less than 65536 characters long."));
     }
     Ok(pw)
 }

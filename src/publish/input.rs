@@ -13,15 +13,12 @@ use tokio::sync::mpsc;
 
 use super::jsonl::{self, Defaults};
 use crate::client::OutMessage;
-use crate::exit::{self, Failure};
+use crate::exit;
 use crate::progress;
 use crate::settings::MAX_PAYLOAD;
 
 fn failure(message: String) -> anyhow::Error {
-    anyhow::Error::new(Failure {
-        code: exit::ERROR,
-        message,
-    })
+    exit::failure(exit::ERROR, message)
 }
 
 /// `-f`: the whole file, binary-safe.

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::cli::PubArgs;
 use crate::client::{Delivery, OutMessage, Session, Sink, deliver};
-use crate::exit::{self, Failure, Program};
+use crate::exit::{self, Program};
 use crate::settings::{PubSettings, Source};
 
 /// Entry point of `mqtt-pub`.
@@ -136,13 +136,13 @@ fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
         return Ok(exit::CONN_LOST);
     }
     if let Some(err) = d.producer_error {
-        return Err(anyhow::Error::new(Failure {
-            code: exit::ERROR,
-            message: format!(
+        return Err(exit::failure(
+            exit::ERROR,
+            format!(
                 "Error: {err:#}\nError: {} of {} messages confirmed before the error.",
                 d.confirmed, d.sent
             ),
-        }));
+        ));
     }
     if let Some(why) = &d.first_failure {
         program.diag(

@@ -103,6 +103,7 @@ impl ConnSettings {
     /// from `-L`, if one was given.
     pub fn from_args(args: &ConnArgs, default_protocol: Protocol) -> anyhow::Result<(ConnSettings, Option<String>)> {
         let url = args.url.as_deref().map(parse_url).transpose()?;
+        // -p wins over the URL's port (explicit options over -L, whatever their order).
         let explicit_port = match &args.port {
             Some(p) => Some(parse_port(p)?),
             None => url.as_ref().and_then(|u| u.port),
@@ -143,7 +144,7 @@ impl ConnSettings {
                 .ok_or_else(|| usage!("Maximum inflight messages must be greater than 0 (and at most 65535).\n"))?,
         };
 
-        let endpoint = endpoint(args, url.as_ref(), tls.is_some())?;
+        let endpoint = endpoint(args, url.as_ref(), explicit_port, tls.is_some());
         let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
         if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
             return Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket."));
@@ -236,9 +237,9 @@ fn parse_port(text: &str) -> anyhow::Result<u16> {
     parse_int::<u16>(text).ok_or_else(|| usage!("Invalid port given: {text}"))
 }
 
-fn endpoint(args: &ConnArgs, url: Option<&UrlParts>, tls: bool) -> anyhow::Result<Endpoint> {
+fn endpoint(args: &ConnArgs, url: Option<&UrlParts>, port: Option<u16>, tls: bool) -> Endpoint {
     if let Some(path) = &args.unix {
-        return Ok(Endpoint::Unix(PathBuf::from(path)));
+        return Endpoint::Unix(PathBuf::from(path));
     }
     // Later options override the URL's host and port, as in mosquitto; we
     // cannot see argv order through clap, so explicit -h/-p win over -L.
@@ -247,15 +248,12 @@ fn endpoint(args: &ConnArgs, url: Option<&UrlParts>, tls: bool) -> anyhow::Resul
         .clone()
         .or_else(|| url.map(|u| u.host.clone()))
         .unwrap_or_else(|| "localhost".to_string());
-    let port = match &args.port {
-        Some(p) => parse_port(p)?,
-        None => url.and_then(|u| u.port).unwrap_or(if tls { 8883 } else { 1883 }),
-    };
+    let port = port.unwrap_or(if tls { 8883 } else { 1883 });
     if port == 0 {
-        return Ok(Endpoint::Unix(PathBuf::from(host)));
+        return Endpoint::Unix(PathBuf::from(host));
     }
     let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
-    Ok(Endpoint::Tcp { host, port })
+    Endpoint::Tcp { host, port }
 }
 
 fn will(args: &ConnArgs) -> anyhow::Result<Option<Will>> {

@@ -13,7 +13,6 @@ mod tls;
 mod topic;
 
 pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
-pub use number::parse_duration;
 pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
@@ -25,7 +24,7 @@ use std::ffi::OsString;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use crate::exit::{Failure, Program};
+use crate::exit::Program;
 use crate::{Binary, usage};
 
 /// MQTT quality of service.
@@ -66,10 +65,7 @@ fn clap_error(err: clap::Error) -> anyhow::Error {
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = err.print();
-            return anyhow::Error::new(Failure {
-                code: 0,
-                message: String::new(),
-            });
+            return crate::exit::failure(0, "");
         }
         ErrorKind::UnknownArgument => {
             if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::number::parse_int;
 use crate::cli::PasswdArgs;
-use crate::exit::Failure;
+use crate::exit;
 use crate::passwd::hash::{DEFAULT_ITERATIONS, Kind};
 
 /// Where the password comes from.
@@ -56,10 +56,7 @@ pub struct PasswdSettings {
 }
 
 fn fail(message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Failure {
-        code: 1,
-        message: format!("Error: {}", message.into()),
-    })
+    exit::failure(exit::ERROR, format!("Error: {}", message.into()))
 }
 
 fn check_user(user: &str) -> anyhow::Result<()> {

@@ -8,7 +8,7 @@ use super::number::{parse_int, parse_seconds};
 use super::publish::{message_source, parse_qos};
 use super::{QoS, Source, validate_filter, validate_publish_topic};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
-use crate::exit::Failure;
+use crate::exit;
 use crate::format::{Format, Mode, Printer};
 use crate::usage;
 
@@ -111,10 +111,10 @@ impl SubSettings {
             ),
         };
         if output.no_retained && args.retained_only {
-            return Err(anyhow::Error::new(Failure {
-                code: 1,
-                message: "\nError: Combining '-R' and '--retained-only' makes no sense.".into(),
-            }));
+            return Err(exit::failure(
+                exit::ERROR,
+                "\nError: Combining '-R' and '--retained-only' makes no sense.",
+            ));
         }
         if let Some(c) = count
             && c < 20

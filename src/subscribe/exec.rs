@@ -33,7 +33,7 @@ impl Exec {
                 if let Err(e) = run(&command, &job)
                     && !quiet
                 {
-                    let _ = writeln!(std::io::stderr(), "Error: --exec for a message on {}: {e}", job.topic);
+                    crate::exit::eprint_line(format_args!("Error: --exec for a message on {}: {e}", job.topic));
                 }
             }
         });

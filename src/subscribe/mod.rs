@@ -49,6 +49,11 @@ impl Ending {
         code: exit::OK,
         with_will: false,
     };
+    /// `-W`: leave at once with exit 27, and let the broker publish the will.
+    const TIMEOUT: Ending = Ending {
+        code: exit::TIMEOUT,
+        with_will: true,
+    };
     /// Interrupted: leave at once, and let the broker publish the will.
     const SIGNAL: Ending = Ending {
         code: exit::OK,
@@ -119,7 +124,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                     () = &mut closed, if !run.disconnect_requested => Err(Ending::DONE),
                     () = timed_out(), if run.ending.is_none() => {
                         program.diag(quiet, format_args!("Timed out"));
-                        Err(Ending { code: exit::TIMEOUT, with_will: true })
+                        Err(Ending::TIMEOUT)
                     }
                     r = &mut next => Ok(r),
                 },
@@ -141,7 +146,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             Ok(Ok(ev)) => ev,
             Ok(Err(e)) => {
                 if let Some(ending) = run.ending {
-                    if run.disconnect_sent || run.stopping {
+                    if run.disconnect_requested || run.stopping {
                         return Ok(run.close(ending.code));
                     }
                     program.diag(quiet, format_args!("Error: The connection was lost ({e})."));
@@ -179,10 +184,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                     run.last_handshake = None;
                 }
             }
-            Event::DisconnectSent => {
-                run.disconnect_sent = true;
-                return Ok(run.close(run.ending.map_or(exit::OK, |e| e.code)));
-            }
+            Event::DisconnectSent => return Ok(run.close(run.ending.map_or(exit::OK, |e| e.code))),
             _ => {}
         }
         run.maybe_disconnect(&session);
@@ -212,7 +214,6 @@ struct Run<'a> {
     /// A signal or -W: do not wait for handshakes.
     stopping: bool,
     disconnect_requested: bool,
-    disconnect_sent: bool,
     unsubacks: usize,
 }
 
@@ -239,7 +240,6 @@ impl<'a> Run<'a> {
             ending: None,
             stopping: false,
             disconnect_requested: false,
-            disconnect_sent: false,
             unsubacks: 0,
         }
     }
@@ -414,13 +414,8 @@ impl<'a> Run<'a> {
         if !waiting && !self.disconnect_requested {
             self.disconnect_requested = true;
             let with_will = ending.with_will && self.stopping;
-            if session
-                .publisher
-                .disconnect(&self.s.conn.props.disconnect, with_will)
-                .is_err()
-            {
-                self.disconnect_sent = true;
-            }
+            // Fails only when the event loop is gone, and then polling ends the run.
+            let _ = session.publisher.disconnect(&self.s.conn.props.disconnect, with_will);
         }
     }
 

@@ -84,3 +84,29 @@ pub fn mqtt_pub(home: &Path, args: &[&str]) -> Command {
     c.args(args);
     c
 }
+
+/// Run `command` on a pseudo-terminal (`script(1)`, util-linux), typing each of
+/// `lines` after a pause so it answers a prompt; (exit code, what the terminal showed).
+pub fn on_terminal(command: &str, lines: &[&str], home: &Path) -> (i32, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .env("HOME", home)
+        .env_remove("MQTT_PASSWORD")
+        .env_remove("MQTT_USERNAME")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    for line in lines {
+        std::thread::sleep(Duration::from_millis(300));
+        stdin.write_all(line.as_bytes()).unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
