@@ -40,6 +40,10 @@ fn files_written_by_mqtt_passwd_are_accepted_by_mosquitto() {
     let file = home.path().join("pw");
     let f = file.to_str().unwrap();
     passwd(home.path(), &["-c", "-b", f, "aa", "default-secret"]).expect_code(0);
+    assert!(
+        std::fs::read(&file).unwrap().ends_with(b"==\n"),
+        "a new file's line has its newline"
+    );
     passwd(home.path(), &["-b", "-H", "sha512", f, "bb", "sha-secret"]).expect_code(0);
     passwd(home.path(), &["-b", "-I", "1000", f, "cc", "pässwörd"]).expect_code(0);
     std::fs::write(

@@ -29,7 +29,7 @@ enum Line {
 }
 
 /// A parsed password file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PwFile {
     lines: Vec<Line>,
     /// The line ending new lines get: the file's own (`\r\n` if it uses it).
@@ -38,6 +38,16 @@ pub struct PwFile {
 
 fn fail(message: String) -> anyhow::Error {
     exit::failure(exit::ERROR, message)
+}
+
+impl Default for PwFile {
+    /// An empty file whose lines end in `\n`.
+    fn default() -> Self {
+        PwFile {
+            lines: Vec::new(),
+            eol: b"\n".to_vec(),
+        }
+    }
 }
 
 impl PwFile {
@@ -279,6 +289,13 @@ mod tests {
         assert!(!f.set("alice", "x2".into()));
         assert_eq!(f.to_bytes(), b"# users\r\nalice:x2\r\n\r\n bob :y:extra\r\ncarol:z\r\n");
         assert!(f.delete("alice") && !f.delete("nobody"));
+    }
+
+    #[test]
+    fn a_new_file_ends_its_lines() {
+        let mut f = PwFile::default();
+        f.set("a", "1".into());
+        assert_eq!(f.to_bytes(), b"a:1\n");
     }
 
     #[test]
