@@ -113,7 +113,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// Print `err` the way mosquitto would and return its exit code.
-pub fn report(program: &Program, err: &anyhow::Error) -> u8 {
+pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8) -> u8 {
     if is_broken_pipe(err) {
         return OK;
     }
@@ -124,7 +124,7 @@ pub fn report(program: &Program, err: &anyhow::Error) -> u8 {
             "Error: {}\n\nUse '{} --help' to see usage.",
             usage.0, program.name
         );
-        return ERROR;
+        return usage_code;
     }
     if let Some(failure) = err.downcast_ref::<Failure>() {
         if !failure.message.is_empty() {

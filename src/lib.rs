@@ -8,6 +8,7 @@
 //! Every binary in `src/bin/` is a few lines that hand its args type and run
 //! function to [`main_for`].
 
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod exit;
@@ -34,6 +35,8 @@ pub trait Binary: Parser {
     const NAME: &'static str;
     /// True for the mosquitto-compatible clients (pub, sub, rr).
     const DEFAULTS_FILE: bool;
+    /// The exit code of a usage error (mqtt-bench: 2; the others: 1, as mosquitto).
+    const USAGE_CODE: u8 = exit::ERROR;
 }
 
 /// The shared `main`: works out the program name from argv[0], merges the
@@ -45,9 +48,9 @@ pub fn main_for<A: Binary>(run: fn(A, &Program) -> anyhow::Result<u8>) -> ExitCo
     let code = match settings::parse_args::<A>(&program, argv) {
         Ok(args) => match run(args, &program) {
             Ok(code) => code,
-            Err(err) => exit::report(&program, &err),
+            Err(err) => exit::report(&program, &err, A::USAGE_CODE),
         },
-        Err(err) => exit::report(&program, &err),
+        Err(err) => exit::report(&program, &err, A::USAGE_CODE),
     };
     let _ = std::io::stdout().flush();
     ExitCode::from(code)

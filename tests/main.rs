@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bench;
 mod generated;
 mod passwd;
 mod pub_config;

@@ -14,6 +14,7 @@
 //! - The first line of a field's doc comment is its short help; further
 //!   paragraphs are the long help and the man page.
 
+mod bench_args;
 mod conn;
 mod output;
 mod passwd_args;
@@ -22,6 +23,9 @@ mod pub_args;
 mod rr_args;
 mod sub_args;
 
+pub use bench_args::{
+    BenchArgs, ConnRun, MergeArgs, PubRun, PublishArgs, PubsubRun, ReportArgs, RunArgs, Scenario, SubRun,
+};
 pub use conn::{ConnArgs, TlsArgs};
 pub use output::OutputArgs;
 pub use passwd_args::PasswdArgs;
@@ -39,4 +43,5 @@ pub const BINARIES: &[(&str, CommandFn)] = &[
     ("mqtt-sub", <SubArgs as clap::CommandFactory>::command),
     ("mqtt-rr", <RrArgs as clap::CommandFactory>::command),
     ("mqtt-passwd", <PasswdArgs as clap::CommandFactory>::command),
+    ("mqtt-bench", <BenchArgs as clap::CommandFactory>::command),
 ];

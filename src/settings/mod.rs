@@ -2,6 +2,7 @@
 //! validated settings value per binary. Nothing below this layer sees raw
 //! strings; errors are worded as mosquitto words them.
 
+mod bench;
 mod conn;
 mod defaults_file;
 mod number;
@@ -12,6 +13,7 @@ mod subscribe;
 mod tls;
 mod topic;
 
+pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter, strip_share};
 pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
 pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};

@@ -1,0 +1,455 @@
+//! One simulated client: connect (timed), subscribe (timed), then publish on
+//! an open-loop schedule, receive and track sequence numbers, or just hold
+//! the connection; reconnect with jittered backoff when the broker drops it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+
+use super::header::{self, Header, SplitMix};
+use super::plan::{Plan, Role};
+use super::shared::{Seconds, Shared};
+use super::stats::{Hist, Tracker};
+use crate::client::{ConnError, Event, Filter, OutMessage, Publisher, Session, reason};
+use crate::settings::{QoS, SubscribeProps};
+
+/// Everything one client measured; the report adds these up.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub role: Option<Role>,
+    pub connected: bool,
+    pub connect_error: Option<String>,
+    pub connect: Hist,
+    pub suback: Hist,
+    pub suback_errors: BTreeMap<String, u64>,
+    /// Publishes handed to the connection, and those inside the measured window.
+    pub published: u64,
+    pub measured_published: u64,
+    pub written: u64,
+    pub lag: Hist,
+    pub late: u64,
+    pub puback: Hist,
+    pub pubrec: Hist,
+    pub pubcomp: Hist,
+    pub acked: u64,
+    pub measured_acked: u64,
+    /// Refusals by reason (v5 PUBACK/PUBREC ≥ 0x80).
+    pub refused: BTreeMap<String, u64>,
+    /// v5 reason 0x10: accepted, but no subscriber matched.
+    pub no_subscribers: u64,
+    pub tracker: Tracker,
+    pub received: u64,
+    pub measured_received: u64,
+    pub foreign: u64,
+    pub bytes: u64,
+    pub e2e: Hist,
+    /// Unexpected disconnects by cause.
+    pub disconnects: BTreeMap<String, u64>,
+    pub reconnects: u64,
+}
+
+/// Phases the coordinator announces to every client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Connecting,
+    /// The run starts at this instant (publishers start their schedules).
+    Run(Instant),
+    /// Stop receiving or holding, and disconnect.
+    Stop,
+}
+
+struct Client {
+    plan: Arc<Plan>,
+    shared: Arc<Shared>,
+    session: Session,
+    out: Outcome,
+    filter: Option<String>,
+    /// Send instants of unacknowledged QoS 1/2 publishes, by packet id.
+    pending: HashMap<u16, Instant>,
+    jitter: SplitMix,
+    failures_in_row: u32,
+    secs: Option<Seconds>,
+}
+
+/// Run one client from connect to disconnect.
+pub async fn run(
+    plan: Arc<Plan>,
+    role: Role,
+    index: u32,
+    shared: Arc<Shared>,
+    mut phase: watch::Receiver<Phase>,
+) -> Outcome {
+    let mut out = Outcome {
+        role: Some(role),
+        ..Outcome::default()
+    };
+    let conn = plan.conn_for(role, index);
+    let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
+    let started = Instant::now();
+    let connected = Session::connect(&conn).await;
+    drop(permit);
+    let session = match connected {
+        Ok(s) => s,
+        Err(f) => {
+            out.connect_error = Some(f.message.lines().next().unwrap_or_default().to_string());
+            shared.client_failed();
+            return out;
+        }
+    };
+    out.connect.record(started.elapsed().as_micros() as u64);
+    out.connected = true;
+    let mut c = Client {
+        filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
+        jitter: SplitMix(plan.settings.seed ^ (u64::from(index) << 2 | role as u64)),
+        plan,
+        shared,
+        session,
+        out,
+        pending: HashMap::new(),
+        failures_in_row: 0,
+        secs: None,
+    };
+    if c.filter.is_some() && !c.subscribe().await {
+        c.shared.client_failed();
+        return c.finish().await;
+    }
+    c.shared.client_ready();
+
+    // Wait for the start, keeping the connection alive meanwhile.
+    let t0 = loop {
+        let now = *phase.borrow_and_update();
+        match now {
+            Phase::Run(t0) => break t0,
+            Phase::Stop => return c.finish().await,
+            Phase::Connecting => {}
+        }
+        let ev = tokio::select! {
+            _ = phase.changed() => None,
+            ev = c.session.poll() => Some(ev),
+        };
+        if let Some(ev) = ev {
+            c.handle(ev).await;
+        }
+    };
+    c.secs = Some(Seconds::new(t0, c.shared.clone()));
+    match role {
+        Role::Publisher => c.publish(index, t0).await,
+        Role::Subscriber | Role::Holder => loop {
+            let ev = tokio::select! {
+                r = phase.changed() => {
+                    let stop = r.is_err() || *phase.borrow() == Phase::Stop;
+                    if stop {
+                        break;
+                    }
+                    None
+                }
+                ev = c.session.poll() => Some(ev),
+            };
+            if let Some(ev) = ev {
+                c.handle(ev).await;
+            }
+        },
+    }
+    c.finish().await
+}
+
+impl Client {
+    /// Subscribe and wait for the SUBACK (timed); false when refused.
+    async fn subscribe(&mut self) -> bool {
+        let f = Filter {
+            topic: self.filter.clone().unwrap_or_default(),
+            qos: self.plan.settings.qos,
+            no_local: false,
+            retain_as_published: false,
+            retain_handling: 0,
+        };
+        let sent = Instant::now();
+        if let Err(e) = self.session.publisher.subscribe(&[f], &SubscribeProps::default()) {
+            *self.out.suback_errors.entry(e.to_string()).or_default() += 1;
+            return false;
+        }
+        let session = &mut self.session;
+        let wait = timeout(Duration::from_secs(30), async {
+            loop {
+                match session.poll().await {
+                    Ok(Event::SubAck { codes, .. }) => return Ok(codes),
+                    Ok(_) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        });
+        let failure = match wait.await {
+            Ok(Ok(codes)) if codes.iter().all(|c| *c < 0x80) => {
+                self.out.suback.record(sent.elapsed().as_micros() as u64);
+                return true;
+            }
+            Ok(Ok(codes)) => format!("SUBACK {}", reason(codes.first().copied().unwrap_or(0x80))),
+            Ok(Err(e)) => e,
+            Err(_) => "no SUBACK within 30 s".to_string(),
+        };
+        *self.out.suback_errors.entry(failure).or_default() += 1;
+        false
+    }
+
+    /// Publish on the schedule (its own task: publishing waits for room in
+    /// the client's queue, which only polling makes), poll meanwhile, then
+    /// wait up to --drain for the last acknowledgements.
+    async fn publish(&mut self, index: u32, t0: Instant) {
+        let task = tokio::spawn(schedule(
+            self.plan.clone(),
+            index,
+            self.session.publisher.clone(),
+            self.shared.clone(),
+            t0,
+        ));
+        tokio::pin!(task);
+        let mut deadline: Option<Instant> = None;
+        loop {
+            if let Some(d) = deadline {
+                let settled = match self.plan.settings.qos {
+                    QoS::AtMostOnce => self.out.written >= self.out.published,
+                    _ => self.out.acked >= self.out.published,
+                };
+                if settled || Instant::now() >= d {
+                    return;
+                }
+            }
+            let ev = tokio::select! {
+                r = &mut task, if deadline.is_none() => {
+                    let s = r.expect("the schedule task does not panic");
+                    self.out.published = s.published;
+                    self.out.measured_published = s.measured;
+                    self.out.lag = s.lag;
+                    self.out.late = s.late;
+                    deadline = Some(Instant::now() + self.plan.settings.drain);
+                    None
+                }
+                _ = sleep(Duration::from_millis(20)), if deadline.is_some() => None,
+                ev = self.session.poll() => Some(ev),
+            };
+            if let Some(ev) = ev {
+                self.handle(ev).await;
+            }
+        }
+    }
+
+    /// Act on one event, or on the loss of the connection.
+    async fn handle(&mut self, ev: Result<Event, ConnError>) {
+        let now = Instant::now();
+        let measure_from = self.secs.as_ref().map(|s| s.t0() + self.plan.settings.warmup);
+        let measured = |at: Instant| measure_from.is_some_and(|m| at >= m);
+        let out = &mut self.out;
+        match ev {
+            Ok(Event::Message(m)) => {
+                out.received += 1;
+                self.shared.live.received.fetch_add(1, Relaxed);
+                // In pubsub, this shard accounts for its own publishers;
+                // messages of other generators count as foreign.
+                let Some(h) = header::decode(&m.payload).filter(|h| self.plan.tracks(h.publisher)) else {
+                    out.foreign += 1;
+                    return;
+                };
+                if out.tracker.entry(h.publisher).or_default().record(h.seq) {
+                    self.shared.live.unique.fetch_add(1, Relaxed);
+                }
+                if measured(self.plan.clock.instant(h.intended_ns)) {
+                    let us = self.plan.clock.ns(now).saturating_sub(h.intended_ns) / 1000;
+                    out.e2e.record(us);
+                    out.measured_received += 1;
+                    out.bytes += m.payload.len() as u64;
+                    if let Some(secs) = &mut self.secs {
+                        let b = secs.bucket(now);
+                        b.received += 1;
+                        b.bytes += m.payload.len() as u64;
+                        b.e2e.record(us);
+                    }
+                }
+            }
+            Ok(Event::PublishSent { pkid }) => {
+                out.written += 1;
+                if pkid != 0 {
+                    self.pending.insert(pkid, now);
+                } else {
+                    self.shared.live.acked.fetch_add(1, Relaxed);
+                }
+            }
+            Ok(Event::PubAck { pkid, reason: code, .. }) => {
+                let sent = self.pending.remove(&pkid);
+                self.settle(code, sent, now, AckKind::PubAck, measured(now));
+            }
+            Ok(Event::PubRec { pkid, reason: code, .. }) => {
+                if let Some(sent) = self.pending.get(&pkid) {
+                    self.out
+                        .pubrec
+                        .record(now.saturating_duration_since(*sent).as_micros() as u64);
+                }
+                if code >= 0x80 {
+                    let sent = self.pending.remove(&pkid);
+                    self.settle(code, sent, now, AckKind::PubRec, measured(now));
+                }
+            }
+            Ok(Event::PubComp { pkid, reason: code }) => {
+                let sent = self.pending.remove(&pkid);
+                self.settle(code, sent, now, AckKind::PubComp, measured(now));
+            }
+            Ok(Event::ConnAck { session_present, .. }) => {
+                out.reconnects += 1;
+                self.failures_in_row = 0;
+                if self.filter.is_some() && !session_present {
+                    self.subscribe().await;
+                }
+            }
+            Ok(Event::DisconnectReceived { reason: code }) => {
+                *out.disconnects
+                    .entry(format!("DISCONNECT: {}", reason(code)))
+                    .or_default() += 1;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                *out.disconnects.entry(e.to_string()).or_default() += 1;
+                self.shared.live.disconnects.fetch_add(1, Relaxed);
+                // Full jitter over an exponential ceiling: clients dropped
+                // together do not come back together.
+                self.failures_in_row = (self.failures_in_row + 1).min(7);
+                let ceiling = Duration::from_millis(50 << self.failures_in_row);
+                sleep(self.jitter.below(ceiling)).await;
+            }
+        }
+    }
+
+    /// A QoS 1/2 publish reached its end (PUBACK, PUBCOMP, or a refusal).
+    fn settle(&mut self, code: u8, sent: Option<Instant>, now: Instant, kind: AckKind, measured: bool) {
+        let out = &mut self.out;
+        out.acked += 1;
+        self.shared.live.acked.fetch_add(1, Relaxed);
+        if code >= 0x80 {
+            *out.refused
+                .entry(format!("{}: {}", kind.name(), reason(code)))
+                .or_default() += 1;
+            return;
+        }
+        if code == 0x10 {
+            out.no_subscribers += 1;
+        }
+        if let Some(sent) = sent {
+            let us = now.saturating_duration_since(sent).as_micros() as u64;
+            match kind {
+                AckKind::PubAck => out.puback.record(us),
+                AckKind::PubComp => out.pubcomp.record(us),
+                AckKind::PubRec => {}
+            }
+        }
+        if measured {
+            out.measured_acked += 1;
+            if let Some(secs) = &mut self.secs {
+                secs.bucket(now).acked += 1;
+            }
+        }
+    }
+
+    /// Disconnect cleanly (bounded) and hand the figures back.
+    async fn finish(mut self) -> Outcome {
+        if let Some(s) = &mut self.secs {
+            s.flush();
+        }
+        let _ = self.session.publisher.disconnect(&Default::default(), false);
+        let _ = timeout(Duration::from_secs(2), async {
+            loop {
+                match self.session.poll().await {
+                    Ok(Event::DisconnectSent) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        self.out
+    }
+}
+
+#[derive(Clone, Copy)]
+#[allow(clippy::enum_variant_names)] // the packets' names
+enum AckKind {
+    PubAck,
+    PubRec,
+    PubComp,
+}
+
+impl AckKind {
+    fn name(self) -> &'static str {
+        match self {
+            AckKind::PubAck => "PUBACK",
+            AckKind::PubRec => "PUBREC",
+            AckKind::PubComp => "PUBCOMP",
+        }
+    }
+}
+
+/// What a publisher's schedule did.
+struct Scheduled {
+    published: u64,
+    measured: u64,
+    lag: Hist,
+    late: u64,
+}
+
+/// Publish on an absolute schedule: message `seq` is due at `t0 + offset +
+/// seq × interval`, however late the previous one went out, and carries
+/// that intended time. Without a rate, as fast as the queue takes them.
+async fn schedule(plan: Arc<Plan>, index: u32, publisher: Publisher, shared: Arc<Shared>, t0: Instant) -> Scheduled {
+    let s = &plan.settings;
+    let topic = plan.topic_for(index);
+    let maker = header::PayloadMaker::new(s.size, s.seed ^ u64::from(index));
+    let (limit, interval, offset) = plan.pace(index);
+    let measure_from = t0 + s.warmup;
+    let end = s.duration.map(|d| measure_from + d);
+    let mut r = Scheduled {
+        published: 0,
+        measured: 0,
+        lag: Hist::default(),
+        late: 0,
+    };
+    let mut secs = Seconds::new(t0, shared.clone());
+    sleep_until(t0).await;
+    for seq in 0..limit {
+        let intended = match interval {
+            Some(i) => t0 + offset + i.mul_f64(seq as f64),
+            None => Instant::now(),
+        };
+        if end.is_some_and(|e| intended >= e) || shared.stopping() {
+            break;
+        }
+        if intended > Instant::now() {
+            sleep_until(intended).await;
+        }
+        let m = OutMessage {
+            topic: topic.clone(),
+            payload: maker.make(Header {
+                publisher: plan.publisher_id(index),
+                seq,
+                intended_ns: plan.clock.ns(intended),
+            }),
+            qos: s.qos,
+            retain: s.retain,
+            props: None,
+        };
+        if publisher.publish_untracked(m).await.is_err() {
+            break;
+        }
+        let now = Instant::now();
+        r.published += 1;
+        shared.live.sent.fetch_add(1, Relaxed);
+        if intended >= measure_from {
+            let lag = now.saturating_duration_since(intended);
+            r.lag.record(lag.as_micros() as u64);
+            r.late += u64::from(lag > Duration::from_millis(1));
+            r.measured += 1;
+            secs.bucket(now).sent += 1;
+        }
+    }
+    secs.flush();
+    r
+}

@@ -1,0 +1,137 @@
+//! mqtt-bench: runs a scenario ([`run`]: connect, start every client on one
+//! schedule, drain, disconnect), builds the report ([`report`]), prints it
+//! ([`text`], `--json`, [`html`]) and turns the verdicts into the exit code:
+//! 0 pass, 1 an assertion failed, 2 usage error, 3 the run itself failed.
+
+pub mod assert;
+mod client;
+mod header;
+mod html;
+mod plan;
+pub mod report;
+mod run;
+mod shared;
+pub mod stats;
+mod sys;
+mod text;
+
+use std::io::Write;
+
+use crate::cli::{BenchArgs, Scenario};
+use crate::exit::{self, Program};
+use crate::settings::{BenchSettings, ReportSettings};
+use report::Report;
+
+/// Exit codes of mqtt-bench.
+pub const PASS: u8 = 0;
+pub const ASSERT_FAILED: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const RUN_FAILED: u8 = 3;
+
+/// Entry point of `mqtt-bench`.
+pub fn main(args: BenchArgs, program: &Program) -> anyhow::Result<u8> {
+    let (report, settings) = match &args.scenario {
+        Scenario::Merge(m) => {
+            let settings = ReportSettings::from_args(&m.report)?;
+            let reports = m
+                .reports
+                .iter()
+                .map(|p| read_report(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            (
+                report::merge(reports).map_err(|e| exit::failure(USAGE, format!("Error: {e:#}.")))?,
+                settings,
+            )
+        }
+        scenario => {
+            let settings = BenchSettings::from_args(scenario)?;
+            let report_settings = settings.report.clone();
+            // Fail on a bad baseline before spending a run on it.
+            if let Some(b) = &report_settings.baseline {
+                read_report(b)?;
+            }
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            (rt.block_on(run::run(settings, program))?, report_settings)
+        }
+    };
+    finish(report, &settings, program)
+}
+
+/// Verdicts, outputs, exit code.
+fn finish(mut r: Report, s: &ReportSettings, program: &Program) -> anyhow::Result<u8> {
+    r.verdicts = s.asserts.iter().map(|a| a.check(&r)).collect();
+    if let Some(b) = &s.baseline {
+        let base = read_report(b)?;
+        r.verdicts.extend(assert::against_baseline(&r, &base, s.tolerance));
+    }
+    let code = if r.run_error.is_some() {
+        RUN_FAILED
+    } else if r.verdicts.iter().any(|v| !v.pass) {
+        ASSERT_FAILED
+    } else {
+        PASS
+    };
+    r.outcome = match code {
+        PASS => "pass",
+        ASSERT_FAILED => "fail",
+        _ => "error",
+    }
+    .to_string();
+    let summary = text::summary(&r);
+    let json_to_stdout = s.json.as_deref() == Some("-");
+    if json_to_stdout {
+        exit::eprint_line(format_args!("{}", summary.trim_end()));
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(summary.as_bytes())?;
+        out.flush()?;
+    }
+    if let Some(path) = &s.json {
+        let mut doc = serde_json::to_string_pretty(&r)?;
+        doc.push('\n');
+        write_output(path, doc.as_bytes())?;
+    }
+    if let Some(path) = &s.html {
+        write_output(path, html::page(&r, &summary).as_bytes())?;
+    }
+    if code == RUN_FAILED {
+        program.diag(
+            false,
+            format_args!("Error: the run failed: {}", r.run_error.as_deref().unwrap_or("")),
+        );
+    } else if code == ASSERT_FAILED {
+        let failed = r.verdicts.iter().filter(|v| !v.pass).count();
+        program.diag(
+            false,
+            format_args!("Error: {failed} of {} assertions failed.", r.verdicts.len()),
+        );
+    }
+    Ok(code)
+}
+
+fn write_output(path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    if path == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        return Ok(out.flush()?);
+    }
+    std::fs::write(path, bytes).map_err(|e| exit::failure(USAGE, format!("Error: cannot write {path}: {e}.")))
+}
+
+/// Read a JSON report (for merge and --baseline); a bad one is a usage error.
+fn read_report(path: &str) -> anyhow::Result<Report> {
+    let bad = |why: String| exit::failure(USAGE, format!("Error: {path}: {why}."));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    match value.get("schema").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(report::SCHEMA) => {}
+        Some(v) => {
+            return Err(bad(format!(
+                "report schema {v}, this mqtt-bench reads {}",
+                report::SCHEMA
+            )));
+        }
+        None => return Err(bad("not an mqtt-bench report".into())),
+    }
+    serde_json::from_value(value).map_err(|e| bad(format!("not an mqtt-bench report: {e}")))
+}

@@ -1,0 +1,4 @@
+//! `mqtt-bench`: load-test an MQTT broker, with thresholds for CI.
+fn main() -> std::process::ExitCode {
+    mqttkit::main_for(mqttkit::bench::main)
+}

@@ -1,0 +1,352 @@
+//! mqtt-bench's settings: the scenario, the client population, pacing, run
+//! length, topics, and what to report and assert. Usage errors here exit 2
+//! (mqtt-bench's code), through the same [`crate::exit::Usage`] error.
+
+use std::time::Duration;
+
+use super::conn::{ConnSettings, Protocol};
+use super::number::{parse_duration, parse_int, parse_seconds};
+use super::publish::parse_qos;
+use super::{QoS, validate_filter, validate_publish_topic};
+use crate::bench::assert::Assertion;
+use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
+use crate::usage;
+
+/// The bytes every mqtt-bench payload starts with: magic, publisher,
+/// sequence number, intended send time.
+pub const HEADER_LEN: usize = 24;
+
+/// Which scenario runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Conn,
+    Pub,
+    Sub,
+    Pubsub,
+}
+
+/// How publishers are paced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pacing {
+    /// As fast as the inflight window and the connection allow.
+    Unlimited,
+    /// Messages per second over all publishers.
+    Aggregate(f64),
+    /// Time between two messages of one publisher.
+    Interval(Duration),
+}
+
+/// Validated settings of one run.
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    pub kind: Kind,
+    /// The connection every client makes (its client id is set per client).
+    pub conn: ConnSettings,
+    /// Client id prefix: ids are PREFIX followed by the client index.
+    pub id_prefix: String,
+    pub publishers: u32,
+    pub subscribers: u32,
+    pub conn_rate: Option<f64>,
+    pub topic: String,
+    pub filter: String,
+    pub pacing: Pacing,
+    pub size: usize,
+    pub qos: QoS,
+    pub retain: bool,
+    /// Messages to publish in total (pub, pubsub) or to receive (sub).
+    pub count: Option<u64>,
+    pub duration: Option<Duration>,
+    pub warmup: Duration,
+    pub drain: Duration,
+    pub seed: u64,
+    /// (index, count) of this shard.
+    pub shard: (u32, u32),
+    pub report: ReportSettings,
+}
+
+/// Where the report goes and what decides the exit code.
+#[derive(Debug, Clone, Default)]
+pub struct ReportSettings {
+    pub json: Option<String>,
+    pub html: Option<String>,
+    pub asserts: Vec<Assertion>,
+    pub baseline: Option<String>,
+    /// Allowed relative regression against the baseline (0.1 = 10%).
+    pub tolerance: f64,
+}
+
+impl ReportSettings {
+    pub fn from_args(a: &ReportArgs) -> anyhow::Result<ReportSettings> {
+        let asserts = a
+            .assert
+            .iter()
+            .map(|e| Assertion::parse(e).map_err(|e| usage!("{e}")))
+            .collect::<anyhow::Result<_>>()?;
+        let tolerance = parse_percent(&a.tolerance).ok_or_else(|| {
+            usage!(
+                "--tolerance must be a percentage such as 10% or 0.1, not '{}'.",
+                a.tolerance
+            )
+        })?;
+        Ok(ReportSettings {
+            json: a.json.clone(),
+            html: a.html.clone(),
+            asserts,
+            baseline: a.baseline.clone(),
+            tolerance,
+        })
+    }
+}
+
+/// `10%` → 0.1; a bare number is a fraction (`0.1`).
+fn parse_percent(t: &str) -> Option<f64> {
+    match t.trim().strip_suffix('%') {
+        Some(p) => parse_seconds(p).map(|v| v / 100.0),
+        None => parse_seconds(t),
+    }
+}
+
+fn count(text: &str, what: &str) -> anyhow::Result<u32> {
+    parse_int::<u32>(text)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| usage!("{what} must be a whole number greater than 0, not '{text}'."))
+}
+
+fn duration(text: Option<&str>, what: &str) -> anyhow::Result<Option<Duration>> {
+    text.map(|t| {
+        parse_duration(t).ok_or_else(|| usage!("{what} must be a duration such as 30s, 2m or 500ms, not '{t}'."))
+    })
+    .transpose()
+}
+
+fn positive(text: Option<&str>, what: &str) -> anyhow::Result<Option<f64>> {
+    text.map(|t| {
+        parse_seconds(t)
+            .filter(|v| *v > 0.0)
+            .ok_or_else(|| usage!("{what} must be a number greater than 0, not '{t}'."))
+    })
+    .transpose()
+}
+
+impl BenchSettings {
+    /// Validate a scenario's arguments (`merge` has none of these).
+    pub fn from_args(scenario: &Scenario) -> anyhow::Result<BenchSettings> {
+        let (kind, conn_args, run, report) = match scenario {
+            Scenario::Conn(a) => (Kind::Conn, &a.conn, &a.run, &a.report),
+            Scenario::Pub(a) => (Kind::Pub, &a.conn, &a.run, &a.report),
+            Scenario::Sub(a) => (Kind::Sub, &a.conn, &a.run, &a.report),
+            Scenario::Pubsub(a) => (Kind::Pubsub, &a.conn, &a.run, &a.report),
+            Scenario::Merge(_) => unreachable!("merge has no run settings"),
+        };
+        let conn = conn_settings(conn_args)?;
+        let id_prefix = conn_args
+            .id_prefix
+            .clone()
+            .unwrap_or_else(|| format!("mqtt-bench-{}-", std::process::id()));
+        let mut s = BenchSettings {
+            kind,
+            conn,
+            id_prefix,
+            publishers: 0,
+            subscribers: 0,
+            conn_rate: None,
+            topic: String::new(),
+            filter: String::new(),
+            pacing: Pacing::Unlimited,
+            size: HEADER_LEN,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            count: None,
+            duration: None,
+            warmup: Duration::ZERO,
+            drain: Duration::from_secs(5),
+            seed: 0,
+            shard: (0, 1),
+            report: ReportSettings::from_args(report)?,
+        };
+        match scenario {
+            Scenario::Conn(a) => {
+                s.subscribers = count(&a.clients, "-c")?;
+                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
+            }
+            Scenario::Pub(a) => {
+                s.publishers = count(&a.clients, "-c")?;
+                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
+                s.publish(&a.publish)?;
+            }
+            Scenario::Sub(a) => {
+                s.subscribers = count(&a.clients, "-c")?;
+                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
+                s.filter = a.topic.clone();
+                s.qos = parse_qos(Some(&a.qos))?;
+            }
+            Scenario::Pubsub(a) => {
+                let c = count(&a.clients, "-c")?;
+                s.publishers = a.publishers.as_deref().map_or(Ok(c), |p| count(p, "--publishers"))?;
+                s.subscribers = a.subscribers.as_deref().map_or(Ok(c), |p| count(p, "--subscribers"))?;
+                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
+                s.publish(&a.publish)?;
+                s.filter = a.filter.clone().unwrap_or_else(|| default_filter(&s.topic));
+            }
+            Scenario::Merge(_) => unreachable!(),
+        }
+        s.run(run)?;
+        if !s.filter.is_empty() {
+            let plain = strip_share(&s.filter).ok_or_else(|| {
+                usage!(
+                    "Invalid filter '{}': a shared subscription is $share/GROUP/FILTER.",
+                    s.filter
+                )
+            })?;
+            validate_filter(&fill_probe(plain), "subscription topic").map_err(|e| usage!("{e}"))?;
+        }
+        Ok(s)
+    }
+
+    fn publish(&mut self, a: &PublishArgs) -> anyhow::Result<()> {
+        validate_publish_topic(&fill_probe(&a.topic), "topic").map_err(|e| usage!("{e}"))?;
+        self.topic = a.topic.clone();
+        self.size = parse_int::<usize>(&a.size)
+            .filter(|n| (HEADER_LEN..=super::MAX_PAYLOAD).contains(n))
+            .ok_or_else(|| {
+                usage!(
+                    "-s must be between {HEADER_LEN} (the mqtt-bench header: publisher, sequence, intended send time) and {} bytes, not '{}'.",
+                    super::MAX_PAYLOAD,
+                    a.size
+                )
+            })?;
+        self.qos = parse_qos(Some(&a.qos))?;
+        self.retain = a.retain;
+        self.pacing = match (
+            positive(a.rate.as_deref(), "--rate")?,
+            duration(a.interval.as_deref(), "--interval")?,
+        ) {
+            (Some(r), _) => Pacing::Aggregate(r),
+            (None, Some(i)) if !i.is_zero() => Pacing::Interval(i),
+            (None, Some(_)) => return Err(usage!("--interval must be greater than 0.")),
+            (None, None) => Pacing::Unlimited,
+        };
+        Ok(())
+    }
+
+    fn run(&mut self, r: &RunArgs) -> anyhow::Result<()> {
+        self.count = r
+            .count
+            .as_deref()
+            .map(|c| {
+                parse_int::<u64>(c)
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| usage!("--count must be a whole number greater than 0, not '{c}'."))
+            })
+            .transpose()?;
+        if self.count.is_some() && self.kind == Kind::Conn {
+            return Err(usage!(
+                "--count does not apply to conn; use --duration to hold the connections."
+            ));
+        }
+        self.duration = duration(r.duration.as_deref(), "--duration")?;
+        if self.count.is_none() && self.duration.is_none() {
+            self.duration = Some(Duration::from_secs(10));
+        }
+        self.warmup = duration(r.warmup.as_deref(), "--warmup")?.unwrap_or_default();
+        if let Some(d) = duration(r.drain.as_deref(), "--drain")? {
+            self.drain = d;
+        }
+        self.seed = match r.seed.as_deref() {
+            None => {
+                let mut b = [0u8; 8];
+                getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+                u64::from_le_bytes(b)
+            }
+            Some(t) => parse_int(t).ok_or_else(|| usage!("--seed must be a whole number, not '{t}'."))?,
+        };
+        if let Some(sh) = r.shard.as_deref() {
+            let parsed = sh
+                .split_once('/')
+                .and_then(|(i, n)| Some((parse_int::<u32>(i)?, parse_int::<u32>(n)?)))
+                .filter(|(i, n)| *n > 0 && i < n);
+            self.shard = parsed.ok_or_else(|| usage!("--shard must be I/N with 0 <= I < N (e.g. 0/3), not '{sh}'."))?;
+        }
+        Ok(())
+    }
+}
+
+/// The connection settings every client shares.
+fn conn_settings(a: &ConnArgs) -> anyhow::Result<ConnSettings> {
+    if a.id.is_some() {
+        return Err(usage!(
+            "-i gives one client id; mqtt-bench runs many clients: use -I PREFIX."
+        ));
+    }
+    if a.will.will_topic.is_some() {
+        return Err(usage!("mqtt-bench does not send wills."));
+    }
+    let (mut conn, url_topic) = ConnSettings::from_args(a, Protocol::V311)?;
+    if url_topic.is_some_and(|t| !t.is_empty()) {
+        return Err(usage!(
+            "mqtt-bench takes topics from -t/--filter, not from the URL path."
+        ));
+    }
+    // Subscribers may have as many messages in flight towards them as
+    // publishers may have away from them.
+    conn.receive_maximum = conn.max_inflight.max(1);
+    // A load generator wants every packet on the wire at once: Nagle's
+    // algorithm and delayed ACKs would add 40 ms to acknowledgements.
+    conn.nodelay = true;
+    Ok(conn)
+}
+
+/// `$share/GROUP/FILTER` → `FILTER`; a plain filter as it is; `None` for a
+/// malformed shared subscription.
+pub fn strip_share(filter: &str) -> Option<&str> {
+    match filter.strip_prefix("$share/") {
+        None => Some(filter),
+        Some(rest) => {
+            let (group, f) = rest.split_once('/')?;
+            (!group.is_empty() && !group.contains(['+', '#']) && !f.is_empty()).then_some(f)
+        }
+    }
+}
+
+/// The template with placeholders filled by sample values, for validation.
+fn fill_probe(template: &str) -> String {
+    template.replace("%i", "0").replace("%c", "c").replace("%u", "u")
+}
+
+/// `mqtt-bench/%i` → `mqtt-bench/+`: the subscribers' default filter catches
+/// what every publisher sends.
+pub fn default_filter(topic: &str) -> String {
+    topic
+        .split('/')
+        .map(|level| if level.contains(['%']) { "+" } else { level })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_filter_replaces_placeholder_levels() {
+        assert_eq!(default_filter("mqtt-bench/%i"), "mqtt-bench/+");
+        assert_eq!(default_filter("a/%c/x/%u-%i"), "a/+/x/+");
+        assert_eq!(default_filter("plain/topic"), "plain/topic");
+    }
+
+    #[test]
+    fn shared_subscriptions_are_split() {
+        assert_eq!(strip_share("$share/g/a/+"), Some("a/+"));
+        assert_eq!(strip_share("a/#"), Some("a/#"));
+        assert_eq!(strip_share("$share/g"), None);
+        assert_eq!(strip_share("$share//a"), None);
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(parse_percent("10%"), Some(0.1));
+        assert_eq!(parse_percent("0.25"), Some(0.25));
+        assert_eq!(parse_percent("x"), None);
+    }
+}

@@ -1,0 +1,435 @@
+//! mqtt-bench against real brokers: every scenario's JSON report is checked
+//! for internal consistency, loss is detected when the broker really drops
+//! messages, shard reports merge into a single run's counts, and the exit
+//! codes (0 pass, 1 assertion failed, 2 usage, 3 run failed) hold.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::cmd::{Run, binary, run};
+use crate::support::{Broker, BrokerConfig};
+
+fn bench(broker: &Broker, home: &Path, args: &[&str]) -> Run {
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home);
+    c.args(args).args(broker.addr_args()).arg("--quiet");
+    run(c)
+}
+
+fn report(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("report is JSON")
+}
+
+fn n(v: &Value, path: &str) -> u64 {
+    v.pointer(path)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("{path} in {v:#}"))
+}
+
+/// Internal consistency of a delivery section.
+fn consistent(r: &Value) {
+    assert_eq!(
+        n(r, "/delivery/expected"),
+        n(r, "/delivery/unique") + n(r, "/delivery/lost"),
+        "{:#}",
+        r["delivery"]
+    );
+    assert_eq!(r["schema"], 1);
+    assert!(r["config"]["password"].is_null() || r["config"]["password"] == "<redacted>");
+}
+
+#[test]
+fn pubsub_at_each_qos_delivers_everything_and_says_so() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    for qos in ["0", "1", "2"] {
+        let json = home.path().join(format!("q{qos}.json"));
+        bench(
+            &broker,
+            home.path(),
+            &[
+                "pubsub",
+                "-c",
+                "2",
+                "--rate",
+                "400",
+                "--count",
+                "400",
+                "-q",
+                qos,
+                "--json",
+                json.to_str().unwrap(),
+                "--assert",
+                "loss==0",
+                "--assert",
+                "p99_ms<=2000",
+            ],
+        )
+        .expect_code(0);
+        let r = report(&json);
+        consistent(&r);
+        // Two publishers, two subscribers of mqtt-bench/+: every message twice.
+        assert_eq!(n(&r, "/publish/published"), 400);
+        assert_eq!(n(&r, "/delivery/expected"), 800);
+        assert_eq!(n(&r, "/delivery/unique"), 800);
+        assert_eq!(n(&r, "/delivery/received"), 800);
+        assert_eq!(n(&r, "/delivery/lost"), 0);
+        assert_eq!(n(&r, "/delivery/duplicated"), 0);
+        assert_eq!(n(&r, "/latency/e2e/count"), 800);
+        assert_eq!(n(&r, "/connections/succeeded"), 4);
+        assert_eq!(n(&r, "/latency/connect/count"), 4);
+        assert_eq!(n(&r, "/latency/suback/count"), 2);
+        let acks = match qos {
+            "1" => "/latency/puback/count",
+            "2" => "/latency/pubcomp/count",
+            _ => "/latency/lag/count",
+        };
+        assert_eq!(n(&r, acks), 400);
+        if qos != "0" {
+            assert_eq!(n(&r, "/publish/acked"), 400);
+        }
+        let series_received: u64 = r["series"].as_array().unwrap().iter().map(|s| n(s, "/received")).sum();
+        assert_eq!(series_received, 800);
+        assert_eq!(r["outcome"], "pass");
+        assert_eq!(r["verdicts"].as_array().unwrap().len(), 2);
+    }
+}
+
+#[test]
+fn a_failed_assertion_exits_1_and_names_the_measured_value() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let r = bench(
+        &broker,
+        home.path(),
+        &["pubsub", "--count", "50", "--assert", "p50_us<1", "--assert", "loss==0"],
+    );
+    r.expect_code(1);
+    assert!(
+        r.stdout().contains("FAIL         p50_us<1 (measured "),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        r.stdout().contains("pass         loss==0 (measured 0)"),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        r.stderr().contains("Error: 1 of 2 assertions failed."),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn an_unreachable_broker_exits_3_and_usage_errors_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let port = crate::support::broker::free_port().to_string();
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.args(["pub", "-h", "127.0.0.1", "-p", &port, "--count", "10", "--quiet"]);
+    let r = run(c);
+    r.expect_code(3);
+    assert!(
+        r.stdout().contains("RUN FAILED   no client could connect"),
+        "{}",
+        r.stdout()
+    );
+    assert!(r.stderr().contains("Error: the run failed"), "{}", r.stderr());
+    for args in [
+        &["pub", "-s", "10"][..],
+        &["pubsub", "--assert", "p98_ms<1"],
+        &["pubsub", "--rate", "0"],
+        &["conn", "--count", "5"],
+        &["pub", "--shard", "3/3"],
+        &["pub", "--bogus"],
+        &["merge", "/nonexistent.json"],
+    ] {
+        let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+        c.args(args);
+        let r = run(c);
+        r.expect_code(2);
+        assert!(r.stderr().starts_with("Error: "), "{args:?}: {}", r.stderr());
+    }
+}
+
+fn lossy_broker() -> Broker {
+    Broker::start(BrokerConfig {
+        extra: "max_queued_messages 10\nmax_inflight_messages 1\n".into(),
+        ..BrokerConfig::default()
+    })
+}
+
+#[test]
+fn qos1_messages_the_broker_drops_are_reported_lost() {
+    // mosquitto drops QoS 1 messages beyond max_queued_messages for a
+    // subscriber that is online but behind, and tells nobody.
+    let broker = lossy_broker();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let r = bench(
+        &broker,
+        home.path(),
+        &[
+            "pubsub",
+            "-q",
+            "1",
+            "--count",
+            "5000",
+            "--drain",
+            "2",
+            "--json",
+            json.to_str().unwrap(),
+            "--assert",
+            "loss==0",
+        ],
+    );
+    r.expect_code(1);
+    let r = report(&json);
+    consistent(&r);
+    assert!(n(&r, "/delivery/lost") > 0, "{:#}", r["delivery"]);
+    assert_eq!(n(&r, "/delivery/expected"), 5000);
+    assert_eq!(
+        n(&r, "/publish/acked"),
+        5000,
+        "the broker acknowledged what it then dropped"
+    );
+}
+
+#[test]
+fn qos0_loss_of_a_stalled_subscriber_is_found_from_sequence_gaps() {
+    // A subscriber that stops reading: the broker's queue for it overflows
+    // and QoS 0 messages are dropped. `sub` alone knows no publisher, so it
+    // counts the gaps in each publisher's sequence numbers.
+    let broker = lossy_broker();
+    let home = tempfile::tempdir().unwrap();
+    let sub_json = home.path().join("sub.json");
+    let pub_json = home.path().join("pub.json");
+    let mut sub = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+        .args([
+            "sub",
+            "-t",
+            "loss/#",
+            "--duration",
+            "8",
+            "--quiet",
+            "--json",
+            sub_json.to_str().unwrap(),
+        ])
+        .args(broker.addr_args())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(broker.wait_log("loss/#", Duration::from_secs(10)));
+    let mut publisher = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+        .args([
+            "pub",
+            "-t",
+            "loss/%i",
+            "--rate",
+            "2000",
+            "--duration",
+            "3",
+            "-s",
+            "8000",
+            "--quiet",
+        ])
+        .args(["--json", pub_json.to_str().unwrap()])
+        .args(broker.addr_args())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let pid = sub.id().to_string();
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    assert!(publisher.wait().unwrap().success());
+    assert_eq!(sub.wait().unwrap().code(), Some(0));
+    let (s, p) = (report(&sub_json), report(&pub_json));
+    consistent(&s);
+    assert!(n(&s, "/delivery/lost") > 0, "{:#}", s["delivery"]);
+    assert_eq!(n(&s, "/delivery/expected"), n(&p, "/publish/published"));
+    assert!(broker.log().contains("Outgoing messages are being dropped"));
+}
+
+#[test]
+fn three_shards_merge_into_the_counts_of_one_run() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let common = [
+        "pubsub", "-c", "3", "--count", "900", "--rate", "900", "-q", "1", "-t", "shard/%i", "--filter", "shard/%i",
+    ];
+    let single = home.path().join("single.json");
+    bench(
+        &broker,
+        home.path(),
+        &[&common[..], &["--json", single.to_str().unwrap()]].concat(),
+    )
+    .expect_code(0);
+    let shards: Vec<_> = (0..3)
+        .map(|i| {
+            let json = home.path().join(format!("shard{i}.json"));
+            let child = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+                .args(common)
+                .args([
+                    "--shard",
+                    &format!("{i}/3"),
+                    "--quiet",
+                    "--json",
+                    json.to_str().unwrap(),
+                    "-I",
+                    "m-",
+                ])
+                .args(broker.addr_args())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            (child, json)
+        })
+        .collect();
+    let mut paths = Vec::new();
+    for (mut child, json) in shards {
+        assert!(child.wait().unwrap().success());
+        assert_eq!(n(&report(&json), "/publish/published"), 300);
+        paths.push(json.to_str().unwrap().to_string());
+    }
+    let merged = home.path().join("merged.json");
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.arg("merge")
+        .args(&paths)
+        .args(["--json", merged.to_str().unwrap(), "--assert", "loss==0"]);
+    run(c).expect_code(0);
+    let (m, s) = (report(&merged), report(&single));
+    consistent(&m);
+    for key in [
+        "/publish/published",
+        "/publish/acked",
+        "/delivery/expected",
+        "/delivery/unique",
+        "/delivery/lost",
+        "/connections/succeeded",
+        "/latency/e2e/count",
+        "/latency/puback/count",
+        "/latency/connect/count",
+    ] {
+        assert_eq!(n(&m, key), n(&s, key), "{key}");
+    }
+    assert_eq!(m["shards"], serde_json::json!([0, 1, 2]));
+}
+
+#[test]
+fn a_shared_subscription_gets_each_message_once() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    bench(
+        &broker,
+        home.path(),
+        &[
+            "pubsub",
+            "-V",
+            "5",
+            "--publishers",
+            "2",
+            "--subscribers",
+            "3",
+            "--filter",
+            "$share/g/mqtt-bench/+",
+            "--count",
+            "600",
+            "--rate",
+            "600",
+            "-q",
+            "1",
+            "--json",
+            json.to_str().unwrap(),
+            "--assert",
+            "dup==0",
+        ],
+    )
+    .expect_code(0);
+    let r = report(&json);
+    consistent(&r);
+    assert_eq!(n(&r, "/delivery/expected"), 600);
+    assert_eq!(n(&r, "/delivery/unique"), 600);
+    assert_eq!(r["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(n(&r, "/groups/0/members"), 3);
+}
+
+#[test]
+fn conn_holds_connections_and_reports_memory_and_html() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let (json, html) = (home.path().join("c.json"), home.path().join("c.html"));
+    let r = bench(
+        &broker,
+        home.path(),
+        &[
+            "conn",
+            "-c",
+            "60",
+            "--conn-rate",
+            "300",
+            "--duration",
+            "1",
+            "--json",
+            json.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--assert",
+            "connections==60",
+            "--assert",
+            "connect_failed==0",
+        ],
+    );
+    r.expect_code(0);
+    let r = report(&json);
+    assert_eq!(n(&r, "/connections/succeeded"), 60);
+    assert_eq!(n(&r, "/latency/connect/count"), 60);
+    assert!(n(&r, "/generator/rss_per_connection_bytes") > 0);
+    // 60 connections at 300/s take about 0.2 s.
+    assert!(
+        r["connections"]["connect_phase_s"].as_f64().unwrap() >= 0.15,
+        "{:#}",
+        r["connections"]
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg"));
+    assert!(!page.contains("<script") && !page.contains("src="));
+}
+
+#[test]
+fn a_baseline_flags_regressions() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let base = home.path().join("base.json");
+    let args = ["pubsub", "--count", "200", "--rate", "400", "-q", "1"];
+    bench(
+        &broker,
+        home.path(),
+        &[&args[..], &["--json", base.to_str().unwrap()]].concat(),
+    )
+    .expect_code(0);
+    bench(
+        &broker,
+        home.path(),
+        &[&args[..], &["--baseline", base.to_str().unwrap(), "--tolerance", "50%"]].concat(),
+    )
+    .expect_code(0);
+    // A baseline that delivered ten times as fast: this run is a regression.
+    let mut doc = report(&base);
+    let rate = doc["delivery"]["delivered_rate"].as_f64().unwrap();
+    doc["delivery"]["delivered_rate"] = (rate * 10.0).into();
+    let fast = home.path().join("fast.json");
+    std::fs::write(&fast, doc.to_string()).unwrap();
+    let r = bench(
+        &broker,
+        home.path(),
+        &[&args[..], &["--baseline", fast.to_str().unwrap()]].concat(),
+    );
+    r.expect_code(1);
+    assert!(r.stdout().contains("FAIL         rate>="), "{}", r.stdout());
+}
