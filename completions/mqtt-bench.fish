@@ -93,7 +93,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l conn-rate 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l rate -d 'Aggregate messages per second over all publishers [default: as fast as the inflight window allows]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l interval -d 'Time between messages of each publisher (e.g. 10ms, 1s)' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s s -l size -d 'Payload size in bytes (at least 24: the mqtt-bench header)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s s -l size -d 'Payload size in bytes (at least 28: the mqtt-bench header)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
@@ -216,7 +216,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l filter 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l rate -d 'Aggregate messages per second over all publishers [default: as fast as the inflight window allows]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l interval -d 'Time between messages of each publisher (e.g. 10ms, 1s)' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s s -l size -d 'Payload size in bytes (at least 24: the mqtt-bench header)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s s -l size -d 'Payload size in bytes (at least 28: the mqtt-bench header)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r

@@ -14,7 +14,7 @@ use crate::support::{Broker, BrokerConfig};
 
 fn bench(broker: &Broker, home: &Path, args: &[&str]) -> Run {
     let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home);
-    c.args(args).args(broker.addr_args()).arg("--quiet");
+    c.args(args).args(broker.addr_args());
     run(c)
 }
 
@@ -129,7 +129,7 @@ fn an_unreachable_broker_exits_3_and_usage_errors_exit_2() {
     let home = tempfile::tempdir().unwrap();
     let port = crate::support::broker::free_port().to_string();
     let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
-    c.args(["pub", "-h", "127.0.0.1", "-p", &port, "--count", "10", "--quiet"]);
+    c.args(["pub", "-h", "127.0.0.1", "-p", &port, "--count", "10"]);
     let r = run(c);
     r.expect_code(3);
     assert!(
@@ -432,4 +432,148 @@ fn a_baseline_flags_regressions() {
     );
     r.expect_code(1);
     assert!(r.stdout().contains("FAIL         rate>="), "{}", r.stdout());
+}
+
+#[test]
+fn json_on_stdout_with_quiet_is_pure_json() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let r = bench(
+        &broker,
+        home.path(),
+        &["pub", "--count", "20", "-q", "1", "--json", "-", "--quiet"],
+    );
+    r.expect_code(0);
+    assert_eq!(r.stderr(), "");
+    let doc: Value = serde_json::from_str(&r.stdout()).expect("stdout is one JSON document");
+    assert_eq!(n(&doc, "/publish/acked"), 20);
+    assert_eq!(doc["scenario"], "pub");
+    assert_eq!(n(&doc, "/latency/puback/count"), 20);
+}
+
+#[test]
+fn credentials_tls_and_mqtt5_are_the_shared_connection_options() {
+    // Users from the environment, %u in the topic, a password never echoed.
+    let broker = Broker::start(BrokerConfig::with_users(&[("loader", "s3cret")]));
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.env("MQTT_USERNAME", "loader").env("MQTT_PASSWORD", "s3cret");
+    c.args([
+        "pubsub",
+        "-V",
+        "5",
+        "-t",
+        "by/%u/%i",
+        "--count",
+        "100",
+        "-q",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .args(broker.addr_args());
+    run(c).expect_code(0);
+    let r = report(&json);
+    assert_eq!(r["config"]["password"], "<redacted>");
+    assert_eq!(r["config"]["protocol"], 5);
+    assert_eq!(r["publishers"][0]["topic"], "by/loader/0");
+    assert_eq!(n(&r, "/delivery/unique"), 100);
+    assert!(!std::fs::read_to_string(&json).unwrap().contains("s3cret"));
+    // A wrong password: the CONNACK refusal is the run's failure (exit 3).
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.env("MQTT_USERNAME", "loader").env("MQTT_PASSWORD", "wrong");
+    c.args(["conn", "-c", "2", "--duration", "1"]).args(broker.addr_args());
+    let out = run(c);
+    out.expect_code(3);
+    assert!(out.stdout().contains("not authorised"), "{}", out.stdout());
+
+    let certs = crate::support::certs::Certs::make();
+    let tls = Broker::start(BrokerConfig {
+        tls: Some((
+            certs.path("ca.pem"),
+            certs.path("server.pem"),
+            certs.path("server.key"),
+            false,
+        )),
+        ..Default::default()
+    });
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.args([
+        "pubsub",
+        "-h",
+        "localhost",
+        "-p",
+        &tls.port.to_string(),
+        "--count",
+        "50",
+        "-q",
+        "1",
+    ])
+    .args([
+        "--cafile",
+        certs.path("ca.pem").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    run(c).expect_code(0);
+    let r = report(&json);
+    assert_eq!(r["config"]["tls"], true);
+    assert!(
+        r["config"]["broker"]
+            .as_str()
+            .unwrap()
+            .starts_with("mqtts://localhost:")
+    );
+    assert_eq!(n(&r, "/delivery/unique"), 50);
+}
+
+#[test]
+fn a_broker_restart_mid_run_is_counted_and_survived() {
+    let mut broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+        .args([
+            "pubsub",
+            "-c",
+            "2",
+            "--rate",
+            "200",
+            "--duration",
+            "4",
+            "-q",
+            "1",
+            "--seed",
+            "7",
+            "--drain",
+            "1",
+        ])
+        .args(["--json", json.to_str().unwrap(), "--quiet"])
+        .args(broker.addr_args())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    broker.restart(Duration::from_millis(500));
+    let status = child.wait_with_output().unwrap().status;
+    // No assertions were given: the run worked, and its report tells the rest.
+    assert_eq!(status.code(), Some(0));
+    let r = report(&json);
+    consistent(&r);
+    let disconnects: u64 = r["connections"]["disconnects"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(disconnects >= 4, "{:#}", r["connections"]);
+    assert!(n(&r, "/connections/reconnects") >= 4, "{:#}", r["connections"]);
+    // Subscribers re-subscribed: messages published after the restart arrived.
+    let series = r["series"].as_array().unwrap();
+    let last_second = series.iter().find(|s| s["t"] == 3).expect("a fourth second");
+    assert!(n(last_second, "/received") > 0, "{:#}", r["series"]);
+    assert_eq!(r["config"]["seed"], 7);
+    let warnings = r["warnings"].to_string();
+    assert!(warnings.contains("unexpected disconnects"), "{warnings}");
 }

@@ -227,7 +227,22 @@ fn debug_lines_follow_mosquitto() {
 
 #[test]
 fn connect_retry_waits_for_a_late_broker() {
-    let port = crate::support::broker::free_port();
+    // Hold the port until the broker starts (another test's broker must not
+    // take it meanwhile): a listener that hangs up on every connection, as a
+    // broker that is still starting might.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let holding = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let holder = {
+        let holding = holding.clone();
+        std::thread::spawn(move || {
+            while holding.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(listener.accept());
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
     let home = tempfile::tempdir().unwrap();
     let p = port.to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
@@ -251,6 +266,8 @@ fn connect_retry_waits_for_a_late_broker() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
     assert!(child.try_wait().unwrap().is_none(), "gave up before the broker started");
+    holding.store(false, std::sync::atomic::Ordering::Relaxed);
+    holder.join().unwrap();
     let broker = Broker::start(BrokerConfig {
         port: Some(port),
         ..Default::default()

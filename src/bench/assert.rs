@@ -2,7 +2,7 @@
 //! the report's metrics. OP is one of `<= < >= > == !=`; NUMBER may end in
 //! `%` (divided by 100, for ratios). Metrics:
 //!
-//! - latency, in ms or µs: `{e2e,puback,pubrec,pubcomp,connect,suback,lag}_{p50,p90,p95,p99,p999,max,min,mean}_{ms,us}`,
+//! - latency, in ms or µs: `{e2e,service,puback,pubrec,pubcomp,connect,suback,lag}_{p50,p90,p95,p99,p999,max,min,mean}_{ms,us}`,
 //!   and without a prefix (`p99_ms`) the scenario's main latency: end to end
 //!   (sub, pubsub), the publish acknowledgement (pub at QoS 1/2), the
 //!   schedule lag (pub at QoS 0) or connect (conn);
@@ -98,7 +98,9 @@ const COUNTS: &[&str] = &[
     "cpu_us_per_msg",
     "rss_per_conn_kb",
 ];
-const HISTS: &[&str] = &["e2e", "puback", "pubrec", "pubcomp", "connect", "suback", "lag"];
+const HISTS: &[&str] = &[
+    "e2e", "service", "puback", "pubrec", "pubcomp", "connect", "suback", "lag",
+];
 const STATS: &[&str] = &["p50", "p90", "p95", "p99", "p999", "max", "min", "mean"];
 
 fn known(metric: &str) -> bool {

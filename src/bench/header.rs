@@ -1,6 +1,8 @@
-//! The payload of every mqtt-bench message: a 24-byte header
+//! The payload of every mqtt-bench message: a 28-byte header
 //! `{magic "MQKB", publisher u32, sequence u64, intended send time u64 ns
-//! since the Unix epoch}` (big-endian), then seeded filler up to `-s` bytes.
+//! since the Unix epoch, lag u32 µs}` (big-endian; the lag is how much later
+//! than intended the message was actually sent), then seeded filler up to
+//! `-s` bytes.
 //! The clock maps one monotonic reading to wall time once, so in-process
 //! latencies never jump with the wall clock, and separate processes on one
 //! host (`pub` and `sub`) still agree.
@@ -53,6 +55,8 @@ pub struct Header {
     pub publisher: u32,
     pub seq: u64,
     pub intended_ns: u64,
+    /// Actual send time minus intended send time, µs.
+    pub lag_us: u32,
 }
 
 /// Builds payloads of one size; the filler is made once from the seed.
@@ -76,6 +80,7 @@ impl PayloadMaker {
         b.put_u32(h.publisher);
         b.put_u64(h.seq);
         b.put_u64(h.intended_ns);
+        b.put_u32(h.lag_us);
         b.put_slice(&self.filler);
         b.freeze()
     }
@@ -92,6 +97,7 @@ pub fn decode(payload: &[u8]) -> Option<Header> {
         publisher: u32_at(4),
         seq: u64_at(8),
         intended_ns: u64_at(16),
+        lag_us: u32_at(24),
     })
 }
 
@@ -125,6 +131,7 @@ mod tests {
             publisher: 7,
             seq: 1 << 40,
             intended_ns: 1_700_000_000_123_456_789,
+            lag_us: 1234,
         };
         let p = PayloadMaker::new(64, 1).make(h);
         assert_eq!(p.len(), 64);

@@ -103,7 +103,7 @@ fn distribution(name: &str, h: &Hist) -> String {
         .map(|k| {
             let nines = f64::from(k) / 10.0;
             let q = 1.0 - 10f64.powf(-nines);
-            (nines, h.0.value_at_quantile(q) as f64 / 1000.0)
+            (nines, h.quantile(q) as f64 / 1000.0)
         })
         .collect();
     let ticks = [

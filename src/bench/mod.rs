@@ -30,6 +30,13 @@ pub const RUN_FAILED: u8 = 3;
 
 /// Entry point of `mqtt-bench`.
 pub fn main(args: BenchArgs, program: &Program) -> anyhow::Result<u8> {
+    let quiet = match &args.scenario {
+        Scenario::Conn(a) => a.conn.quiet,
+        Scenario::Pub(a) => a.conn.quiet,
+        Scenario::Sub(a) => a.conn.quiet,
+        Scenario::Pubsub(a) => a.conn.quiet,
+        Scenario::Merge(_) => false,
+    };
     let (report, settings) = match &args.scenario {
         Scenario::Merge(m) => {
             let settings = ReportSettings::from_args(&m.report)?;
@@ -54,11 +61,12 @@ pub fn main(args: BenchArgs, program: &Program) -> anyhow::Result<u8> {
             (rt.block_on(run::run(settings, program))?, report_settings)
         }
     };
-    finish(report, &settings, program)
+    finish(report, &settings, program, quiet)
 }
 
-/// Verdicts, outputs, exit code.
-fn finish(mut r: Report, s: &ReportSettings, program: &Program) -> anyhow::Result<u8> {
+/// Verdicts, outputs, exit code. With `--quiet` nothing goes to stderr (a
+/// report on stdout stays pure JSON, e.g. for `kubectl logs`).
+fn finish(mut r: Report, s: &ReportSettings, program: &Program, quiet: bool) -> anyhow::Result<u8> {
     r.verdicts = s.asserts.iter().map(|a| a.check(&r)).collect();
     if let Some(b) = &s.baseline {
         let base = read_report(b)?;
@@ -80,7 +88,7 @@ fn finish(mut r: Report, s: &ReportSettings, program: &Program) -> anyhow::Resul
     let summary = text::summary(&r);
     let json_to_stdout = s.json.as_deref() == Some("-");
     if json_to_stdout {
-        exit::eprint_line(format_args!("{}", summary.trim_end()));
+        program.diag(quiet, format_args!("{}", summary.trim_end()));
     } else {
         let mut out = std::io::stdout().lock();
         out.write_all(summary.as_bytes())?;
@@ -96,13 +104,13 @@ fn finish(mut r: Report, s: &ReportSettings, program: &Program) -> anyhow::Resul
     }
     if code == RUN_FAILED {
         program.diag(
-            false,
+            quiet,
             format_args!("Error: the run failed: {}", r.run_error.as_deref().unwrap_or("")),
         );
     } else if code == ASSERT_FAILED {
         let failed = r.verdicts.iter().filter(|v| !v.pass).count();
         program.diag(
-            false,
+            quiet,
             format_args!("Error: {failed} of {} assertions failed.", r.verdicts.len()),
         );
     }

@@ -12,9 +12,6 @@ use crate::settings::{Kind, strip_share, topic_matches};
 /// Bumped when a field changes meaning; readers refuse other versions.
 pub const SCHEMA: u32 = 1;
 
-/// Histogram names, in report order.
-pub const HISTOGRAMS: [&str; 7] = ["connect", "suback", "puback", "pubrec", "pubcomp", "e2e", "lag"];
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema: u32,
@@ -79,7 +76,7 @@ pub struct Publish {
     pub target_rate: Option<f64>,
     pub offered_rate: f64,
     pub acked_rate: f64,
-    /// Sends more than 1 ms behind their schedule.
+    /// Sends more than 2 ms behind their schedule.
     pub late: u64,
 }
 

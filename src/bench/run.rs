@@ -52,7 +52,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
             let at = connect_start + Duration::from_secs_f64(k as f64 / rate);
             tokio::select! {
                 () = sleep_until(at) => {}
-                _ = tokio::signal::ctrl_c() => { interrupted = true; break; }
+                () = interrupt() => { interrupted = true; break; }
             }
         }
         let task = client::run(plan.clone(), role, index, shared.clone(), rx.clone());
@@ -61,7 +61,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let n = handles.len() as u64;
     tokio::select! {
         () = wait_settled(&shared, n) => {}
-        _ = tokio::signal::ctrl_c() => interrupted = true,
+        () = interrupt() => interrupted = true,
     }
     let connect_phase = connect_start.elapsed();
     let rss_connected = sys::rss();
@@ -115,9 +115,25 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
             r.publish.offered_rate
         ));
     }
+    warnings.extend(delivery_warnings(&r));
     r.warnings.extend(warnings);
     r.run_error = run_error(&r);
     Ok(r)
+}
+
+/// SIGINT or SIGTERM (`timeout 60 mqtt-bench ...`): end the run early and
+/// still report what was measured.
+async fn interrupt() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Wait until the run is over; true when interrupted.
@@ -130,7 +146,7 @@ async fn wait_for_end(
 ) -> bool {
     let s = &plan.settings;
     let end = s.duration.map(|d| t0 + s.warmup + d);
-    let ctrl_c = tokio::signal::ctrl_c();
+    let ctrl_c = interrupt();
     tokio::pin!(ctrl_c);
     let mut interrupted = false;
     if s.kind == Kind::Pub || s.kind == Kind::Pubsub {
@@ -138,9 +154,18 @@ async fn wait_for_end(
         let publishers = handles.iter_mut().filter(|(r, _)| *r == Role::Publisher);
         let mut published = Vec::new();
         for (_, h) in publishers {
-            tokio::select! {
-                r = &mut *h => published.push(r),
-                _ = &mut ctrl_c, if !interrupted => { interrupted = true; shared.stop(); }
+            // Ctrl-C stops the schedules; the publishers then settle (drain).
+            loop {
+                tokio::select! {
+                    r = &mut *h => {
+                        published.push(r);
+                        break;
+                    }
+                    () = &mut ctrl_c, if !interrupted => {
+                        interrupted = true;
+                        shared.stop();
+                    }
+                }
             }
         }
         *end_of_publishing = Instant::now();
@@ -150,18 +175,21 @@ async fn wait_for_end(
             while shared.live.unique.load(Relaxed) < expected && Instant::now() < drain_end && !interrupted {
                 tokio::select! {
                     () = sleep(Duration::from_millis(10)) => {}
-                    _ = &mut ctrl_c => interrupted = true,
+                    () = &mut ctrl_c => interrupted = true,
                 }
             }
         }
         // Put the finished publishers back so their outcomes are collected.
         let mut finished = published.into_iter();
-        for (role, h) in handles.iter_mut() {
-            if *role == Role::Publisher
-                && let Some(Ok(o)) = finished.next()
-            {
-                *h = tokio::spawn(async move { o });
-            }
+        for (role, h) in handles.iter_mut().filter(|(r, _)| *r == Role::Publisher) {
+            let o = match finished.next() {
+                Some(Ok(o)) => o,
+                _ => Outcome {
+                    role: Some(*role),
+                    ..Outcome::default()
+                },
+            };
+            *h = tokio::spawn(async move { o });
         }
         return interrupted;
     }
@@ -173,7 +201,7 @@ async fn wait_for_end(
         }
         tokio::select! {
             () = sleep(Duration::from_millis(10)) => {}
-            _ = &mut ctrl_c => return true,
+            () = &mut ctrl_c => return true,
         }
     }
 }
@@ -259,6 +287,7 @@ fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration,
             ("pubrec", &o.pubrec),
             ("pubcomp", &o.pubcomp),
             ("e2e", &o.e2e),
+            ("service", &o.service),
             ("lag", &o.lag),
         ] {
             if !h.is_empty() {
@@ -364,6 +393,35 @@ fn add(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
 
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
+}
+
+/// Loss, duplicates and unacknowledged publishes are never only a number.
+fn delivery_warnings(r: &Report) -> Vec<String> {
+    let (p, d, c) = (&r.publish, &r.delivery, &r.connections);
+    let mut w = Vec::new();
+    if d.lost > 0 {
+        w.push(format!("{} of {} expected messages were lost", d.lost, d.expected));
+    }
+    if d.duplicated > 0 {
+        let qos2 = if p.qos == 2 || r.config["qos"] == 2 {
+            " (at QoS 2: exactly once was broken)"
+        } else {
+            ""
+        };
+        w.push(format!("{} messages arrived more than once{qos2}", d.duplicated));
+    }
+    if p.qos > 0 && p.acked < p.published {
+        w.push(format!(
+            "{} of {} publishes were never acknowledged",
+            p.published - p.acked,
+            p.published
+        ));
+    }
+    let dropped: u64 = c.disconnects.values().sum();
+    if dropped > 0 {
+        w.push(format!("{dropped} unexpected disconnects, {} reconnects", c.reconnects));
+    }
+    w
 }
 
 /// Why the run itself failed (exit 3), if it did: a client could not

@@ -14,7 +14,7 @@ use super::stats::Bucket;
 
 /// Connections being opened at once: more only fill the broker's accept
 /// backlog, and SYN retransmits would then count as connect latency.
-pub const HANDSHAKES: usize = 128;
+pub const HANDSHAKES: usize = 64;
 
 /// Counters read by the progress line (exact totals come from the clients).
 #[derive(Debug, Default)]

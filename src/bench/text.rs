@@ -98,7 +98,7 @@ pub fn summary(r: &Report) -> String {
         });
         let _ = writeln!(
             o,
-            "  publish      {} sent at QoS {}, offered {} msg/s ({target}), {} late by > 1 ms",
+            "  publish      {} sent at QoS {}, offered {} msg/s ({target}), {} late by > 2 ms",
             p.published,
             p.qos,
             rate(p.offered_rate),
@@ -157,6 +157,9 @@ pub fn summary(r: &Report) -> String {
         );
         if let Some(s) = r.latency.get("e2e") {
             let _ = writeln!(o, "  end to end   {}", latency_line(s));
+        }
+        if let Some(s) = r.latency.get("service") {
+            let _ = writeln!(o, "  from send    {}", latency_line(s));
         }
     }
     let g = &r.generator;

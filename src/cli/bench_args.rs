@@ -231,7 +231,7 @@ pub struct PublishArgs {
     #[arg(long = "interval", value_name = "DURATION")]
     pub interval: Option<String>,
 
-    /// Payload size in bytes (at least 24: the mqtt-bench header)
+    /// Payload size in bytes (at least 28: the mqtt-bench header)
     #[arg(short = 's', long = "size", value_name = "BYTES", default_value = "64")]
     pub size: String,
 

@@ -132,7 +132,11 @@ impl ConnError {
                 code: code as u8,
                 v5: false,
             },
-            E::Io(e) | E::MqttState(S::Io(e)) => ConnError::Io(e),
+            // A reset while reading surfaces as a decoding error: it is still
+            // the socket's error (a broker that is starting up, a proxy).
+            E::Io(e) | E::MqttState(S::Io(e) | S::Deserialization(rumqttc::mqttbytes::Error::Io(e))) => {
+                ConnError::Io(e)
+            }
             E::NetworkTimeout | E::FlushTimeout => ConnError::Timeout,
             E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
             other => ConnError::Other(other.to_string()),
@@ -149,7 +153,9 @@ impl ConnError {
                 code: connack_v5_code(code),
                 v5: true,
             },
-            E::Io(e) | E::MqttState(S::Io(e)) => ConnError::Io(e),
+            E::Io(e) | E::MqttState(S::Io(e) | S::Deserialization(rumqttc5::mqttbytes::Error::Io(e))) => {
+                ConnError::Io(e)
+            }
             E::Timeout(_) => ConnError::Timeout,
             E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
             E::MqttState(S::ServerDisconnect {

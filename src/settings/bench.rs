@@ -13,8 +13,8 @@ use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
 use crate::usage;
 
 /// The bytes every mqtt-bench payload starts with: magic, publisher,
-/// sequence number, intended send time.
-pub const HEADER_LEN: usize = 24;
+/// sequence number, intended send time, how late it was sent.
+pub const HEADER_LEN: usize = 28;
 
 /// Which scenario runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -211,7 +211,7 @@ impl BenchSettings {
             .filter(|n| (HEADER_LEN..=super::MAX_PAYLOAD).contains(n))
             .ok_or_else(|| {
                 usage!(
-                    "-s must be between {HEADER_LEN} (the mqtt-bench header: publisher, sequence, intended send time) and {} bytes, not '{}'.",
+                    "-s must be between {HEADER_LEN} (the mqtt-bench header: publisher, sequence, intended send time, lag) and {} bytes, not '{}'.",
                     super::MAX_PAYLOAD,
                     a.size
                 )

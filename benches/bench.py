@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: mqtt-bench against `mqttv5 bench`, same broker, same run.
+
+Not a test: figures vary with the machine. Reported as ratios (mqtt-bench / mqttv5).
+
+  1. Throughput at QoS 0 and QoS 1: one publisher and one subscriber as fast
+     as the inflight window allows, the same payload size and inflight:
+     delivered msg/s, and the generator's CPU seconds per delivered message
+     (user + system of the whole process, from wait4).
+  2. Latency at a fixed 1,000 msg/s (QoS 0): p50/p95/p99 end to end from the
+     intended send time (both tools correct for coordinated omission).
+  3. 10,000 connections held by mqtt-bench: connect rate and resident memory
+     per connection (mqttv5's connections mode opens and closes, it cannot
+     hold; its churn rate is printed for reference).
+
+Usage: benches/bench.py [--duration S] [--runs R] [--connections N]
+Needs: mosquitto; mqttv5 (`cargo install mqttv5-cli`, without --locked);
+builds target/release/mqtt-bench.
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "target", "release", "mqtt-bench")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Broker:
+    """mosquitto on a free port, with as many open files as the hard limit allows."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        conf = os.path.join(workdir, "bench.conf")
+        with open(conf, "w") as f:
+            f.write(f"user root\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                    "max_queued_messages 0\npersistence false\n")
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+
+        def raise_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+        mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = subprocess.Popen([mosquitto, "-c", conf], preexec_fn=raise_limit,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        sys.exit("mosquitto did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def measured(cmd):
+    """Run cmd; (stdout, cpu seconds, max RSS bytes) of that process alone."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit(f"{cmd[0]} failed ({status}): {out[:500]!r}")
+    return out, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
+
+
+def ours_throughput(port, qos, duration, inflight, size):
+    cmd = [BENCH, "pubsub", "-h", "127.0.0.1", "-p", str(port), "-c", "1", "-q", str(qos),
+           "--duration", str(duration), "--warmup", "1", "-M", str(inflight), "-s", str(size),
+           "--quiet", "--json", "-"]
+    out, cpu, _ = measured(cmd)
+    r = json.loads(out)
+    received = r["delivery"]["received"]
+    return r["delivery"]["delivered_rate"], cpu / max(received, 1), r["delivery"]["lost"]
+
+
+def theirs_throughput(port, qos, duration, inflight, size):
+    cmd = ["mqttv5", "bench", "-H", "127.0.0.1", "-p", str(port), "--qos", str(qos),
+           "--duration", str(duration), "--warmup", "1", "--inflight", str(inflight),
+           "--payload-size", str(size), "--publishers", "1", "--subscribers", "1"]
+    out, cpu, _ = measured(cmd)
+    r = json.loads(out[out.index(b"{"):])["results"]
+    return r["throughput_avg"], cpu / max(r["received"], 1), r["published"] - r["received"]
+
+
+def ours_latency(port, duration):
+    cmd = [BENCH, "pubsub", "-h", "127.0.0.1", "-p", str(port), "-c", "1", "--rate", "1000",
+           "--duration", str(duration), "--warmup", "1", "--quiet", "--json", "-"]
+    out, _, _ = measured(cmd)
+    e2e = json.loads(out)["latency"]["e2e"]
+    return e2e["p50_us"], e2e["p95_us"], e2e["p99_us"]
+
+
+def theirs_latency(port, duration):
+    cmd = ["mqttv5", "bench", "--mode", "latency", "-H", "127.0.0.1", "-p", str(port),
+           "--rate", "1000", "--duration", str(duration), "--warmup", "1"]
+    out, _, _ = measured(cmd)
+    r = json.loads(out[out.index(b"{"):])["results"]
+    return r["p50_us"], r["p95_us"], r["p99_us"]
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--connections", type=int, default=10000)
+    ap.add_argument("--inflight", type=int, default=32)
+    ap.add_argument("--size", type=int, default=64)
+    a = ap.parse_args()
+    if not shutil.which("mqttv5"):
+        sys.exit("mqttv5 not found: cargo install mqttv5-cli")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mqtt-bench"], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        broker = Broker(tmp)
+        try:
+            print(f"# mqtt-bench vs mqttv5 bench: 1 publisher + 1 subscriber, {a.size} B payload, "
+                  f"inflight {a.inflight}, {a.duration} s (+1 s warm-up), median of {a.runs}")
+            for qos in (0, 1):
+                ours, theirs = [], []
+                for _ in range(a.runs):
+                    ours.append(ours_throughput(broker.port, qos, a.duration, a.inflight, a.size))
+                    theirs.append(theirs_throughput(broker.port, qos, a.duration, a.inflight, a.size))
+                o_rate, t_rate = median([x[0] for x in ours]), median([x[0] for x in theirs])
+                o_cpu, t_cpu = median([x[1] for x in ours]), median([x[1] for x in theirs])
+                print(f"QoS {qos}: delivered {o_rate:,.0f} vs {t_rate:,.0f} msg/s (ratio {o_rate / t_rate:.2f}); "
+                      f"CPU per delivered message {o_cpu * 1e6:.2f} vs {t_cpu * 1e6:.2f} us "
+                      f"(ratio {o_cpu / t_cpu:.2f}, target <= 1.0); "
+                      f"lost {[x[2] for x in ours]} vs {[x[2] for x in theirs]}")
+            ours = [ours_latency(broker.port, a.duration) for _ in range(a.runs)]
+            theirs = [theirs_latency(broker.port, a.duration) for _ in range(a.runs)]
+            o = [median([x[i] for x in ours]) for i in range(3)]
+            t = [median([x[i] for x in theirs]) for i in range(3)]
+            print(f"latency at 1,000 msg/s QoS 0, p50/p95/p99 us: {o[0]}/{o[1]}/{o[2]} vs "
+                  f"{t[0]}/{t[1]}/{t[2]}")
+            out, cpu, rss = measured([BENCH, "conn", "-h", "127.0.0.1", "-p", str(broker.port), "-c",
+                                      str(a.connections), "--duration", "3", "--quiet", "--json", "-"])
+            r = json.loads(out)
+            c = r["connections"]
+            print(f"{a.connections} held connections: {c['succeeded']} connected in {c['connect_phase_s']} s "
+                  f"({c['connect_rate']:,.0f}/s), connect p99 {r['latency']['connect']['p99_us'] / 1000:.1f} ms, "
+                  f"RSS {r['generator']['rss_per_connection_bytes'] / 1024:.1f} KiB per connection "
+                  f"(peak {rss / 2**20:.0f} MiB), CPU {cpu:.2f} s")
+            out, _, _ = measured(["mqttv5", "bench", "--mode", "connections", "-H", "127.0.0.1", "-p",
+                                  str(broker.port), "--duration", "3", "--warmup", "0", "--concurrency", "64"])
+            t = json.loads(out[out.index(b"{"):])["results"]
+            print(f"mqttv5 connections mode (open+close churn, concurrency 64): "
+                  f"{t['connections_per_sec']:,.0f}/s, p99 {t['p99_connect_us'] / 1000:.1f} ms")
+        finally:
+            broker.stop()
+
+
+if __name__ == "__main__":
+    main()
