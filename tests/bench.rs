@@ -577,3 +577,32 @@ fn a_broker_restart_mid_run_is_counted_and_survived() {
     let warnings = r["warnings"].to_string();
     assert!(warnings.contains("unexpected disconnects"), "{warnings}");
 }
+
+#[test]
+fn an_open_file_limit_too_low_is_named() {
+    // The hard limit cannot be raised by the program itself: it says which
+    // limit stopped it, and the connections that failed fail the run.
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let mut c = binary("prlimit", home.path());
+    c.args([
+        "--nofile=60:60",
+        env!("CARGO_BIN_EXE_mqtt-bench"),
+        "conn",
+        "-c",
+        "100",
+        "--duration",
+        "1",
+    ])
+    .args(broker.addr_args());
+    let r = run(c);
+    r.expect_code(3);
+    assert!(
+        r.stderr().contains(
+            "Warning: the open-file limit is 60 (hard limit 60) but 100 connections need about 164 descriptors"
+        ),
+        "{}",
+        r.stderr()
+    );
+    assert!(r.stdout().contains("Too many open files"), "{}", r.stdout());
+}

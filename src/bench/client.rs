@@ -37,6 +37,9 @@ pub struct Outcome {
     pub pubcomp: Hist,
     pub acked: u64,
     pub measured_acked: u64,
+    /// When the last measured acknowledgement / message arrived.
+    pub last_acked: Option<Instant>,
+    pub last_received: Option<Instant>,
     /// Refusals by reason (v5 PUBACK/PUBREC ≥ 0x80).
     pub refused: BTreeMap<String, u64>,
     /// v5 reason 0x10: accepted, but no subscriber matched.
@@ -251,8 +254,11 @@ impl Client {
                 out.received += 1;
                 self.shared.live.received.fetch_add(1, Relaxed);
                 // In pubsub, this shard accounts for its own publishers;
-                // messages of other generators count as foreign.
-                let Some(h) = header::decode(&m.payload).filter(|h| self.plan.tracks(h.publisher)) else {
+                // messages of other generators count as foreign, and so do
+                // retained messages the broker hands over on subscribing
+                // (left by an earlier run with -r).
+                let header = header::decode(&m.payload).filter(|h| !m.retain && self.plan.tracks(h.publisher));
+                let Some(h) = header else {
                     out.foreign += 1;
                     return;
                 };
@@ -264,6 +270,7 @@ impl Client {
                     out.e2e.record(us);
                     out.service.record(us.saturating_sub(u64::from(h.lag_us)));
                     out.measured_received += 1;
+                    out.last_received = Some(now);
                     out.bytes += m.payload.len() as u64;
                     if let Some(secs) = &mut self.secs {
                         let b = secs.bucket(now);
@@ -349,6 +356,7 @@ impl Client {
         }
         if measured {
             out.measured_acked += 1;
+            out.last_acked = Some(now);
             if let Some(secs) = &mut self.secs {
                 secs.bucket(now).acked += 1;
             }

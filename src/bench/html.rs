@@ -10,6 +10,19 @@ use super::stats::Hist;
 const W: f64 = 720.0;
 const H: f64 = 260.0;
 const PAD: f64 = 50.0;
+/// Room for the y axis labels.
+const LEFT: f64 = 80.0;
+
+/// A tick label with as many decimals as the scale needs.
+fn tick(v: f64, top: f64) -> String {
+    if top >= 100.0 {
+        format!("{v:.0}")
+    } else if top >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
 
 /// One line of a chart.
 struct Line {
@@ -38,7 +51,7 @@ fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)]) 
         y1 = 1.0;
     }
     let y1 = y1 * 1.1;
-    let sx = |x: f64| PAD + (x - x0) / (x1 - x0) * (W - 2.0 * PAD);
+    let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - PAD);
     let sy = |y: f64| H - PAD + -(y / y1) * (H - 2.0 * PAD);
     let mut s = format!(
         r#"<h2>{}</h2><svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="11">"#,
@@ -46,7 +59,7 @@ fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)]) 
     );
     let _ = write!(
         s,
-        r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#444"/><line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{b}" stroke="#444"/>"##,
+        r##"<line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}" stroke="#444"/><line x1="{LEFT}" y1="{PAD}" x2="{LEFT}" y2="{b}" stroke="#444"/>"##,
         b = H - PAD,
         r = W - PAD
     );
@@ -54,11 +67,11 @@ fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)]) 
         let v = y1 * f64::from(i) / 4.0;
         let _ = write!(
             s,
-            r##"<line x1="{PAD}" y1="{y:.1}" x2="{r}" y2="{y:.1}" stroke="#ddd"/><text x="{tx}" y="{y:.1}" text-anchor="end" dominant-baseline="middle">{v:.3}</text>"##,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{r}" y2="{y:.1}" stroke="#ddd"/><text x="{tx}" y="{y:.1}" text-anchor="end" dominant-baseline="middle">{v}</text>"##,
             y = sy(v),
             r = W - PAD,
-            tx = PAD - 4.0,
-            v = v
+            tx = LEFT - 4.0,
+            v = tick(v, y1)
         );
     }
     for (x, label) in x_ticks {

@@ -32,7 +32,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         clients.extend(plan.indexes(role).map(|i| (role, i)));
     }
     let mut warnings = Vec::new();
-    let (nofile, warn) = sys::raise_open_files(clients.len() as u64 + 64);
+    let (nofile, warn) = sys::raise_open_files(clients.len() as u64);
     if let Some(w) = warn {
         program.diag(quiet, format_args!("Warning: {w}."));
         warnings.push(w);
@@ -91,7 +91,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         Some(d) if !interrupted && plan.settings.count.is_none() => d,
         _ => window,
     };
-    let mut r = build(&plan, &shared, outcomes, window, connect_phase);
+    let mut r = build(&plan, &shared, outcomes, (measure_from, window), connect_phase);
     r.started = started_wall.to_rfc3339();
     r.ended = ended_wall.to_rfc3339();
     r.generator.cpu_s = ((sys::cpu_seconds() - cpu0) * 1000.0).round() / 1000.0;
@@ -255,7 +255,17 @@ fn groups(plan: &Plan, subscribers: &[(u32, &BTreeMap<u32, SeqTrack>)]) -> Vec<G
 }
 
 /// Add the clients' outcomes up.
-fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration, connect_phase: Duration) -> Report {
+/// Rates: offered over the publishing window; acknowledged and delivered
+/// from the start of measuring to the last measured acknowledgement or
+/// arrival in pubsub and pub (a backlog the broker drains after publishing
+/// ended lowers them), over the whole window in sub.
+fn build(
+    plan: &Plan,
+    shared: &Shared,
+    outcomes: Vec<Outcome>,
+    (measure_from, window): (Instant, Duration),
+    connect_phase: Duration,
+) -> Report {
     let s = &plan.settings;
     let secs = window.as_secs_f64().max(1e-9);
     let mut hists: BTreeMap<String, Hist> = BTreeMap::new();
@@ -273,6 +283,7 @@ fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration,
     let (pub_indexes, sub_indexes) = (plan.indexes(Role::Publisher), plan.indexes(Role::Subscriber));
     let (mut next_pub, mut next_sub) = (pub_indexes.start, sub_indexes.start);
     let mut trackers: Vec<(u32, BTreeMap<u32, SeqTrack>)> = Vec::new();
+    let (mut last_acked, mut last_received, mut bytes, mut measured_acked) = (None, None, 0u64, 0u64);
     for o in outcomes {
         if o.connected {
             c.succeeded += 1;
@@ -309,10 +320,11 @@ fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration,
                 p.published += o.published;
                 p.measured += o.measured_published;
                 p.acked += o.acked;
+                measured_acked += o.measured_acked;
                 p.late += o.late;
                 p.no_subscribers += o.no_subscribers;
                 add(&mut p.refused, &o.refused);
-                p.acked_rate += o.measured_acked as f64 / secs;
+                last_acked = last_acked.max(o.last_acked);
             }
             Some(Role::Subscriber) => {
                 let i = next_sub;
@@ -320,7 +332,8 @@ fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration,
                 d.received += o.received;
                 d.foreign += o.foreign;
                 d.measured += o.measured_received;
-                d.bytes_rate += o.bytes as f64 / secs;
+                bytes += o.bytes;
+                last_received = last_received.max(o.last_received);
                 trackers.push((i, o.tracker.into_iter().collect()));
             }
             _ => {}
@@ -328,7 +341,14 @@ fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration,
     }
     c.connect_rate = round3(c.succeeded as f64 / connect_phase.as_secs_f64().max(1e-9));
     p.offered_rate = round3(p.measured as f64 / secs);
-    p.acked_rate = round3(p.acked_rate);
+    let until = |last: Option<Instant>| match s.kind {
+        Kind::Sub | Kind::Conn => secs,
+        _ => last.map_or(secs, |l| {
+            l.saturating_duration_since(measure_from).as_secs_f64().max(secs)
+        }),
+    };
+    p.acked_rate = round3(measured_acked as f64 / until(last_acked));
+    let rx_secs = until(last_received);
     if s.qos == QoS::AtMostOnce {
         p.acked = 0;
         p.acked_rate = 0.0;
@@ -346,8 +366,8 @@ fn build(plan: &Plan, shared: &Shared, outcomes: Vec<Outcome>, window: Duration,
         received: d.received,
         foreign: d.foreign,
         measured: d.measured,
-        delivered_rate: round3(d.measured as f64 / secs),
-        bytes_rate: round3(d.bytes_rate),
+        delivered_rate: round3(d.measured as f64 / rx_secs),
+        bytes_rate: round3(bytes as f64 / rx_secs),
         ..accounted
     };
     let (latency, histograms) = report::histograms(&hists);

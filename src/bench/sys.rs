@@ -3,9 +3,11 @@
 
 use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
 
-/// Raise the soft open-file limit to fit `needed` descriptors. Returns the
-/// limit in force and, when it is too low, what to do about it.
-pub fn raise_open_files(needed: u64) -> (u64, Option<String>) {
+/// Raise the soft open-file limit to fit `connections` sockets (plus a few
+/// descriptors of the process's own). Returns the limit in force and, when it
+/// is too low, what to do about it.
+pub fn raise_open_files(connections: u64) -> (u64, Option<String>) {
+    let needed = connections + 64;
     let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return (0, None);
     };
@@ -24,7 +26,7 @@ pub fn raise_open_files(needed: u64) -> (u64, Option<String>) {
     (
         now,
         Some(format!(
-            "the open-file limit is {now} (hard limit {hard}) but {needed} connections need about that many descriptors; raise it with `ulimit -n {needed}` (as root, or in limits.conf)"
+            "the open-file limit is {now} (hard limit {hard}) but {connections} connections need about {needed} descriptors; raise it with `ulimit -n {needed}` (as root, or in limits.conf)"
         )),
     )
 }
