@@ -451,7 +451,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__pub)
-            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --conn-rate --topic --rate --interval --size --qos --retain --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --ciphers --psk --psk-identity --proxy --disable-clean-session --inflight"
+            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --rate --interval --size --qos --retain --conn-rate --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --ciphers --psk --psk-identity --proxy --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -462,10 +462,6 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -c)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --conn-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -498,6 +494,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conn-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -729,7 +729,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__pubsub)
-            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --publishers --subscribers --conn-rate --filter --topic --rate --interval --size --qos --retain --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --ciphers --psk --psk-identity --proxy --disable-clean-session --inflight"
+            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --publishers --subscribers --filter --topic --rate --interval --size --qos --retain --conn-rate --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --ciphers --psk --psk-identity --proxy --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,10 +748,6 @@ _mqtt__bench() {
                     return 0
                     ;;
                 --subscribers)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --conn-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -788,6 +784,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conn-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1019,7 +1019,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__sub)
-            opts="-c -t -q -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --conn-rate --topic --qos --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --ciphers --psk --psk-identity --proxy --disable-clean-session --inflight"
+            opts="-c -t -q -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --qos --conn-rate --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --ciphers --psk --psk-identity --proxy --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1030,10 +1030,6 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -c)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --conn-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1050,6 +1046,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conn-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

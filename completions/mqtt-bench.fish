@@ -89,12 +89,12 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l insecure 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-use-os-certs -d 'Verify the server with the operating system\'s CA store'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s c -l clients -d 'Number of publishers' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l rate -d 'Aggregate messages per second over all publishers [default: as fast as the inflight window allows]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l interval -d 'Time between messages of each publisher (e.g. 10ms, 1s)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s s -l size -d 'Payload size in bytes (at least 28: the mqtt-bench header)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r
@@ -151,9 +151,9 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l insecure -
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-use-os-certs -d 'Verify the server with the operating system\'s CA store'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s c -l clients -d 'Number of subscribers' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s t -l topic -d 'Topic filter template (%i client index, %c client id, %u user name; $share/GROUP/... for shared subscriptions)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s q -l qos -d 'Subscription QoS: 0, 1 or 2' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r
@@ -211,13 +211,13 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l disable-cl
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s c -l clients -d 'Number of publishers and of subscribers (each, unless set separately)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l publishers -d 'Number of publishers [default: -c]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l subscribers -d 'Number of subscribers [default: -c]' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l filter -d 'Subscribers\' topic filter template [default: the topic template with every level holding %i, %c or %u replaced by +]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u user name' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l rate -d 'Aggregate messages per second over all publishers [default: as fast as the inflight window allows]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l interval -d 'Time between messages of each publisher (e.g. 10ms, 1s)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s s -l size -d 'Payload size in bytes (at least 28: the mqtt-bench header)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r

@@ -31,10 +31,10 @@ pub const RUN_FAILED: u8 = 3;
 /// Entry point of `mqtt-bench`.
 pub fn main(args: BenchArgs, program: &Program) -> anyhow::Result<u8> {
     let quiet = match &args.scenario {
-        Scenario::Conn(a) => a.conn.quiet,
-        Scenario::Pub(a) => a.conn.quiet,
-        Scenario::Sub(a) => a.conn.quiet,
-        Scenario::Pubsub(a) => a.conn.quiet,
+        Scenario::Conn(a) => a.common.conn.quiet,
+        Scenario::Pub(a) => a.common.conn.quiet,
+        Scenario::Sub(a) => a.common.conn.quiet,
+        Scenario::Pubsub(a) => a.common.conn.quiet,
         Scenario::Merge(_) => false,
     };
     let (report, settings) = match &args.scenario {

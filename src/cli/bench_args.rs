@@ -61,18 +61,8 @@ pub struct ConnRun {
     )]
     pub clients: String,
 
-    /// Connections opened per second [default: as fast as possible]
-    #[arg(long = "conn-rate", value_name = "PER_SECOND", help_heading = "Load")]
-    pub conn_rate: Option<String>,
-
     #[command(flatten)]
-    pub run: RunArgs,
-
-    #[command(flatten)]
-    pub report: ReportArgs,
-
-    #[command(flatten)]
-    pub conn: ConnArgs,
+    pub common: Common,
 }
 
 /// `mqtt-bench pub`.
@@ -89,21 +79,11 @@ pub struct PubRun {
     )]
     pub clients: String,
 
-    /// Connections opened per second [default: as fast as possible]
-    #[arg(long = "conn-rate", value_name = "PER_SECOND", help_heading = "Load")]
-    pub conn_rate: Option<String>,
-
     #[command(flatten)]
     pub publish: PublishArgs,
 
     #[command(flatten)]
-    pub run: RunArgs,
-
-    #[command(flatten)]
-    pub report: ReportArgs,
-
-    #[command(flatten)]
-    pub conn: ConnArgs,
+    pub common: Common,
 }
 
 /// `mqtt-bench sub`.
@@ -119,10 +99,6 @@ pub struct SubRun {
         help_heading = "Load"
     )]
     pub clients: String,
-
-    /// Connections opened per second [default: as fast as possible]
-    #[arg(long = "conn-rate", value_name = "PER_SECOND", help_heading = "Load")]
-    pub conn_rate: Option<String>,
 
     /// Topic filter template (%i client index, %c client id, %u user name;
     /// $share/GROUP/... for shared subscriptions)
@@ -147,13 +123,7 @@ pub struct SubRun {
     pub qos: String,
 
     #[command(flatten)]
-    pub run: RunArgs,
-
-    #[command(flatten)]
-    pub report: ReportArgs,
-
-    #[command(flatten)]
-    pub conn: ConnArgs,
+    pub common: Common,
 }
 
 /// `mqtt-bench pubsub`.
@@ -178,10 +148,6 @@ pub struct PubsubRun {
     #[arg(long = "subscribers", value_name = "N", help_heading = "Load")]
     pub subscribers: Option<String>,
 
-    /// Connections opened per second [default: as fast as possible]
-    #[arg(long = "conn-rate", value_name = "PER_SECOND", help_heading = "Load")]
-    pub conn_rate: Option<String>,
-
     /// Subscribers' topic filter template [default: the topic template with
     /// every level holding %i, %c or %u replaced by +]
     ///
@@ -198,6 +164,13 @@ pub struct PubsubRun {
     #[command(flatten)]
     pub publish: PublishArgs,
 
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// What every scenario takes: run length, report, connection.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
     #[command(flatten)]
     pub run: RunArgs,
 
@@ -248,6 +221,10 @@ pub struct PublishArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
+    /// Connections opened per second [default: as fast as possible]
+    #[arg(long = "conn-rate", value_name = "PER_SECOND", help_heading = "Load")]
+    pub conn_rate: Option<String>,
+
     /// Messages to publish in total (pub, pubsub) or to receive (sub)
     #[arg(long = "count", value_name = "N")]
     pub count: Option<String>,

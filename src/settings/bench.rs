@@ -132,13 +132,14 @@ fn positive(text: Option<&str>, what: &str) -> anyhow::Result<Option<f64>> {
 impl BenchSettings {
     /// Validate a scenario's arguments (`merge` has none of these).
     pub fn from_args(scenario: &Scenario) -> anyhow::Result<BenchSettings> {
-        let (kind, conn_args, run, report) = match scenario {
-            Scenario::Conn(a) => (Kind::Conn, &a.conn, &a.run, &a.report),
-            Scenario::Pub(a) => (Kind::Pub, &a.conn, &a.run, &a.report),
-            Scenario::Sub(a) => (Kind::Sub, &a.conn, &a.run, &a.report),
-            Scenario::Pubsub(a) => (Kind::Pubsub, &a.conn, &a.run, &a.report),
+        let (kind, common) = match scenario {
+            Scenario::Conn(a) => (Kind::Conn, &a.common),
+            Scenario::Pub(a) => (Kind::Pub, &a.common),
+            Scenario::Sub(a) => (Kind::Sub, &a.common),
+            Scenario::Pubsub(a) => (Kind::Pubsub, &a.common),
             Scenario::Merge(_) => unreachable!("merge has no run settings"),
         };
+        let (conn_args, run, report) = (&common.conn, &common.run, &common.report);
         let conn = conn_settings(conn_args)?;
         let id_prefix = conn_args
             .id_prefix
@@ -168,16 +169,13 @@ impl BenchSettings {
         match scenario {
             Scenario::Conn(a) => {
                 s.subscribers = count(&a.clients, "-c")?;
-                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
             }
             Scenario::Pub(a) => {
                 s.publishers = count(&a.clients, "-c")?;
-                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
                 s.publish(&a.publish)?;
             }
             Scenario::Sub(a) => {
                 s.subscribers = count(&a.clients, "-c")?;
-                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
                 s.filter = a.topic.clone();
                 s.qos = parse_qos(Some(&a.qos))?;
             }
@@ -185,12 +183,12 @@ impl BenchSettings {
                 let c = count(&a.clients, "-c")?;
                 s.publishers = a.publishers.as_deref().map_or(Ok(c), |p| count(p, "--publishers"))?;
                 s.subscribers = a.subscribers.as_deref().map_or(Ok(c), |p| count(p, "--subscribers"))?;
-                s.conn_rate = positive(a.conn_rate.as_deref(), "--conn-rate")?;
                 s.publish(&a.publish)?;
                 s.filter = a.filter.clone().unwrap_or_else(|| default_filter(&s.topic));
             }
             Scenario::Merge(_) => unreachable!(),
         }
+        s.conn_rate = positive(run.conn_rate.as_deref(), "--conn-rate")?;
         s.run(run)?;
         if !s.filter.is_empty() {
             let plain = strip_share(&s.filter).ok_or_else(|| {
