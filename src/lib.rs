@@ -13,6 +13,8 @@ pub mod cli;
 pub mod client;
 pub mod exit;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod passwd;
 pub mod progress;
 pub mod publish;

@@ -17,6 +17,9 @@ mod text;
 
 use std::io::Write;
 
+#[cfg(test)]
+pub(crate) use header::SplitMix;
+
 use crate::cli::{BenchArgs, Scenario};
 use crate::exit::{self, Program};
 use crate::settings::{BenchSettings, ReportSettings};

@@ -122,6 +122,9 @@ impl Format {
     }
 }
 
+/// The largest field width or precision a format may ask for.
+const MAX_WIDTH: usize = 65535;
+
 fn parse_spec(b: &[u8], mut i: usize) -> Result<(Spec, usize), String> {
     let incomplete = || "Incomplete format specifier.".to_string();
     let mut spec = Spec {
@@ -143,19 +146,27 @@ fn parse_spec(b: &[u8], mut i: usize) -> Result<(Spec, usize), String> {
         }
         _ => {}
     }
-    let digits = |i: &mut usize| {
+    // A width or precision is a number of bytes to print for every
+    // message: refuse the absurd ones (`%2222222204p` asked for 2 GB each).
+    let digits = |i: &mut usize| -> Result<Option<usize>, String> {
         let start = *i;
         while b.get(*i).is_some_and(u8::is_ascii_digit) {
             *i += 1;
         }
+        if start == *i {
+            return Ok(None);
+        }
         std::str::from_utf8(&b[start..*i])
             .ok()
             .and_then(|d| d.parse::<usize>().ok())
+            .filter(|n| *n <= MAX_WIDTH)
+            .map(Some)
+            .ok_or_else(|| format!("Field width or precision too large in format (at most {MAX_WIDTH})."))
     };
-    spec.width = digits(&mut i).unwrap_or(0);
+    spec.width = digits(&mut i)?.unwrap_or(0);
     if b.get(i) == Some(&b'.') {
         i += 1;
-        spec.precision = Some(digits(&mut i).unwrap_or(0));
+        spec.precision = Some(digits(&mut i)?.unwrap_or(0));
         if let (Some(&sep), Some(b'x' | b'X')) = (b.get(i), b.get(i + 1))
             && HEX_SEPARATORS.contains(&sep)
         {
@@ -496,6 +507,15 @@ mod tests {
             ("%0-5l", "Invalid format specifier '-'."),
             ("\\", "Incomplete escape specifier."),
             ("\\q", "Invalid escape specifier 'q'."),
+            // Found by fuzzing: a 2 GB padding for every message.
+            (
+                "%2222222204p",
+                "Field width or precision too large in format (at most 65535).",
+            ),
+            (
+                "%.99999999999999999999999f",
+                "Field width or precision too large in format (at most 65535).",
+            ),
         ];
         for (fmt, want) in cases {
             assert_eq!(Format::parse(fmt).unwrap_err(), want, "{fmt}");

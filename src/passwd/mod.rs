@@ -9,7 +9,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::cli::PasswdArgs;
 use crate::exit::{self, Program, failure};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
-use file::{Locked, PwFile};
+use file::Locked;
+pub(crate) use file::PwFile;
 use hash::Kind;
 
 /// Entry point of `mqtt-passwd`.

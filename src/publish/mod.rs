@@ -3,7 +3,7 @@
 //! code: 0 only when every message was confirmed.
 
 mod input;
-mod jsonl;
+pub(crate) mod jsonl;
 
 use std::time::Duration;
 

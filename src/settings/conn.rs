@@ -305,7 +305,7 @@ fn credentials(args: &ConnArgs, url: Option<&UrlParts>, protocol: Protocol) -> a
 }
 
 /// `mqtt://[user[:pass]@]host[:port]/topic` (also `[v6]` hosts).
-fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
+pub(crate) fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
     let Some((scheme, rest)) = text.split_once("://") else {
         return Err(usage!("Unsupported URL scheme.\n"));
     };

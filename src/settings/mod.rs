@@ -14,6 +14,7 @@ mod tls;
 mod topic;
 
 pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter, strip_share};
+pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
 pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};

@@ -1,0 +1,177 @@
+//! Entry points for the fuzz targets in `fuzz/` (cargo fuzz, libFuzzer) —
+//! the parsers that take hostile text: `-F` formats and their rendering,
+//! `-L` URLs, `-D` properties, password files and `--jsonl` lines. Each
+//! function must return without panicking for any input and checks the
+//! properties that must hold (a password file that parses is written back
+//! byte for byte). The same functions run in `cargo test` over the committed
+//! corpus plus seeded mutations (see the tests below), so a crash the fuzzer
+//! found stays fixed.
+
+use std::path::Path;
+
+use bytes::Bytes;
+
+use crate::client::{Message, MessageProps};
+use crate::format::{Mode, Printer};
+use crate::passwd::PwFile;
+use crate::publish::jsonl;
+use crate::settings::{Props, Protocol, QoS};
+
+/// A fuzz target: any bytes in, no panic out.
+pub type Target = fn(&[u8]);
+
+/// The fuzz targets by name (the directories of `fuzz/corpus`).
+pub const TARGETS: &[(&str, Target)] = &[
+    ("format", format),
+    ("url", url),
+    ("props", props),
+    ("passwd", passwd),
+    ("jsonl", jsonl_line),
+];
+
+/// Split `data` at NUL bytes into (lossy) strings.
+fn fields(data: &[u8]) -> Vec<String> {
+    data.split(|b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect()
+}
+
+/// `-F FORMAT` parsed, then rendered for a message: the first NUL-separated
+/// field is the format, the next the topic, the rest the payload.
+pub fn format(data: &[u8]) {
+    let mut parts = data.splitn(3, |b| *b == 0);
+    let spec = String::from_utf8_lossy(parts.next().unwrap_or_default());
+    let topic = Bytes::copy_from_slice(parts.next().unwrap_or_default());
+    let payload = Bytes::copy_from_slice(parts.next().unwrap_or_default());
+    let Ok(format) = crate::format::Format::parse(&spec) else {
+        return;
+    };
+    let message = Message {
+        topic,
+        payload,
+        qos: QoS::ExactlyOnce,
+        retain: true,
+        dup: false,
+        pkid: 7,
+        props: Some(Box::new(MessageProps {
+            content_type: Some("text/plain".into()),
+            correlation_data: Some(Bytes::from_static(b"\x00\xff")),
+            user_properties: vec![("k".into(), "v".into())],
+            ..MessageProps::default()
+        })),
+    };
+    for pretty in [false, true] {
+        let printer = Printer {
+            mode: Mode::Format(format.clone()),
+            eol: true,
+            pretty,
+        };
+        let mut out = Vec::new();
+        printer.message(&message, &mut out);
+    }
+}
+
+/// `-L URL`.
+pub fn url(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::settings::parse_url(text);
+    }
+}
+
+/// `-D COMMAND NAME VALUE ...`: NUL-separated argument values.
+pub fn props(data: &[u8]) {
+    let _ = Props::parse(&fields(data));
+}
+
+/// A password file: whatever parses is written back unchanged, and stays
+/// parseable after setting and deleting users.
+pub fn passwd(data: &[u8]) {
+    let Ok(mut file) = PwFile::parse(data, Path::new("fuzz")) else {
+        return;
+    };
+    assert_eq!(
+        file.to_bytes(),
+        data,
+        "an untouched password file is written back byte for byte"
+    );
+    file.set("fuzz-user", "$7$101$c2FsdA==$aGFzaA==".into());
+    file.set("other", "$7$101$c2FsdA==$aGFzaA==".into());
+    file.delete("fuzz-user");
+    let again = file.to_bytes();
+    PwFile::parse(&again, Path::new("fuzz")).expect("what mqtt-passwd writes, it can read");
+}
+
+/// One `--jsonl` line, for both protocol versions.
+pub fn jsonl_line(data: &[u8]) {
+    for protocol in [Protocol::V311, Protocol::V5] {
+        let d = jsonl::Defaults {
+            topic: Some("default/topic".into()),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            props: None,
+            protocol,
+        };
+        let _ = jsonl::parse(data, &d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::SplitMix;
+
+    /// Every committed corpus file (seeds and crashes found by fuzzing),
+    /// then seeded mutations of them: a short deterministic pass per target.
+    #[test]
+    fn fuzz_targets_survive_their_corpus_and_mutations() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus");
+        for (name, target) in TARGETS {
+            let dir = root.join(name);
+            let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+                .collect();
+            assert!(!inputs.is_empty(), "no corpus for {name}");
+            inputs.sort();
+            let mut rng = SplitMix(0x5eed ^ name.len() as u64);
+            for input in &inputs {
+                target(input);
+            }
+            for _ in 0..3000 {
+                let base = &inputs[(rng.next() % inputs.len() as u64) as usize];
+                target(&mutate(base, &mut rng));
+            }
+        }
+    }
+
+    /// Flip, insert, delete or duplicate a few bytes.
+    fn mutate(base: &[u8], rng: &mut SplitMix) -> Vec<u8> {
+        let mut v = base.to_vec();
+        const INTERESTING: &[u8] = b"%@:\\/[]{}\"\x00\n\r\xff#+$01-9xXjJpPtT";
+        for _ in 0..1 + rng.next() % 4 {
+            let at = if v.is_empty() {
+                0
+            } else {
+                (rng.next() % v.len() as u64) as usize
+            };
+            let byte = if rng.next().is_multiple_of(2) {
+                INTERESTING[(rng.next() % INTERESTING.len() as u64) as usize]
+            } else {
+                rng.next() as u8
+            };
+            match rng.next() % 4 {
+                0 if !v.is_empty() => v[at] = byte,
+                1 => v.insert(at, byte),
+                2 if !v.is_empty() => {
+                    v.remove(at);
+                }
+                _ => {
+                    let end = (at + 1 + (rng.next() % 8) as usize).min(v.len());
+                    let chunk = v[at..end].to_vec();
+                    v.splice(at..at, chunk);
+                }
+            }
+        }
+        v
+    }
+}
