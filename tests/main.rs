@@ -10,6 +10,7 @@ mod pub_config;
 mod pub_delivery;
 mod pub_errors;
 mod pub_lines;
+mod pub_signals;
 mod pub_terminal;
 mod rr;
 mod sub_flow;

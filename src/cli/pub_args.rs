@@ -11,7 +11,9 @@ use super::{ConnArgs, PayloadArgs};
 /// DISCONNECT was sent. Exit codes: 0 success, 1 usage/config/connect error,
 /// 1-5 or 128-162 the broker refused the connection (CONNACK code), 7 the
 /// connection was lost with messages unconfirmed, 128-162 a v5 PUBACK/PUBREC
-/// rejected a message (its reason code).
+/// rejected a message (its reason code). SIGINT/SIGTERM during -l or --jsonl
+/// stop reading, wait up to 5 s for confirmations (a second signal: none),
+/// print the counts and exit 130/143, or 7 if some stayed unconfirmed.
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "mqtt-pub",

@@ -32,6 +32,8 @@ struct State {
     first_failure: RefCell<Option<String>>,
     producer_done: Cell<bool>,
     disconnecting: Cell<bool>,
+    /// The producer gave up waiting for confirmations (a signal).
+    abandoned: Cell<bool>,
     /// Confirmations not yet resolved, oldest first.
     pending: RefCell<VecDeque<Confirmation>>,
     /// Wakes the confirmation task when `pending` gains an entry.
@@ -106,24 +108,46 @@ pub struct Sink {
 
 impl Sink {
     /// Hand one message to the connection (waits while the channel is full).
+    ///
+    /// Cancel-safe: dropped before the library took the message (a signal
+    /// while the queue is full), it is not counted as sent.
     pub async fn send(&self, m: OutMessage) -> anyhow::Result<()> {
+        /// Takes the count back unless the message was handed over.
+        struct Counted<'a>(&'a State, bool);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    self.0.sent.set(self.0.sent.get() - 1);
+                }
+            }
+        }
         // Counted first: an untracked publish can be confirmed by an event
         // before this task resumes.
         self.state.sent.set(self.state.sent.get() + 1);
-        match self.publisher.publish(m).await {
-            Ok(Some(confirmation)) => {
-                self.state.pending.borrow_mut().push_back(confirmation);
-                if let Some(w) = self.state.waker.borrow_mut().take() {
-                    w.wake();
-                }
-                Ok(())
-            }
-            Ok(None) => Ok(()),
-            Err(e) => {
-                self.state.sent.set(self.state.sent.get() - 1);
-                Err(e)
+        let mut counted = Counted(&self.state, false);
+        let confirmation = self.publisher.publish(m).await?;
+        counted.1 = true;
+        if let Some(confirmation) = confirmation {
+            self.state.pending.borrow_mut().push_back(confirmation);
+            if let Some(w) = self.state.waker.borrow_mut().take() {
+                w.wake();
             }
         }
+        Ok(())
+    }
+
+    /// Stop waiting: disconnect now, whatever is still unconfirmed (which
+    /// the [`Delivery`] then reports). For a producer interrupted by a signal.
+    pub fn abandon(&self) {
+        self.state.abandoned.set(true);
+        self.state.disconnecting.set(true);
+        let _ = self.publisher.disconnect_now();
+    }
+
+    /// Messages handed over so far, and how many of them are confirmed.
+    pub fn counts(&self) -> (u64, u64) {
+        let s = &self.state;
+        (s.sent.get(), s.settled.get() - s.rejected.get() - s.failed.get())
     }
 
     /// Wait until every message sent so far is settled (for `--repeat-delay`).
@@ -149,6 +173,8 @@ pub struct Delivery {
     pub lost: Option<ConnError>,
     /// Whether the producer had read all its input when the run ended.
     pub producer_finished: bool,
+    /// The producer stopped waiting for confirmations ([`Sink::abandon`]).
+    pub abandoned: bool,
     /// The producer's own error (bad input line, unreadable file, ...).
     pub producer_error: Option<anyhow::Error>,
 }
@@ -215,6 +241,7 @@ where
         first_reject_code: state.first_reject_code.get(),
         lost,
         producer_finished: state.producer_done.get(),
+        abandoned: state.abandoned.get(),
         producer_error: state.producer_error.take(),
     }
 }

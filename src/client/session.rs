@@ -283,6 +283,16 @@ impl Publisher {
         }
     }
 
+    /// DISCONNECT at once, without waiting for unacknowledged QoS 1/2
+    /// publishes (an interrupted run that gives up on them).
+    pub fn disconnect_now(&self) -> anyhow::Result<()> {
+        let err = |e: &dyn std::fmt::Display| anyhow!("cannot disconnect: {e}");
+        match &self.inner {
+            Client::V4(c) => c.try_disconnect_now().map_err(|e| err(&e)),
+            Client::V5(c) => c.try_disconnect_now().map_err(|e| err(&e)),
+        }
+    }
+
     /// Queue one SUBSCRIBE with every filter (mosquitto sends them all at once).
     pub fn subscribe(&self, filters: &[Filter], props: &SubscribeProps) -> anyhow::Result<()> {
         self.debug.queued_subscribe(

@@ -3,8 +3,11 @@
 //! code: 0 only when every message was confirmed.
 
 mod input;
+mod interrupt;
 pub(crate) mod jsonl;
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,7 +40,21 @@ pub fn read_payload(source: &Source) -> anyhow::Result<Option<Bytes>> {
 
 async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> anyhow::Result<u8> {
     let quiet = s.conn.quiet;
-    let session = match Session::connect(&s.conn).await {
+    // Line input can be interrupted cleanly; single messages keep the
+    // default action of the signals, as in mosquitto_pub.
+    let mut signals = match payload {
+        None => Some(interrupt::Signals::new()?),
+        Some(_) => None,
+    };
+    let connect = Session::connect(&s.conn);
+    let connected = match &mut signals {
+        None => connect.await,
+        Some(signals) => tokio::select! {
+            r = connect => r,
+            signo = signals.recv() => return Ok(interrupt::before_connecting(signo, program, quiet)),
+        },
+    };
+    let session = match connected {
         Ok(session) => session,
         Err(f) => {
             program.diag(quiet, format_args!("{}", f.message));
@@ -45,12 +62,26 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
         }
     };
     let disconnect = s.conn.props.disconnect.clone();
-    let delivery = deliver(session, disconnect, quiet, |sink| produce(s, payload, sink)).await;
+    let interrupted = Rc::new(Cell::new(None));
+    let seen = interrupted.clone();
+    let delivery = deliver(session, disconnect, quiet, |sink| {
+        produce(s, payload, sink, signals, seen)
+    })
+    .await;
+    if let Some(signo) = interrupted.get() {
+        return Ok(interrupt::finish(&delivery, signo, program, quiet));
+    }
     finish(delivery, program, quiet)
 }
 
 /// Feed the sink from the configured source.
-async fn produce(s: PubSettings, payload: Option<Bytes>, sink: Sink) -> anyhow::Result<()> {
+async fn produce(
+    s: PubSettings,
+    payload: Option<Bytes>,
+    sink: Sink,
+    signals: Option<interrupt::Signals>,
+    interrupted: Rc<Cell<Option<i32>>>,
+) -> anyhow::Result<()> {
     let props = (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));
     let mut pace = Pace::new(s.rate);
     if let Some(payload) = payload {
@@ -80,11 +111,32 @@ async fn produce(s: PubSettings, payload: Option<Bytes>, sink: Sink) -> anyhow::
         protocol: s.conn.protocol,
     };
     let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
-    while let Some(batch) = lines.recv().await {
+    let mut signals = signals.expect("line input catches signals");
+    let signo = 'input: loop {
+        let batch = tokio::select! {
+            batch = lines.recv() => batch,
+            signo = signals.recv() => break 'input signo,
+        };
+        let Some(batch) = batch else {
+            return Ok(());
+        };
         for m in batch? {
-            pace.wait().await;
-            sink.send(m).await?;
+            let sent = async {
+                pace.wait().await;
+                sink.send(m).await
+            };
+            tokio::select! {
+                r = sent => r?,
+                signo = signals.recv() => break 'input signo,
+            }
         }
+    };
+    interrupted.set(Some(signo));
+    // Stop reading; give what was sent a bounded chance to be confirmed.
+    tokio::select! {
+        () = sink.settled() => {}
+        () = tokio::time::sleep(interrupt::GRACE) => sink.abandon(),
+        _ = signals.recv() => sink.abandon(),
     }
     Ok(())
 }

@@ -178,6 +178,11 @@ impl Broker {
         assert!(self.wait_ready(), "mosquitto did not restart:\n{}", self.log());
     }
 
+    /// The broker's process id (to stop and continue it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kill the broker now (for connection-loss tests).
     pub fn kill(&mut self) {
         // SIGKILL: no clean shutdown, as in a crash; persistence is what was saved.

@@ -1,0 +1,77 @@
+//! SIGINT and SIGTERM while `mqtt-pub -l`/`--jsonl` is reading: stop reading,
+//! wait (at most [`GRACE`], or until a second signal) for the messages
+//! already sent to be confirmed, say how many were, and exit 128 + the
+//! signal's number — or 7 when some stayed unconfirmed.
+
+use std::time::Duration;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use crate::client::Delivery;
+use crate::exit::{self, Program};
+
+/// How long an interrupted run waits for outstanding confirmations.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// SIGINT and SIGTERM, caught instead of killing the process.
+pub struct Signals {
+    int: Signal,
+    term: Signal,
+}
+
+impl Signals {
+    pub fn new() -> std::io::Result<Signals> {
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next signal's number.
+    pub async fn recv(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.int.recv() => 2,
+            _ = self.term.recv() => 15,
+        }
+    }
+}
+
+fn name(signo: i32) -> &'static str {
+    if signo == 2 { "SIGINT" } else { "SIGTERM" }
+}
+
+/// Interrupted while still connecting (`--connect-retry`): nothing was sent.
+pub fn before_connecting(signo: i32, program: &Program, quiet: bool) -> u8 {
+    program.diag(
+        quiet,
+        format_args!(
+            "Interrupted by {} before the connection was up: nothing was sent.",
+            name(signo)
+        ),
+    );
+    (128 + signo) as u8
+}
+
+/// Report an interrupted delivery; the exit code.
+pub fn finish(d: &Delivery, signo: i32, program: &Program, quiet: bool) -> u8 {
+    let name = name(signo);
+    let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
+    program.diag(
+        quiet,
+        format_args!(
+            "Interrupted by {name}: {} of {} messages confirmed{}; the rest of the input was not read.",
+            d.confirmed,
+            d.sent,
+            if unconfirmed > 0 {
+                format!(", {unconfirmed} unconfirmed")
+            } else {
+                String::new()
+            }
+        ),
+    );
+    if unconfirmed > 0 || d.lost.is_some() {
+        exit::CONN_LOST
+    } else {
+        (128 + signo) as u8
+    }
+}

@@ -1,0 +1,93 @@
+//! SIGINT and SIGTERM while mqtt-pub reads lines: it stops reading, waits a
+//! bounded time for confirmations, says how many messages were confirmed,
+//! and exits 128 + the signal (all confirmed) or 7 (some were not).
+
+use std::io::Write;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use crate::support::{Broker, Sub, spawn_pub};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn signal(child: &Child, sig: &str) {
+    assert!(
+        Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+fn stderr_of(child: Child) -> (Option<i32>, String) {
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_signal_after_everything_was_confirmed_exits_128_plus_the_signal() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    for (sig, code, name) in [("-INT", 130, "SIGINT"), ("-TERM", 143, "SIGTERM")] {
+        let sub = Sub::start(&broker, "sig/ok", &["-C", "3", "-q", "1"]);
+        let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/ok", "-l", "-q", "1"]);
+        // Three lines, and the input stays open: only the signal ends it.
+        p.stdin.as_mut().unwrap().write_all(b"one\ntwo\nthree\n").unwrap();
+        assert_eq!(sub.text(WAIT), "one\ntwo\nthree\n");
+        signal(&p, sig);
+        let (status, stderr) = stderr_of(p);
+        assert_eq!(status, Some(code), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!("Interrupted by {name}: 3 of 3 messages confirmed; the rest of the input was not read.\n")
+        );
+    }
+}
+
+#[test]
+fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/stall", "-l", "-q", "1"]);
+    p.stdin.as_mut().unwrap().write_all(b"before\n").unwrap();
+    assert!(broker.wait_log("sig/stall", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    // The broker stops answering: these lines stay unconfirmed.
+    let pid = broker.pid().to_string();
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    p.stdin.as_mut().unwrap().write_all(b"a\nb\nc\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    signal(&p, "-INT");
+    let (status, stderr) = stderr_of(p);
+    let waited = start.elapsed();
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    assert_eq!(status, Some(7), "{stderr}");
+    assert_eq!(
+        stderr,
+        "Interrupted by SIGINT: 1 of 4 messages confirmed, 3 unconfirmed; the rest of the input was not read.\n"
+    );
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(15),
+        "{waited:?}"
+    );
+
+    // A second signal gives up at once.
+    let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/stall2", "-l", "-q", "1"]);
+    p.stdin.as_mut().unwrap().write_all(b"x\n").unwrap();
+    assert!(broker.wait_log("sig/stall2", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    p.stdin.as_mut().unwrap().write_all(b"y\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    signal(&p, "-TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&p, "-TERM");
+    let (status, stderr) = stderr_of(p);
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert_eq!(status, Some(7), "{stderr}");
+    assert!(stderr.contains("1 of 2 messages confirmed, 1 unconfirmed"), "{stderr}");
+}
