@@ -21,8 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-bench' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'mqtt-bench' {
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (-h is the broker host, as in every mqttkit tool)')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('conn', 'conn', [CompletionResultType]::ParameterValue, 'Open and hold connections; connect latency, failures, memory per connection')

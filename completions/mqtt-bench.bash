@@ -59,7 +59,7 @@ _mqtt__bench() {
 
     case "${cmd}" in
         mqtt__bench)
-            opts="-h -V --help --version conn pub sub pubsub merge help"
+            opts="-V --help --version conn pub sub pubsub merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

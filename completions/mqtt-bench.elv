@@ -18,8 +18,7 @@ set edit:completion:arg-completer[mqtt-bench] = {|@words|
     }
     var completions = [
         &'mqtt-bench'= {
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand --help 'Print help (-h is the broker host, as in every mqttkit tool)'
             cand -V 'Print version'
             cand --version 'Print version'
             cand conn 'Open and hold connections; connect latency, failures, memory per connection'

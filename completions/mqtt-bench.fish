@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqtt_bench_global_optspecs
-    string join \n h/help V/version
+    string join \n help V/version
 end
 
 function __fish_mqtt_bench_needs_command
@@ -24,7 +24,7 @@ function __fish_mqtt_bench_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -l help -d 'Print help (-h is the broker host, as in every mqttkit tool)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -s V -l version -d 'Print version'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "conn" -d 'Open and hold connections; connect latency, failures, memory per connection'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "pub" -d 'Publish on an open-loop schedule; PUBACK/PUBREC/PUBCOMP latency and schedule lag'

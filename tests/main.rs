@@ -5,6 +5,7 @@ mod support;
 
 mod bench;
 mod generated;
+mod misbehaving;
 mod passwd;
 mod pub_config;
 mod pub_delivery;

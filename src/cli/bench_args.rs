@@ -25,11 +25,16 @@ use super::ConnArgs;
     version,
     subcommand_required = true,
     arg_required_else_help = true,
+    disable_help_flag = true,
     after_help = "Examples:\n  mqtt-bench conn -c 1000 --conn-rate 500 --duration 10s\n  mqtt-bench pubsub --publishers 10 --subscribers 10 --rate 10000 --duration 30s -q 1 --assert 'p99_ms<=20' --assert 'loss==0'\n  mqtt-bench pub -c 5 --rate 2000 --count 100000 --json report.json\n  mqtt-bench merge shard-*.json --json all.json"
 )]
 pub struct BenchArgs {
     #[command(subcommand)]
     pub scenario: Scenario,
+
+    /// Print help (-h is the broker host, as in every mqttkit tool)
+    #[arg(long = "help", action = ArgAction::Help)]
+    pub help: Option<bool>,
 }
 
 /// The scenarios.

@@ -87,6 +87,9 @@ pub enum ConnError {
     Closed(String),
     /// The TLS handshake or session failed: which check, in words.
     Tls(String),
+    /// The broker sent a malformed or unexpected packet: talking to it
+    /// again will not help.
+    Protocol(String),
     /// Anything else the library reported.
     Other(String),
 }
@@ -119,6 +122,10 @@ impl ConnError {
             ConnError::Timeout => (exit::ERROR, format!("Error: timed out connecting to {target}")),
             ConnError::Tls(why) => (exit::TLS, format!("Error: A TLS error occurred with {target}: {why}.")),
             ConnError::Closed(m) | ConnError::Other(m) => (exit::ERROR, format!("Unable to connect ({m}) to {target}")),
+            ConnError::Protocol(m) => (
+                exit::ERROR,
+                format!("Unable to connect: the broker sent {m} ({target})"),
+            ),
         }
     }
 
@@ -138,6 +145,7 @@ impl ConnError {
                 ConnError::Io(e)
             }
             E::NetworkTimeout | E::FlushTimeout => ConnError::Timeout,
+            E::MqttState(S::Deserialization(e)) => ConnError::Protocol(format!("a malformed packet: {e}")),
             E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
             other => ConnError::Other(other.to_string()),
         }
@@ -157,6 +165,7 @@ impl ConnError {
                 ConnError::Io(e)
             }
             E::Timeout(_) => ConnError::Timeout,
+            E::MqttState(S::Deserialization(e)) => ConnError::Protocol(format!("a malformed packet: {e}")),
             E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
             E::MqttState(S::ServerDisconnect {
                 reason_code,
@@ -181,6 +190,7 @@ impl std::fmt::Display for ConnError {
             ConnError::Io(e) => write!(f, "{e}"),
             ConnError::Timeout => f.write_str("network timeout"),
             ConnError::Closed(m) | ConnError::Other(m) => f.write_str(m),
+            ConnError::Protocol(m) => write!(f, "the broker sent {m}"),
             ConnError::Tls(m) => write!(f, "TLS: {m}"),
         }
     }

@@ -153,7 +153,6 @@ pub(crate) fn v5(s: &ConnSettings, mut tls: Option<Tls>) -> anyhow::Result<(rumq
     debug_assert_eq!(s.protocol, Protocol::V5);
     o.set_keep_alive(s.keepalive);
     o.set_clean_start(s.clean);
-    o.set_unlimited_incoming_packet_size();
     o.set_outgoing_inflight_upper_limit(s.max_inflight);
     o.set_max_request_batch(BATCH);
     o.set_request_channel_capacity(CHANNEL);
@@ -173,9 +172,6 @@ pub(crate) fn v5(s: &ConnSettings, mut tls: Option<Tls>) -> anyhow::Result<(rumq
     o.set_receive_maximum(Some(c.receive_maximum.unwrap_or(s.receive_maximum)));
     if s.manual_acks {
         o.set_ack_mode(rumqttc5::AckMode::Manual);
-    }
-    if let Some(max) = c.maximum_packet_size {
-        o.set_max_packet_size(Some(max));
     }
     o.set_topic_alias_max(c.topic_alias_maximum);
     o.set_request_problem_info(c.request_problem_information);
@@ -219,5 +215,12 @@ pub(crate) fn v5(s: &ConnSettings, mut tls: Option<Tls>) -> anyhow::Result<(rumq
             has_props.then_some(props),
         ));
     }
+    // Last: every connect-property setter above may reset the incoming limit
+    // to the library's 10 KiB default (an MQTT 5 subscriber then refused any
+    // larger message as malformed).
+    match s.props.connect.maximum_packet_size {
+        Some(max) => o.set_max_packet_size(Some(max)),
+        None => o.set_unlimited_incoming_packet_size(),
+    };
     Ok((o, store.map(Store::V5)))
 }

@@ -146,7 +146,10 @@ impl Session {
                             }
                             let old_protocol = matches!(
                                 err,
-                                ConnError::Refused { code: 1 | 132, .. } | ConnError::Closed(_) | ConnError::Other(_)
+                                ConnError::Refused { code: 1 | 132, .. }
+                                    | ConnError::Closed(_)
+                                    | ConnError::Other(_)
+                                    | ConnError::Protocol(_)
                             );
                             return Err(ConnectFailure {
                                 code,

@@ -16,9 +16,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use crate::cli::SubArgs;
-use crate::client::{Event, Filter, Message, OutMessage, Session, reason};
+use crate::client::{ConnError, Event, Filter, Message, OutMessage, Session, reason};
 use crate::exit::{self, Program};
-use crate::settings::{QoS, SubSettings, topic_matches};
+use crate::settings::{QoS, SubSettings, strip_share, topic_matches};
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
@@ -152,6 +152,11 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                     program.diag(quiet, format_args!("Error: The connection was lost ({e})."));
                     return Ok(run.close(exit::CONN_LOST.max(ending.code)));
                 }
+                if let ConnError::Protocol(_) = e {
+                    // A broker that sends garbage will send it again.
+                    program.diag(quiet, format_args!("Error: {e}; not reconnecting."));
+                    return Ok(exit::ERROR);
+                }
                 let delay = backoff.next();
                 session
                     .debug
@@ -215,6 +220,8 @@ struct Run<'a> {
     stopping: bool,
     disconnect_requested: bool,
     unsubacks: usize,
+    /// Messages on topics no subscription matches (a misbehaving broker).
+    unsolicited: u64,
 }
 
 impl<'a> Run<'a> {
@@ -241,6 +248,7 @@ impl<'a> Run<'a> {
             stopping: false,
             disconnect_requested: false,
             unsubacks: 0,
+            unsolicited: 0,
         }
     }
 
@@ -316,6 +324,29 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// A message no subscription asked for is not printed (mosquitto_sub
+    /// prints it); the first one is reported.
+    fn unsolicited(&mut self, m: &Message) -> bool {
+        let asked = self
+            .s
+            .filters
+            .iter()
+            .any(|f| topic_matches(strip_share(f).unwrap_or(f), &m.topic));
+        if !asked {
+            self.unsolicited += 1;
+            if self.unsolicited == 1 {
+                self.program.diag(
+                    self.s.conn.quiet,
+                    format_args!(
+                        "Warning: the broker sent a message on '{}', which matches no subscription; ignored (and any more).",
+                        m.topic_str()
+                    ),
+                );
+            }
+        }
+        !asked
+    }
+
     async fn message(&mut self, session: &Session, m: Message) -> anyhow::Result<()> {
         let s = self.s;
         if m.qos == QoS::ExactlyOnce && !self.open_qos2.insert(m.pkid) {
@@ -333,7 +364,8 @@ impl<'a> Run<'a> {
         }
         let skip = (s.output.no_retained && m.retain)
             || s.filter_out.iter().any(|f| topic_matches(f, &m.topic))
-            || self.request.as_ref().is_some_and(|r| !correlates(r, &m));
+            || self.request.as_ref().is_some_and(|r| !correlates(r, &m))
+            || self.unsolicited(&m);
         if !skip {
             if s.remove_retained && m.retain {
                 let clear = OutMessage {

@@ -102,3 +102,113 @@ impl FakeBroker {
         self.script.take().unwrap().join().unwrap()
     }
 }
+
+/// Ways a broker can break the protocol (or the connection) on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misbehaviour {
+    /// Reads CONNECT and never answers.
+    NoConnack,
+    /// Answers CONNECT with a SUBACK.
+    WrongPacketForConnack,
+    /// A CONNACK with a return code no MQTT version defines.
+    BadConnackCode,
+    /// CONNACK, then a packet whose remaining length runs past four bytes.
+    Malformed,
+    /// CONNACK, then a PUBLISH claiming 256 MB that never comes.
+    Oversize,
+    /// CONNACK (and SUBACK, PUBACK as asked), then a PUBLISH on a topic
+    /// nobody subscribed to.
+    Unsolicited,
+    /// CONNACK, then half a PUBLISH and the socket closes.
+    CloseMidPacket,
+}
+
+impl FakeBroker {
+    /// A broker that misbehaves the same way on every connection (clients
+    /// that reconnect meet it again), for up to 30 s.
+    pub fn misbehaving(how: Misbehaviour) -> FakeBroker {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        std::thread::spawn(move || {
+            let end = std::time::Instant::now() + Duration::from_secs(30);
+            while std::time::Instant::now() < end {
+                match listener.accept() {
+                    Ok((s, _)) => {
+                        s.set_nonblocking(false).unwrap();
+                        std::thread::spawn(move || misbehave(s, how));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        FakeBroker { port, script: None }
+    }
+}
+
+fn misbehave(mut s: TcpStream, how: Misbehaviour) {
+    use Misbehaviour::*;
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let Some((_, connect)) = read_packet(&mut s) else {
+        return;
+    };
+    // MQTT 5 packets carry properties: none, except the Assigned Client
+    // Identifier a client without an id must get.
+    let v5 = connect.get(6) == Some(&5);
+    let props_len = usize::from(connect.get(10).copied().unwrap_or(0));
+    let id_len = connect
+        .get(11 + props_len..13 + props_len)
+        .map_or(1, |b| u16::from_be_bytes([b[0], b[1]]));
+    let connack: &[u8] = match (v5, id_len) {
+        (false, _) => &[0x20, 2, 0, 0],
+        (true, 0) => &[0x20, 10, 0, 0, 7, 0x12, 0, 4, b'f', b'a', b'k', b'e'],
+        (true, _) => &[0x20, 3, 0, 0, 0],
+    };
+    let _ = match how {
+        NoConnack => {
+            std::thread::sleep(Duration::from_secs(20));
+            return;
+        }
+        WrongPacketForConnack => s.write_all(&[0x90, 3, 0, 1, 0]),
+        BadConnackCode => s.write_all(&[0x20, 2, 0, 0x2a]),
+        Malformed => s.write_all(&[connack, &[0x30, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0]].concat()),
+        Oversize => {
+            let _ = s.write_all(&[connack, &[0x30, 0xff, 0xff, 0xff, 0x7f, 0, 3, b'a', b'/', b'b']].concat());
+            std::thread::sleep(Duration::from_secs(3));
+            return;
+        }
+        CloseMidPacket => {
+            let _ = s.write_all(&[connack, &[0x30, 20, 0, 3, b'a', b'/', b'b', b'x']].concat());
+            std::thread::sleep(Duration::from_millis(100));
+            return;
+        }
+        Unsolicited => s.write_all(connack),
+    };
+    // Answer what the client asks (so only the misbehaviour is wrong), then
+    // send the unsolicited PUBLISH; hold the connection for a while.
+    let mut sent_unsolicited = false;
+    while let Some((t, body)) = read_packet(&mut s) {
+        let reply: Vec<u8> = match t >> 4 {
+            8 if v5 => vec![0x90, 4, body[0], body[1], 0, 1], // SUBSCRIBE → SUBACK
+            8 => vec![0x90, 3, body[0], body[1], 0],
+            3 if t & 0x06 == 2 => vec![
+                0x40,
+                2,
+                body[2 + usize::from(u16::from_be_bytes([body[0], body[1]]))],
+                body[3 + usize::from(u16::from_be_bytes([body[0], body[1]]))],
+            ], // PUBLISH QoS 1 → PUBACK
+            12 => vec![0xd0, 0], // PINGREQ → PINGRESP
+            14 => return,        // DISCONNECT
+            _ => Vec::new(),
+        };
+        let _ = s.write_all(&reply);
+        if how == Unsolicited && !sent_unsolicited {
+            sent_unsolicited = true;
+            let _ = if v5 {
+                s.write_all(&[0x30, 11, 0, 5, b'o', b't', b'h', b'e', b'r', 0, b'h', b'i', b'!'])
+            } else {
+                s.write_all(&[0x30, 10, 0, 5, b'o', b't', b'h', b'e', b'r', b'h', b'i', b'!'])
+            };
+        }
+    }
+}
