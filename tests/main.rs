@@ -7,6 +7,7 @@ mod bench;
 mod generated;
 mod misbehaving;
 mod passwd;
+mod payloads;
 mod pub_config;
 mod pub_delivery;
 mod pub_errors;

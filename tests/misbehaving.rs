@@ -148,7 +148,7 @@ fn a_packet_that_announces_256_mb_and_never_comes() {
 #[test]
 fn a_publish_nobody_subscribed_to() {
     expect(
-        Misbehaviour::Unsolicited,
+        Misbehaviour::Publish(b"other", b"hi!"),
         &[
             // A publisher has nothing to do with it; its own message was acknowledged.
             (PUB, PUB_ARGS, 0, ""),

@@ -116,9 +116,10 @@ pub enum Misbehaviour {
     Malformed,
     /// CONNACK, then a PUBLISH claiming 256 MB that never comes.
     Oversize,
-    /// CONNACK (and SUBACK, PUBACK as asked), then a PUBLISH on a topic
-    /// nobody subscribed to.
-    Unsolicited,
+    /// CONNACK (and SUBACK, PUBACK as asked), then a QoS 0 PUBLISH of these
+    /// topic bytes and payload — a topic nobody subscribed to, or one that
+    /// is not UTF-8.
+    Publish(&'static [u8], &'static [u8]),
     /// CONNACK, then half a PUBLISH and the socket closes.
     CloseMidPacket,
 }
@@ -182,11 +183,11 @@ fn misbehave(mut s: TcpStream, how: Misbehaviour) {
             std::thread::sleep(Duration::from_millis(100));
             return;
         }
-        Unsolicited => s.write_all(connack),
+        Publish(..) => s.write_all(connack),
     };
     // Answer what the client asks (so only the misbehaviour is wrong), then
-    // send the unsolicited PUBLISH; hold the connection for a while.
-    let mut sent_unsolicited = false;
+    // send the PUBLISH; hold the connection for a while.
+    let mut sent = false;
     while let Some((t, body)) = read_packet(&mut s) {
         let reply: Vec<u8> = match t >> 4 {
             8 if v5 => vec![0x90, 4, body[0], body[1], 0, 1], // SUBSCRIBE → SUBACK
@@ -202,13 +203,16 @@ fn misbehave(mut s: TcpStream, how: Misbehaviour) {
             _ => Vec::new(),
         };
         let _ = s.write_all(&reply);
-        if how == Unsolicited && !sent_unsolicited {
-            sent_unsolicited = true;
-            let _ = if v5 {
-                s.write_all(&[0x30, 11, 0, 5, b'o', b't', b'h', b'e', b'r', 0, b'h', b'i', b'!'])
-            } else {
-                s.write_all(&[0x30, 10, 0, 5, b'o', b't', b'h', b'e', b'r', b'h', b'i', b'!'])
-            };
+        if let (Publish(topic, payload), false) = (how, sent) {
+            sent = true;
+            let mut body = (topic.len() as u16).to_be_bytes().to_vec();
+            body.extend_from_slice(topic);
+            if v5 {
+                body.push(0);
+            }
+            body.extend_from_slice(payload);
+            assert!(body.len() < 128, "one-byte remaining length");
+            let _ = s.write_all(&[&[0x30, body.len() as u8][..], &body].concat());
         }
     }
 }
