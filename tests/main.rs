@@ -14,6 +14,7 @@ mod pub_errors;
 mod pub_lines;
 mod pub_signals;
 mod pub_terminal;
+mod restarts;
 mod rr;
 mod sub_flow;
 mod sub_output;

@@ -94,8 +94,10 @@ pub struct ConnArgs {
     /// DURATION has passed (e.g. 30s, 2m, 500ms)
     ///
     /// For CI jobs that start a broker and a client together. Retries back off
-    /// from 50 ms to 2 s. After the first CONNACK, a lost connection is not
-    /// retried.
+    /// from 50 ms to 2 s. After the first CONNACK, mqtt-pub retries a lost
+    /// connection the same way only with a persistent session (-c -i ID),
+    /// which the broker resumes and whose unacknowledged messages are sent
+    /// again; without one, a lost connection ends it (exit 7).
     #[arg(long = "connect-retry", value_name = "DURATION", allow_hyphen_values = true)]
     pub connect_retry: Option<String>,
 

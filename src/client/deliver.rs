@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -248,11 +249,26 @@ where
 
 /// Poll until the DISCONNECT is written (`None`) or the connection fails.
 /// Untracked (MQTT 3.1.1) publishes are confirmed here, by their events.
+///
+/// A persistent session with `--connect-retry` ([`Session::retry_lost`])
+/// reconnects after a lost connection (backing off from 50 ms to 2 s, for up
+/// to the retry duration per outage): the broker resumes the session and the
+/// library sends again what was not acknowledged. If the broker resumes no
+/// session, what was in flight is lost: that ends the run.
 async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
     let by_events = session.protocol == Protocol::V311;
+    let mut outage: Option<(tokio::time::Instant, Duration)> = None;
     loop {
         match session.poll().await {
             Ok(Event::DisconnectSent) => return None,
+            Ok(Event::ConnAck { session_present, .. }) => {
+                outage = None;
+                if !session_present && state.settled.get() < state.sent.get() {
+                    return Some(ConnError::Closed(
+                        "the broker resumed no session after reconnecting, so the messages in flight are gone".into(),
+                    ));
+                }
+            }
             Ok(Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. }) if by_events => {
                 state.settle(Outcome::Confirmed);
                 state.maybe_finish(&session.publisher);
@@ -260,7 +276,22 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
             Ok(_) => {}
             Err(e) => {
                 let all_done = state.producer_done.get() && state.settled.get() == state.sent.get();
-                return if all_done { None } else { Some(e) };
+                if all_done {
+                    return None;
+                }
+                let now = tokio::time::Instant::now();
+                let first = outage.is_none();
+                let (since, backoff) = outage.get_or_insert((now, Duration::from_millis(50)));
+                match session.retry_lost {
+                    Some(limit) if e.is_transient() && now < *since + limit => {
+                        if first && !state.quiet {
+                            eprint_line(format_args!("Warning: the connection was lost ({e}); reconnecting."));
+                        }
+                        tokio::time::sleep(*backoff).await;
+                        *backoff = (*backoff * 2).min(Duration::from_secs(2));
+                    }
+                    _ => return Some(e),
+                }
             }
         }
     }

@@ -64,6 +64,10 @@ pub struct Session {
     pub target: String,
     /// Where a persistent session's state is kept between runs.
     store: Option<options::Store>,
+    /// How long a lost connection may be retried: only for a persistent
+    /// session (`-c -i ID`) with `--connect-retry`, whose broker keeps what
+    /// was in flight and whose library replays it.
+    pub retry_lost: Option<Duration>,
 }
 
 impl Session {
@@ -112,6 +116,7 @@ impl Session {
             protocol: s.protocol,
             target,
             store,
+            retry_lost: s.connect_retry.filter(|_| !s.clean && s.client_id.is_some()),
         };
         session.wait_connack(s.connect_retry).await?;
         Ok(session)

@@ -99,14 +99,37 @@ pub fn on_terminal(command: &str, lines: &[&str], home: &Path) -> (i32, String) 
         .spawn()
         .expect("script(1) from util-linux");
     let mut stdin = child.stdin.take().unwrap();
-    for line in lines {
-        std::thread::sleep(Duration::from_millis(300));
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reader = {
+        let screen = screen.clone();
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    for (i, line) in lines.iter().enumerate() {
+        // Type only once the (i+1)-th prompt ("...: ") is on the screen, and
+        // a moment later, when the terminal's echo is off: a fixed pause was
+        // too short on a loaded machine.
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while String::from_utf8_lossy(&screen.lock().unwrap()).matches(": ").count() <= i
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(100));
         stdin.write_all(line.as_bytes()).unwrap();
     }
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    (status.code().unwrap_or(-1), screen)
 }
