@@ -123,19 +123,26 @@ fn without_a_persistent_session_a_restart_is_exit_7_with_the_counts() {
 
 #[test]
 fn a_persistent_subscriber_gets_what_was_published_while_it_was_away() {
+    for qos in ["1", "2"] {
+        away(qos);
+    }
+}
+
+fn away(qos: &str) {
     let mut broker = persistent_broker();
     let home = tempfile::tempdir().unwrap();
+    let id = format!("away-sub-{qos}");
     let sub = Sub::mqtt_sub(
         &broker,
         home.path(),
         "away/t",
-        &["-c", "-i", "away-sub", "-q", "1", "-C", "3", "-W", "30"],
+        &["-c", "-i", &id, "-q", qos, "-C", "3", "-W", "30"],
     );
     // The broker goes; while the subscriber waits to reconnect, a message is
     // published into its stored session; then it reconnects and gets it.
     broker.restart(Duration::from_millis(300));
     for m in ["one", "two", "three"] {
-        run(pub_on(&broker, home.path(), &["-t", "away/t", "-m", m, "-q", "1"])).expect_code(0);
+        run(pub_on(&broker, home.path(), &["-t", "away/t", "-m", m, "-q", qos])).expect_code(0);
     }
     let end = sub.finish(WAIT);
     assert_eq!(end.code, Some(0), "{}", end.stderr);
