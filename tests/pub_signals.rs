@@ -20,8 +20,12 @@ fn signal(child: &Child, sig: &str) {
     );
 }
 
-fn stderr_of(child: Child) -> (Option<i32>, String) {
+/// Wait for the end; the input stays open until then, so that only the
+/// signal ends the reading.
+fn stderr_of(mut child: Child) -> (Option<i32>, String) {
+    let stdin = child.stdin.take();
     let out = child.wait_with_output().unwrap();
+    drop(stdin);
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -90,4 +94,31 @@ fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     assert_eq!(status, Some(7), "{stderr}");
     assert!(stderr.contains("1 of 2 messages confirmed, 1 unconfirmed"), "{stderr}");
+}
+
+#[test]
+fn a_signal_after_the_input_ended_still_bounds_the_wait() {
+    // All input read, the broker stalled: the confirmations would never come.
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/eof", "-l", "-q", "1"]);
+    p.stdin.as_mut().unwrap().write_all(b"first\n").unwrap();
+    assert!(broker.wait_log("sig/eof", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = broker.pid().to_string();
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    let mut stdin = p.stdin.take().unwrap();
+    stdin.write_all(b"last\n").unwrap();
+    drop(stdin);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&p, "-INT");
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&p, "-INT");
+    let (status, stderr) = stderr_of(p);
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    assert_eq!(status, Some(7), "{stderr}");
+    assert_eq!(
+        stderr,
+        "Interrupted by SIGINT: 1 of 2 messages confirmed, 1 unconfirmed.\n"
+    );
 }

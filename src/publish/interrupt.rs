@@ -1,7 +1,8 @@
-//! SIGINT and SIGTERM while `mqtt-pub -l`/`--jsonl` is reading: stop reading,
-//! wait (at most [`GRACE`], or until a second signal) for the messages
-//! already sent to be confirmed, say how many were, and exit 128 + the
-//! signal's number — or 7 when some stayed unconfirmed.
+//! SIGINT and SIGTERM while `mqtt-pub -l`/`--jsonl` is reading (or, after
+//! the input ended, waiting for confirmations): stop reading, wait (at most
+//! [`GRACE`], or until a second signal) for the messages already sent to be
+//! confirmed, say how many were, and exit 128 + the signal's number — or 7
+//! when some stayed unconfirmed.
 
 use std::time::Duration;
 
@@ -52,20 +53,26 @@ pub fn before_connecting(signo: i32, program: &Program, quiet: bool) -> u8 {
     (128 + signo) as u8
 }
 
-/// Report an interrupted delivery; the exit code.
-pub fn finish(d: &Delivery, signo: i32, program: &Program, quiet: bool) -> u8 {
+/// Report an interrupted delivery (`all_read`: the input had ended, only
+/// confirmations were awaited); the exit code.
+pub fn finish(d: &Delivery, signo: i32, all_read: bool, program: &Program, quiet: bool) -> u8 {
     let name = name(signo);
     let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
     program.diag(
         quiet,
         format_args!(
-            "Interrupted by {name}: {} of {} messages confirmed{}; the rest of the input was not read.",
+            "Interrupted by {name}: {} of {} messages confirmed{}{}.",
             d.confirmed,
             d.sent,
             if unconfirmed > 0 {
                 format!(", {unconfirmed} unconfirmed")
             } else {
                 String::new()
+            },
+            if all_read {
+                ""
+            } else {
+                "; the rest of the input was not read"
             }
         ),
     );

@@ -68,8 +68,8 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
         produce(s, payload, sink, signals, seen)
     })
     .await;
-    if let Some(signo) = interrupted.get() {
-        return Ok(interrupt::finish(&delivery, signo, program, quiet));
+    if let Some((signo, all_read)) = interrupted.get() {
+        return Ok(interrupt::finish(&delivery, signo, all_read, program, quiet));
     }
     finish(delivery, program, quiet)
 }
@@ -80,7 +80,7 @@ async fn produce(
     payload: Option<Bytes>,
     sink: Sink,
     signals: Option<interrupt::Signals>,
-    interrupted: Rc<Cell<Option<i32>>>,
+    interrupted: Rc<Cell<Option<(i32, bool)>>>,
 ) -> anyhow::Result<()> {
     let props = (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));
     let mut pace = Pace::new(s.rate);
@@ -112,13 +112,18 @@ async fn produce(
     };
     let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
     let mut signals = signals.expect("line input catches signals");
-    let signo = 'input: loop {
+    let (signo, all_read) = 'input: loop {
         let batch = tokio::select! {
             batch = lines.recv() => batch,
-            signo = signals.recv() => break 'input signo,
+            signo = signals.recv() => break 'input (signo, false),
         };
         let Some(batch) = batch else {
-            return Ok(());
+            // All input sent: wait for its confirmations here, where a
+            // signal is still heard.
+            tokio::select! {
+                () = sink.settled() => return Ok(()),
+                signo = signals.recv() => break 'input (signo, true),
+            }
         };
         for m in batch? {
             let sent = async {
@@ -127,11 +132,11 @@ async fn produce(
             };
             tokio::select! {
                 r = sent => r?,
-                signo = signals.recv() => break 'input signo,
+                signo = signals.recv() => break 'input (signo, false),
             }
         }
     };
-    interrupted.set(Some(signo));
+    interrupted.set(Some((signo, all_read)));
     // Stop reading; give what was sent a bounded chance to be confirmed.
     tokio::select! {
         () = sink.settled() => {}
