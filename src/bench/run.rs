@@ -45,7 +45,8 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     // Connect, paced.
     let (phase, rx) = watch::channel(Phase::Connecting);
     let connect_start = Instant::now();
-    let mut handles: Vec<(Role, JoinHandle<Outcome>)> = Vec::with_capacity(clients.len());
+    // Publishers apart: the run ends when they are done.
+    let (mut publishers, mut others) = (Vec::new(), Vec::with_capacity(clients.len()));
     let mut interrupted = false;
     for (k, (role, index)) in clients.iter().copied().enumerate() {
         if let Some(rate) = plan.settings.conn_rate {
@@ -56,9 +57,12 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
             }
         }
         let task = client::run(plan.clone(), role, index, shared.clone(), rx.clone());
-        handles.push((role, tokio::spawn(task)));
+        match role {
+            Role::Publisher => publishers.push(tokio::spawn(task)),
+            _ => others.push(tokio::spawn(task)),
+        }
     }
-    let n = handles.len() as u64;
+    let n = (publishers.len() + others.len()) as u64;
     tokio::select! {
         () = wait_settled(&shared, n) => {}
         () = interrupt() => interrupted = true,
@@ -71,16 +75,19 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let t0 = Instant::now() + Duration::from_millis(20);
     let measure_from = t0 + plan.settings.warmup;
     let mut end_of_publishing = measure_from;
+    let mut published = Vec::new();
     if !interrupted && connected > 0 {
         let _ = phase.send(Phase::Run(t0));
         progress.running(t0);
-        interrupted = wait_for_end(&plan, &shared, &mut handles, t0, &mut end_of_publishing).await;
+        let publishing = std::mem::take(&mut publishers);
+        (interrupted, published) = wait_for_end(&plan, &shared, publishing, t0, &mut end_of_publishing).await;
     }
     let _ = phase.send(Phase::Stop);
-    let mut outcomes = Vec::with_capacity(handles.len());
-    for (_, h) in handles {
+    let mut outcomes = Vec::with_capacity(n as usize);
+    for h in others.into_iter().chain(publishers) {
         outcomes.push(h.await?);
     }
+    outcomes.extend(published);
     progress.finish();
     let ended_wall = chrono::Local::now();
     let window = match plan.settings.kind {
@@ -136,37 +143,38 @@ async fn interrupt() {
     }
 }
 
-/// Wait until the run is over; true when interrupted.
+/// Wait until the run is over: (interrupted, the publishers' outcomes).
+/// Publishers end by themselves (duration or count, then their
+/// acknowledgements).
 async fn wait_for_end(
     plan: &Plan,
     shared: &Shared,
-    handles: &mut [(Role, JoinHandle<Outcome>)],
+    publishers: Vec<JoinHandle<Outcome>>,
     t0: Instant,
     end_of_publishing: &mut Instant,
-) -> bool {
+) -> (bool, Vec<Outcome>) {
     let s = &plan.settings;
     let end = s.duration.map(|d| t0 + s.warmup + d);
     let ctrl_c = interrupt();
     tokio::pin!(ctrl_c);
     let mut interrupted = false;
     if s.kind == Kind::Pub || s.kind == Kind::Pubsub {
-        // Publishers end by themselves (duration or count, then their acks).
-        let publishers = handles.iter_mut().filter(|(r, _)| *r == Role::Publisher);
-        let mut published = Vec::new();
-        for (_, h) in publishers {
+        let mut published = Vec::with_capacity(publishers.len());
+        for mut h in publishers {
             // Ctrl-C stops the schedules; the publishers then settle (drain).
-            loop {
+            let r = loop {
                 tokio::select! {
-                    r = &mut *h => {
-                        published.push(r);
-                        break;
-                    }
+                    r = &mut h => break r,
                     () = &mut ctrl_c, if !interrupted => {
                         interrupted = true;
                         shared.stop();
                     }
                 }
-            }
+            };
+            published.push(r.unwrap_or_else(|_| Outcome {
+                role: Some(Role::Publisher),
+                ..Outcome::default()
+            }));
         }
         *end_of_publishing = Instant::now();
         if s.kind == Kind::Pubsub {
@@ -179,42 +187,30 @@ async fn wait_for_end(
                 }
             }
         }
-        // Put the finished publishers back so their outcomes are collected.
-        let mut finished = published.into_iter();
-        for (role, h) in handles.iter_mut().filter(|(r, _)| *r == Role::Publisher) {
-            let o = match finished.next() {
-                Some(Ok(o)) => o,
-                _ => Outcome {
-                    role: Some(*role),
-                    ..Outcome::default()
-                },
-            };
-            *h = tokio::spawn(async move { o });
-        }
-        return interrupted;
+        return (interrupted, published);
     }
     // sub and conn: until the duration is over or (sub) --count arrived.
     loop {
         let arrived = shared.live.received.load(Relaxed);
         if s.count.is_some_and(|c| arrived >= c) || end.is_some_and(|e| Instant::now() >= e) {
-            return false;
+            return (false, Vec::new());
         }
         tokio::select! {
             () = sleep(Duration::from_millis(10)) => {}
-            () = &mut ctrl_c => return true,
+            () = &mut ctrl_c => return (true, Vec::new()),
         }
     }
 }
 
 /// Messages the subscribers should receive, from what publishers published.
-fn expected_now(plan: &Plan, published: &[Result<Outcome, tokio::task::JoinError>]) -> u64 {
+fn expected_now(plan: &Plan, published: &[Outcome]) -> u64 {
     let publishers: Vec<PublisherRecord> = plan
         .indexes(Role::Publisher)
         .zip(published)
         .map(|(i, o)| PublisherRecord {
             id: plan.publisher_id(i),
             topic: plan.topic_for(i),
-            published: o.as_ref().map_or(0, |o| o.published),
+            published: o.published,
         })
         .collect();
     report::account(&publishers, &groups(plan, &[])).expected
