@@ -146,6 +146,7 @@ fn an_unreachable_broker_exits_3_and_usage_errors_exit_2() {
         &["pub", "--shard", "3/3"],
         &["pub", "--bogus"],
         &["merge", "/nonexistent.json"],
+        &["pub", "--json", "/nonexistent/dir/r.json"],
     ] {
         let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
         c.args(args);

@@ -83,6 +83,15 @@ impl ReportSettings {
             .iter()
             .map(|e| Assertion::parse(e).map_err(|e| usage!("{e}")))
             .collect::<anyhow::Result<_>>()?;
+        // A report that cannot be written is known now, not after the run.
+        for (flag, path) in [("--json", &a.json), ("--html", &a.html)] {
+            if let Some(p) = path.as_deref().filter(|p| *p != "-") {
+                let dir = std::path::Path::new(p).parent().filter(|d| !d.as_os_str().is_empty());
+                if dir.is_some_and(|d| !d.is_dir()) {
+                    return Err(usage!("{flag} {p}: the directory does not exist."));
+                }
+            }
+        }
         let tolerance = parse_percent(&a.tolerance).ok_or_else(|| {
             usage!(
                 "--tolerance must be a percentage such as 10% or 0.1, not '{}'.",
