@@ -21,55 +21,16 @@ builds target/release/mqtt-bench.
 import argparse
 import json
 import os
-import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pub import ROOT, Broker  # noqa: E402
+
 BENCH = os.path.join(ROOT, "target", "release", "mqtt-bench")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Broker:
-    """mosquitto on a free port, with as many open files as the hard limit allows."""
-
-    def __init__(self, workdir):
-        self.port = free_port()
-        conf = os.path.join(workdir, "bench.conf")
-        with open(conf, "w") as f:
-            f.write(f"user root\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    "max_queued_messages 0\npersistence false\n")
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-
-        def raise_limit():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-        mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.proc = subprocess.Popen([mosquitto, "-c", conf], preexec_fn=raise_limit,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        sys.exit("mosquitto did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
 
 
 def measured(cmd):

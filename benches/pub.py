@@ -44,14 +44,22 @@ def free_port():
     return port
 
 
+def _raise_open_files():
+    """In the broker's child process: as many open files as the hard limit allows."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 class Broker:
+    """mosquitto on a free loopback port (also used by sub.py, passwd.py, bench.py)."""
+
     def __init__(self, workdir):
         self.port = free_port()
         conf = os.path.join(workdir, "bench.conf")
         with open(conf, "w") as f:
             f.write(f"user root\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n"
                     "max_queued_messages 0\npersistence false\n")
-        self.proc = subprocess.Popen([which("mosquitto"), "-c", conf],
+        self.proc = subprocess.Popen([which("mosquitto"), "-c", conf], preexec_fn=_raise_open_files,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:

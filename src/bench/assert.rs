@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use super::report::{Report, Verdict};
+use super::report::{Report, Verdict, round3};
 use crate::settings::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,10 +275,6 @@ pub fn against_baseline(r: &Report, base: &Report, tolerance: f64) -> Vec<Verdic
         check(name, Op::Le, b, "baseline".to_string());
     }
     out
-}
-
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }
 
 fn fmt_opt(v: Option<f64>) -> String {

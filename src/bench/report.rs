@@ -294,6 +294,11 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
     Ok(m)
 }
 
+/// Three decimals, for figures in the report.
+pub fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
 /// CPU microseconds per message.
 pub fn per_message(cpu_s: f64, messages: u64) -> f64 {
     if messages == 0 {

@@ -15,7 +15,7 @@ use tokio::time::{Instant, sleep, sleep_until};
 
 use super::client::{self, Outcome, Phase};
 use super::plan::{Plan, Role};
-use super::report::{self, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report};
+use super::report::{self, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3};
 use super::shared::{Shared, wait_settled};
 use super::stats::{Hist, SeqTrack};
 use super::sys;
@@ -405,10 +405,6 @@ fn add(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
     for (k, v) in from {
         *into.entry(k.clone()).or_default() += v;
     }
-}
-
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }
 
 /// Loss, duplicates and unacknowledged publishes are never only a number.

@@ -11,12 +11,11 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::codes::reason;
-use super::session::{Confirmation, Outcome};
+use super::session::{Confirmation, Outcome, Retry};
 use super::{ConnError, Event, OutMessage, Publisher, Session};
 use crate::exit::eprint_line;
 use crate::settings::{DisconnectProps, Protocol};
@@ -257,7 +256,7 @@ where
 /// session, what was in flight is lost: that ends the run.
 async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
     let by_events = session.protocol == Protocol::V311;
-    let mut outage: Option<(tokio::time::Instant, Duration)> = None;
+    let mut outage: Option<Retry> = None;
     loop {
         match session.poll().await {
             Ok(Event::DisconnectSent) => return None,
@@ -279,18 +278,14 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
                 if all_done {
                     return None;
                 }
-                let now = tokio::time::Instant::now();
-                let first = outage.is_none();
-                let (since, backoff) = outage.get_or_insert((now, Duration::from_millis(50)));
-                match session.retry_lost {
-                    Some(limit) if e.is_transient() && now < *since + limit => {
-                        if first && !state.quiet {
-                            eprint_line(format_args!("Warning: the connection was lost ({e}); reconnecting."));
-                        }
-                        tokio::time::sleep(*backoff).await;
-                        *backoff = (*backoff * 2).min(Duration::from_secs(2));
-                    }
-                    _ => return Some(e),
+                let Some(limit) = session.retry_lost.filter(|_| e.is_transient()) else {
+                    return Some(e);
+                };
+                if outage.is_none() && !state.quiet {
+                    eprint_line(format_args!("Warning: the connection was lost ({e}); reconnecting."));
+                }
+                if !outage.get_or_insert_with(|| Retry::new(limit)).pause().await {
+                    return Some(e);
                 }
             }
         }

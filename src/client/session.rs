@@ -123,8 +123,7 @@ impl Session {
     }
 
     async fn wait_connack(&mut self, retry: Option<Duration>) -> Result<(), ConnectFailure> {
-        let deadline = retry.map(|d| Instant::now() + d);
-        let mut backoff = Duration::from_millis(50);
+        let mut schedule = retry.map(Retry::new);
         self.debug.client(format_args!("sending CONNECT"));
         loop {
             match self.poll_raw().await {
@@ -137,32 +136,30 @@ impl Session {
                     if let ConnError::Refused { code, .. } = &err {
                         self.debug.connack(*code, None);
                     }
-                    let now = Instant::now();
-                    match deadline {
-                        Some(end) if err.is_transient() && now < end => {
-                            tokio::time::sleep(backoff.min(end - now)).await;
-                            backoff = (backoff * 2).min(Duration::from_secs(2));
-                            self.debug.client(format_args!("sending CONNECT"));
-                        }
-                        _ => {
-                            let (code, mut msg) = err.connect_failure(&self.target);
-                            if let (Some(d), true) = (retry, err.is_transient()) {
-                                msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
-                            }
-                            let old_protocol = matches!(
-                                err,
-                                ConnError::Refused { code: 1 | 132, .. }
-                                    | ConnError::Closed(_)
-                                    | ConnError::Other(_)
-                                    | ConnError::Protocol(_)
-                            );
-                            return Err(ConnectFailure {
-                                code,
-                                message: msg,
-                                old_protocol,
-                            });
-                        }
+                    let again = match &mut schedule {
+                        Some(s) if err.is_transient() => s.pause().await,
+                        _ => false,
+                    };
+                    if again {
+                        self.debug.client(format_args!("sending CONNECT"));
+                        continue;
                     }
+                    let (code, mut msg) = err.connect_failure(&self.target);
+                    if let (Some(d), true) = (retry, err.is_transient()) {
+                        msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
+                    }
+                    let old_protocol = matches!(
+                        err,
+                        ConnError::Refused { code: 1 | 132, .. }
+                            | ConnError::Closed(_)
+                            | ConnError::Other(_)
+                            | ConnError::Protocol(_)
+                    );
+                    return Err(ConnectFailure {
+                        code,
+                        message: msg,
+                        old_protocol,
+                    });
                 }
             }
         }
@@ -185,6 +182,33 @@ impl Session {
         let ev = self.poll_raw().await?;
         self.debug.event(&ev);
         Ok(ev)
+    }
+}
+
+/// `--connect-retry`'s schedule: pauses of 50 ms doubling to 2 s, until the
+/// retry duration has passed since the first failure.
+pub(crate) struct Retry {
+    deadline: Instant,
+    delay: Duration,
+}
+
+impl Retry {
+    pub(crate) fn new(limit: Duration) -> Retry {
+        Retry {
+            deadline: Instant::now() + limit,
+            delay: Duration::from_millis(50),
+        }
+    }
+
+    /// Pause before the next attempt; false (at once) when the time is up.
+    pub(crate) async fn pause(&mut self) -> bool {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return false;
+        }
+        tokio::time::sleep(self.delay.min(self.deadline - now)).await;
+        self.delay = (self.delay * 2).min(Duration::from_secs(2));
+        true
     }
 }
 

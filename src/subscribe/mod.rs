@@ -220,6 +220,9 @@ struct Run<'a> {
     stopping: bool,
     disconnect_requested: bool,
     unsubacks: usize,
+    /// The subscribed filters as topics are matched against them (without
+    /// `$share/GROUP/`), worked out once.
+    asked: Vec<&'a str>,
     /// Messages on topics no subscription matches (a misbehaving broker).
     unsolicited: u64,
 }
@@ -248,6 +251,7 @@ impl<'a> Run<'a> {
             stopping: false,
             disconnect_requested: false,
             unsubacks: 0,
+            asked: s.filters.iter().map(|f| strip_share(f).unwrap_or(f)).collect(),
             unsolicited: 0,
         }
     }
@@ -327,11 +331,7 @@ impl<'a> Run<'a> {
     /// A message no subscription asked for is not printed (mosquitto_sub
     /// prints it); the first one is reported.
     fn unsolicited(&mut self, m: &Message) -> bool {
-        let asked = self
-            .s
-            .filters
-            .iter()
-            .any(|f| topic_matches(strip_share(f).unwrap_or(f), &m.topic));
+        let asked = self.asked.iter().any(|f| topic_matches(f, &m.topic));
         if !asked {
             self.unsolicited += 1;
             if self.unsolicited == 1 {
