@@ -39,6 +39,8 @@ pub trait Binary: Parser {
     const DEFAULTS_FILE: bool;
     /// The exit code of a usage error (mqtt-bench: 2; the others: 1, as mosquitto).
     const USAGE_CODE: u8 = exit::ERROR;
+    /// Invoked under a mosquitto name: word runtime errors as mosquitto does.
+    fn use_mosquitto_wording(&mut self) {}
 }
 
 /// The shared `main`: works out the program name from argv[0], merges the

@@ -489,7 +489,11 @@ fn config(s: &BenchSettings) -> serde_json::Value {
     };
     serde_json::json!({
         "broker": broker,
-        "protocol": if c.protocol == crate::settings::Protocol::V5 { 5 } else { 4 },
+        "protocol": match c.protocol {
+            crate::settings::Protocol::V5 => 5,
+            crate::settings::Protocol::V311 => 4,
+            crate::settings::Protocol::V31 => 3,
+        },
         "tls": c.tls.is_some(),
         "username": c.credentials.username,
         "password": c.credentials.password.as_ref().map(|_| "<redacted>"),

@@ -156,7 +156,15 @@ pub struct ConnArgs {
     ///
     /// (The values of every -D arrive here one after another; settings
     /// splits them back into occurrences.)
-    #[arg(short = 'D', long = "property", num_args = 3..=4, action = ArgAction::Append, value_names = ["COMMAND", "NAME", "VALUE"])]
+    #[arg(
+        short = 'D',
+        long = "property",
+        num_args = 3..=4,
+        action = ArgAction::Append,
+        value_names = ["COMMAND", "NAME", "VALUE"],
+        allow_hyphen_values = true,
+        value_terminator = super::mosquitto::PROPERTY_END
+    )]
     pub property: Vec<String>,
 
     #[command(flatten)]
@@ -164,6 +172,10 @@ pub struct ConnArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Invoked under a mosquitto name: errors worded exactly as mosquitto's.
+    #[arg(skip)]
+    pub mosquitto_wording: bool,
 }
 
 /// The last will: what the broker publishes when this client vanishes.
@@ -222,6 +234,12 @@ pub struct TlsArgs {
     /// OpenSSL engine (not available with rustls)
     #[arg(long = "tls-engine", value_name = "ENGINE")]
     pub tls_engine: Option<String>,
+    /// SHA-1 of the engine key password (not available with rustls)
+    #[arg(long = "tls-engine-kpass-sha1", value_name = "HEX")]
+    pub tls_engine_kpass_sha1: Option<String>,
+    /// Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    pub tls_keylog: Option<String>,
     /// Cipher list
     #[arg(long = "ciphers", value_name = "LIST")]
     pub ciphers: Option<String>,

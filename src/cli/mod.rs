@@ -16,6 +16,7 @@
 
 mod bench_args;
 mod conn;
+pub mod mosquitto;
 mod output;
 mod passwd_args;
 mod payload;

@@ -255,7 +255,7 @@ where
 /// library sends again what was not acknowledged. If the broker resumes no
 /// session, what was in flight is lost: that ends the run.
 async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
-    let by_events = session.protocol == Protocol::V311;
+    let by_events = session.protocol != Protocol::V5;
     let mut outage: Option<Retry> = None;
     loop {
         match session.poll().await {

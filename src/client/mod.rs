@@ -13,10 +13,13 @@ pub mod debug;
 mod deliver;
 mod events;
 mod message;
+mod mqtt31;
 pub mod options;
+mod proxy;
 mod session;
 mod store;
 mod tls;
+mod transport;
 
 pub use codes::{connack_v3, reason};
 pub use deliver::{Delivery, Sink, deliver};

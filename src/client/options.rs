@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 use super::store::FileStore;
 
-use crate::settings::{ConnSettings, Endpoint, Protocol, QoS};
+use crate::settings::{ConnSettings, Protocol, QoS};
 
 /// MQTT's largest packet (the remaining length limit).
 pub const MAX_PACKET: usize = 268_435_455;
@@ -62,53 +62,23 @@ fn network() -> rumqttc::NetworkOptions {
     net
 }
 
-/// Our dialer (`connect::tcp`) for TCP endpoints: nodelay and bind live there.
-macro_rules! dialer {
-    ($opts:expr, $s:expr) => {
-        if let Endpoint::Tcp { host, port } = &$s.endpoint {
-            let (host, port, nodelay, bind) = (host.clone(), *port, $s.nodelay, $s.bind);
-            $opts.set_socket_connector(move |_addr, _net| super::connect::tcp(host.clone(), port, nodelay, bind));
-        }
-    };
-}
-
-/// `ws://host:port/path` (or `wss://`) for a WebSocket endpoint.
-fn ws_url(s: &ConnSettings, path: &str) -> Option<String> {
-    let Endpoint::Tcp { host, port } = &s.endpoint else {
-        return None;
-    };
-    let scheme = if s.tls.is_some() { "wss" } else { "ws" };
-    let host = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host.clone()
-    };
-    Some(format!("{scheme}://{host}:{port}{path}"))
-}
-
+/// The library's options for `s`, with our transport stack
+/// ([`super::transport`]) as the socket connector of every endpoint: the
+/// library dials "TCP" and gets the whole stack (proxy, TLS, WebSocket, the
+/// MQTT 3.1 rewrite) from us. The address given to the library is not used.
 macro_rules! base_options {
     ($krate:ident, $s:expr, $tls:expr) => {{
         let id = $s.client_id.clone().unwrap_or_default();
-        match (&$s.endpoint, $s.websocket.as_deref().and_then(|p| ws_url($s, p))) {
-            (_, Some(url)) => match $tls.take() {
-                Some(cfg) => {
-                    $krate::MqttOptions::websocket_with_tls_config(id, url, $krate::TlsConfiguration::Rustls(cfg))
-                        .map_err(|e| anyhow::anyhow!("invalid WebSocket URL: {e}"))?
-                }
-                None => $krate::MqttOptions::new(
-                    id,
-                    $krate::Broker::websocket(url).map_err(|e| anyhow::anyhow!("invalid WebSocket URL: {e}"))?,
-                ),
-            },
-            (Endpoint::Tcp { host, port }, None) => $krate::MqttOptions::new(id, (host.clone(), *port)),
-            (Endpoint::Unix(path), None) => $krate::MqttOptions::new(id, $krate::Broker::unix(path.clone())),
-        }
+        let mut o = $krate::MqttOptions::new(id, ("localhost", 1883));
+        let dial = super::transport::Dial::new($s, $tls);
+        o.set_socket_connector(move |_addr, _net| dial.clone().open());
+        o
     }};
 }
 
 pub(crate) fn v4(
     s: &ConnSettings,
-    mut tls: Option<Tls>,
+    tls: Option<Tls>,
 ) -> anyhow::Result<(rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>)> {
     let mut o = base_options!(rumqttc, s, tls);
     o.set_keep_alive(s.keepalive);
@@ -137,10 +107,6 @@ pub(crate) fn v4(
             w.retain,
         ));
     }
-    dialer!(o, s);
-    if let Some(cfg) = tls {
-        o.set_transport(rumqttc::Transport::Tls(rumqttc::TlsConfiguration::Rustls(cfg)));
-    }
     let store = super::store::v4(s);
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());
@@ -148,7 +114,7 @@ pub(crate) fn v4(
     Ok((o, network(), store.map(Store::V4)))
 }
 
-pub(crate) fn v5(s: &ConnSettings, mut tls: Option<Tls>) -> anyhow::Result<(rumqttc5::MqttOptions, Option<Store>)> {
+pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> anyhow::Result<(rumqttc5::MqttOptions, Option<Store>)> {
     let mut o = base_options!(rumqttc5, s, tls);
     debug_assert_eq!(s.protocol, Protocol::V5);
     o.set_keep_alive(s.keepalive);
@@ -158,10 +124,6 @@ pub(crate) fn v5(s: &ConnSettings, mut tls: Option<Tls>) -> anyhow::Result<(rumq
     o.set_request_channel_capacity(CHANNEL);
     o.set_connect_timeout(CONNECT_TIMEOUT);
     o.set_network_options(network());
-    dialer!(o, s);
-    if let Some(cfg) = tls {
-        o.set_transport(rumqttc5::Transport::Tls(rumqttc5::TlsConfiguration::Rustls(cfg)));
-    }
     let store = super::store::v5(s);
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());

@@ -74,6 +74,17 @@ impl Session {
     /// Connect and wait for a successful CONNACK. On failure, returns the
     /// exit code and the message to print (mosquitto's wording).
     pub async fn connect(s: &ConnSettings) -> Result<Session, ConnectFailure> {
+        // MQTT 3.1 has no broker-assigned ids: make one, as libmosquitto does.
+        let with_id;
+        let s = if s.protocol == Protocol::V31 && s.client_id.is_none() {
+            with_id = ConnSettings {
+                client_id: Some(super::mqtt31::generated_id()),
+                ..s.clone()
+            };
+            &with_id
+        } else {
+            s
+        };
         let debug = Debug::new(s.debug, s.client_id.clone());
         let tls = s
             .tls
@@ -88,7 +99,7 @@ impl Session {
             ));
         }
         let (inner, el, store) = match s.protocol {
-            Protocol::V311 => {
+            Protocol::V311 | Protocol::V31 => {
                 let (o, net, store) =
                     options::v4(s, tls).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
                 let (c, mut el) = rumqttc::AsyncClient::builder(o).capacity(options::CHANNEL).build();

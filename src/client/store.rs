@@ -166,7 +166,11 @@ fn path(s: &ConnSettings) -> Option<PathBuf> {
         Endpoint::Tcp { host, port } => format!("{host}:{port}"),
         Endpoint::Unix(p) => p.display().to_string(),
     };
-    let v = if s.protocol == Protocol::V5 { "v5" } else { "v311" };
+    let v = match s.protocol {
+        Protocol::V5 => "v5",
+        Protocol::V311 => "v311",
+        Protocol::V31 => "v31",
+    };
     Some(
         base.join("mqttkit/sessions")
             .join(format!("{v}-{}-{}", escape(&broker), escape(id))),

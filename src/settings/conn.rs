@@ -18,8 +18,21 @@ use crate::usage;
 /// MQTT protocol version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// MQTT 3.1 (`MQIsdp`, level 3): 3.1.1 with another CONNECT.
+    V31,
     V311,
     V5,
+}
+
+impl Protocol {
+    /// How `-V` spells it.
+    pub fn number(self) -> &'static str {
+        match self {
+            Protocol::V31 => "31",
+            Protocol::V311 => "311",
+            Protocol::V5 => "5",
+        }
+    }
 }
 
 /// Where the broker listens.
@@ -43,6 +56,25 @@ impl std::fmt::Debug for Credentials {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .finish()
     }
+}
+
+/// A proxy between us and the broker (`--proxy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxy {
+    pub kind: ProxyKind,
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// How to ask the proxy for a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// SOCKS5, the proxy resolving the broker's name (`socks5h://`).
+    Socks5,
+    /// HTTP's CONNECT method (`http://`).
+    Http,
 }
 
 /// The last will.
@@ -76,6 +108,7 @@ pub struct ConnSettings {
     pub tls: Option<TlsSettings>,
     /// MQTT over WebSockets at this path.
     pub websocket: Option<String>,
+    pub proxy: Option<Proxy>,
     pub debug: bool,
     pub quiet: bool,
     /// v5 receive maximum when `-D connect receive-maximum` does not say
@@ -108,23 +141,20 @@ impl ConnSettings {
             Some(p) => Some(parse_port(p)?),
             None => url.as_ref().and_then(|u| u.port),
         };
-        let tls = TlsSettings::from_args(&args.tls, url.as_ref().is_some_and(|u| u.tls), explicit_port)?;
 
         let mut protocol = match args.protocol_version.as_deref() {
             None => None,
             Some("5" | "mqttv5") => Some(Protocol::V5),
             Some("311" | "mqttv311") => Some(Protocol::V311),
-            Some("31" | "mqttv31") => {
-                return Err(usage!("MQTT 3.1 is not supported; use -V 311 (MQTT 3.1.1) or -V 5."));
-            }
+            Some("31" | "mqttv31") => Some(Protocol::V31),
             Some(_) => return Err(usage!("Invalid protocol version argument given.\n")),
         };
         let props = Props::parse(&args.property)?;
         let session_expiry = args.session_expiry.as_deref().map(parse_session_expiry).transpose()?;
         for (given, what) in [(!props.is_empty(), "-D properties"), (session_expiry.is_some(), "-x")] {
             if given {
-                if protocol == Some(Protocol::V311) {
-                    return Err(usage!("{what} need MQTT v5, but -V 311 was given."));
+                if let Some(v @ (Protocol::V311 | Protocol::V31)) = protocol {
+                    return Err(usage!("{what} need MQTT v5, but -V {} was given.", v.number()));
                 }
                 protocol = Some(Protocol::V5);
             }
@@ -139,16 +169,13 @@ impl ConnSettings {
         };
         let max_inflight = match args.max_inflight.as_deref() {
             None => 20,
-            Some(m) => parse_int::<u16>(m)
-                .filter(|m| *m > 0)
-                .ok_or_else(|| usage!("Maximum inflight messages must be greater than 0 (and at most 65535).\n"))?,
+            Some(m) => match parse_int::<u32>(m) {
+                Some(0) => return Err(usage!("Maximum inflight messages must be greater than 0.\n")),
+                Some(n) => u16::try_from(n)
+                    .map_err(|_| usage!("Maximum inflight messages must be at most 65535 (-M {n}).\n"))?,
+                None => return Err(usage!("Invalid -M given: {m}; it must be a number from 1 to 65535.\n")),
+            },
         };
-
-        let endpoint = endpoint(args, url.as_ref(), explicit_port, tls.is_some());
-        let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
-        if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
-            return Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket."));
-        }
 
         if args.id.is_some() && args.id_prefix.is_some() {
             return Err(usage!("-i and -I argument cannot be used together.\n"));
@@ -164,6 +191,14 @@ impl ConnSettings {
             (None, Some(prefix)) => Some(format!("{prefix}{}", std::process::id())),
             (None, None) => None,
         };
+        // mosquitto's checks of the whole, in its order: will, TLS, client id.
+        let will = will(args)?;
+        let tls = TlsSettings::from_args(
+            &args.tls,
+            url.as_ref().is_some_and(|u| u.tls),
+            explicit_port,
+            args.mosquitto_wording,
+        )?;
         let clean = !args.disable_clean_session;
         let session_expiry = match (protocol, clean, session_expiry) {
             (Protocol::V5, false, None) => Some(u32::MAX),
@@ -175,12 +210,20 @@ impl ConnSettings {
                     "You must provide a client id if you are using an infinite session expiry interval."
                 ));
             }
-            if protocol == Protocol::V311 && !clean {
+            if protocol != Protocol::V5 && !clean {
                 return Err(usage!("You must provide a client id if you are using the -c option."));
             }
         }
 
-        let will = will(args)?;
+        let endpoint = endpoint(args, url.as_ref(), explicit_port, tls.is_some());
+        let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
+        if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
+            return Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket."));
+        }
+        let proxy = args.tls.proxy.as_deref().map(parse_proxy).transpose()?;
+        if proxy.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
+            return Err(usage!("--proxy needs a TCP endpoint, not a unix socket."));
+        }
         let credentials = credentials(args, url.as_ref(), protocol)?;
         let bind = match args.bind_address.as_deref() {
             None => None,
@@ -212,6 +255,7 @@ impl ConnSettings {
             connect_retry,
             tls,
             websocket,
+            proxy,
             debug: args.debug,
             quiet: args.quiet,
             receive_maximum: 20,
@@ -231,6 +275,60 @@ fn parse_session_expiry(text: &str) -> anyhow::Result<u32> {
         0..=0xFFFF_FFFF => Ok(n as u32),
         _ => Err(usage!("session-expiry-interval out of range.\n")),
     }
+}
+
+/// `socks5h://[USER[:PASSWORD]@]HOST[:PORT]` (port 1080) or
+/// `http://[USER[:PASSWORD]@]HOST[:PORT]` (port 8080); user and password may
+/// be percent-encoded, an IPv6 host goes in brackets.
+fn parse_proxy(url: &str) -> anyhow::Result<Proxy> {
+    let (kind, rest, default_port) = if let Some(rest) = url.strip_prefix("socks5h://") {
+        (ProxyKind::Socks5, rest, 1080)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (ProxyKind::Http, rest, 8080)
+    } else {
+        return Err(usage!(
+            "Unsupported proxy protocol: {url} (use socks5h://[user[:pass]@]host[:port] or http://[user[:pass]@]host[:port])"
+        ));
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (userinfo, hostport) = match rest.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, rest),
+    };
+    let (username, password) = match userinfo {
+        None => (None, None),
+        Some(u) => match u.split_once(':') {
+            Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass))),
+            None => (Some(percent_decode(u)), None),
+        },
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| usage!("Invalid proxy URL {url}: no ']' after the IPv6 address."))?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(usage!("Invalid proxy URL {url}: the host is missing."));
+    }
+    let port = match port {
+        None => default_port,
+        Some(p) => parse_int::<u16>(p)
+            .filter(|p| *p > 0)
+            .ok_or_else(|| usage!("Invalid proxy URL {url}: bad port '{p}'."))?,
+    };
+    Ok(Proxy {
+        kind,
+        host: host.to_string(),
+        port,
+        username,
+        password,
+    })
 }
 
 fn parse_port(text: &str) -> anyhow::Result<u16> {
@@ -394,6 +492,17 @@ mod tests {
         assert!(parse_url("mqtt://host").is_err());
         assert!(parse_url("http://host/t").is_err());
         assert!(parse_url("mqtt://h:70000/t").is_err());
+    }
+
+    #[test]
+    fn proxy_urls() {
+        let p = parse_proxy("socks5h://user:pass%3Aword@127.0.0.1:1099").unwrap();
+        assert_eq!((p.kind, p.host.as_str(), p.port), (ProxyKind::Socks5, "127.0.0.1", 1099));
+        assert_eq!((p.username.as_deref(), p.password.as_deref()), (Some("user"), Some("pass:word")));
+        let p = parse_proxy("http://[::1]").unwrap();
+        assert_eq!((p.kind, p.host.as_str(), p.port, p.username), (ProxyKind::Http, "::1", 8080, None));
+        assert!(parse_proxy("socks4://h").is_err());
+        assert!(parse_proxy("http://h:0").is_err());
     }
 
     #[test]

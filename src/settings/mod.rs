@@ -2,6 +2,7 @@
 //! validated settings value per binary. Nothing below this layer sees raw
 //! strings; errors are worded as mosquitto words them.
 
+mod argv;
 mod bench;
 mod conn;
 mod defaults_file;
@@ -15,7 +16,7 @@ mod topic;
 
 pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter, strip_share};
 pub(crate) use conn::parse_url;
-pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Will};
+pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Proxy, ProxyKind, Will};
 pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
@@ -60,15 +61,24 @@ pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::
     }
     full.extend(argv.into_iter().skip(1));
     let cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
+    let full = argv::prepare(&cmd, program, full)?;
+    let dialect = crate::cli::mosquitto::is_mosquitto_name(&program.name);
+    let clap_error = |e| clap_error(e, dialect);
     let matches = cmd.try_get_matches_from(full).map_err(clap_error)?;
-    A::from_arg_matches(&matches).map_err(clap_error)
+    let mut args = A::from_arg_matches(&matches).map_err(clap_error)?;
+    if dialect {
+        args.use_mosquitto_wording();
+    }
+    Ok(args)
 }
 
-fn clap_error(err: clap::Error) -> anyhow::Error {
+/// `dialect`: invoked under a mosquitto name, where `--help` and `--version`
+/// exit with status 1 as mosquitto's clients do.
+fn clap_error(err: clap::Error, dialect: bool) -> anyhow::Error {
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = err.print();
-            return crate::exit::failure(0, "");
+            return crate::exit::failure(u8::from(dialect), "");
         }
         ErrorKind::UnknownArgument => {
             if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {

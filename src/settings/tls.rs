@@ -30,7 +30,33 @@ pub struct TlsSettings {
 
 impl TlsSettings {
     /// `None` when the connection is plain MQTT.
-    pub fn from_args(a: &TlsArgs, url_tls: bool, port: Option<u16>) -> anyhow::Result<Option<TlsSettings>> {
+    ///
+    /// `mosquitto_wording`: a missing file is reported in mosquitto's words.
+    pub fn from_args(
+        a: &TlsArgs,
+        url_tls: bool,
+        port: Option<u16>,
+        mosquitto_wording: bool,
+    ) -> anyhow::Result<Option<TlsSettings>> {
+        // mosquitto's own consistency checks first, in its order and words.
+        if a.cert.is_some() != a.key.is_some() {
+            return Err(usage!("Both certfile and keyfile must be provided if one of them is set."));
+        }
+        if a.keyform.is_some() && a.key.is_none() {
+            return Err(usage!("If keyform is set, keyfile must be also specified."));
+        }
+        if a.tls_engine_kpass_sha1.is_some() && (a.keyform.is_none() || a.tls_engine.is_none()) {
+            return Err(usage!(
+                "when using tls-engine-kpass-sha1, both tls-engine and keyform must also be provided."
+            ));
+        }
+        if a.psk.is_some() && (a.cafile.is_some() || a.capath.is_some()) {
+            return Err(usage!("Only one of --psk or --cafile/--capath may be used at once."));
+        }
+        if a.psk.is_some() && a.psk_identity.is_none() {
+            return Err(usage!("--psk-identity required if --psk used."));
+        }
+        // Then what rustls cannot do, each with the alternative.
         if a.psk.is_some() || a.psk_identity.is_some() {
             return Err(usage!(
                 "TLS-PSK (--psk) is not supported: rustls has no PSK; use certificates (--cafile, --cert and --key)."
@@ -41,14 +67,14 @@ impl TlsSettings {
                 "--tls-engine {e} is not supported: rustls has no OpenSSL engines; use a PEM key file (--key)."
             ));
         }
+        if a.tls_engine_kpass_sha1.is_some() {
+            return Err(usage!(
+                "--tls-engine-kpass-sha1 is not supported: rustls has no OpenSSL engines; use a PEM key file (--key)."
+            ));
+        }
         if a.ciphers.is_some() {
             return Err(usage!(
                 "--ciphers is not supported: rustls offers only its own safe cipher suites; pin a version with --tls-version instead."
-            ));
-        }
-        if let Some(p) = &a.proxy {
-            return Err(usage!(
-                "--proxy {p} is not supported: the MQTT library has no SOCKS5 proxy support."
             ));
         }
         match a.keyform.as_deref() {
@@ -60,18 +86,7 @@ impl TlsSettings {
             }
             Some(_) => return Err(usage!("Problem setting key form, it must be one of 'pem' or 'engine'.")),
         }
-        if a.keyform.is_some() && a.key.is_none() {
-            return Err(usage!("If keyform is set, keyfile must be also specified."));
-        }
-        let client = match (&a.cert, &a.key) {
-            (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
-            (None, None) => None,
-            _ => {
-                return Err(usage!(
-                    "Both certfile and keyfile must be provided if one of them is set."
-                ));
-            }
-        };
+        let client = a.cert.iter().zip(&a.key).map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))).next();
         let version = match a.tls_version.as_deref() {
             None => None,
             Some("tlsv1.3") => Some(TlsVersion::Tls13),
@@ -100,8 +115,19 @@ impl TlsSettings {
         }
         for f in ca_files.iter().chain(client.iter().flat_map(|(c, k)| [c, k])) {
             if !f.exists() {
+                if mosquitto_wording {
+                    return Err(crate::exit::failure(
+                        crate::exit::ERROR,
+                        "Error: Problem setting TLS options: File not found.",
+                    ));
+                }
                 return Err(usage!("Problem setting TLS options: File not found: {}.", f.display()));
             }
+        }
+        if a.tls_keylog.is_some() {
+            return Err(usage!(
+                "--tls-keylog is not supported: rustls writes TLS keys only to the file named by SSLKEYLOGFILE."
+            ));
         }
         let os_roots = a.tls_use_os_certs || ((url_tls || port == Some(8883)) && ca_files.is_empty());
         let enabled = !ca_files.is_empty() || os_roots || client.is_some() || a.insecure || url_tls;

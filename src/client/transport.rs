@@ -1,0 +1,170 @@
+//! The byte stream under every connection, built here and handed to the MQTT
+//! library as its socket connector (the library always sees plain TCP):
+//!
+//! ```text
+//! TCP (connect::tcp) or unix socket
+//!   → proxy: SOCKS5 or HTTP CONNECT (--proxy)
+//!   → TLS (rustls)
+//!   → WebSocket (--ws, ws://, wss://)
+//!   → MQTT 3.1 CONNECT rewrite (-V 31)
+//! ```
+//!
+//! Owning the stack is what lets a proxy sit under TLS and WebSockets, and
+//! lets MQTT 3.1 (which the library does not speak) work over every
+//! transport: the rewrite must see the CONNECT packet in clear, above TLS and
+//! WebSocket framing.
+
+use std::io;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use async_tungstenite::tungstenite::client::IntoClientRequest;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::mqtt31::Mqtt31;
+use super::options::Tls;
+use super::proxy;
+use crate::settings::{ConnSettings, Endpoint, Protocol, Proxy};
+
+/// Any stream the stack produces.
+pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+
+/// A boxed stream, as the layers hand it up.
+pub type Boxed = Box<dyn Stream>;
+
+/// Everything needed to open the stream again (the library reconnects with it).
+#[derive(Clone)]
+pub struct Dial {
+    target: Target,
+    nodelay: bool,
+    bind: Option<IpAddr>,
+    proxy: Option<Proxy>,
+    tls: Option<Tls>,
+    /// The WebSocket path, when MQTT goes over WebSockets.
+    ws_path: Option<String>,
+    mqtt31: bool,
+}
+
+#[derive(Clone)]
+enum Target {
+    Tcp { host: String, port: u16 },
+    Unix(PathBuf),
+}
+
+impl Dial {
+    pub fn new(s: &ConnSettings, tls: Option<Tls>) -> Dial {
+        let target = match &s.endpoint {
+            Endpoint::Tcp { host, port } => Target::Tcp {
+                host: host.clone(),
+                port: *port,
+            },
+            Endpoint::Unix(p) => Target::Unix(p.clone()),
+        };
+        Dial {
+            target,
+            nodelay: s.nodelay,
+            bind: s.bind,
+            proxy: s.proxy.clone(),
+            tls,
+            ws_path: s.websocket.clone(),
+            mqtt31: s.protocol == Protocol::V31,
+        }
+    }
+
+    /// Open the whole stack, ready for the CONNECT packet.
+    pub async fn open(self) -> io::Result<Boxed> {
+        let (host, port) = match &self.target {
+            Target::Unix(path) => {
+                let unix: Boxed = Box::new(tokio::net::UnixStream::connect(path).await?);
+                return Ok(self.top(unix));
+            }
+            Target::Tcp { host, port } => (host.as_str(), *port),
+        };
+        let mut stream: Boxed = match &self.proxy {
+            None => Box::new(super::connect::tcp(host.to_string(), port, self.nodelay, self.bind).await?),
+            Some(p) => proxy::open(p, host, port, self.nodelay, self.bind).await?,
+        };
+        if let Some(cfg) = &self.tls {
+            stream = tls(host, port, cfg, stream).await?;
+        }
+        if let Some(path) = &self.ws_path {
+            stream = websocket(host, port, self.tls.is_some(), path, stream).await?;
+        }
+        Ok(self.top(stream))
+    }
+
+    fn top(&self, stream: Boxed) -> Boxed {
+        if self.mqtt31 {
+            Box::new(Mqtt31::new(stream))
+        } else {
+            stream
+        }
+    }
+}
+
+/// TLS over `stream`. Errors keep rustls's names inside `Tls(...)`, which
+/// `events` reads to say which check failed (exit 8).
+async fn tls(host: &str, port: u16, cfg: &Tls, stream: Boxed) -> io::Result<Boxed> {
+    let config = rumqttc_core::TlsConfiguration::Rustls(cfg.clone());
+    let inner: rumqttc_core::DynAsyncReadWrite = Box::new(stream);
+    let tls = rumqttc_core::tls_connect(host, port, &config, inner)
+        .await
+        .map_err(|e| io::Error::other(format!("Tls({e:?})")))?;
+    Ok(Box::new(tls))
+}
+
+/// The WebSocket upgrade (subprotocol `mqtt`), then a byte stream over
+/// binary messages. No limit on message size: MQTT allows 256 MiB packets.
+async fn websocket(host: &str, port: u16, tls: bool, path: &str, stream: Boxed) -> io::Result<Boxed> {
+    let scheme = if tls { "wss" } else { "ws" };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let url = format!("{scheme}://{host}:{port}{path}");
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid WebSocket URL {url}: {e}")))?;
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", http_value("mqtt"));
+    let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+    let (ws, response) = async_tungstenite::tokio::client_async_with_config(request, stream, Some(config))
+        .await
+        .map_err(|e| io::Error::other(format!("WebSocket upgrade at {url} failed: {e}")))?;
+    rumqttc_core::validate_response_headers(&response)
+        .map_err(|e| io::Error::other(format!("WebSocket upgrade at {url} failed: {e}")))?;
+    Ok(Box::new(Adapter(rumqttc_core::WsAdapter::new(ws))))
+}
+
+fn http_value(v: &'static str) -> async_tungstenite::tungstenite::http::HeaderValue {
+    async_tungstenite::tungstenite::http::HeaderValue::from_static(v)
+}
+
+/// The library's WebSocket adapter, made `Send` for the connector's bound
+/// (it is; the wrapper only names the type).
+struct Adapter<S>(S);
+
+impl<S: AsyncRead + Unpin> AsyncRead for Adapter<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Adapter<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,141 @@
+//! One walk over the arguments before clap sees them, the way mosquitto reads
+//! argv: one element at a time, a value always being the next element.
+//!
+//! Under every name it marks where each `-D COMMAND NAME VALUE` (four values
+//! for `user-property`) ends, so values may start with `-` and the option
+//! after them is still an option. Under a mosquitto name it also reports, in
+//! mosquitto's words ([`crate::cli::mosquitto`]), an option that does not
+//! exist or that lacks its value, at the first such argument.
+
+use std::ffi::OsString;
+
+use clap::{Arg, Command};
+
+use crate::cli::mosquitto::{self, PROPERTY_END, PROPERTY_SHORT};
+use crate::exit::Program;
+use crate::usage;
+
+/// The arguments to hand to clap (argv\[0\] first), or the first mistake.
+pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
+    let dialect = mosquitto::is_mosquitto_name(&program.name);
+    let passwd = program.name == mosquitto::PASSWD;
+    let mut out = Vec::with_capacity(tokens.len() + 4);
+    let mut it = tokens.into_iter();
+    out.extend(it.next());
+    while let Some(token) = it.next() {
+        let Some(text) = token.to_str().filter(|t| t.len() > 1 && t.starts_with('-')) else {
+            out.push(token);
+            continue;
+        };
+        if dialect && (text == "--help" || text == "--version") {
+            // mosquitto stops reading here; clap prints the text.
+            out.push(token);
+            out.extend(it);
+            break;
+        }
+        let Some(arg) = find(cmd, text) else {
+            if dialect && !passwd {
+                return Err(usage!("{}", mosquitto::unknown_option(text)));
+            }
+            out.push(token);
+            continue;
+        };
+        out.push(token);
+        if arg.get_id() == "property" {
+            let mut values = Vec::with_capacity(4);
+            while values.len() < property_len(&values) {
+                match it.next() {
+                    Some(v) => values.push(v),
+                    None => return Err(usage!("{PROPERTY_SHORT}")),
+                }
+            }
+            out.extend(values);
+            out.push(PROPERTY_END.into());
+        } else if arg.get_action().takes_values() {
+            match it.next() {
+                Some(v) => out.push(v),
+                None if dialect => return Err(missing(program, arg, passwd)),
+                None => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How many values a `-D` takes once `values` have been read: three, or
+/// four when the property is `user-property`.
+fn property_len(values: &[OsString]) -> usize {
+    match values.get(1).and_then(|v| v.to_str()) {
+        Some(name) if name.eq_ignore_ascii_case("user-property") => 4,
+        _ => 3,
+    }
+}
+
+/// The option spelled exactly `text` (no bundling, no `=value`).
+fn find<'c>(cmd: &'c Command, text: &str) -> Option<&'c Arg> {
+    if let Some(long) = text.strip_prefix("--") {
+        return cmd
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long) || a.get_all_aliases().is_some_and(|al| al.contains(&long)));
+    }
+    let mut chars = text[1..].chars();
+    let (Some(short), None) = (chars.next(), chars.next()) else {
+        return None;
+    };
+    cmd.get_arguments().find(|a| a.get_short() == Some(short))
+}
+
+fn missing(program: &Program, arg: &Arg, passwd: bool) -> anyhow::Error {
+    let flag = match (arg.get_short(), arg.get_long()) {
+        (Some(s), _) => format!("-{s}"),
+        (None, Some(l)) => format!("--{l}"),
+        (None, None) => String::new(),
+    };
+    match mosquitto::missing_value(&program.name, &flag) {
+        Some(text) if passwd => crate::exit::failure(crate::exit::ERROR, format!("Error: {text}")),
+        Some(text) => usage!("{text}"),
+        None => usage!("{flag} argument given but no value specified.\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn walk(name: &str, args: &[&str]) -> Result<Vec<String>, String> {
+        let program = Program { name: name.to_string() };
+        let tokens = std::iter::once(name).chain(args.iter().copied()).map(OsString::from).collect();
+        prepare(&crate::cli::PubArgs::command(), &program, tokens)
+            .map(|v| v.into_iter().skip(1).map(|t| t.into_string().unwrap()).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn property_values_may_start_with_a_dash() {
+        let out = walk("mqtt-pub", &["-D", "connect", "receive-maximum", "-1", "-t", "x"]).unwrap();
+        assert_eq!(out, ["-D", "connect", "receive-maximum", "-1", PROPERTY_END, "-t", "x"]);
+        let out = walk("mqtt-pub", &["-D", "publish", "USER-PROPERTY", "-k", "-v"]).unwrap();
+        assert_eq!(out, ["-D", "publish", "USER-PROPERTY", "-k", "-v", PROPERTY_END]);
+        assert!(walk("mqtt-pub", &["-D", "connect", "user-property", "k"]).unwrap_err().contains("not enough"));
+    }
+
+    #[test]
+    fn mosquitto_names_get_mosquitto_sentences() {
+        assert_eq!(
+            walk("mosquitto_pub", &["-t"]).unwrap_err(),
+            "-t argument given but no topic specified.\n"
+        );
+        assert_eq!(
+            walk("mosquitto_pub", &["--qos"]).unwrap_err(),
+            "-q argument given but no QoS specified.\n"
+        );
+        assert_eq!(walk("mosquitto_pub", &["-C", "1"]).unwrap_err(), "Unknown option '-C'.");
+        assert_eq!(walk("mosquitto_pub", &["-tx"]).unwrap_err(), "Unknown option '-tx'.");
+        // A value is the next element, whatever it looks like.
+        assert_eq!(walk("mosquitto_pub", &["-t", "-C"]).unwrap(), ["-t", "-C"]);
+        // Under its own name clap reports these.
+        assert_eq!(walk("mqtt-pub", &["-t"]).unwrap(), ["-t"]);
+        assert_eq!(walk("mqtt-pub", &["-C", "1"]).unwrap(), ["-C", "1"]);
+    }
+}
