@@ -45,6 +45,11 @@ impl Program {
         Program { name }
     }
 
+    /// Invoked under a mosquitto name: messages worded exactly as mosquitto's.
+    pub fn mosquitto_wording(&self) -> bool {
+        crate::cli::mosquitto::is_mosquitto_name(&self.name)
+    }
+
     /// Print a runtime diagnostic to stderr unless `--quiet` (mosquitto's `err_printf`).
     pub fn diag(&self, quiet: bool, msg: fmt::Arguments<'_>) {
         if !quiet {

@@ -1,6 +1,9 @@
-//! mqtt-rr: MQTT v5 request/response. Subscribe to the response topic,
-//! publish the request (with the response-topic property and correlation
-//! data) once the subscription is acknowledged, print the first response.
+//! mqtt-rr: request/response. Subscribe to the response topic, publish the
+//! request once the subscription is acknowledged, print the first response.
+//! With MQTT 5 the request carries the response-topic property and
+//! correlation data, and answers with other correlation data are skipped;
+//! MQTT 3.1.1 and 3.1 have no properties, so the first message on the
+//! response topic is the answer (as with mosquitto_rr).
 
 use bytes::Bytes;
 
@@ -8,17 +11,22 @@ use crate::cli::RrArgs;
 use crate::client::OutMessage;
 use crate::exit::Program;
 use crate::publish::read_payload;
-use crate::settings::{OutputSettings, RrSettings, SubSettings};
+use crate::settings::{OutputSettings, Protocol, RrSettings, SubSettings};
 use crate::subscribe::{Request, listen};
 
 /// Entry point of `mqtt-rr`.
 pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
     let s = RrSettings::from_args(args)?;
-    let payload = read_payload(&s.source)?.expect("rr sources are single payloads");
+    let payload = read_payload(&s.source, program)?.expect("rr sources are single payloads");
     let mut props = s.conn.props.publish.clone();
     props.response_topic = Some(s.response_topic.clone());
     let correlation = match &props.correlation_data {
-        Some(c) => Bytes::from(c.clone()),
+        // MQTT 3.1.1 and 3.1 carry no properties: the first message on the
+        // response topic is the answer, as with mosquitto_rr.
+        _ if s.conn.protocol != Protocol::V5 => None,
+        Some(c) => Some(Bytes::from(c.clone())),
+        // mosquitto_rr sends none of its own: under its name, neither do we.
+        None if program.mosquitto_wording() => None,
         None => {
             // Unique enough to tell our answer from another client's.
             let now = std::time::SystemTime::now()
@@ -26,7 +34,7 @@ pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
                 .unwrap_or_default();
             let c = format!("mqtt-rr-{}-{}", std::process::id(), now.as_nanos());
             props.correlation_data = Some(c.clone().into_bytes());
-            Bytes::from(c)
+            Some(Bytes::from(c))
         }
     };
     let request = Request {
@@ -37,7 +45,7 @@ pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
             retain: false,
             props: Some(Box::new(props)),
         },
-        correlation: Some(correlation),
+        correlation,
     };
     let sub = SubSettings {
         conn: s.conn,

@@ -4,11 +4,13 @@ use clap::Parser;
 
 use super::{ConnArgs, OutputArgs, PayloadArgs};
 
-/// MQTT v5 request/response: publish a request, print the response.
+/// MQTT request/response: publish a request, print the response.
 ///
-/// Subscribes to the response topic (-e), publishes the message to -t with
-/// the response-topic and a correlation-data property, and prints the first
-/// response. Exit codes: 0 a response was printed, 1 usage/config/connect
+/// Subscribes to the response topic (-e), publishes the message to -t and
+/// prints the first response. With MQTT v5 (the default) the request carries
+/// the response-topic and a correlation-data property, and responses with
+/// other correlation data are skipped; with -V 311 or -V 31 the first message
+/// on the response topic is the answer. Exit codes: 0 a response was printed, 1 usage/config/connect
 /// error or the subscription was refused, 1-5 or 128-162 the broker refused
 /// the connection, 27 -W timed out.
 #[derive(Parser, Debug, Clone)]

@@ -21,12 +21,14 @@ fn failure(message: String) -> anyhow::Error {
     exit::failure(exit::ERROR, message)
 }
 
-/// `-f`: the whole file, binary-safe.
-pub fn read_file(path: &Path) -> anyhow::Result<Bytes> {
+/// `-f`: the whole file, binary-safe. `mosquitto_wording`: a file that
+/// cannot be opened is reported without the reason, as mosquitto does.
+pub fn read_file(path: &Path, mosquitto_wording: bool) -> anyhow::Result<Bytes> {
     let shown = path.display();
     let mut file = File::open(path).map_err(|e| {
+        let why = if mosquitto_wording { String::new() } else { format!(": {e}") };
         failure(format!(
-            "Error: Unable to open file \"{shown}\": {e}.\nError loading input file \"{shown}\"."
+            "Error: Unable to open file \"{shown}\"{why}.\nError loading input file \"{shown}\"."
         ))
     })?;
     let meta = file.metadata()?;

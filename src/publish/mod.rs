@@ -21,18 +21,18 @@ use crate::settings::{PubSettings, Source};
 /// Entry point of `mqtt-pub`.
 pub fn run(args: PubArgs, program: &Program) -> anyhow::Result<u8> {
     let settings = PubSettings::from_args(args)?;
-    let payload = read_payload(&settings.source)?;
+    let payload = read_payload(&settings.source, program)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(publish(settings, payload, program))
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto
 /// does, so a missing file never costs a connection; `None` for line input.
-pub fn read_payload(source: &Source) -> anyhow::Result<Option<Bytes>> {
+pub fn read_payload(source: &Source, program: &Program) -> anyhow::Result<Option<Bytes>> {
     Ok(match source {
         Source::Message(m) => Some(Bytes::from(m.clone())),
         Source::Null => Some(Bytes::new()),
-        Source::File(path) => Some(input::read_file(path)?),
+        Source::File(path) => Some(input::read_file(path, program.mosquitto_wording())?),
         Source::Stdin => Some(input::read_stdin()?),
         Source::Lines | Source::JsonLines => None,
     })

@@ -44,14 +44,12 @@ pub struct PubSettings {
 impl PubSettings {
     pub fn from_args(args: PubArgs) -> anyhow::Result<PubSettings> {
         let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311)?;
-        let source = message_source(args.payload, args.stdin_line, args.jsonl)?
-            .ok_or_else(|| usage!("Both topic and message must be supplied."))?;
+        // What is wrong with the values given comes before what is missing.
+        let source = message_source(args.payload, args.stdin_line, args.jsonl)?;
         // -t and -L both set the topic; -t wins (it is the more specific).
         let topic = args.topic.or(url_topic);
-        match &topic {
-            Some(t) => validate_publish_topic(t, "publish topic").map_err(|e| usage!("{e}"))?,
-            None if source == Source::JsonLines => {}
-            None => return Err(usage!("Both topic and message must be supplied.")),
+        if let Some(t) = &topic {
+            validate_publish_topic(t, "publish topic").map_err(|e| usage!("{e}"))?;
         }
         let qos = parse_qos(args.qos.as_deref())?;
         let repeat = match args.repeat.as_deref() {
@@ -65,6 +63,10 @@ impl PubSettings {
             Some(d) => Duration::from_secs_f64(
                 parse_seconds(d).ok_or_else(|| usage!("--repeat-delay argument must be >=0.0.\n"))?,
             ),
+        };
+        let source = match source {
+            Some(source) if topic.is_some() || source == Source::JsonLines => source,
+            _ => return Err(usage!("Both topic and message must be supplied.")),
         };
         if (repeat > 1 || !repeat_delay.is_zero()) && matches!(source, Source::Lines | Source::JsonLines) {
             return Err(usage!(

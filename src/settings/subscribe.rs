@@ -88,11 +88,7 @@ impl SubSettings {
         for f in &args.unsubscribe {
             validate_filter(f, "unsubscribe topic").map_err(|e| usage!("{e}"))?;
         }
-        if filters.is_empty() && args.unsubscribe.is_empty() {
-            return Err(usage!(
-                "You must specify a topic to subscribe to (-t) or unsubscribe from (-U)."
-            ));
-        }
+        let qos = parse_qos(args.qos.as_deref())?;
         let count = match args.count.as_deref() {
             None => None,
             Some(c) => Some(
@@ -110,6 +106,11 @@ impl SubSettings {
                     / 100.0,
             ),
         };
+        if filters.is_empty() && args.unsubscribe.is_empty() {
+            return Err(usage!(
+                "You must specify a topic to subscribe to (-t) or unsubscribe from (-U)."
+            ));
+        }
         if output.no_retained && args.retained_only {
             return Err(exit::failure(
                 exit::ERROR,
@@ -128,7 +129,7 @@ impl SubSettings {
             filters,
             filter_out: args.filter_out,
             unsubscribe: args.unsubscribe,
-            qos: parse_qos(args.qos.as_deref())?,
+            qos,
             count,
             exit_after_subscribe: args.exit_after_subscribe,
             random_filter,
@@ -154,19 +155,19 @@ pub struct RrSettings {
 impl RrSettings {
     pub fn from_args(args: RrArgs) -> anyhow::Result<RrSettings> {
         let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V5)?;
-        if conn.protocol != Protocol::V5 {
-            return Err(usage!(
-                "mqtt-rr needs MQTT v5 (response topics are an MQTT 5 feature); drop -V 311."
-            ));
-        }
         let output = OutputSettings::from_args(&args.output)?;
         let source = message_source(args.payload, 0, 0)?;
         let topic = args.topic.or(url_topic);
+        if let Some(t) = &topic {
+            validate_publish_topic(t, "publish topic").map_err(|e| usage!("{e}"))?;
+        }
+        if let Some(t) = &args.response_topic {
+            validate_publish_topic(t, "response topic").map_err(|e| usage!("{e}"))?;
+        }
+        let qos = parse_qos(args.qos.as_deref())?;
         let (Some(topic), Some(response_topic), Some(source)) = (topic, args.response_topic, source) else {
             return Err(usage!("All of topic, message, and response topic must be supplied."));
         };
-        validate_publish_topic(&topic, "publish topic").map_err(|e| usage!("{e}"))?;
-        validate_publish_topic(&response_topic, "response topic").map_err(|e| usage!("{e}"))?;
         if conn.props.publish.response_topic.is_some() {
             return Err(usage!("Error in PUBLISH properties: Duplicate response topic."));
         }
@@ -177,7 +178,7 @@ impl RrSettings {
             topic,
             response_topic,
             source,
-            qos: parse_qos(args.qos.as_deref())?,
+            qos,
             output,
         })
     }

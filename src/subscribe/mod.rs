@@ -80,8 +80,11 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             Ok(session) => session,
             Err(f) => {
                 program.diag(quiet, format_args!("{}", f.message));
-                if request.is_some() && f.old_protocol {
-                    program.diag(quiet, format_args!("Error: the broker may not speak MQTT v5, which mqtt-rr needs."));
+                if request.is_some() && f.old_protocol && s.conn.protocol == crate::settings::Protocol::V5 {
+                    program.diag(
+                        quiet,
+                        format_args!("Error: the broker may not speak MQTT v5; try -V 311 (no correlation data then)."),
+                    );
                 }
                 return Ok(f.code);
             }
