@@ -71,6 +71,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-pub' -ScriptBlock {
             [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer')
             [CompletionResult]::new('--keyform', '--keyform', [CompletionResultType]::ParameterName, 'Key form: pem or engine')
             [CompletionResult]::new('--tls-engine', '--tls-engine', [CompletionResultType]::ParameterName, 'OpenSSL engine (not available with rustls)')
+            [CompletionResult]::new('--tls-engine-kpass-sha1', '--tls-engine-kpass-sha1', [CompletionResultType]::ParameterName, 'SHA-1 of the engine key password (not available with rustls)')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)')
             [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'Cipher list')
             [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'Pre-shared key in hex (not available with rustls)')
             [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'Identity for --psk')

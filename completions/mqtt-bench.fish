@@ -73,6 +73,8 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-versi
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l keyform -d 'Key form: pem or engine' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-engine -d 'OpenSSL engine (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-engine-kpass-sha1 -d 'SHA-1 of the engine key password (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-keylog -d 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l psk-identity -d 'Identity for --psk' -r
@@ -134,6 +136,8 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-versio
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l keyform -d 'Key form: pem or engine' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-engine -d 'OpenSSL engine (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-engine-kpass-sha1 -d 'SHA-1 of the engine key password (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-keylog -d 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l psk-identity -d 'Identity for --psk' -r
@@ -193,6 +197,8 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l tls-versio
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l keyform -d 'Key form: pem or engine' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l tls-engine -d 'OpenSSL engine (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l tls-engine-kpass-sha1 -d 'SHA-1 of the engine key password (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l tls-keylog -d 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l psk-identity -d 'Identity for --psk' -r
@@ -257,6 +263,8 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-ver
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l keyform -d 'Key form: pem or engine' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-engine -d 'OpenSSL engine (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-engine-kpass-sha1 -d 'SHA-1 of the engine key password (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-keylog -d 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l psk-identity -d 'Identity for --psk' -r

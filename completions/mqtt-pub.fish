@@ -34,6 +34,8 @@ complete -c mqtt-pub -l tls-version -d 'TLS version: tlsv1.2 or tlsv1.3' -r
 complete -c mqtt-pub -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtt-pub -l keyform -d 'Key form: pem or engine' -r
 complete -c mqtt-pub -l tls-engine -d 'OpenSSL engine (not available with rustls)' -r
+complete -c mqtt-pub -l tls-engine-kpass-sha1 -d 'SHA-1 of the engine key password (not available with rustls)' -r
+complete -c mqtt-pub -l tls-keylog -d 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)' -r
 complete -c mqtt-pub -l ciphers -d 'Cipher list' -r
 complete -c mqtt-pub -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-pub -l psk-identity -d 'Identity for --psk' -r

@@ -70,6 +70,8 @@ set edit:completion:arg-completer[mqtt-sub] = {|@words|
             cand --tls-alpn 'ALPN protocol to offer'
             cand --keyform 'Key form: pem or engine'
             cand --tls-engine 'OpenSSL engine (not available with rustls)'
+            cand --tls-engine-kpass-sha1 'SHA-1 of the engine key password (not available with rustls)'
+            cand --tls-keylog 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)'
             cand --ciphers 'Cipher list'
             cand --psk 'Pre-shared key in hex (not available with rustls)'
             cand --psk-identity 'Identity for --psk'

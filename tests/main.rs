@@ -6,6 +6,7 @@ mod support;
 mod bench;
 mod generated;
 mod misbehaving;
+mod mosquitto_compat;
 mod passwd;
 mod payloads;
 mod pub_config;

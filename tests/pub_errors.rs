@@ -39,7 +39,10 @@ fn usage_errors_exit_1_with_mosquittos_words() {
             &["-t", "a", "-m", "x", "-M", "0"],
             "Error: Maximum inflight messages must be greater than 0",
         ),
-        (&["-t", "a", "-m", "x", "-V", "31"], "Error: MQTT 3.1 is not supported"),
+        (
+            &["-t", "a", "-m", "x", "-V", "31", "-D", "publish", "content-type", "x"],
+            "Error: -D properties need MQTT v5, but -V 31 was given.",
+        ),
         (
             &["-t", "a", "-m", "x", "-V", "7"],
             "Error: Invalid protocol version argument given.",

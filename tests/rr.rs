@@ -121,10 +121,6 @@ fn usage_and_protocol_errors() {
         "{}",
         r.stderr()
     );
-    let r = run(&["-t", "req", "-e", "resp", "-m", "x", "-V", "311"]);
-    r.expect_code(1);
-    assert!(r.stderr().starts_with("Error: mqtt-rr needs MQTT v5"), "{}", r.stderr());
-
     let fake = FakeBroker::v311_only();
     let r = run(&[
         "-h",

@@ -15,7 +15,11 @@
 /// (`-q`) when it has one, else its long form (`--proxy`): mosquitto names the
 /// short form even when the long one was typed (`--qos` → `-q argument ...`).
 pub fn missing_value(program: &str, flag: &str) -> Option<&'static str> {
-    let table = if program == PASSWD { PASSWD_MISSING } else { CLIENT_MISSING };
+    let table = if program == PASSWD {
+        PASSWD_MISSING
+    } else {
+        CLIENT_MISSING
+    };
     table.iter().find(|(f, _)| *f == flag).map(|(_, text)| *text)
 }
 
@@ -65,26 +69,50 @@ pub const CLIENT_MISSING: &[(&str, &str)] = &[
     ("-P", "-P argument given but no password specified.\n"),
     ("--proxy", "--proxy argument given but no proxy url specified.\n"),
     ("--psk", "--psk argument given but no key specified.\n"),
-    ("--psk-identity", "--psk-identity argument given but no identity specified.\n"),
+    (
+        "--psk-identity",
+        "--psk-identity argument given but no identity specified.\n",
+    ),
     ("-q", "-q argument given but no QoS specified.\n"),
-    ("--random-filter", "--random-filter argument given but no chance specified.\n"),
+    (
+        "--random-filter",
+        "--random-filter argument given but no chance specified.\n",
+    ),
     ("--repeat", "--repeat argument given but no count specified.\n"),
-    ("--repeat-delay", "--repeat-delay argument given but no time specified.\n"),
+    (
+        "--repeat-delay",
+        "--repeat-delay argument given but no time specified.\n",
+    ),
     ("-t", "-t argument given but no topic specified.\n"),
     ("-T", "-T argument given but no topic filter specified.\n"),
     ("--tls-alpn", "--tls-alpn argument given but no protocol specified.\n"),
-    ("--tls-engine", "--tls-engine argument given but no engine_id specified.\n"),
-    ("--tls-engine-kpass-sha1", "--tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n"),
+    (
+        "--tls-engine",
+        "--tls-engine argument given but no engine_id specified.\n",
+    ),
+    (
+        "--tls-engine-kpass-sha1",
+        "--tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n",
+    ),
     ("--tls-keylog", "--tls-keylog argument given but no file specified.\n"),
-    ("--tls-version", "--tls-version argument given but no version specified.\n"),
+    (
+        "--tls-version",
+        "--tls-version argument given but no version specified.\n",
+    ),
     ("-u", "-u argument given but no username specified.\n"),
     ("-U", "-U argument given but no unsubscribe topic specified.\n"),
     ("--unix", "--unix argument given but no socket path specified.\n"),
     ("-V", "--protocol-version argument given but no version specified.\n"),
     ("-W", "-W argument given but no timeout specified.\n"),
-    ("--will-payload", "--will-payload argument given but no will payload specified.\n"),
+    (
+        "--will-payload",
+        "--will-payload argument given but no will payload specified.\n",
+    ),
     ("--will-qos", "--will-qos argument given but no will QoS specified.\n"),
-    ("--will-topic", "--will-topic argument given but no will topic specified.\n"),
+    (
+        "--will-topic",
+        "--will-topic argument given but no will topic specified.\n",
+    ),
     ("-x", "-x argument given but no session expiry interval specified.\n"),
 ];
 
@@ -134,7 +162,10 @@ mod tests {
                 if own.contains(&flag.as_str()) {
                     continue;
                 }
-                assert!(missing_value(program, &flag).is_some(), "{program}: no sentence for {flag}");
+                assert!(
+                    missing_value(program, &flag).is_some(),
+                    "{program}: no sentence for {flag}"
+                );
             }
         }
     }

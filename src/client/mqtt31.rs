@@ -192,8 +192,8 @@ mod tests {
     fn remaining_length_grows_across_a_byte_boundary() {
         let mut v311 = vec![0x10, 126];
         v311.extend_from_slice(b"\x00\x04MQTT\x04\x02\x00\x3c");
-        v311.extend_from_slice(&[0x00, 116]);
-        v311.extend(std::iter::repeat_n(b'x', 116));
+        v311.extend_from_slice(&[0x00, 114]);
+        v311.extend(std::iter::repeat_n(b'x', 114));
         assert_eq!(v311.len(), 128);
         let out = rewrite(&v311).unwrap().unwrap();
         assert_eq!(&out[..3], &[0x10, 0x80, 0x01]);

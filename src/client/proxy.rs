@@ -19,7 +19,7 @@ const MAX_HEAD: usize = 16 * 1024;
 pub async fn open(p: &Proxy, host: &str, port: u16, nodelay: bool, bind: Option<IpAddr>) -> io::Result<Boxed> {
     let tcp = super::connect::tcp(p.host.clone(), p.port, nodelay, bind)
         .await
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot reach the proxy {}:{}: {e}", p.host, p.port)))?;
+        .map_err(|e| io::Error::other(format!("cannot reach the proxy {}:{}: {e}", p.host, p.port)))?;
     match p.kind {
         ProxyKind::Socks5 => socks5(p, tcp, host, port).await,
         ProxyKind::Http => http_connect(p, tcp, host, port).await,
@@ -36,10 +36,10 @@ async fn socks5(p: &Proxy, tcp: TcpStream, host: &str, port: u16) -> io::Result<
         None => tokio_socks::tcp::Socks5Stream::connect_with_socket(tcp, target).await,
     }
     .map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            format!("the SOCKS5 proxy {}:{} did not connect us to {host}:{port}: {e}", p.host, p.port),
-        )
+        io::Error::other(format!(
+            "the SOCKS5 proxy {}:{} did not connect us to {host}:{port}: {e}",
+            p.host, p.port
+        ))
     })?;
     Ok(Box::new(stream))
 }
@@ -69,22 +69,22 @@ async fn http_connect(p: &Proxy, mut tcp: TcpStream, host: &str, port: u16) -> i
             ));
         }
         let byte = tcp.read_u8().await.map_err(|e| {
-            io::Error::new(e.kind(), format!("the HTTP proxy {}:{} closed the connection", p.host, p.port))
+            io::Error::other(format!(
+                "the HTTP proxy {}:{} closed the connection: {e}",
+                p.host, p.port
+            ))
         })?;
         head.push(byte);
     }
     let status_line = String::from_utf8_lossy(head.split(|&b| b == b'\r').next().unwrap_or_default()).into_owned();
     let status = status_line.split_whitespace().nth(1).unwrap_or_default();
     if !status.starts_with('2') {
-        return Err(io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            format!(
-                "the HTTP proxy {}:{} refused CONNECT {authority}: {}",
-                p.host,
-                p.port,
-                status_line.trim()
-            ),
-        ));
+        return Err(io::Error::other(format!(
+            "the HTTP proxy {}:{} refused CONNECT {authority}: {}",
+            p.host,
+            p.port,
+            status_line.trim()
+        )));
     }
     Ok(Box::new(tcp))
 }

@@ -33,8 +33,8 @@ pub fn message_json<'a>(m: &'a Message, stamp: &Stamp, payload: J<'a>) -> J<'a> 
     J::Obj(fields)
 }
 
-/// The properties mosquitto prints, in the order its broker sends them.
-/// (mosquitto's JSON leaves out the subscription identifier.)
+/// The properties mosquitto prints, in the order a mosquitto broker sends
+/// them (the library hands them over parsed, not in wire order).
 fn properties(p: &MessageProps) -> Vec<(&'static str, J<'_>)> {
     let mut v = Vec::new();
     if let Some(x) = p.payload_format_indicator {
@@ -49,9 +49,6 @@ fn properties(p: &MessageProps) -> Vec<(&'static str, J<'_>)> {
     if let Some(x) = &p.correlation_data {
         v.push(("correlation-data", J::Str(Cow::Borrowed(x))));
     }
-    if let Some(x) = p.topic_alias {
-        v.push(("topic-alias", J::Int(i64::from(x))));
-    }
     if !p.user_properties.is_empty() {
         let list = p
             .user_properties
@@ -62,6 +59,14 @@ fn properties(p: &MessageProps) -> Vec<(&'static str, J<'_>)> {
     }
     if let Some(x) = p.message_expiry_interval {
         v.push(("message-expiry-interval", J::Int(i64::from(x))));
+    }
+    if let Some(x) = p.topic_alias {
+        v.push(("topic-alias", J::Int(i64::from(x))));
+    }
+    // One key per identifier, as mosquitto prints them (a message matching
+    // several subscriptions carries several).
+    for &x in &p.subscription_identifiers {
+        v.push(("subscription-identifier", J::Int(x as i64)));
     }
     v
 }
@@ -106,8 +111,12 @@ pub fn json_line(m: &Message, stamp: &Stamp, out: &mut Vec<u8>) {
         if let Some(x) = p.message_expiry_interval {
             props.insert("message-expiry-interval".into(), Value::from(x));
         }
-        if let Some(&x) = p.subscription_identifiers.first() {
-            props.insert("subscription-identifier".into(), Value::from(x));
+        if let Some(x) = p.topic_alias {
+            props.insert("topic-alias".into(), Value::from(x));
+        }
+        if !p.subscription_identifiers.is_empty() {
+            let ids = p.subscription_identifiers.iter().map(|&x| Value::from(x));
+            props.insert("subscription-identifiers".into(), Value::Array(ids.collect()));
         }
         if !props.is_empty() {
             o.insert("properties".into(), Value::Object(props));

@@ -26,7 +26,11 @@ fn failure(message: String) -> anyhow::Error {
 pub fn read_file(path: &Path, mosquitto_wording: bool) -> anyhow::Result<Bytes> {
     let shown = path.display();
     let mut file = File::open(path).map_err(|e| {
-        let why = if mosquitto_wording { String::new() } else { format!(": {e}") };
+        let why = if mosquitto_wording {
+            String::new()
+        } else {
+            format!(": {e}")
+        };
         failure(format!(
             "Error: Unable to open file \"{shown}\"{why}.\nError loading input file \"{shown}\"."
         ))

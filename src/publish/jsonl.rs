@@ -59,6 +59,8 @@ struct Props {
     /// Set by the broker on delivery; meaningless when publishing.
     #[serde(rename = "subscription-identifier")]
     _subscription_identifier: Option<Value>,
+    #[serde(rename = "subscription-identifiers")]
+    _subscription_identifiers: Option<Value>,
 }
 
 /// Parse one line into a message.

@@ -22,8 +22,13 @@ pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyho
     let mut out = Vec::with_capacity(tokens.len() + 4);
     let mut it = tokens.into_iter();
     out.extend(it.next());
+    // The (sub)command whose options are being read (mqtt-bench has subcommands).
+    let mut cmd = cmd;
     while let Some(token) = it.next() {
         let Some(text) = token.to_str().filter(|t| t.len() > 1 && t.starts_with('-')) else {
+            if let Some(sub) = token.to_str().and_then(|t| cmd.find_subcommand(t)) {
+                cmd = sub;
+            }
             out.push(token);
             continue;
         };
@@ -49,8 +54,12 @@ pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyho
                     None => return Err(usage!("{PROPERTY_SHORT}")),
                 }
             }
+            let short = values.len() < 4;
             out.extend(values);
-            out.push(PROPERTY_END.into());
+            if short {
+                // clap would take a fourth value; four is its maximum.
+                out.push(PROPERTY_END.into());
+            }
         } else if arg.get_action().takes_values() {
             match it.next() {
                 Some(v) => out.push(v),
@@ -105,7 +114,10 @@ mod tests {
 
     fn walk(name: &str, args: &[&str]) -> Result<Vec<String>, String> {
         let program = Program { name: name.to_string() };
-        let tokens = std::iter::once(name).chain(args.iter().copied()).map(OsString::from).collect();
+        let tokens = std::iter::once(name)
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
         prepare(&crate::cli::PubArgs::command(), &program, tokens)
             .map(|v| v.into_iter().skip(1).map(|t| t.into_string().unwrap()).collect())
             .map_err(|e| e.to_string())
@@ -116,8 +128,27 @@ mod tests {
         let out = walk("mqtt-pub", &["-D", "connect", "receive-maximum", "-1", "-t", "x"]).unwrap();
         assert_eq!(out, ["-D", "connect", "receive-maximum", "-1", PROPERTY_END, "-t", "x"]);
         let out = walk("mqtt-pub", &["-D", "publish", "USER-PROPERTY", "-k", "-v"]).unwrap();
-        assert_eq!(out, ["-D", "publish", "USER-PROPERTY", "-k", "-v", PROPERTY_END]);
-        assert!(walk("mqtt-pub", &["-D", "connect", "user-property", "k"]).unwrap_err().contains("not enough"));
+        assert_eq!(out, ["-D", "publish", "USER-PROPERTY", "-k", "-v"]);
+        assert!(
+            walk("mqtt-pub", &["-D", "connect", "user-property", "k"])
+                .unwrap_err()
+                .contains("not enough")
+        );
+    }
+
+    #[test]
+    fn subcommands_are_followed() {
+        let program = Program {
+            name: "mqtt-bench".to_string(),
+        };
+        let tokens = ["mqtt-bench", "pub", "-D", "publish", "content-type", "x", "-c", "1"];
+        let out = prepare(
+            &crate::cli::BenchArgs::command(),
+            &program,
+            tokens.iter().map(OsString::from).collect(),
+        )
+        .unwrap();
+        assert_eq!(out[6], PROPERTY_END);
     }
 
     #[test]

@@ -497,10 +497,19 @@ mod tests {
     #[test]
     fn proxy_urls() {
         let p = parse_proxy("socks5h://user:pass%3Aword@127.0.0.1:1099").unwrap();
-        assert_eq!((p.kind, p.host.as_str(), p.port), (ProxyKind::Socks5, "127.0.0.1", 1099));
-        assert_eq!((p.username.as_deref(), p.password.as_deref()), (Some("user"), Some("pass:word")));
+        assert_eq!(
+            (p.kind, p.host.as_str(), p.port),
+            (ProxyKind::Socks5, "127.0.0.1", 1099)
+        );
+        assert_eq!(
+            (p.username.as_deref(), p.password.as_deref()),
+            (Some("user"), Some("pass:word"))
+        );
         let p = parse_proxy("http://[::1]").unwrap();
-        assert_eq!((p.kind, p.host.as_str(), p.port, p.username), (ProxyKind::Http, "::1", 8080, None));
+        assert_eq!(
+            (p.kind, p.host.as_str(), p.port, p.username),
+            (ProxyKind::Http, "::1", 8080, None)
+        );
         assert!(parse_proxy("socks4://h").is_err());
         assert!(parse_proxy("http://h:0").is_err());
     }

@@ -40,7 +40,9 @@ impl TlsSettings {
     ) -> anyhow::Result<Option<TlsSettings>> {
         // mosquitto's own consistency checks first, in its order and words.
         if a.cert.is_some() != a.key.is_some() {
-            return Err(usage!("Both certfile and keyfile must be provided if one of them is set."));
+            return Err(usage!(
+                "Both certfile and keyfile must be provided if one of them is set."
+            ));
         }
         if a.keyform.is_some() && a.key.is_none() {
             return Err(usage!("If keyform is set, keyfile must be also specified."));
@@ -86,7 +88,12 @@ impl TlsSettings {
             }
             Some(_) => return Err(usage!("Problem setting key form, it must be one of 'pem' or 'engine'.")),
         }
-        let client = a.cert.iter().zip(&a.key).map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))).next();
+        let client = a
+            .cert
+            .iter()
+            .zip(&a.key)
+            .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k)))
+            .next();
         let version = match a.tls_version.as_deref() {
             None => None,
             Some("tlsv1.3") => Some(TlsVersion::Tls13),

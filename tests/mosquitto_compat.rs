@@ -1,0 +1,312 @@
+//! Drop-in compatibility: MQTT 3.1 through pub, sub and rr; mqtt-rr on
+//! MQTT 3.1.1; mosquitto's usage texts under mosquitto's names (and clap's
+//! under ours); `-D` values that start with '-'; subscription identifiers in
+//! the output; `--proxy` through SOCKS5 and HTTP proxies the tests start.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::proxy::{Kind, Proxy};
+use crate::support::ws::WsBridge;
+use crate::support::{Broker, Sub, cmd, pub_on};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// `dir/NAME` as a symlink to our binary, so it runs under mosquitto's name.
+fn as_mosquitto(dir: &Path, name: &str, ours: &str) -> PathBuf {
+    let link = dir.join(name);
+    if !link.exists() {
+        std::os::unix::fs::symlink(ours, &link).unwrap();
+    }
+    link
+}
+
+fn spawn_rr(broker: &Broker, home: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_mqtt-rr"))
+        .env("HOME", home)
+        .args(broker.addr_args())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn mqtt_31_and_311_through_pub_sub_and_rr() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    for v in ["31", "311"] {
+        let topic = format!("v{v}/t");
+        let sub = Sub::mqtt_sub(&broker, home.path(), &topic, &["-V", v, "-q", "1", "-C", "1", "-v"]);
+        // No -i: MQTT 3.1 needs an id of its own making.
+        cmd::run(pub_on(
+            &broker,
+            home.path(),
+            &["-V", v, "-q", "1", "-t", &topic, "-m", "hello"],
+        ))
+        .expect_code(0);
+        assert_eq!(sub.text(WAIT), format!("{topic} hello\n"));
+
+        // mqtt-rr: the first message on the response topic is the answer.
+        let (req, resp) = (format!("v{v}/req"), format!("v{v}/resp"));
+        let responder = Sub::mqtt_sub(&broker, home.path(), &req, &["-V", v, "-C", "1"]);
+        let rr = spawn_rr(
+            &broker,
+            home.path(),
+            &["-V", v, "-t", &req, "-e", &resp, "-m", "ping", "-W", "10"],
+        );
+        assert_eq!(responder.text(WAIT), "ping\n");
+        cmd::run(pub_on(&broker, home.path(), &["-V", v, "-t", &resp, "-m", "pong"])).expect_code(0);
+        let out = rr.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "pong\n");
+    }
+    // mosquitto 2.0 logs the protocol as p1 (3.1) and p2 (3.1.1); our
+    // generated 3.1 ids look like libmosquitto's.
+    let log = broker.log();
+    let v31: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("New client connected") && l.contains("(p1,"))
+        .collect();
+    assert_eq!(v31.len(), 5, "sub, pub, responder, rr and the answer over 3.1:\n{log}");
+    assert!(v31.iter().any(|l| l.contains(" as mosq-")), "{log}");
+    assert_eq!(log.matches("(p2,").count(), 5, "{log}");
+}
+
+#[test]
+fn mqtt_31_over_websockets() {
+    let broker = Broker::anonymous();
+    let ws = WsBridge::start(broker.port, None);
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(&broker, home.path(), "ws31/t", &["-C", "1"]);
+    let port = ws.port.to_string();
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "--ws",
+        "-V",
+        "31",
+        "-q",
+        "2",
+        "-t",
+        "ws31/t",
+        "-m",
+        "x",
+    ];
+    cmd::run(crate::support::mqtt_pub(home.path(), &args)).expect_code(0);
+    assert_eq!(sub.text(WAIT), "x\n");
+    assert!(broker.log().contains("(p1,"), "{}", broker.log());
+}
+
+/// Run `program` with `args`; (exit code, stdout, stderr).
+fn run(program: &Path, args: &[&str]) -> (i32, String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let out = cmd::run({
+        let mut c = cmd::binary(program, home.path());
+        c.args(args);
+        c
+    });
+    (out.code(), out.stdout(), out.stderr())
+}
+
+#[test]
+fn usage_errors_in_mosquittos_words_under_its_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = |name: &str, ours: &str| as_mosquitto(dir.path(), name, ours);
+    let pub_ = bin("mosquitto_pub", env!("CARGO_BIN_EXE_mqtt-pub"));
+    let sub = bin("mosquitto_sub", env!("CARGO_BIN_EXE_mqtt-sub"));
+    let rr = bin("mosquitto_rr", env!("CARGO_BIN_EXE_mqtt-rr"));
+    let passwd = bin("mosquitto_passwd", env!("CARGO_BIN_EXE_mqtt-passwd"));
+    let use_ = |name: &str| format!("\nUse '{name} --help' to see usage.\n");
+    let cases: &[(&Path, &[&str], String)] = &[
+        (
+            &pub_,
+            &["-p"],
+            "Error: -p argument given but no port specified.\n\n".to_string(),
+        ),
+        (
+            &pub_,
+            &["--qos"],
+            "Error: -q argument given but no QoS specified.\n\n".to_string(),
+        ),
+        (&pub_, &["-C", "1"], "Error: Unknown option '-C'.\n".to_string()),
+        (&pub_, &["-q", "3"], "Error: Invalid QoS given: 3\n".to_string()),
+        (
+            &pub_,
+            &["-t", "a/+"],
+            "Error: Invalid publish topic 'a/+', does it contain '+' or '#'?\n".to_string(),
+        ),
+        (
+            &pub_,
+            &["-V", "5", "-D", "connect", "receive-maximum", "-1"],
+            "Error: Property value (-1) out of range for property receive-maximum.\n\n".to_string(),
+        ),
+        (
+            &pub_,
+            &["--psk", "key"],
+            "Error: --psk-identity required if --psk used.\n".to_string(),
+        ),
+        (
+            &sub,
+            &["-T"],
+            "Error: -T argument given but no topic filter specified.\n\n".to_string(),
+        ),
+        (&sub, &["-l"], "Error: Unknown option '-l'.\n".to_string()),
+        (
+            &sub,
+            &["-C", "0"],
+            "Error: Invalid message count \"0\".\n\n".to_string(),
+        ),
+        (
+            &rr,
+            &["-e"],
+            "Error: -e argument given but no response topic specified.\n\n".to_string(),
+        ),
+        (&rr, &["-r"], "Error: Unknown option '-r'.\n".to_string()),
+        (
+            &rr,
+            &["-e", "t/#"],
+            "Error: Invalid response topic 't/#', does it contain '+' or '#'?\n".to_string(),
+        ),
+    ];
+    for (program, args, first) in cases {
+        let name = program.file_name().unwrap().to_str().unwrap();
+        let (code, _, stderr) = run(program, args);
+        assert_eq!(code, 1, "{name} {args:?}");
+        assert_eq!(stderr, format!("{first}{}", use_(name)), "{name} {args:?}");
+    }
+    let (code, _, stderr) = run(&passwd, &["-H"]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (1, "Error: -H argument given but not enough other arguments.\n")
+    );
+    // --help and --version: the text on stdout, status 1, as mosquitto.
+    for program in [&pub_, &sub, &rr] {
+        for flag in ["--help", "--version"] {
+            let (code, stdout, _) = run(program, &[flag]);
+            assert_eq!(code, 1, "{} {flag}", program.display());
+            assert!(!stdout.is_empty());
+        }
+    }
+}
+
+#[test]
+fn usage_errors_keep_clear_wording_under_our_names() {
+    let (code, _, stderr) = run(Path::new(env!("CARGO_BIN_EXE_mqtt-pub")), &["-p"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("Error: A value is required for '--port <PORT>'"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("Use 'mqtt-pub --help' to see usage.\n"), "{stderr}");
+    let (code, stdout, _) = run(Path::new(env!("CARGO_BIN_EXE_mqtt-sub")), &["--help"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Usage:"));
+}
+
+#[test]
+fn property_values_may_start_with_a_dash_and_options_follow() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(&broker, home.path(), "dash/t", &["-V", "5", "-C", "1", "-F", "%P|%p"]);
+    let args = [
+        "-D",
+        "publish",
+        "user-property",
+        "-k",
+        "-v",
+        "-D",
+        "publish",
+        "content-type",
+        "-x",
+        "-t",
+        "dash/t",
+        "-m",
+        "m",
+    ];
+    cmd::run(pub_on(&broker, home.path(), &args)).expect_code(0);
+    assert_eq!(sub.text(WAIT), "-k:-v|m\n");
+}
+
+#[test]
+fn subscription_identifiers_are_shown() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let id = ["-V", "5", "-C", "1", "-D", "subscribe", "subscription-identifier", "99"];
+    let j = Sub::mqtt_sub(&broker, home.path(), "sid/#", &[&id[..], &["-F", "%j|%S"]].concat());
+    let json = Sub::mqtt_sub(&broker, home.path(), "sid/+", &[&id[..], &["--json"]].concat());
+    cmd::run(pub_on(&broker, home.path(), &["-V", "5", "-t", "sid/a", "-m", "hi"])).expect_code(0);
+    let j = j.text(WAIT);
+    assert!(j.contains(r#""properties":{"subscription-identifier":99}"#), "{j}");
+    assert!(j.trim_end().ends_with("|99"), "{j}");
+    let json = json.text(WAIT);
+    assert!(json.contains(r#""subscription-identifiers":[99]"#), "{json}");
+}
+
+#[test]
+fn proxies_socks5_and_http_connect_for_tcp_and_websockets() {
+    let broker = Broker::anonymous();
+    let ws = WsBridge::start(broker.port, None);
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(&broker, home.path(), "px/t", &["-C", "4"]);
+    for kind in [Kind::Socks5, Kind::Http] {
+        let proxy = Proxy::start(kind, Some(("user", "pass:word")));
+        let url = proxy.url(kind, "user:pass%3Aword@");
+        let (port, ws_port) = (broker.port.to_string(), ws.port.to_string());
+        for (p, ws_flag) in [(&port, None), (&ws_port, Some("--ws"))] {
+            let mut args = vec![
+                "-h",
+                "127.0.0.1",
+                "-p",
+                p,
+                "--proxy",
+                &url,
+                "-q",
+                "1",
+                "-t",
+                "px/t",
+                "-m",
+                "via",
+            ];
+            args.extend(ws_flag);
+            cmd::run(crate::support::mqtt_pub(home.path(), &args)).expect_code(0);
+        }
+        let expected = [format!("127.0.0.1:{port}"), format!("127.0.0.1:{ws_port}")];
+        assert_eq!(proxy.targets(), expected);
+
+        // Wrong password: a clear error, exit 1.
+        let bad = proxy.url(kind, "user:nope@");
+        let r = cmd::run(crate::support::mqtt_pub(
+            home.path(),
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "--proxy",
+                &bad,
+                "-t",
+                "px/t",
+                "-m",
+                "no",
+            ],
+        ));
+        r.expect_code(1);
+        assert!(r.stderr().contains("proxy"), "{}", r.stderr());
+    }
+    assert_eq!(sub.text(WAIT), "via\nvia\nvia\nvia\n");
+    let r = cmd::run(crate::support::mqtt_pub(
+        home.path(),
+        &["--proxy", "socks4://h", "-t", "t", "-m", "x"],
+    ));
+    r.expect_code(1);
+    assert!(
+        r.stderr().starts_with("Error: Unsupported proxy protocol: socks4://h"),
+        "{}",
+        r.stderr()
+    );
+}
