@@ -148,10 +148,6 @@ fn unsupported_and_inconsistent_options_are_clear_errors() {
         ),
         (&["--ciphers", "HIGH"], "Error: --ciphers is not supported"),
         (
-            &["--proxy", "socks5h://localhost"],
-            "Error: --proxy socks5h://localhost is not supported",
-        ),
-        (
             &["--cert", "c.pem"],
             "Error: Both certfile and keyfile must be provided if one of them is set.",
         ),

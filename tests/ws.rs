@@ -102,7 +102,11 @@ fn websocket_mistakes_are_clear() {
         ],
     ));
     assert_eq!(r.code(), 1, "{}", r.stderr());
-    assert!(r.stderr().starts_with("Unable to connect"), "{}", r.stderr());
+    assert!(
+        r.stderr().starts_with("Error: WebSocket upgrade at ws://127.0.0.1:"),
+        "{}",
+        r.stderr()
+    );
     let r = cmd::run(mqtt_pub(
         home.path(),
         &["--unix", "/tmp/sock", "--ws", "-t", "x", "-m", "y"],

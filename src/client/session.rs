@@ -78,7 +78,7 @@ impl Session {
         let with_id;
         let s = if s.protocol == Protocol::V31 && s.client_id.is_none() {
             with_id = ConnSettings {
-                client_id: Some(super::mqtt31::generated_id()),
+                client_id: Some(super::rewrite::generated_id()),
                 ..s.clone()
             };
             &with_id

@@ -6,13 +6,13 @@
 //!   → proxy: SOCKS5 or HTTP CONNECT (--proxy)
 //!   → TLS (rustls)
 //!   → WebSocket (--ws, ws://, wss://)
-//!   → MQTT 3.1 CONNECT rewrite (-V 31)
+//!   → rewrite: MQTT 3.1 CONNECT (-V 31), -D publish property order
 //! ```
 //!
 //! Owning the stack is what lets a proxy sit under TLS and WebSockets, and
-//! lets MQTT 3.1 (which the library does not speak) work over every
-//! transport: the rewrite must see the CONNECT packet in clear, above TLS and
-//! WebSocket framing.
+//! lets MQTT 3.1 (which the library does not speak) and mosquitto's property
+//! order work over every transport: the rewrite must see packets in clear,
+//! above TLS and WebSocket framing.
 
 use std::io;
 use std::net::IpAddr;
@@ -24,9 +24,9 @@ use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::mqtt31::Mqtt31;
 use super::options::Tls;
 use super::proxy;
+use super::rewrite::{self, Rewrite, Rules};
 use crate::settings::{ConnSettings, Endpoint, Protocol, Proxy};
 
 /// Any stream the stack produces.
@@ -46,7 +46,7 @@ pub struct Dial {
     tls: Option<Tls>,
     /// The WebSocket path, when MQTT goes over WebSockets.
     ws_path: Option<String>,
-    mqtt31: bool,
+    rules: Rules,
 }
 
 #[derive(Clone)]
@@ -71,7 +71,15 @@ impl Dial {
             proxy: s.proxy.clone(),
             tls,
             ws_path: s.websocket.clone(),
-            mqtt31: s.protocol == Protocol::V31,
+            rules: Rules {
+                mqtt31: s.protocol == Protocol::V31,
+                publish_order: match s.protocol {
+                    Protocol::V5 => (s.props.publish_order.iter())
+                        .filter_map(|name| rewrite::publish_property_id(name))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            },
         }
     }
 
@@ -98,8 +106,8 @@ impl Dial {
     }
 
     fn top(&self, stream: Boxed) -> Boxed {
-        if self.mqtt31 {
-            Box::new(Mqtt31::new(stream))
+        if self.rules.active() {
+            Box::new(Rewrite::new(stream, self.rules.clone()))
         } else {
             stream
         }

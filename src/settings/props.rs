@@ -13,6 +13,10 @@ pub struct Props {
     pub disconnect: DisconnectProps,
     pub subscribe: SubscribeProps,
     pub unsubscribe: Vec<(String, String)>,
+    /// The `-D publish` property names in command-line order, one entry per
+    /// occurrence (so every user-property has its own): mosquitto writes
+    /// PUBLISH properties in this order.
+    pub publish_order: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -226,7 +230,11 @@ impl Props {
             (_, [_, extra]) => return Err(usage!("Unknown option '{extra}'.")),
             _ => return Err(not_enough()),
         };
-        self.set(cmd, name, value)
+        self.set(cmd, name, value)?;
+        if *cmd == "publish" {
+            self.publish_order.push(name);
+        }
+        Ok(())
     }
 
     fn set(&mut self, cmd: &str, name: &str, value: Value) -> anyhow::Result<()> {
