@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use std::io::Write;
+
+use crate::support::fake::{FakeBroker, read_packet};
 use crate::support::proxy::{Kind, Proxy};
 use crate::support::ws::WsBridge;
 use crate::support::{Broker, Sub, cmd, pub_on};
@@ -309,4 +312,90 @@ fn proxies_socks5_and_http_connect_for_tcp_and_websockets() {
         "{}",
         r.stderr()
     );
+}
+
+/// A broker that answers CONNECT (with `connack`) and returns the body of
+/// the CONNECT followed by the body of the first PUBLISH (QoS 0).
+fn capture(connack: &'static [u8]) -> FakeBroker {
+    FakeBroker::start(move |mut s| {
+        let (_, mut seen) = read_packet(&mut s).expect("CONNECT");
+        s.write_all(connack).unwrap();
+        let (kind, publish) = read_packet(&mut s).expect("PUBLISH");
+        assert_eq!(kind >> 4, 3, "{kind:#x} {publish:?}");
+        seen.extend(publish);
+        seen
+    })
+}
+
+#[test]
+fn mqtt_31_connect_on_the_wire() {
+    let fake = capture(&[0x20, 2, 0, 0]);
+    let home = tempfile::tempdir().unwrap();
+    let port = fake.port.to_string();
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-V",
+        "31",
+        "-t",
+        "t",
+        "-m",
+        "m",
+        "-k",
+        "30",
+    ];
+    cmd::run(crate::support::mqtt_pub(home.path(), &args)).expect_code(0);
+    let seen = fake.finish();
+    // MQIsdp, level 3, clean session, keep-alive 30, then a 23-byte "mosq-..." id.
+    assert_eq!(&seen[..12], b"\x00\x06MQIsdp\x03\x02\x00\x1e");
+    assert_eq!(&seen[12..14], &[0, 23]);
+    assert!(seen[14..].starts_with(b"mosq-"));
+}
+
+#[test]
+fn publish_properties_in_command_line_order() {
+    let fake = capture(&[0x20, 3, 0, 0, 0]);
+    let home = tempfile::tempdir().unwrap();
+    let port = fake.port.to_string();
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-t",
+        "t",
+        "-i",
+        "order",
+        "-m",
+        "m",
+        "-D",
+        "publish",
+        "user-property",
+        "a",
+        "b",
+        "-D",
+        "publish",
+        "content-type",
+        "c",
+        "-D",
+        "publish",
+        "message-expiry-interval",
+        "59",
+        "-D",
+        "publish",
+        "user-property",
+        "d",
+        "e",
+        "-D",
+        "publish",
+        "payload-format-indicator",
+        "1",
+    ];
+    cmd::run(crate::support::mqtt_pub(home.path(), &args)).expect_code(0);
+    let seen = fake.finish();
+    let props: &[u8] = b"\x26\x00\x01a\x00\x01b\x03\x00\x01c\x02\x00\x00\x00\x3b\x26\x00\x01d\x00\x01e\x01\x01";
+    let publish = [&[0, 1, b't', props.len() as u8][..], props, b"m"].concat();
+    assert!(seen.ends_with(&publish), "{seen:?}");
 }

@@ -312,3 +312,20 @@ fn os_certificate_store_and_the_default_tls_port() {
     ));
     assert!(r.stderr().contains("127.0.0.1:8883"), "{}", r.stderr());
 }
+
+#[test]
+fn tls_inside_a_proxy_tunnel_verifies_the_broker_by_name() {
+    use crate::support::proxy::{Kind, Proxy};
+    let certs = Certs::make();
+    let broker = tls_broker(&certs, "server", false);
+    let home = tempfile::tempdir().unwrap();
+    let ca = certs.path("ca.pem");
+    let ca = ca.to_str().unwrap();
+    for kind in [Kind::Socks5, Kind::Http] {
+        let proxy = Proxy::start(kind, None);
+        let url = proxy.url(kind, "");
+        run_pub(home.path(), "localhost", &broker, &["--cafile", ca, "--proxy", &url]).expect_code(0);
+        // The proxy was given the name (socks5h: it resolves it), and TLS checked that name.
+        assert_eq!(proxy.targets(), [format!("localhost:{}", broker.port)]);
+    }
+}

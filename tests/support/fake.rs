@@ -42,7 +42,8 @@ fn publish_qos2(pkid: u16, dup: bool, topic: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 impl FakeBroker {
-    fn start(script: impl FnOnce(TcpStream) -> Vec<u8> + Send + 'static) -> FakeBroker {
+    /// Accept one client and run `script` on it; [`FakeBroker::finish`] returns what it returns.
+    pub fn start(script: impl FnOnce(TcpStream) -> Vec<u8> + Send + 'static) -> FakeBroker {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let handle = std::thread::spawn(move || {
