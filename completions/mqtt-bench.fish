@@ -50,11 +50,12 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s p -l port
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l unix -d 'Connect to a unix socket instead of TCP' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l proxy -d 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s k -l keepalive -d 'Keep-alive interval in seconds (5-65535) [default: 60]' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s V -l protocol-version -d 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s V -l protocol-version -d 'MQTT protocol version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31) [default: 311]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s x -d 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l connect-retry -d 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s u -l username -d 'User name' -r
@@ -78,7 +79,6 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l tls-keylo
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l psk-identity -d 'Identity for --psk' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s M -l inflight -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l help -d 'Print help'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
@@ -113,11 +113,12 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s p -l port 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l unix -d 'Connect to a unix socket instead of TCP' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l proxy -d 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s k -l keepalive -d 'Keep-alive interval in seconds (5-65535) [default: 60]' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s V -l protocol-version -d 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s V -l protocol-version -d 'MQTT protocol version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31) [default: 311]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s x -d 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l connect-retry -d 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s u -l username -d 'User name' -r
@@ -141,7 +142,6 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l tls-keylog
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l psk-identity -d 'Identity for --psk' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s M -l inflight -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s r -l retain -d 'Publish with the retain flag'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l help -d 'Print help'
@@ -174,11 +174,12 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s p -l port 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l unix -d 'Connect to a unix socket instead of TCP' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l proxy -d 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s k -l keepalive -d 'Keep-alive interval in seconds (5-65535) [default: 60]' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s V -l protocol-version -d 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s V -l protocol-version -d 'MQTT protocol version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31) [default: 311]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s x -d 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l connect-retry -d 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s u -l username -d 'User name' -r
@@ -202,7 +203,6 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l tls-keylog
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l psk-identity -d 'Identity for --psk' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s M -l inflight -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l help -d 'Print help'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
@@ -240,11 +240,12 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s p -l po
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l unix -d 'Connect to a unix socket instead of TCP' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l proxy -d 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s k -l keepalive -d 'Keep-alive interval in seconds (5-65535) [default: 60]' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s V -l protocol-version -d 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s V -l protocol-version -d 'MQTT protocol version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31) [default: 311]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s x -d 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l connect-retry -d 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s u -l username -d 'User name' -r
@@ -268,7 +269,6 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-key
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l ciphers -d 'Cipher list' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l psk-identity -d 'Identity for --psk' -r
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s M -l inflight -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s r -l retain -d 'Publish with the retain flag'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l help -d 'Print help'

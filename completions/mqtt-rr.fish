@@ -10,11 +10,12 @@ complete -c mqtt-rr -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]'
 complete -c mqtt-rr -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
 complete -c mqtt-rr -l unix -d 'Connect to a unix socket instead of TCP' -r
 complete -c mqtt-rr -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
+complete -c mqtt-rr -l proxy -d 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]' -r
 complete -c mqtt-rr -s A -d 'Bind the local end of the connection to this address' -r
 complete -c mqtt-rr -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
 complete -c mqtt-rr -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
 complete -c mqtt-rr -s k -l keepalive -d 'Keep-alive interval in seconds (5-65535) [default: 60]' -r
-complete -c mqtt-rr -s V -l protocol-version -d 'MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]' -r
+complete -c mqtt-rr -s V -l protocol-version -d 'MQTT protocol version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31) [default: 311]' -r
 complete -c mqtt-rr -s x -d 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never' -r
 complete -c mqtt-rr -s M -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-rr -l connect-retry -d 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)' -r
@@ -39,7 +40,6 @@ complete -c mqtt-rr -l tls-keylog -d 'Write TLS session keys to FILE, for Wiresh
 complete -c mqtt-rr -l ciphers -d 'Cipher list' -r
 complete -c mqtt-rr -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
 complete -c mqtt-rr -l psk-identity -d 'Identity for --psk' -r
-complete -c mqtt-rr -l proxy -d 'SOCKS5 proxy URL (socks5h://...)' -r
 complete -c mqtt-rr -s s -l stdin-file -d 'Send all of stdin as one payload (binary-safe)'
 complete -c mqtt-rr -s n -l null-message -d 'Send an empty (zero-length) payload'
 complete -c mqtt-rr -s v -l verbose -d 'Print the topic before the payload: `topic payload`'

@@ -46,6 +46,15 @@ pub struct ConnArgs {
     )]
     pub ws_path: String,
 
+    /// Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]
+    ///
+    /// SOCKS5 (the proxy resolves the broker's name; port 1080 by default) or
+    /// an HTTP proxy's CONNECT method (port 8080 by default). User name and
+    /// password may be percent-encoded. TLS and WebSockets run inside the
+    /// tunnel.
+    #[arg(long = "proxy", value_name = "URL")]
+    pub proxy: Option<String>,
+
     /// Bind the local end of the connection to this address
     #[arg(short = 'A', value_name = "ADDRESS", allow_hyphen_values = true)]
     pub bind_address: Option<String>,
@@ -62,7 +71,7 @@ pub struct ConnArgs {
     #[arg(short = 'k', long = "keepalive", value_name = "SECONDS", allow_hyphen_values = true)]
     pub keepalive: Option<String>,
 
-    /// MQTT protocol version: 311 (mqttv311) or 5 (mqttv5) [default: 311]
+    /// MQTT protocol version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31) [default: 311]
     #[arg(
         short = 'V',
         long = "protocol-version",
@@ -249,7 +258,4 @@ pub struct TlsArgs {
     /// Identity for --psk
     #[arg(long = "psk-identity", value_name = "IDENTITY")]
     pub psk_identity: Option<String>,
-    /// SOCKS5 proxy URL (socks5h://...)
-    #[arg(long = "proxy", value_name = "URL")]
-    pub proxy: Option<String>,
 }

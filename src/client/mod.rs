@@ -1,6 +1,9 @@
 //! The only code that imports rumqttc (MQTT 3.1.1) and rumqttc5 (MQTT 5).
 //!
-//! It turns settings into options ([`options`]), connects until CONNACK
+//! It turns settings into options ([`options`]), builds the byte stream under
+//! every connection itself (`transport`: TCP or unix socket, `proxy`, TLS,
+//! WebSocket, and `rewrite` for MQTT 3.1 and mosquitto's property order —
+//! the library always sees plain TCP), connects until CONNACK
 //! ([`Session::connect`]), converts the library's events into mqttkit's own
 //! [`Event`]s and errors into [`ConnError`]s with their exit codes
 //! ([`events`]), prints mosquitto's `-d` lines ([`debug`]) and runs the

@@ -220,7 +220,7 @@ impl ConnSettings {
         if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
             return Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket."));
         }
-        let proxy = args.tls.proxy.as_deref().map(parse_proxy).transpose()?;
+        let proxy = args.proxy.as_deref().map(parse_proxy).transpose()?;
         if proxy.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
             return Err(usage!("--proxy needs a TCP endpoint, not a unix socket."));
         }
