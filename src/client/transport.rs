@@ -17,12 +17,10 @@
 use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::options::Tls;
 use super::proxy;
@@ -148,31 +146,9 @@ async fn websocket(host: &str, port: u16, tls: bool, path: &str, stream: Boxed) 
         .map_err(|e| io::Error::other(format!("WebSocket upgrade at {url} failed: {e}")))?;
     rumqttc_core::validate_response_headers(&response)
         .map_err(|e| io::Error::other(format!("WebSocket upgrade at {url} failed: {e}")))?;
-    Ok(Box::new(Adapter(rumqttc_core::WsAdapter::new(ws))))
+    Ok(Box::new(rumqttc_core::WsAdapter::new(ws)))
 }
 
 fn http_value(v: &'static str) -> async_tungstenite::tungstenite::http::HeaderValue {
     async_tungstenite::tungstenite::http::HeaderValue::from_static(v)
-}
-
-/// The library's WebSocket adapter, made `Send` for the connector's bound
-/// (it is; the wrapper only names the type).
-struct Adapter<S>(S);
-
-impl<S: AsyncRead + Unpin> AsyncRead for Adapter<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Adapter<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
 }
