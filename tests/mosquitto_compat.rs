@@ -4,11 +4,11 @@
 //! the output; `--proxy` through SOCKS5 and HTTP proxies the tests start.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use std::io::Write;
 
+use crate::support::cmd::spawn_rr;
 use crate::support::fake::{FakeBroker, read_packet};
 use crate::support::proxy::{Kind, Proxy};
 use crate::support::ws::WsBridge;
@@ -23,17 +23,6 @@ fn as_mosquitto(dir: &Path, name: &str, ours: &str) -> PathBuf {
         std::os::unix::fs::symlink(ours, &link).unwrap();
     }
     link
-}
-
-fn spawn_rr(broker: &Broker, home: &Path, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_mqtt-rr"))
-        .env("HOME", home)
-        .args(broker.addr_args())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
 }
 
 #[test]
@@ -327,26 +316,19 @@ fn capture(connack: &'static [u8]) -> FakeBroker {
     })
 }
 
+/// mqtt-pub at a fake broker, with `args` split at spaces.
+fn pub_to(fake: &FakeBroker, args: &str) -> cmd::Run {
+    let home = tempfile::tempdir().unwrap();
+    let port = fake.port.to_string();
+    let mut all = vec!["-h", "127.0.0.1", "-p", &port];
+    all.extend(args.split_whitespace());
+    cmd::run(crate::support::mqtt_pub(home.path(), &all))
+}
+
 #[test]
 fn mqtt_31_connect_on_the_wire() {
     let fake = capture(&[0x20, 2, 0, 0]);
-    let home = tempfile::tempdir().unwrap();
-    let port = fake.port.to_string();
-    let args = [
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &port,
-        "-V",
-        "31",
-        "-t",
-        "t",
-        "-m",
-        "m",
-        "-k",
-        "30",
-    ];
-    cmd::run(crate::support::mqtt_pub(home.path(), &args)).expect_code(0);
+    pub_to(&fake, "-V 31 -t t -m m -k 30").expect_code(0);
     let seen = fake.finish();
     // MQIsdp, level 3, clean session, keep-alive 30, then a 23-byte "mosq-..." id.
     assert_eq!(&seen[..12], b"\x00\x06MQIsdp\x03\x02\x00\x1e");
@@ -357,43 +339,9 @@ fn mqtt_31_connect_on_the_wire() {
 #[test]
 fn publish_properties_in_command_line_order() {
     let fake = capture(&[0x20, 3, 0, 0, 0]);
-    let home = tempfile::tempdir().unwrap();
-    let port = fake.port.to_string();
-    let args = [
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &port,
-        "-t",
-        "t",
-        "-i",
-        "order",
-        "-m",
-        "m",
-        "-D",
-        "publish",
-        "user-property",
-        "a",
-        "b",
-        "-D",
-        "publish",
-        "content-type",
-        "c",
-        "-D",
-        "publish",
-        "message-expiry-interval",
-        "59",
-        "-D",
-        "publish",
-        "user-property",
-        "d",
-        "e",
-        "-D",
-        "publish",
-        "payload-format-indicator",
-        "1",
-    ];
-    cmd::run(crate::support::mqtt_pub(home.path(), &args)).expect_code(0);
+    let props = "-D publish user-property a b -D publish content-type c -D publish message-expiry-interval 59 \
+                 -D publish user-property d e -D publish payload-format-indicator 1";
+    pub_to(&fake, &format!("-i order -t t -m m {props}")).expect_code(0);
     let seen = fake.finish();
     let props: &[u8] = b"\x26\x00\x01a\x00\x01b\x03\x00\x01c\x02\x00\x00\x00\x3b\x26\x00\x01d\x00\x01e\x01\x01";
     let publish = [&[0, 1, b't', props.len() as u8][..], props, b"m"].concat();

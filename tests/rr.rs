@@ -1,24 +1,12 @@
 //! mqtt-rr: request/response against a responder made of mqtt-sub and mqtt-pub.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::cmd::spawn_rr;
 use crate::support::fake::FakeBroker;
 use crate::support::{Broker, Sub, cmd, pub_on};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Start mqtt-rr in the background.
-fn spawn_rr(broker: &Broker, home: &std::path::Path, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_mqtt-rr"))
-        .env("HOME", home)
-        .args(broker.addr_args())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 #[test]
 fn request_and_response_with_correlation_data() {

@@ -291,17 +291,7 @@ fn parse_proxy(url: &str) -> anyhow::Result<Proxy> {
         ));
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let (userinfo, hostport) = match rest.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, rest),
-    };
-    let (username, password) = match userinfo {
-        None => (None, None),
-        Some(u) => match u.split_once(':') {
-            Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass))),
-            None => (Some(percent_decode(u)), None),
-        },
-    };
+    let (username, password, hostport) = split_userinfo(rest);
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
@@ -417,17 +407,7 @@ pub(crate) fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
     let Some((authority, topic)) = rest.split_once('/') else {
         return Err(usage!("Invalid URL for -L argument specified - topic missing."));
     };
-    let (userinfo, hostport) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority),
-    };
-    let (username, password) = match userinfo {
-        None => (None, None),
-        Some(u) => match u.split_once(':') {
-            Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass))),
-            None => (Some(percent_decode(u)), None),
-        },
-    };
+    let (username, password, hostport) = split_userinfo(authority);
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
         let Some((h, after)) = v6.split_once(']') else {
             return Err(usage!(
@@ -457,6 +437,17 @@ pub(crate) fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
 }
 
 /// Decode `%XX` sequences; anything else is kept as written.
+/// `[USER[:PASSWORD]@]REST` → user and password (percent-decoded), and REST.
+fn split_userinfo(authority: &str) -> (Option<String>, Option<String>, &str) {
+    let Some((userinfo, rest)) = authority.rsplit_once('@') else {
+        return (None, None, authority);
+    };
+    match userinfo.split_once(':') {
+        Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass)), rest),
+        None => (Some(percent_decode(userinfo)), None, rest),
+    }
+}
+
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());

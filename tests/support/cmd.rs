@@ -73,6 +73,18 @@ pub fn spawn_pub(broker: &super::Broker, home: &Path, args: &[&str]) -> std::pro
         .expect("start mqtt-pub")
 }
 
+/// `mqtt-rr` against `broker`, started in the background with piped output.
+pub fn spawn_rr(broker: &super::Broker, home: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-rr"))
+        .env("HOME", home)
+        .args(broker.addr_args())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start mqtt-rr")
+}
+
 /// Lower-case hex, as mosquitto_sub's `%x` prints a payload.
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
