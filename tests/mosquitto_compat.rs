@@ -347,3 +347,85 @@ fn publish_properties_in_command_line_order() {
     let publish = [&[0, 1, b't', props.len() as u8][..], props, b"m"].concat();
     assert!(seen.ends_with(&publish), "{seen:?}");
 }
+
+/// A v5 broker that takes one SUBSCRIBE and sends `publishes` (whole packets).
+fn sends(publishes: Vec<Vec<u8>>) -> FakeBroker {
+    FakeBroker::start(move |mut s| {
+        read_packet(&mut s).expect("CONNECT");
+        s.write_all(&[0x20, 3, 0, 0, 0]).unwrap();
+        let (_, sub) = read_packet(&mut s).expect("SUBSCRIBE");
+        s.write_all(&[0x90, 4, sub[0], sub[1], 0, 0]).unwrap();
+        for p in publishes {
+            s.write_all(&p).unwrap();
+        }
+        read_packet(&mut s); // DISCONNECT
+        Vec::new()
+    })
+}
+
+/// A QoS 0 v5 PUBLISH of "m" with `props`.
+fn v5_publish(topic: &str, props: &[u8]) -> Vec<u8> {
+    let mut body = (topic.len() as u16).to_be_bytes().to_vec();
+    body.extend_from_slice(topic.as_bytes());
+    body.push(props.len() as u8);
+    body.extend_from_slice(props);
+    body.push(b'm');
+    [vec![0x30, body.len() as u8], body].concat()
+}
+
+#[test]
+fn every_received_property_is_shown_topic_alias_and_several_identifiers_too() {
+    // Topic alias 1 set with the topic, subscription identifiers 5 and 7,
+    // message expiry 30; then a PUBLISH by alias only.
+    let props = b"\x23\x00\x01\x0b\x05\x0b\x07\x02\x00\x00\x00\x1e";
+    let packets = || vec![v5_publish("fa/t", props), v5_publish("", b"\x23\x00\x01")];
+    let run = |fake: &FakeBroker, output: &[&str]| {
+        let home = tempfile::tempdir().unwrap();
+        let port = fake.port.to_string();
+        let mut args = vec![
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-i",
+            "aliases",
+            "-t",
+            "fa/#",
+            "-V",
+            "5",
+            "-C",
+            "2",
+        ];
+        args.extend(["-D", "connect", "topic-alias-maximum", "10"]);
+        args.extend(output);
+        let mut c = cmd::binary(env!("CARGO_BIN_EXE_mqtt-sub"), home.path());
+        c.args(&args);
+        let r = cmd::run(c);
+        r.expect_code(0);
+        r.stdout()
+    };
+    let fake = sends(packets());
+    let out = run(&fake, &["-F", "%t|%A|%E|%S|%j"]);
+    fake.finish();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("fa/t|1|30|5|{"), "{out}");
+    assert!(
+        lines[0].contains(
+            r#""properties":{"message-expiry-interval":30,"topic-alias":1,"subscription-identifier":5,"subscription-identifier":7}"#
+        ),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("fa/t|1|||{"),
+        "the alias resolved to its topic: {out}"
+    );
+
+    let fake = sends(packets());
+    let out = run(&fake, &["--json"]);
+    fake.finish();
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["properties"],
+        serde_json::json!({"message-expiry-interval": 30, "topic-alias": 1, "subscription-identifiers": [5, 7]})
+    );
+}
