@@ -82,6 +82,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-sub' -ScriptBlock {
             [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Exit once the subscriptions are acknowledged')
             [CompletionResult]::new('--remove-retained', '--remove-retained', [CompletionResultType]::ParameterName, 'Clear each retained message received (publish an empty retained message)')
             [CompletionResult]::new('--retained-only', '--retained-only', [CompletionResultType]::ParameterName, 'Print only retained messages; exit at the first live one')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Print each topic on a line of its own, overwritten by its next message')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Print each topic on a line of its own, overwritten by its next message')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the topic before the payload: `topic payload`')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the topic before the payload: `topic payload`')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Do not end each message with a newline')
@@ -100,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-sub' -ScriptBlock {
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received (mosquitto''s debug lines, on stdout)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print runtime error messages')
             [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will message')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Ignore every TLS option (for instance ones from the defaults file)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Skip server certificate verification')
             [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Verify the server with the operating system''s CA store')
             break

@@ -92,6 +92,7 @@ set edit:completion:arg-completer[mqtt-pub] = {|@words|
             cand --debug 'Print every packet sent and received (mosquitto''s debug lines, on stdout)'
             cand --quiet 'Do not print runtime error messages'
             cand --will-retain 'Retain the will message'
+            cand --no-tls 'Ignore every TLS option (for instance ones from the defaults file)'
             cand --insecure 'Skip server certificate verification'
             cand --tls-use-os-certs 'Verify the server with the operating system''s CA store'
             cand --help 'Print help'

@@ -52,6 +52,7 @@ complete -c mqtt-pub -l pw-prompt -d 'Ask for the password on the terminal, with
 complete -c mqtt-pub -s d -l debug -d 'Print every packet sent and received (mosquitto\'s debug lines, on stdout)'
 complete -c mqtt-pub -l quiet -d 'Do not print runtime error messages'
 complete -c mqtt-pub -l will-retain -d 'Retain the will message'
+complete -c mqtt-pub -l no-tls -d 'Ignore every TLS option (for instance ones from the defaults file)'
 complete -c mqtt-pub -l insecure -d 'Skip server certificate verification'
 complete -c mqtt-pub -l tls-use-os-certs -d 'Verify the server with the operating system\'s CA store'
 complete -c mqtt-pub -l help -d 'Print help'

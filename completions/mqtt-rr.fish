@@ -57,5 +57,6 @@ complete -c mqtt-rr -l pw-prompt -d 'Ask for the password on the terminal, witho
 complete -c mqtt-rr -s d -l debug -d 'Print every packet sent and received (mosquitto\'s debug lines, on stdout)'
 complete -c mqtt-rr -l quiet -d 'Do not print runtime error messages'
 complete -c mqtt-rr -l will-retain -d 'Retain the will message'
+complete -c mqtt-rr -l no-tls -d 'Ignore every TLS option (for instance ones from the defaults file)'
 complete -c mqtt-rr -l insecure -d 'Skip server certificate verification'
 complete -c mqtt-rr -l tls-use-os-certs -d 'Verify the server with the operating system\'s CA store'

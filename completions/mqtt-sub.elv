@@ -79,6 +79,8 @@ set edit:completion:arg-completer[mqtt-sub] = {|@words|
             cand -E 'Exit once the subscriptions are acknowledged'
             cand --remove-retained 'Clear each retained message received (publish an empty retained message)'
             cand --retained-only 'Print only retained messages; exit at the first live one'
+            cand -w 'Print each topic on a line of its own, overwritten by its next message'
+            cand --watch 'Print each topic on a line of its own, overwritten by its next message'
             cand -v 'Print the topic before the payload: `topic payload`'
             cand --verbose 'Print the topic before the payload: `topic payload`'
             cand -N 'Do not end each message with a newline'
@@ -97,6 +99,7 @@ set edit:completion:arg-completer[mqtt-sub] = {|@words|
             cand --debug 'Print every packet sent and received (mosquitto''s debug lines, on stdout)'
             cand --quiet 'Do not print runtime error messages'
             cand --will-retain 'Retain the will message'
+            cand --no-tls 'Ignore every TLS option (for instance ones from the defaults file)'
             cand --insecure 'Skip server certificate verification'
             cand --tls-use-os-certs 'Verify the server with the operating system''s CA store'
         }

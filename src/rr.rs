@@ -59,6 +59,7 @@ pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
         remove_retained: false,
         retained_only: false,
         exec: None,
+        watch: false,
         output: OutputSettings { ..s.output },
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

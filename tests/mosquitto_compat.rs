@@ -429,3 +429,31 @@ fn every_received_property_is_shown_topic_alias_and_several_identifiers_too() {
         serde_json::json!({"message-expiry-interval": 30, "topic-alias": 1, "subscription-identifiers": [5, 7]})
     );
 }
+
+#[test]
+fn watch_gives_each_topic_its_line() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(&broker, home.path(), "w/#", &["-w", "-v", "-C", "3"]);
+    for (t, m) in [("w/a", "1"), ("w/b", "2"), ("w/a", "3")] {
+        cmd::run(pub_on(&broker, home.path(), &["-t", t, "-m", m])).expect_code(0);
+    }
+    let expected = "\x1b[2J\x1b[1;1HBroker: 127.0.0.1\n\
+                    \x1b[2;1Hw/a 1\n\x1b[2;1H\n\
+                    \x1b[3;1Hw/b 2\n\x1b[3;1H\n\
+                    \x1b[2;1Hw/a 3\n\x1b[3;1H\n";
+    assert_eq!(sub.text(WAIT), expected);
+}
+
+#[test]
+fn no_tls_drops_tls_options_from_the_defaults_file() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("mqtt-pub"), "--cafile /nonexistent/ca.pem\n").unwrap();
+    let r = cmd::run(pub_on(&broker, home.path(), &["-t", "t", "-m", "x"]));
+    r.expect_code(1);
+    assert!(r.stderr().contains("File not found"), "{}", r.stderr());
+    cmd::run(pub_on(&broker, home.path(), &["-t", "t", "-m", "x", "--no-tls"])).expect_code(0);
+}

@@ -213,6 +213,9 @@ pub struct WillArgs {
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "TLS")]
 pub struct TlsArgs {
+    /// Ignore every TLS option (for instance ones from the defaults file)
+    #[arg(long = "no-tls")]
+    pub no_tls: bool,
     /// CA certificates file (PEM)
     #[arg(long = "cafile", value_name = "FILE")]
     pub cafile: Option<String>,

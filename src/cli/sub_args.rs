@@ -69,6 +69,15 @@ pub struct SubArgs {
     #[arg(long = "exec", value_name = "COMMAND", allow_hyphen_values = true)]
     pub exec: Option<String>,
 
+    /// Print each topic on a line of its own, overwritten by its next message
+    ///
+    /// A terminal view of many topics (mosquitto 2.1): the screen is cleared,
+    /// topics get lines in the order they are first seen. For single-line
+    /// payloads and fewer topics than the terminal has lines; works with -v
+    /// and -F.
+    #[arg(short = 'w', long = "watch")]
+    pub watch: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

@@ -6,10 +6,12 @@ pub mod json;
 mod lines;
 mod spec;
 mod time;
+mod watch;
 
 pub use lines::json_line;
 pub use spec::Format;
 pub use time::Stamp;
+pub use watch::Watch;
 
 use crate::client::Message;
 

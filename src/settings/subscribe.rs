@@ -70,6 +70,8 @@ pub struct SubSettings {
     pub remove_retained: bool,
     pub retained_only: bool,
     pub exec: Option<String>,
+    /// `-w/--watch`: each topic on a line of its own (a terminal view).
+    pub watch: bool,
     pub output: OutputSettings,
 }
 
@@ -136,6 +138,7 @@ impl SubSettings {
             remove_retained: args.remove_retained,
             retained_only: args.retained_only,
             exec: args.exec,
+            watch: args.watch,
             output,
         })
     }

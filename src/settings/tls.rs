@@ -58,6 +58,9 @@ impl TlsSettings {
         if a.psk.is_some() && a.psk_identity.is_none() {
             return Err(usage!("--psk-identity required if --psk used."));
         }
+        if a.no_tls {
+            return Ok(None);
+        }
         // Then what rustls cannot do, each with the alternative.
         if a.psk.is_some() || a.psk_identity.is_some() {
             return Err(usage!(

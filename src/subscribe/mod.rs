@@ -18,7 +18,8 @@ use tokio::time::Instant;
 use crate::cli::SubArgs;
 use crate::client::{ConnError, Event, Filter, Message, OutMessage, Session, reason};
 use crate::exit::{self, Program};
-use crate::settings::{QoS, SubSettings, strip_share, topic_matches};
+use crate::format::Watch;
+use crate::settings::{Endpoint, QoS, SubSettings, strip_share, topic_matches};
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
@@ -228,6 +229,8 @@ struct Run<'a> {
     asked: Vec<&'a str>,
     /// Messages on topics no subscription matches (a misbehaving broker).
     unsolicited: u64,
+    /// `-w/--watch`: the line of each topic.
+    watch: Option<Watch>,
 }
 
 impl<'a> Run<'a> {
@@ -236,10 +239,22 @@ impl<'a> Run<'a> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64)
             ^ u64::from(std::process::id());
+        let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let watch = s.watch.then(|| {
+            let host = match &s.conn.endpoint {
+                Endpoint::Tcp { host, .. } => host.clone(),
+                Endpoint::Unix(path) => path.display().to_string(),
+            };
+            let mut header = Vec::new();
+            let watch = Watch::start(&host, &mut header);
+            // A closed stdout shows at the first message.
+            let _ = out.write_all(&header).and_then(|()| out.flush());
+            watch
+        });
         Run {
             s,
             program,
-            out: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            out,
             buf: Vec::with_capacity(1024),
             unflushed: false,
             printed: 0,
@@ -256,6 +271,7 @@ impl<'a> Run<'a> {
             unsubacks: 0,
             asked: s.filters.iter().map(|f| strip_share(f).unwrap_or(f)).collect(),
             unsolicited: 0,
+            watch,
         }
     }
 
@@ -409,6 +425,12 @@ impl<'a> Run<'a> {
     }
 
     fn print(&mut self, m: &Message) -> std::io::Result<()> {
+        // As mosquitto: the topic has its line even if --random-filter drops the message.
+        if let Some(w) = &mut self.watch {
+            self.buf.clear();
+            w.place(&m.topic, &mut self.buf);
+            self.out.write_all(&self.buf)?;
+        }
         if let Some(p) = self.s.random_filter {
             self.rng ^= self.rng << 13;
             self.rng ^= self.rng >> 7;
@@ -419,6 +441,9 @@ impl<'a> Run<'a> {
         }
         self.buf.clear();
         self.s.output.printer.message(m, &mut self.buf);
+        if let Some(w) = &self.watch {
+            w.park(&mut self.buf);
+        }
         self.out.write_all(&self.buf)?;
         if self.s.conn.debug {
             // -d lines go straight to stdout: keep the order of events.
