@@ -10,6 +10,11 @@
 //! | 7 | connection lost while work was outstanding |
 //! | 8 | TLS error after connect |
 //! | 27 | `-W` timeout |
+//! | 255 | (sub, rr) a signal before the connection was up, as mosquitto_sub |
+//!
+//! mqtt-passwd: 0 done, 1 error, 2 the two passwords typed differ.
+//! mqtt-bench has its own table ([`bench`]): 0 pass, 1 an assertion failed,
+//! 2 usage, 3 the run failed — any error that is neither of the middle two.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -26,6 +31,22 @@ pub const CONN_LOST: u8 = 7;
 pub const TLS: u8 = 8;
 /// `-W` timed out (`MOSQ_ERR_TIMEOUT`).
 pub const TIMEOUT: u8 = 27;
+/// (sub, rr) SIGINT/SIGTERM before the connection was up: mosquitto_sub's
+/// `exit(-1)` from its signal handler.
+pub const SIGNAL_BEFORE_CONNECT: u8 = 255;
+
+/// mqtt-bench's exit codes: what CI reads.
+pub mod bench {
+    /// The run went through and every `--assert` held.
+    pub const PASS: u8 = 0;
+    /// An assertion failed: a performance verdict.
+    pub const ASSERT_FAILED: u8 = 1;
+    /// A usage or configuration error.
+    pub const USAGE: u8 = 2;
+    /// The run itself failed (could not connect, nothing delivered, or any
+    /// other error) — never to be read as a performance regression.
+    pub const RUN_FAILED: u8 = 3;
+}
 
 /// The name the program was started under: the basename of argv\[0\], so a
 /// symlink `mosquitto_pub -> mqtt-pub` calls itself `mosquitto_pub` in every
@@ -117,8 +138,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Print `err` the way mosquitto would and return its exit code.
-pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8) -> u8 {
+/// Print `err` the way mosquitto would and return its exit code:
+/// `usage_code` for a usage error, `other_code` for an error that carries no
+/// code of its own.
+pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8, other_code: u8) -> u8 {
     if is_broken_pipe(err) {
         return OK;
     }
@@ -138,5 +161,38 @@ pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8) -> u8 {
         return failure.code;
     }
     let _ = writeln!(stderr, "Error: {err:#}");
-    ERROR
+    other_code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_without_a_code_takes_the_binarys_code() {
+        let program = Program {
+            name: "mqtt-bench".into(),
+        };
+        // What a panicked client task or a failed write to stdout becomes.
+        let err = anyhow::anyhow!("task 3 panicked");
+        assert_eq!(
+            report(&program, &err, bench::USAGE, bench::RUN_FAILED),
+            bench::RUN_FAILED
+        );
+        assert_eq!(
+            report(&program, &crate::usage!("bad"), bench::USAGE, bench::RUN_FAILED),
+            bench::USAGE
+        );
+        assert_eq!(
+            report(
+                &program,
+                &failure(bench::ASSERT_FAILED, ""),
+                bench::USAGE,
+                bench::RUN_FAILED
+            ),
+            1
+        );
+        let pipe = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert_eq!(report(&program, &pipe, bench::USAGE, bench::RUN_FAILED), OK);
+    }
 }

@@ -39,6 +39,9 @@ pub trait Binary: Parser {
     const DEFAULTS_FILE: bool;
     /// The exit code of a usage error (mqtt-bench: 2; the others: 1, as mosquitto).
     const USAGE_CODE: u8 = exit::ERROR;
+    /// The exit code of an error that carries no code of its own (mqtt-bench:
+    /// 3, "the run failed"; the others: 1).
+    const ERROR_CODE: u8 = exit::ERROR;
     /// Invoked under a mosquitto name: word runtime errors as mosquitto does.
     fn use_mosquitto_wording(&mut self) {}
 }
@@ -52,9 +55,9 @@ pub fn main_for<A: Binary>(run: fn(A, &Program) -> anyhow::Result<u8>) -> ExitCo
     let code = match settings::parse_args::<A>(&program, argv) {
         Ok(args) => match run(args, &program) {
             Ok(code) => code,
-            Err(err) => exit::report(&program, &err, A::USAGE_CODE),
+            Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
         },
-        Err(err) => exit::report(&program, &err, A::USAGE_CODE),
+        Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
     };
     let _ = std::io::stdout().flush();
     ExitCode::from(code)

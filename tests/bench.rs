@@ -607,3 +607,18 @@ fn an_open_file_limit_too_low_is_named() {
     );
     assert!(r.stdout().contains("Too many open files"), "{}", r.stdout());
 }
+
+#[test]
+fn a_failure_that_is_no_assertion_exits_3() {
+    // stdout on a full disk: the run went through, but its summary cannot be
+    // written — a broken run, not a performance verdict (1).
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let port = broker.port.to_string();
+    let mut c = binary("sh", home.path());
+    c.args(["-c", "exec \"$0\" \"$@\" > /dev/full", env!("CARGO_BIN_EXE_mqtt-bench")])
+        .args(["pub", "-h", "127.0.0.1", "-p", &port, "-c", "1", "--count", "100"]);
+    let r = run(c);
+    assert_eq!(r.code(), 3, "{}", r.stderr());
+    assert!(r.stderr().contains("No space left on device"), "{}", r.stderr());
+}

@@ -25,11 +25,7 @@ use crate::exit::{self, Program};
 use crate::settings::{BenchSettings, ReportSettings};
 use report::Report;
 
-/// Exit codes of mqtt-bench.
-pub const PASS: u8 = 0;
-pub const ASSERT_FAILED: u8 = 1;
-pub const USAGE: u8 = 2;
-pub const RUN_FAILED: u8 = 3;
+use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
 
 /// Entry point of `mqtt-bench`.
 pub fn main(args: BenchArgs, program: &Program) -> anyhow::Result<u8> {

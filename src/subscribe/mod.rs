@@ -94,8 +94,8 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             program.diag(quiet, format_args!("Timed out"));
             return Ok(exit::TIMEOUT);
         }
-        _ = sigint.recv() => return Ok(255),
-        _ = sigterm.recv() => return Ok(255),
+        _ = sigint.recv() => return Ok(exit::SIGNAL_BEFORE_CONNECT),
+        _ = sigterm.recv() => return Ok(exit::SIGNAL_BEFORE_CONNECT),
     };
 
     let mut run = Run::new(&s, request, program);
