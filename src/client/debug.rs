@@ -1,4 +1,4 @@
-//! mosquitto's `-d` lines (reference §6), printed to stdout in event order:
+//! mosquitto's `-d` lines, printed to stdout in event order:
 //! `Client <id> sending PUBLISH (d0, q1, r0, m1, 'topic', ... (5 bytes))`.
 //! The id is the client id, the broker-assigned one after a v5 CONNACK, or
 //! `null` (mosquitto 2.1 prints `(null)` on the CONNACK line only).

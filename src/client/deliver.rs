@@ -4,7 +4,7 @@
 //! counting events (MQTT 3.1.1) or by awaiting each tracked confirmation in
 //! order (MQTT 5, see [`Publisher::publish`]). The DISCONNECT is queued only when the producer is
 //! done and every message is settled, so nothing queued is ever dropped
-//! (rumqttc-notes pitfalls 1–2).
+//! (docs/mqtt-library.md, the first row).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

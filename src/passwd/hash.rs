@@ -1,4 +1,4 @@
-//! mosquitto's password hashes (reference §4.2): `$6$` SHA-512(password ‖
+//! mosquitto's password hashes: `$6$` SHA-512(password ‖
 //! salt), `$7$` PBKDF2-HMAC-SHA512 and mosquitto 2.1's `$argon2id$` PHC
 //! strings. Salts and hashes are standard base64 with padding (`$6$`/`$7$`)
 //! or without (argon2id); comparison is constant-time.

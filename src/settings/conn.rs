@@ -1,6 +1,6 @@
 //! Connection settings: where the broker is, who we are, session, will and
 //! credentials — validated from [`ConnArgs`] with mosquitto's rules and
-//! messages (reference §1.3, §1.7, §3.2).
+//! messages (docs/mosquitto-compatibility.md).
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! mqtt-passwd's settings: the mode, its file/user/password, the hash —
-//! validated with mosquitto_passwd's messages (reference §4.1).
+//! validated with mosquitto_passwd's messages (docs/mosquitto-compatibility.md).
 
 use std::path::PathBuf;
 

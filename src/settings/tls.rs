@@ -1,4 +1,4 @@
-//! TLS settings from mosquitto's flags (reference §1.12), with the checks
+//! TLS settings from mosquitto's flags, with the checks
 //! mosquitto makes and clear errors for what rustls cannot do.
 
 use std::path::PathBuf;
