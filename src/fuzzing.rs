@@ -11,11 +11,12 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use crate::client::{Message, MessageProps};
 use crate::format::{Mode, Printer};
+use crate::mqtt::{Message, MessageProps};
+use crate::mqtt::{Protocol, QoS};
 use crate::passwd::PwFile;
 use crate::publish::jsonl;
-use crate::settings::{Props, Protocol, QoS};
+use crate::settings::Props;
 
 /// A fuzz target: any bytes in, no panic out.
 pub type Target = fn(&[u8]);

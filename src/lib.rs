@@ -15,6 +15,7 @@ pub mod exit;
 pub mod format;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod mqtt;
 pub mod passwd;
 pub mod progress;
 pub mod publish;

@@ -8,10 +8,11 @@
 use bytes::Bytes;
 
 use crate::cli::RrArgs;
-use crate::client::OutMessage;
 use crate::exit::Program;
+use crate::mqtt::OutMessage;
+use crate::mqtt::Protocol;
 use crate::publish::read_payload;
-use crate::settings::{OutputSettings, Protocol, RrSettings, SubSettings};
+use crate::settings::{OutputSettings, RrSettings, SubSettings};
 use crate::subscribe::{Request, listen};
 
 /// Entry point of `mqtt-rr`.

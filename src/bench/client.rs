@@ -14,8 +14,9 @@ use super::header::{self, Header, SplitMix};
 use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
-use crate::client::{ConnError, Event, Filter, OutMessage, Publisher, Session, reason};
-use crate::settings::{QoS, SubscribeProps};
+use crate::client::{ConnError, Event, Publisher, Session, reason};
+use crate::mqtt::{Filter, OutMessage};
+use crate::mqtt::{QoS, SubscribeProps};
 
 /// Everything one client measured; the report adds these up.
 #[derive(Debug, Default)]

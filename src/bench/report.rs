@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Hist, SeqTrack, Summary};
-use crate::settings::{Kind, strip_share, topic_matches};
+use crate::mqtt::{strip_share, topic_matches};
+use crate::settings::Kind;
 
 /// Bumped when a field changes meaning; readers refuse other versions.
 pub const SCHEMA: u32 = 1;

@@ -20,7 +20,8 @@ use super::shared::{Shared, wait_settled};
 use super::stats::{Hist, SeqTrack};
 use super::sys;
 use crate::exit::Program;
-use crate::settings::{BenchSettings, Endpoint, Kind, Pacing, QoS};
+use crate::mqtt::QoS;
+use crate::settings::{BenchSettings, Endpoint, Kind, Pacing};
 
 /// Run the scenario and build its report (verdicts are added by the caller).
 pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<Report> {
@@ -490,9 +491,9 @@ fn config(s: &BenchSettings) -> serde_json::Value {
     serde_json::json!({
         "broker": broker,
         "protocol": match c.protocol {
-            crate::settings::Protocol::V5 => 5,
-            crate::settings::Protocol::V311 => 4,
-            crate::settings::Protocol::V31 => 3,
+            crate::mqtt::Protocol::V5 => 5,
+            crate::mqtt::Protocol::V311 => 4,
+            crate::mqtt::Protocol::V31 => 3,
         },
         "tls": c.tls.is_some(),
         "username": c.credentials.username,

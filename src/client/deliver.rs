@@ -16,9 +16,10 @@ use tokio::sync::Notify;
 
 use super::codes::reason;
 use super::session::{Confirmation, Outcome, Retry};
-use super::{ConnError, Event, OutMessage, Publisher, Session};
+use super::{ConnError, Event, Publisher, Session};
 use crate::exit::eprint_line;
-use crate::settings::{DisconnectProps, Protocol};
+use crate::mqtt::OutMessage;
+use crate::mqtt::{DisconnectProps, Protocol};
 
 #[derive(Default)]
 struct State {

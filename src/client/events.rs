@@ -2,9 +2,9 @@
 
 use std::io;
 
-use super::Message;
 use super::codes::{connack_v3, connack_v5_code, reason, suback_v5_code};
 use crate::exit;
+use crate::mqtt::Message;
 
 /// What happened on the connection, independent of the protocol version.
 #[derive(Debug, Clone)]

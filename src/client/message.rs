@@ -1,44 +1,8 @@
-//! An incoming PUBLISH as mqttkit sees it, whatever the protocol version:
-//! raw topic and payload bytes, flags, and the MQTT 5 properties.
+//! The library's PUBLISH → mqttkit's [`Message`], for either protocol version.
 
-use bytes::Bytes;
-
-use crate::settings::QoS;
-
-/// MQTT 5 properties of a received message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MessageProps {
-    pub payload_format_indicator: Option<u8>,
-    pub message_expiry_interval: Option<u32>,
-    pub topic_alias: Option<u16>,
-    pub response_topic: Option<String>,
-    pub correlation_data: Option<Bytes>,
-    pub user_properties: Vec<(String, String)>,
-    pub subscription_identifiers: Vec<usize>,
-    pub content_type: Option<String>,
-}
-
-/// A received message.
-#[derive(Debug, Clone)]
-pub struct Message {
-    /// The topic's bytes as sent (a broker may send non-UTF-8).
-    pub topic: Bytes,
-    pub payload: Bytes,
-    pub qos: QoS,
-    pub retain: bool,
-    pub dup: bool,
-    /// Packet id (0 at QoS 0), mosquitto's `mid`.
-    pub pkid: u16,
-    /// `None` on MQTT 3.1.1 connections.
-    pub props: Option<Box<MessageProps>>,
-}
+use crate::mqtt::{Message, MessageProps, QoS};
 
 impl Message {
-    /// The topic as text (lossy for non-UTF-8 bytes).
-    pub fn topic_str(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.topic)
-    }
-
     pub(crate) fn from_v4(p: rumqttc::Publish) -> Message {
         Message {
             topic: p.topic,

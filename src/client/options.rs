@@ -11,7 +11,9 @@ use bytes::Bytes;
 
 use super::store::FileStore;
 
-use crate::settings::{ConnSettings, Protocol, QoS};
+use crate::settings::ConnSettings;
+
+use crate::mqtt::{Protocol, QoS};
 
 /// MQTT's largest packet (the remaining length limit).
 pub const MAX_PACKET: usize = 268_435_455;
@@ -168,7 +170,7 @@ pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> anyhow::Result<(rumqttc5
             correlation_data: wp.correlation_data.clone().map(Bytes::from),
             user_properties: wp.user_properties.clone(),
         };
-        let has_props = *wp != crate::settings::WillProps::default();
+        let has_props = *wp != crate::mqtt::WillProps::default();
         o.set_last_will(rumqttc5::LastWill::new(
             w.topic.clone(),
             w.payload.clone(),

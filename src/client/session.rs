@@ -12,8 +12,9 @@ use tokio::time::Instant;
 use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
 use super::options::{self, qos4, qos5};
-use super::{Filter, Message, OutMessage};
-use crate::settings::{ConnSettings, DisconnectProps, Endpoint, Protocol, QoS, SubscribeProps};
+use crate::mqtt::{DisconnectProps, Protocol, QoS, SubscribeProps};
+use crate::mqtt::{Filter, Message, OutMessage};
+use crate::settings::{ConnSettings, Endpoint};
 
 /// The sending half: cheap to clone, used by the producer of messages.
 #[derive(Clone)]

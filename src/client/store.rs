@@ -9,7 +9,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::settings::{ConnSettings, Endpoint, Protocol};
+use crate::settings::{ConnSettings, Endpoint};
+
+use crate::mqtt::Protocol;
 
 type StoreError = Box<dyn std::error::Error + Send + Sync>;
 type Fut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;

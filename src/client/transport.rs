@@ -25,7 +25,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::options::Tls;
 use super::proxy;
 use super::rewrite::{self, Rewrite, Rules};
-use crate::settings::{ConnSettings, Endpoint, Protocol, Proxy};
+use crate::mqtt::Protocol;
+use crate::settings::{ConnSettings, Endpoint, Proxy};
 
 /// Any stream the stack produces.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}

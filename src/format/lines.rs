@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::json::J;
 use super::time::Stamp;
-use crate::client::{Message, MessageProps};
+use crate::mqtt::{Message, MessageProps};
 
 /// mosquitto's `%j` object with `payload` as given.
 pub fn message_json<'a>(m: &'a Message, stamp: &Stamp, payload: J<'a>) -> J<'a> {

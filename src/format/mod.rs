@@ -13,7 +13,7 @@ pub use spec::Format;
 pub use time::Stamp;
 pub use watch::Watch;
 
-use crate::client::Message;
+use crate::mqtt::Message;
 
 /// How each message is printed.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 use super::json::{self, J};
 use super::lines::message_json;
 use super::time::Stamp;
-use crate::client::Message;
+use crate::mqtt::Message;
 
 /// The characters mosquitto 2.1 accepts as a hex group separator.
 const HEX_SEPARATORS: &[u8] = b"!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
@@ -356,8 +356,8 @@ mod tests {
     use bytes::Bytes;
 
     use super::Format;
-    use crate::client::{Message, MessageProps};
-    use crate::settings::QoS;
+    use crate::mqtt::QoS;
+    use crate::mqtt::{Message, MessageProps};
 
     /// Reference §2.3's message: topic fmt/test, payload "message", QoS 1, mid 1.
     fn message(v5: bool) -> Message {

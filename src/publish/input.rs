@@ -12,8 +12,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::jsonl::{self, Defaults};
-use crate::client::OutMessage;
 use crate::exit;
+use crate::mqtt::OutMessage;
 use crate::progress;
 use crate::settings::MAX_PAYLOAD;
 

@@ -14,8 +14,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::client::OutMessage;
-use crate::settings::{MAX_PAYLOAD, Protocol, PublishProps, QoS, validate_publish_topic};
+use crate::mqtt::OutMessage;
+use crate::mqtt::{Protocol, PublishProps, QoS, validate_publish_topic};
+use crate::settings::MAX_PAYLOAD;
 
 /// What a line may leave out.
 #[derive(Debug, Clone)]

@@ -14,8 +14,9 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::cli::PubArgs;
-use crate::client::{Delivery, OutMessage, Session, Sink, deliver};
+use crate::client::{Delivery, Session, Sink, deliver};
 use crate::exit::{self, Program};
+use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, Source};
 
 /// Entry point of `mqtt-pub`.

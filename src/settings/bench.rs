@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
-use super::conn::{ConnSettings, Protocol};
+use super::conn::ConnSettings;
 use super::number::{parse_duration, parse_int, parse_seconds};
 use super::publish::parse_qos;
-use super::{QoS, validate_filter, validate_publish_topic};
 use crate::bench::assert::Assertion;
 use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
+use crate::mqtt::Protocol;
+use crate::mqtt::{QoS, strip_share, validate_filter, validate_publish_topic};
 use crate::usage;
 
 /// The bytes every mqtt-bench payload starts with: magic, publisher,
@@ -304,18 +305,6 @@ fn conn_settings(a: &ConnArgs) -> anyhow::Result<ConnSettings> {
     Ok(conn)
 }
 
-/// `$share/GROUP/FILTER` → `FILTER`; a plain filter as it is; `None` for a
-/// malformed shared subscription.
-pub fn strip_share(filter: &str) -> Option<&str> {
-    match filter.strip_prefix("$share/") {
-        None => Some(filter),
-        Some(rest) => {
-            let (group, f) = rest.split_once('/')?;
-            (!group.is_empty() && !group.contains(['+', '#']) && !f.is_empty()).then_some(f)
-        }
-    }
-}
-
 /// The template with placeholders filled by sample values, for validation.
 fn fill_probe(template: &str) -> String {
     template.replace("%i", "0").replace("%c", "c").replace("%u", "u")
@@ -340,14 +329,6 @@ mod tests {
         assert_eq!(default_filter("mqtt-bench/%i"), "mqtt-bench/+");
         assert_eq!(default_filter("a/%c/x/%u-%i"), "a/+/x/+");
         assert_eq!(default_filter("plain/topic"), "plain/topic");
-    }
-
-    #[test]
-    fn shared_subscriptions_are_split() {
-        assert_eq!(strip_share("$share/g/a/+"), Some("a/+"));
-        assert_eq!(strip_share("a/#"), Some("a/#"));
-        assert_eq!(strip_share("$share/g"), None);
-        assert_eq!(strip_share("$share//a"), None);
     }
 
     #[test]

@@ -11,29 +11,9 @@ use anyhow::Context;
 use super::number::{parse_c_long, parse_duration, parse_int};
 use super::props::Props;
 use super::tls::TlsSettings;
-use super::{QoS, validate_publish_topic};
 use crate::cli::ConnArgs;
+use crate::mqtt::{Protocol, QoS, validate_publish_topic};
 use crate::usage;
-
-/// MQTT protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// MQTT 3.1 (`MQIsdp`, level 3): 3.1.1 with another CONNECT.
-    V31,
-    V311,
-    V5,
-}
-
-impl Protocol {
-    /// How `-V` spells it.
-    pub fn number(self) -> &'static str {
-        match self {
-            Protocol::V31 => "31",
-            Protocol::V311 => "311",
-            Protocol::V5 => "5",
-        }
-    }
-}
 
 /// Where the broker listens.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,17 +12,15 @@ mod props;
 mod publish;
 mod subscribe;
 mod tls;
-mod topic;
 
-pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter, strip_share};
+pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter};
 pub(crate) use conn::parse_url;
-pub use conn::{ConnSettings, Credentials, Endpoint, Protocol, Proxy, ProxyKind, Will};
+pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};
 pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
-pub use props::{ConnectProps, DisconnectProps, Props, PublishProps, SubscribeProps, WillProps};
+pub use props::Props;
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
 pub use subscribe::{OutputSettings, RrSettings, SubSettings};
 pub use tls::{TlsSettings, TlsVersion};
-pub use topic::{topic_matches, validate_filter, validate_publish_topic};
 
 use std::ffi::OsString;
 
@@ -30,25 +28,6 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use crate::exit::Program;
 use crate::{Binary, usage};
-
-/// MQTT quality of service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum QoS {
-    AtMostOnce = 0,
-    AtLeastOnce = 1,
-    ExactlyOnce = 2,
-}
-
-impl QoS {
-    pub fn from_u8(q: u8) -> Option<QoS> {
-        match q {
-            0 => Some(QoS::AtMostOnce),
-            1 => Some(QoS::AtLeastOnce),
-            2 => Some(QoS::ExactlyOnce),
-            _ => None,
-        }
-    }
-}
 
 /// Parse argv (with the defaults file in front of it for the mosquitto
 /// clients) into the binary's clap struct, turning clap's errors into

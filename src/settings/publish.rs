@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::conn::{ConnSettings, Protocol};
+use super::conn::ConnSettings;
 use super::number::{parse_int, parse_seconds};
-use super::{QoS, validate_publish_topic};
 use crate::cli::{PayloadArgs, PubArgs};
+use crate::mqtt::Protocol;
+use crate::mqtt::{QoS, validate_publish_topic};
 use crate::usage;
 
 /// Where the payload(s) come from.

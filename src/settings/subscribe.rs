@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
-use super::conn::{ConnSettings, Protocol};
+use super::Source;
+use super::conn::ConnSettings;
 use super::number::{parse_int, parse_seconds};
 use super::publish::{message_source, parse_qos};
-use super::{QoS, Source, validate_filter, validate_publish_topic};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit;
 use crate::format::{Format, Mode, Printer};
+use crate::mqtt::Protocol;
+use crate::mqtt::{QoS, validate_filter, validate_publish_topic};
 use crate::usage;
 
 /// How messages are printed, and when waiting ends.

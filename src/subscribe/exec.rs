@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 
 use bytes::Bytes;
 
-use crate::client::Message;
+use crate::mqtt::Message;
 
 struct Job {
     topic: String,

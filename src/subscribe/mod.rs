@@ -16,10 +16,12 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use crate::cli::SubArgs;
-use crate::client::{ConnError, Event, Filter, Message, OutMessage, Session, reason};
+use crate::client::{ConnError, Event, Session, reason};
 use crate::exit::{self, Program};
 use crate::format::Watch;
-use crate::settings::{Endpoint, QoS, SubSettings, strip_share, topic_matches};
+use crate::mqtt::{Filter, Message, OutMessage};
+use crate::mqtt::{QoS, strip_share, topic_matches};
+use crate::settings::{Endpoint, SubSettings};
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
@@ -81,7 +83,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             Ok(session) => session,
             Err(f) => {
                 program.diag(quiet, format_args!("{}", f.message));
-                if request.is_some() && f.old_protocol && s.conn.protocol == crate::settings::Protocol::V5 {
+                if request.is_some() && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
                     program.diag(
                         quiet,
                         format_args!("Error: the broker may not speak MQTT v5; try -V 311 (no correlation data then)."),

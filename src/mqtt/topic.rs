@@ -1,6 +1,6 @@
-//! Topic checks shared by every binary: MQTT's UTF-8 rules
-//! (mosquitto_validate_utf8) and the publish-topic rules (no wildcards,
-//! at most 65535 bytes).
+//! Topics and filters: MQTT's UTF-8 rules (as mosquitto_validate_utf8), the
+//! publish-topic rules (no wildcards, at most 65535 bytes), filter syntax,
+//! matching, and shared subscriptions.
 
 /// Why a topic was refused, in mosquitto's words where it has them.
 pub fn validate_publish_topic(topic: &str, label: &str) -> Result<(), String> {
@@ -62,6 +62,18 @@ pub fn topic_matches(filter: &str, topic: &[u8]) -> bool {
     t.next().is_none()
 }
 
+/// `$share/GROUP/FILTER` → `FILTER`; a plain filter as it is; `None` for a
+/// malformed shared subscription.
+pub fn strip_share(filter: &str) -> Option<&str> {
+    match filter.strip_prefix("$share/") {
+        None => Some(filter),
+        Some(rest) => {
+            let (group, f) = rest.split_once('/')?;
+            (!group.is_empty() && !group.contains(['+', '#']) && !f.is_empty()).then_some(f)
+        }
+    }
+}
+
 /// MQTT forbids NUL, C0/C1 controls and non-characters in strings.
 fn valid_utf8_for_mqtt(s: &str) -> bool {
     s.chars().all(|c| {
@@ -104,5 +116,12 @@ mod tests {
         assert!(validate_publish_topic("", "publish topic").is_err());
         assert!(validate_publish_topic("a\u{1}", "publish topic").is_err());
         assert!(validate_publish_topic("ünï/cødé", "publish topic").is_ok());
+    }
+    #[test]
+    fn shared_subscriptions_are_split() {
+        assert_eq!(strip_share("$share/g/a/+"), Some("a/+"));
+        assert_eq!(strip_share("a/#"), Some("a/#"));
+        assert_eq!(strip_share("$share/g"), None);
+        assert_eq!(strip_share("$share//a"), None);
     }
 }

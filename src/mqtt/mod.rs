@@ -1,0 +1,50 @@
+//! The MQTT vocabulary every layer may use: quality of service, protocol
+//! version, messages (received and to publish), subscription filters, MQTT 5
+//! properties, topic rules and matching. A leaf: it imports nothing of ours.
+
+mod message;
+mod props;
+mod topic;
+
+pub use message::{Filter, Message, MessageProps, OutMessage};
+pub use props::{ConnectProps, DisconnectProps, PublishProps, SubscribeProps, WillProps};
+pub use topic::{strip_share, topic_matches, validate_filter, validate_publish_topic};
+
+/// MQTT quality of service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QoS {
+    AtMostOnce = 0,
+    AtLeastOnce = 1,
+    ExactlyOnce = 2,
+}
+
+impl QoS {
+    pub fn from_u8(q: u8) -> Option<QoS> {
+        match q {
+            0 => Some(QoS::AtMostOnce),
+            1 => Some(QoS::AtLeastOnce),
+            2 => Some(QoS::ExactlyOnce),
+            _ => None,
+        }
+    }
+}
+
+/// MQTT protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// MQTT 3.1 (`MQIsdp`, level 3): 3.1.1 with another CONNECT.
+    V31,
+    V311,
+    V5,
+}
+
+impl Protocol {
+    /// How `-V` spells it.
+    pub fn number(self) -> &'static str {
+        match self {
+            Protocol::V31 => "31",
+            Protocol::V311 => "311",
+            Protocol::V5 => "5",
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! MQTT 5 properties of the packets a client sends: CONNECT, PUBLISH, the
+//! will, DISCONNECT and SUBSCRIBE. Plain data; `settings` fills them from
+//! `-D`, `client` puts them on the wire.
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectProps {
+    pub session_expiry_interval: Option<u32>,
+    pub receive_maximum: Option<u16>,
+    pub maximum_packet_size: Option<u32>,
+    pub topic_alias_maximum: Option<u16>,
+    pub request_problem_information: Option<u8>,
+    pub request_response_information: Option<u8>,
+    pub authentication_method: Option<String>,
+    pub authentication_data: Option<Vec<u8>>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublishProps {
+    pub payload_format_indicator: Option<u8>,
+    pub message_expiry_interval: Option<u32>,
+    pub topic_alias: Option<u16>,
+    pub response_topic: Option<String>,
+    pub correlation_data: Option<Vec<u8>>,
+    pub content_type: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+impl PublishProps {
+    pub fn is_default(&self) -> bool {
+        *self == PublishProps::default()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WillProps {
+    pub will_delay_interval: Option<u32>,
+    pub payload_format_indicator: Option<u8>,
+    pub message_expiry_interval: Option<u32>,
+    pub content_type: Option<String>,
+    pub response_topic: Option<String>,
+    pub correlation_data: Option<Vec<u8>>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisconnectProps {
+    pub session_expiry_interval: Option<u32>,
+    pub reason_string: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubscribeProps {
+    pub subscription_identifier: Option<u32>,
+    pub user_properties: Vec<(String, String)>,
+}
