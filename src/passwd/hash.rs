@@ -8,8 +8,8 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
 
-/// The default PBKDF2 iteration count: mosquitto 2.1's strength.
-pub const DEFAULT_ITERATIONS: u32 = 210_000;
+pub use crate::settings::HashKind as Kind;
+
 /// 12-byte salts: the form mosquitto 2.0 brokers accept (2.0 rejects 2.1's 64).
 const SALT_LEN: usize = 12;
 /// mosquitto 2.1's argon2id parameters.
@@ -17,17 +17,6 @@ const ARGON2_M: u32 = 47104;
 const ARGON2_T: u32 = 1;
 const ARGON2_P: u32 = 1;
 const ARGON2_LEN: usize = 64;
-
-/// Which hash to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `$7$`.
-    Pbkdf2 { iterations: u32 },
-    /// `$6$`.
-    Sha512,
-    /// `$argon2id$` (mosquitto 2.1 brokers only).
-    Argon2id,
-}
 
 fn salt(len: usize) -> Vec<u8> {
     let mut s = vec![0u8; len];

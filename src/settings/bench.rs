@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use super::assertion::Assertion;
 use super::conn::ConnSettings;
 use super::number::{parse_duration, parse_int, parse_seconds};
 use super::publish::parse_qos;
-use crate::bench::assert::Assertion;
 use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
 use crate::mqtt::Protocol;
 use crate::mqtt::{QoS, strip_share, validate_filter, validate_publish_topic};

@@ -3,6 +3,7 @@
 //! strings; errors are worded as mosquitto words them.
 
 mod argv;
+mod assertion;
 mod bench;
 mod conn;
 mod defaults_file;
@@ -13,10 +14,11 @@ mod publish;
 mod subscribe;
 mod tls;
 
+pub use assertion::{Assertion, Op};
 pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter};
 pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};
-pub use passwd::{PasswdMode, PasswdSettings, PasswordFrom};
+pub use passwd::{DEFAULT_ITERATIONS, HashKind, PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::Props;
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
 pub use subscribe::{OutputSettings, RrSettings, SubSettings};

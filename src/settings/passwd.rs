@@ -6,7 +6,20 @@ use std::path::PathBuf;
 use super::number::parse_int;
 use crate::cli::PasswdArgs;
 use crate::exit;
-use crate::passwd::hash::{DEFAULT_ITERATIONS, Kind};
+
+/// The default PBKDF2 iteration count: mosquitto 2.1's strength.
+pub const DEFAULT_ITERATIONS: u32 = 210_000;
+
+/// Which hash to write (`-H`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashKind {
+    /// `$7$`.
+    Pbkdf2 { iterations: u32 },
+    /// `$6$`.
+    Sha512,
+    /// `$argon2id$` (mosquitto 2.1 brokers only).
+    Argon2id,
+}
 
 /// Where the password comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +65,7 @@ pub enum PasswdMode {
 #[derive(Debug, Clone)]
 pub struct PasswdSettings {
     pub mode: PasswdMode,
-    pub kind: Kind,
+    pub kind: HashKind,
 }
 
 fn fail(message: impl Into<String>) -> anyhow::Error {
@@ -82,10 +95,10 @@ impl PasswdSettings {
                         .filter(|i| *i > 0)
                         .ok_or_else(|| fail("Number of iterations must be > 0."))?,
                 };
-                Kind::Pbkdf2 { iterations }
+                HashKind::Pbkdf2 { iterations }
             }
-            Some("sha512") => Kind::Sha512,
-            Some("argon2id") => Kind::Argon2id,
+            Some("sha512") => HashKind::Sha512,
+            Some("argon2id") => HashKind::Argon2id,
             Some(other) => return Err(fail(format!("Unknown hash type '{other}'"))),
         };
         for (on, a_flag, b_on, b_flag) in [
