@@ -68,7 +68,10 @@ impl Program {
 
     /// Invoked under a mosquitto name: messages worded exactly as mosquitto's.
     pub fn mosquitto_wording(&self) -> bool {
-        crate::cli::mosquitto::is_mosquitto_name(&self.name)
+        matches!(
+            self.name.as_str(),
+            "mosquitto_pub" | "mosquitto_sub" | "mosquitto_rr" | "mosquitto_passwd"
+        )
     }
 
     /// Print a runtime diagnostic to stderr unless `--quiet` (mosquitto's `err_printf`).

@@ -1,12 +1,14 @@
 //! mqttkit: MQTT command-line tools that are drop-in compatible with the
 //! mosquitto clients and never exit 0 after losing a message.
 //!
-//! The shape is **clap → Settings → client → feature module → output**:
-//! [`cli`] holds the clap definitions only, [`settings`] turns them (plus the
-//! defaults file) into validated values, [`client`] is the only module that
-//! talks to rumqttc, and [`publish`] is the feature module of `mqtt-pub`.
-//! Every binary in `src/bin/` is a few lines that hand its args type and run
-//! function to [`main_for`].
+//! The shape is **clap → settings → feature → client**, with the MQTT
+//! vocabulary in the leaf [`mqtt`]: [`cli`] holds the clap definitions only,
+//! [`settings`] turns them (plus the defaults file) into validated values,
+//! the features ([`publish`], [`subscribe`], [`rr`], [`passwd`], [`bench`])
+//! receive their settings only, and [`client`] is the only module that talks
+//! to the MQTT library. Every binary in `src/bin/` is a few lines that hand
+//! its args type and its feature's entry point to [`main_for`].
+//! `docs/architecture.md` says who may import whom.
 
 pub mod bench;
 pub mod cli;
@@ -28,6 +30,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tokio::runtime::Runtime;
 
 pub use exit::Program;
 
@@ -48,13 +51,14 @@ pub trait Binary: Parser {
 }
 
 /// The shared `main`: works out the program name from argv[0], merges the
-/// defaults file, parses the arguments, runs the tool on a current-thread
-/// tokio runtime and maps the outcome to an exit code.
-pub fn main_for<A: Binary>(run: fn(A, &Program) -> anyhow::Result<u8>) -> ExitCode {
+/// defaults file, parses the arguments, turns them into the binary's
+/// settings, runs the feature with them and maps the outcome to an exit code.
+pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Program) -> anyhow::Result<u8>) -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let program = Program::from_argv0(argv.first().map(OsString::as_os_str), A::NAME);
-    let code = match settings::parse_args::<A>(&program, argv) {
-        Ok(args) => match run(args, &program) {
+    let settings = settings::parse_args::<A>(&program, argv).and_then(settings::IntoSettings::into_settings);
+    let code = match settings {
+        Ok(settings) => match run(settings, &program) {
             Ok(code) => code,
             Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
         },
@@ -62,4 +66,15 @@ pub fn main_for<A: Binary>(run: fn(A, &Program) -> anyhow::Result<u8>) -> ExitCo
     };
     let _ = std::io::stdout().flush();
     ExitCode::from(code)
+}
+
+/// The one tokio runtime builder: pub, sub and rr run on the current thread
+/// (start-up is most of a one-shot publish); mqtt-bench on every core.
+pub fn runtime(multi_thread: bool) -> std::io::Result<Runtime> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build()
 }

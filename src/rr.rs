@@ -7,7 +7,6 @@
 
 use bytes::Bytes;
 
-use crate::cli::RrArgs;
 use crate::exit::Program;
 use crate::mqtt::OutMessage;
 use crate::mqtt::Protocol;
@@ -16,8 +15,7 @@ use crate::settings::{OutputSettings, RrSettings, SubSettings};
 use crate::subscribe::{Request, listen};
 
 /// Entry point of `mqtt-rr`.
-pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
-    let s = RrSettings::from_args(args)?;
+pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<u8> {
     let payload = read_payload(&s.source, program)?.expect("rr sources are single payloads");
     let mut props = s.conn.props.publish.clone();
     props.response_topic = Some(s.response_topic.clone());
@@ -63,6 +61,5 @@ pub fn run(args: RrArgs, program: &Program) -> anyhow::Result<u8> {
         watch: false,
         output: OutputSettings { ..s.output },
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(listen(sub, Some(request), program))
+    crate::runtime(false)?.block_on(listen(sub, Some(request), program))
 }

@@ -20,47 +20,37 @@ use std::io::Write;
 #[cfg(test)]
 pub(crate) use header::SplitMix;
 
-use crate::cli::{BenchArgs, Scenario};
 use crate::exit::{self, Program};
-use crate::settings::{BenchSettings, ReportSettings};
+use crate::settings::{BenchJob, ReportSettings};
 use report::Report;
 
 use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
 
 /// Entry point of `mqtt-bench`.
-pub fn main(args: BenchArgs, program: &Program) -> anyhow::Result<u8> {
-    let quiet = match &args.scenario {
-        Scenario::Conn(a) => a.common.conn.quiet,
-        Scenario::Pub(a) => a.common.conn.quiet,
-        Scenario::Sub(a) => a.common.conn.quiet,
-        Scenario::Pubsub(a) => a.common.conn.quiet,
-        Scenario::Merge(_) => false,
-    };
-    let (report, settings) = match &args.scenario {
-        Scenario::Merge(m) => {
-            let settings = ReportSettings::from_args(&m.report)?;
-            let reports = m
-                .reports
+pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<u8> {
+    match job {
+        BenchJob::Merge {
+            reports,
+            report: settings,
+        } => {
+            let reports = reports
                 .iter()
                 .map(|p| read_report(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            (
-                report::merge(reports).map_err(|e| exit::failure(USAGE, format!("Error: {e:#}.")))?,
-                settings,
-            )
+            let merged = report::merge(reports).map_err(|e| exit::failure(USAGE, format!("Error: {e:#}.")))?;
+            finish(merged, &settings, program, false)
         }
-        scenario => {
-            let settings = BenchSettings::from_args(scenario)?;
+        BenchJob::Run(settings) => {
+            let quiet = settings.conn.quiet;
             let report_settings = settings.report.clone();
             // Fail on a bad baseline before spending a run on it.
             if let Some(b) = &report_settings.baseline {
                 read_report(b)?;
             }
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            (rt.block_on(run::run(settings, program))?, report_settings)
+            let report = crate::runtime(true)?.block_on(run::run(*settings, program))?;
+            finish(report, &report_settings, program, quiet)
         }
-    };
-    finish(report, &settings, program, quiet)
+    }
 }
 
 /// Verdicts, outputs, exit code. With `--quiet` nothing goes to stderr (a

@@ -27,12 +27,6 @@ pub fn missing_value(program: &str, flag: &str) -> Option<&'static str> {
 /// "Use ... --help" line.
 pub const PASSWD: &str = "mosquitto_passwd";
 
-/// True when `program` (the basename of argv\[0\]) is one of mosquitto's
-/// client names, which switches every usage text to mosquitto's.
-pub fn is_mosquitto_name(program: &str) -> bool {
-    matches!(program, "mosquitto_pub" | "mosquitto_sub" | "mosquitto_rr" | PASSWD)
-}
-
 /// `-D`/`--property` takes three values, or four for `user-property`; this
 /// word follows the last one inside the arguments handed to clap, so that a
 /// value starting with `-` (`-D connect receive-maximum -1`) is still a value

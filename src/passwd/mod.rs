@@ -6,7 +6,6 @@ pub mod hash;
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::cli::PasswdArgs;
 use crate::exit::{self, Program, failure};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
 use file::Locked;
@@ -14,8 +13,7 @@ pub(crate) use file::PwFile;
 use hash::Kind;
 
 /// Entry point of `mqtt-passwd`.
-pub fn run(args: PasswdArgs, _program: &Program) -> anyhow::Result<u8> {
-    let s = PasswdSettings::from_args(args)?;
+pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<u8> {
     match s.mode {
         PasswdMode::Print { user, password } => {
             let pw = password_for(&password, true)?;

@@ -13,18 +13,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::cli::PubArgs;
 use crate::client::{Delivery, Session, Sink, deliver};
 use crate::exit::{self, Program};
 use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, Source};
 
 /// Entry point of `mqtt-pub`.
-pub fn run(args: PubArgs, program: &Program) -> anyhow::Result<u8> {
-    let settings = PubSettings::from_args(args)?;
+pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<u8> {
     let payload = read_payload(&settings.source, program)?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(publish(settings, payload, program))
+    crate::runtime(false)?.block_on(publish(settings, payload, program))
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto

@@ -17,7 +17,7 @@ use crate::usage;
 
 /// The arguments to hand to clap (argv\[0\] first), or the first mistake.
 pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
-    let dialect = mosquitto::is_mosquitto_name(&program.name);
+    let dialect = program.mosquitto_wording();
     let passwd = program.name == mosquitto::PASSWD;
     let mut out = Vec::with_capacity(tokens.len() + 4);
     let mut it = tokens.into_iter();

@@ -139,6 +139,28 @@ fn positive(text: Option<&str>, what: &str) -> anyhow::Result<Option<f64>> {
     .transpose()
 }
 
+/// What one mqtt-bench invocation does: run a scenario, or merge reports.
+#[derive(Debug, Clone)]
+pub enum BenchJob {
+    Run(Box<BenchSettings>),
+    Merge {
+        reports: Vec<String>,
+        report: ReportSettings,
+    },
+}
+
+impl BenchJob {
+    pub fn from_args(args: crate::cli::BenchArgs) -> anyhow::Result<BenchJob> {
+        Ok(match &args.scenario {
+            Scenario::Merge(m) => BenchJob::Merge {
+                reports: m.reports.clone(),
+                report: ReportSettings::from_args(&m.report)?,
+            },
+            scenario => BenchJob::Run(Box::new(BenchSettings::from_args(scenario)?)),
+        })
+    }
+}
+
 impl BenchSettings {
     /// Validate a scenario's arguments (`merge` has none of these).
     pub fn from_args(scenario: &Scenario) -> anyhow::Result<BenchSettings> {

@@ -15,7 +15,7 @@ mod subscribe;
 mod tls;
 
 pub use assertion::{Assertion, Op};
-pub use bench::{BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter};
+pub use bench::{BenchJob, BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter};
 pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};
 pub use passwd::{DEFAULT_ITERATIONS, HashKind, PasswdMode, PasswdSettings, PasswordFrom};
@@ -31,6 +31,32 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use crate::exit::Program;
 use crate::{Binary, usage};
 
+/// What a binary's parsed arguments become: the one validated value its
+/// feature receives.
+pub trait IntoSettings {
+    type Settings;
+    fn into_settings(self) -> anyhow::Result<Self::Settings>;
+}
+
+macro_rules! into_settings {
+    ($($args:ty => $settings:ty),* $(,)?) => {$(
+        impl IntoSettings for $args {
+            type Settings = $settings;
+            fn into_settings(self) -> anyhow::Result<$settings> {
+                <$settings>::from_args(self)
+            }
+        }
+    )*};
+}
+
+into_settings! {
+    crate::cli::PubArgs => PubSettings,
+    crate::cli::SubArgs => SubSettings,
+    crate::cli::RrArgs => RrSettings,
+    crate::cli::PasswdArgs => PasswdSettings,
+    crate::cli::BenchArgs => BenchJob,
+}
+
 /// Parse argv (with the defaults file in front of it for the mosquitto
 /// clients) into the binary's clap struct, turning clap's errors into
 /// mosquitto-style ones.
@@ -43,7 +69,7 @@ pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::
     full.extend(argv.into_iter().skip(1));
     let cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
     let full = argv::prepare(&cmd, program, full)?;
-    let dialect = crate::cli::mosquitto::is_mosquitto_name(&program.name);
+    let dialect = program.mosquitto_wording();
     let clap_error = |e| clap_error(e, dialect);
     let matches = cmd.try_get_matches_from(full).map_err(clap_error)?;
     let mut args = A::from_arg_matches(&matches).map_err(clap_error)?;

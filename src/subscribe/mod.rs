@@ -15,7 +15,6 @@ use bytes::Bytes;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use crate::cli::SubArgs;
 use crate::client::{ConnError, Event, Session, reason};
 use crate::exit::{self, Program};
 use crate::format::Watch;
@@ -25,10 +24,8 @@ use crate::settings::{Endpoint, SubSettings};
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
-pub fn run(args: SubArgs, program: &Program) -> anyhow::Result<u8> {
-    let settings = SubSettings::from_args(args)?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(listen(settings, None, program))
+pub fn run(settings: SubSettings, program: &Program) -> anyhow::Result<u8> {
+    crate::runtime(false)?.block_on(listen(settings, None, program))
 }
 
 /// A request to publish once the subscription is in place (mqtt-rr).
