@@ -119,7 +119,6 @@ pub fn jsonl_line(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::SplitMix;
 
     /// Every committed corpus file (seeds and crashes found by fuzzing),
     /// then seeded mutations of them: a short deterministic pass per target.
@@ -134,40 +133,40 @@ mod tests {
                 .collect();
             assert!(!inputs.is_empty(), "no corpus for {name}");
             inputs.sort();
-            let mut rng = SplitMix(0x5eed ^ name.len() as u64);
+            let mut rng = fastrand::Rng::with_seed(0x5eed ^ name.len() as u64);
             for input in &inputs {
                 target(input);
             }
             for _ in 0..3000 {
-                let base = &inputs[(rng.next() % inputs.len() as u64) as usize];
+                let base = &inputs[(rng.u64(..) % inputs.len() as u64) as usize];
                 target(&mutate(base, &mut rng));
             }
         }
     }
 
     /// Flip, insert, delete or duplicate a few bytes.
-    fn mutate(base: &[u8], rng: &mut SplitMix) -> Vec<u8> {
+    fn mutate(base: &[u8], rng: &mut fastrand::Rng) -> Vec<u8> {
         let mut v = base.to_vec();
         const INTERESTING: &[u8] = b"%@:\\/[]{}\"\x00\n\r\xff#+$01-9xXjJpPtT";
-        for _ in 0..1 + rng.next() % 4 {
+        for _ in 0..1 + rng.u64(..) % 4 {
             let at = if v.is_empty() {
                 0
             } else {
-                (rng.next() % v.len() as u64) as usize
+                (rng.u64(..) % v.len() as u64) as usize
             };
-            let byte = if rng.next().is_multiple_of(2) {
-                INTERESTING[(rng.next() % INTERESTING.len() as u64) as usize]
+            let byte = if rng.u64(..).is_multiple_of(2) {
+                INTERESTING[(rng.u64(..) % INTERESTING.len() as u64) as usize]
             } else {
-                rng.next() as u8
+                rng.u64(..) as u8
             };
-            match rng.next() % 4 {
+            match rng.u64(..) % 4 {
                 0 if !v.is_empty() => v[at] = byte,
                 1 => v.insert(at, byte),
                 2 if !v.is_empty() => {
                     v.remove(at);
                 }
                 _ => {
-                    let end = (at + 1 + (rng.next() % 8) as usize).min(v.len());
+                    let end = (at + 1 + (rng.u64(..) % 8) as usize).min(v.len());
                     let chunk = v[at..end].to_vec();
                     v.splice(at..at, chunk);
                 }

@@ -23,6 +23,7 @@ pub mod progress;
 pub mod publish;
 pub mod rr;
 pub mod settings;
+pub mod signals;
 pub mod subscribe;
 
 use std::ffi::OsString;

@@ -10,10 +10,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
-use super::header::{self, Header, SplitMix};
+use super::header::{self, Header};
 use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
+use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Event, Publisher, Session, reason};
 use crate::mqtt::{Filter, OutMessage};
 use crate::mqtt::{QoS, SubscribeProps};
@@ -77,8 +78,8 @@ struct Client {
     filter: Option<String>,
     /// Send instants of unacknowledged QoS 1/2 publishes, by packet id.
     pending: HashMap<u16, Instant>,
-    jitter: SplitMix,
-    failures_in_row: u32,
+    /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
+    backoff: Backoff,
     secs: Option<Seconds>,
 }
 
@@ -111,13 +112,17 @@ pub async fn run(
     out.connected = true;
     let mut c = Client {
         filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
-        jitter: SplitMix(plan.settings.seed ^ (u64::from(index) << 2 | role as u64)),
+        backoff: Backoff::new(
+            Duration::from_millis(100),
+            Duration::from_millis(6400),
+            Spread::Full,
+            fastrand::Rng::with_seed(plan.settings.seed ^ (u64::from(index) << 2 | role as u64)),
+        ),
         plan,
         shared,
         session,
         out,
         pending: HashMap::new(),
-        failures_in_row: 0,
         secs: None,
     };
     if c.filter.is_some() && !c.subscribe().await {
@@ -310,7 +315,7 @@ impl Client {
             }
             Ok(Event::ConnAck { session_present, .. }) => {
                 out.reconnects += 1;
-                self.failures_in_row = 0;
+                self.backoff.reset();
                 if self.filter.is_some() && !session_present {
                     self.subscribe().await;
                 }
@@ -326,9 +331,7 @@ impl Client {
                 self.shared.live.disconnects.fetch_add(1, Relaxed);
                 // Full jitter over an exponential ceiling: clients dropped
                 // together do not come back together.
-                self.failures_in_row = (self.failures_in_row + 1).min(7);
-                let ceiling = Duration::from_millis(50 << self.failures_in_row);
-                sleep(self.jitter.below(ceiling)).await;
+                sleep(self.backoff.next_pause()).await;
             }
         }
     }

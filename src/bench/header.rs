@@ -67,9 +67,9 @@ pub struct PayloadMaker {
 
 impl PayloadMaker {
     pub fn new(size: usize, seed: u64) -> PayloadMaker {
-        let mut rng = SplitMix(seed);
+        let mut rng = fastrand::Rng::with_seed(seed);
         let filler: Vec<u8> = (0..size.saturating_sub(HEADER_LEN))
-            .map(|_| b'a' + (rng.next() % 26) as u8)
+            .map(|_| rng.u8(b'a'..=b'z'))
             .collect();
         PayloadMaker { filler: filler.into() }
     }
@@ -99,26 +99,6 @@ pub fn decode(payload: &[u8]) -> Option<Header> {
         intended_ns: u64_at(16),
         lag_us: u32_at(24),
     })
-}
-
-/// splitmix64: a tiny seedable generator for filler and jitter.
-#[derive(Debug, Clone)]
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A duration uniformly in [0, max).
-    pub fn below(&mut self, max: Duration) -> Duration {
-        let n = max.as_nanos() as u64;
-        Duration::from_nanos(if n == 0 { 0 } else { self.next() % n })
-    }
 }
 
 #[cfg(test)]

@@ -17,9 +17,6 @@ mod text;
 
 use std::io::Write;
 
-#[cfg(test)]
-pub(crate) use header::SplitMix;
-
 use crate::exit::{self, Program};
 use crate::settings::{BenchJob, ReportSettings};
 use report::Report;

@@ -22,6 +22,7 @@ use super::sys;
 use crate::exit::Program;
 use crate::mqtt::QoS;
 use crate::settings::{BenchSettings, Endpoint, Kind, Pacing};
+use crate::signals::Signals;
 
 /// Run the scenario and build its report (verdicts are added by the caller).
 pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<Report> {
@@ -42,6 +43,8 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let cpu0 = sys::cpu_seconds();
     let rss0 = sys::rss();
     let progress = Progress::start(plan.clone(), shared.clone(), quiet);
+    // Listening from the start: a signal between two phases is not lost.
+    let mut signals = Signals::new()?;
 
     // Connect, paced.
     let (phase, rx) = watch::channel(Phase::Connecting);
@@ -54,7 +57,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
             let at = connect_start + Duration::from_secs_f64(k as f64 / rate);
             tokio::select! {
                 () = sleep_until(at) => {}
-                () = interrupt() => { interrupted = true; break; }
+                _ = signals.recv() => { interrupted = true; break; }
             }
         }
         let task = client::run(plan.clone(), role, index, shared.clone(), rx.clone());
@@ -66,7 +69,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let n = (publishers.len() + others.len()) as u64;
     tokio::select! {
         () = wait_settled(&shared, n) => {}
-        () = interrupt() => interrupted = true,
+        _ = signals.recv() => interrupted = true,
     }
     let connect_phase = connect_start.elapsed();
     let rss_connected = sys::rss();
@@ -81,7 +84,8 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         let _ = phase.send(Phase::Run(t0));
         progress.running(t0);
         let publishing = std::mem::take(&mut publishers);
-        (interrupted, published) = wait_for_end(&plan, &shared, publishing, t0, &mut end_of_publishing).await;
+        (interrupted, published) =
+            wait_for_end(&plan, &shared, publishing, t0, &mut end_of_publishing, &mut signals).await;
     }
     let _ = phase.send(Phase::Stop);
     let mut outcomes = Vec::with_capacity(n as usize);
@@ -129,21 +133,6 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     Ok(r)
 }
 
-/// SIGINT or SIGTERM (`timeout 60 mqtt-bench ...`): end the run early and
-/// still report what was measured.
-async fn interrupt() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        },
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 /// Wait until the run is over: (interrupted, the publishers' outcomes).
 /// Publishers end by themselves (duration or count, then their
 /// acknowledgements).
@@ -153,11 +142,12 @@ async fn wait_for_end(
     publishers: Vec<JoinHandle<Outcome>>,
     t0: Instant,
     end_of_publishing: &mut Instant,
+    signals: &mut Signals,
 ) -> (bool, Vec<Outcome>) {
     let s = &plan.settings;
     let end = s.duration.map(|d| t0 + s.warmup + d);
-    let ctrl_c = interrupt();
-    tokio::pin!(ctrl_c);
+    let signal = signals.recv();
+    tokio::pin!(signal);
     let mut interrupted = false;
     if s.kind == Kind::Pub || s.kind == Kind::Pubsub {
         let mut published = Vec::with_capacity(publishers.len());
@@ -166,7 +156,7 @@ async fn wait_for_end(
             let r = loop {
                 tokio::select! {
                     r = &mut h => break r,
-                    () = &mut ctrl_c, if !interrupted => {
+                    _ = &mut signal, if !interrupted => {
                         interrupted = true;
                         shared.stop();
                     }
@@ -184,7 +174,7 @@ async fn wait_for_end(
             while shared.live.unique.load(Relaxed) < expected && Instant::now() < drain_end && !interrupted {
                 tokio::select! {
                     () = sleep(Duration::from_millis(10)) => {}
-                    () = &mut ctrl_c => interrupted = true,
+                    _ = &mut signal => interrupted = true,
                 }
             }
         }
@@ -198,7 +188,7 @@ async fn wait_for_end(
         }
         tokio::select! {
             () = sleep(Duration::from_millis(10)) => {}
-            () = &mut ctrl_c => return (true, Vec::new()),
+            _ = &mut signal => return (true, Vec::new()),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! publish-and-confirm loop ([`deliver`]). Moving to another MQTT library is
 //! a change to this module only.
 
+pub mod backoff;
 mod codes;
 mod connect;
 pub mod debug;

@@ -9,6 +9,7 @@ use anyhow::anyhow;
 use bytes::Bytes;
 use tokio::time::Instant;
 
+use super::backoff::{Backoff, Spread};
 use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
 use super::options::{self, qos4, qos5};
@@ -201,14 +202,15 @@ impl Session {
 /// retry duration has passed since the first failure.
 pub(crate) struct Retry {
     deadline: Instant,
-    delay: Duration,
+    backoff: Backoff,
 }
 
 impl Retry {
     pub(crate) fn new(limit: Duration) -> Retry {
+        let ms = Duration::from_millis;
         Retry {
             deadline: Instant::now() + limit,
-            delay: Duration::from_millis(50),
+            backoff: Backoff::new(ms(50), ms(2000), Spread::None, fastrand::Rng::new()),
         }
     }
 
@@ -218,8 +220,7 @@ impl Retry {
         if now >= self.deadline {
             return false;
         }
-        tokio::time::sleep(self.delay.min(self.deadline - now)).await;
-        self.delay = (self.delay * 2).min(Duration::from_secs(2));
+        tokio::time::sleep(self.backoff.next_pause().min(self.deadline - now)).await;
         true
     }
 }

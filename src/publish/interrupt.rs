@@ -6,40 +6,12 @@
 
 use std::time::Duration;
 
-use tokio::signal::unix::{Signal, SignalKind, signal};
-
 use crate::client::Delivery;
 use crate::exit::{self, Program};
+use crate::signals::name;
 
 /// How long an interrupted run waits for outstanding confirmations.
 pub const GRACE: Duration = Duration::from_secs(5);
-
-/// SIGINT and SIGTERM, caught instead of killing the process.
-pub struct Signals {
-    int: Signal,
-    term: Signal,
-}
-
-impl Signals {
-    pub fn new() -> std::io::Result<Signals> {
-        Ok(Signals {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-        })
-    }
-
-    /// The next signal's number.
-    pub async fn recv(&mut self) -> i32 {
-        tokio::select! {
-            _ = self.int.recv() => 2,
-            _ = self.term.recv() => 15,
-        }
-    }
-}
-
-fn name(signo: i32) -> &'static str {
-    if signo == 2 { "SIGINT" } else { "SIGTERM" }
-}
 
 /// Interrupted while still connecting (`--connect-retry`): nothing was sent.
 pub fn before_connecting(signo: i32, program: &Program, quiet: bool) -> u8 {

@@ -41,7 +41,7 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
     // Line input can be interrupted cleanly; single messages keep the
     // default action of the signals, as in mosquitto_pub.
     let mut signals = match payload {
-        None => Some(interrupt::Signals::new()?),
+        None => Some(crate::signals::Signals::new()?),
         Some(_) => None,
     };
     let connect = Session::connect(&s.conn);
@@ -77,7 +77,7 @@ async fn produce(
     s: PubSettings,
     payload: Option<Bytes>,
     sink: Sink,
-    signals: Option<interrupt::Signals>,
+    signals: Option<crate::signals::Signals>,
     interrupted: Rc<Cell<Option<(i32, bool)>>>,
 ) -> anyhow::Result<()> {
     let props = (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));

@@ -12,15 +12,16 @@ use std::io::{BufWriter, Write};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
+use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Event, Session, reason};
 use crate::exit::{self, Program};
 use crate::format::Watch;
 use crate::mqtt::{Filter, Message, OutMessage};
 use crate::mqtt::{QoS, strip_share, topic_matches};
 use crate::settings::{Endpoint, SubSettings};
+use crate::signals::Signals;
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
@@ -64,8 +65,7 @@ impl Ending {
 /// Subscribe and handle messages until the run ends; returns the exit code.
 pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program) -> anyhow::Result<u8> {
     let quiet = s.conn.quiet;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut signals = Signals::new()?;
     let deadline = s.output.timeout.map(|t| Instant::now() + t);
     let timed_out = || async move {
         match deadline {
@@ -93,13 +93,12 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             program.diag(quiet, format_args!("Timed out"));
             return Ok(exit::TIMEOUT);
         }
-        _ = sigint.recv() => return Ok(exit::SIGNAL_BEFORE_CONNECT),
-        _ = sigterm.recv() => return Ok(exit::SIGNAL_BEFORE_CONNECT),
+        _ = signals.recv() => return Ok(exit::SIGNAL_BEFORE_CONNECT),
     };
 
     let mut run = Run::new(&s, request, program);
     run.subscribe(&session)?;
-    let mut backoff = Backoff::new();
+    let mut backoff = reconnect_backoff();
     let closed = stdout_closed();
     tokio::pin!(closed);
     loop {
@@ -122,8 +121,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                 Some(r) => Ok(r),
                 None => tokio::select! {
                     biased;
-                    _ = sigint.recv() => Err(Ending::SIGNAL),
-                    _ = sigterm.recv() => Err(Ending::SIGNAL),
+                    _ = signals.recv() => Err(Ending::SIGNAL),
                     () = &mut closed, if !run.disconnect_requested => Err(Ending::DONE),
                     () = timed_out(), if run.ending.is_none() => {
                         program.diag(quiet, format_args!("Timed out"));
@@ -160,13 +158,12 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                     program.diag(quiet, format_args!("Error: {e}; not reconnecting."));
                     return Ok(exit::ERROR);
                 }
-                let delay = backoff.next();
+                let delay = backoff.next_pause();
                 session
                     .debug
                     .print(format_args!("Connection lost ({e}); reconnecting in {delay:?}"));
                 tokio::select! {
-                    _ = sigint.recv() => return Ok(run.close(exit::OK)),
-                    _ = sigterm.recv() => return Ok(run.close(exit::OK)),
+                    _ = signals.recv() => return Ok(run.close(exit::OK)),
                     () = timed_out() => {
                         program.diag(quiet, format_args!("Timed out"));
                         return Ok(run.close(exit::TIMEOUT));
@@ -179,7 +176,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
         };
         match ev {
             Event::ConnAck { .. } => {
-                backoff = Backoff::new();
+                backoff.reset();
                 run.subscribe(&session)?;
             }
             Event::SubAck { pkid, codes } => run.subscribed(&session, pkid, &codes).await?,
@@ -208,7 +205,8 @@ struct Run<'a> {
     /// Output written to `out` but not yet flushed.
     unflushed: bool,
     printed: u64,
-    rng: u64,
+    /// `--random-filter`'s coin.
+    rng: fastrand::Rng,
     exec: Option<Exec>,
     request: Option<Request>,
     request_sent: bool,
@@ -234,10 +232,6 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn new(s: &'a SubSettings, request: Option<Request>, program: &'a Program) -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-            ^ u64::from(std::process::id());
         let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         let watch = s.watch.then(|| {
             let host = match &s.conn.endpoint {
@@ -257,7 +251,7 @@ impl<'a> Run<'a> {
             buf: Vec::with_capacity(1024),
             unflushed: false,
             printed: 0,
-            rng: seed | 1,
+            rng: fastrand::Rng::new(),
             exec: s.exec.clone().map(|c| Exec::start(c, s.conn.quiet)),
             request,
             request_sent: false,
@@ -430,13 +424,10 @@ impl<'a> Run<'a> {
             w.place(&m.topic, &mut self.buf);
             self.out.write_all(&self.buf)?;
         }
-        if let Some(p) = self.s.random_filter {
-            self.rng ^= self.rng << 13;
-            self.rng ^= self.rng >> 7;
-            self.rng ^= self.rng << 17;
-            if (self.rng >> 11) as f64 / (1u64 << 53) as f64 >= p {
-                return Ok(());
-            }
+        if let Some(p) = self.s.random_filter
+            && self.rng.f64() >= p
+        {
+            return Ok(());
         }
         self.buf.clear();
         self.s.output.printer.message(m, &mut self.buf);
@@ -522,25 +513,8 @@ fn correlates(r: &Request, m: &Message) -> bool {
     }
 }
 
-/// Reconnect delays: 100 ms doubling to 5 s, each ±25 % at random.
-struct Backoff {
-    next: Duration,
-}
-
-impl Backoff {
-    fn new() -> Self {
-        Backoff {
-            next: Duration::from_millis(100),
-        }
-    }
-
-    fn next(&mut self) -> Duration {
-        let d = self.next;
-        self.next = (self.next * 2).min(Duration::from_secs(5));
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |t| t.subsec_nanos());
-        let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
-        d.mul_f64(jitter)
-    }
+/// mqtt-sub's reconnect pauses: 100 ms doubling to 5 s, each ±25 % at random.
+fn reconnect_backoff() -> Backoff {
+    let ms = Duration::from_millis;
+    Backoff::new(ms(100), ms(5000), Spread::Quarter, fastrand::Rng::new())
 }
