@@ -208,7 +208,7 @@ fn qos0_loss_of_a_stalled_subscriber_is_found_from_sequence_gaps() {
     let home = tempfile::tempdir().unwrap();
     let sub_json = home.path().join("sub.json");
     let pub_json = home.path().join("pub.json");
-    let mut sub = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+    let sub = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
         .args([
             "sub",
             "-t",
@@ -224,7 +224,7 @@ fn qos0_loss_of_a_stalled_subscriber_is_found_from_sequence_gaps() {
         .spawn()
         .unwrap();
     assert!(broker.wait_log("loss/#", Duration::from_secs(10)));
-    let mut publisher = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+    let publisher = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
         .args([
             "pub",
             "-t",
@@ -242,13 +242,14 @@ fn qos0_loss_of_a_stalled_subscriber_is_found_from_sequence_gaps() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Publishing has begun: stall the subscriber for 1.5 s (the fault itself).
+    assert!(broker.wait_log_count("Received PUBLISH from", 200, Duration::from_secs(10)));
     let pid = sub.id().to_string();
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();
-    assert!(publisher.wait().unwrap().success());
-    assert_eq!(sub.wait().unwrap().code(), Some(0));
+    assert!(crate::support::cmd::finish(publisher).status.success());
+    assert_eq!(crate::support::cmd::finish(sub).status.code(), Some(0));
     let (s, p) = (report(&sub_json), report(&pub_json));
     consistent(&s);
     assert!(n(&s, "/delivery/lost") > 0, "{:#}", s["delivery"]);
@@ -292,8 +293,8 @@ fn three_shards_merge_into_the_counts_of_one_run() {
         })
         .collect();
     let mut paths = Vec::new();
-    for (mut child, json) in shards {
-        assert!(child.wait().unwrap().success());
+    for (child, json) in shards {
+        assert!(crate::support::cmd::finish(child).status.success());
         assert_eq!(n(&report(&json), "/publish/published"), 300);
         paths.push(json.to_str().unwrap().to_string());
     }
@@ -555,9 +556,10 @@ fn a_broker_restart_mid_run_is_counted_and_survived() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1200));
+    // Messages are flowing (acknowledged at QoS 1): restart the broker now.
+    assert!(broker.wait_log_count("Sending PUBACK to", 100, Duration::from_secs(10)));
     broker.restart(Duration::from_millis(500));
-    let status = child.wait_with_output().unwrap().status;
+    let status = crate::support::cmd::finish(child).status;
     // No assertions were given: the run worked, and its report tells the rest.
     assert_eq!(status.code(), Some(0));
     let r = report(&json);

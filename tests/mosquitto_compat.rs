@@ -51,7 +51,7 @@ fn mqtt_31_and_311_through_pub_sub_and_rr() {
         );
         assert_eq!(responder.text(WAIT), "ping\n");
         cmd::run(pub_on(&broker, home.path(), &["-V", v, "-t", &resp, "-m", "pong"])).expect_code(0);
-        let out = rr.wait_with_output().unwrap();
+        let out = crate::support::cmd::finish(rr);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8_lossy(&out.stdout), "pong\n");
     }

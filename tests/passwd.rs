@@ -259,8 +259,8 @@ fn concurrent_runs_lose_nothing() {
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+    for c in children {
+        assert!(crate::support::cmd::finish(c).status.success());
     }
     let text = std::fs::read_to_string(&file).unwrap();
     for i in 0..8 {

@@ -88,7 +88,7 @@ fn will_is_published_when_the_client_dies() {
         broker.log()
     );
     child.kill().unwrap();
-    child.wait().unwrap();
+    crate::support::cmd::finish(child);
     assert_eq!(sub.text(WAIT), "1:0:gone\n");
 }
 
@@ -234,11 +234,14 @@ fn connect_retry_waits_for_a_late_broker() {
     let port = listener.local_addr().unwrap().port();
     listener.set_nonblocking(true).unwrap();
     let holding = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (attempt, attempts) = std::sync::mpsc::channel();
     let holder = {
         let holding = holding.clone();
         std::thread::spawn(move || {
             while holding.load(std::sync::atomic::Ordering::Relaxed) {
-                drop(listener.accept());
+                if listener.accept().is_ok() {
+                    let _ = attempt.send(());
+                }
                 std::thread::sleep(Duration::from_millis(5));
             }
         })
@@ -264,7 +267,10 @@ fn connect_retry_waits_for_a_late_broker() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Hung up on three times, it keeps trying.
+    for _ in 0..3 {
+        attempts.recv_timeout(WAIT).expect("mqtt-pub tried to connect");
+    }
     assert!(child.try_wait().unwrap().is_none(), "gave up before the broker started");
     holding.store(false, std::sync::atomic::Ordering::Relaxed);
     holder.join().unwrap();
@@ -272,7 +278,7 @@ fn connect_retry_waits_for_a_late_broker() {
         port: Some(port),
         ..Default::default()
     });
-    let status = child.wait().unwrap();
+    let status = crate::support::cmd::finish(child).status;
     assert!(status.success());
     assert!(broker.wait_log("Received PUBLISH from", WAIT), "{}", broker.log());
 
@@ -340,14 +346,15 @@ fn v5_refused_publish_is_not_success() {
 fn connection_lost_with_messages_outstanding_exits_7() {
     let mut broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let mut child = spawn_pub(&broker, home.path(), &["-i", "loser", "-t", "lost", "-l", "-q", "1"]);
+    let args = ["-i", "loser", "-t", "lost", "-l", "-q", "1"];
+    let (mut child, lines) = crate::support::cmd::spawn_debug(&broker, home.path(), &args);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"one\ntwo\n").unwrap();
     stdin.flush().unwrap();
-    assert!(broker.wait_log("Received PUBLISH from loser", WAIT), "{}", broker.log());
-    std::thread::sleep(Duration::from_millis(100));
+    // Both acknowledged; the input stays open, so the loss is of the rest of it.
+    crate::support::cmd::wait_for(&lines, "received PUBACK (Mid: 2,");
     broker.kill();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::cmd::finish(child);
     drop(stdin);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{stderr}");
@@ -438,7 +445,7 @@ fn v5_will_properties_and_the_assigned_client_id() {
     let mut child = spawn_pub(&broker, home.path(), &args.split_whitespace().collect::<Vec<_>>());
     assert!(broker.wait_log("as v5willer", WAIT), "{}", broker.log());
     child.kill().unwrap();
-    child.wait().unwrap();
+    crate::support::cmd::finish(child);
     assert_eq!(sub.text(WAIT), "bye|text/bye|why:crash|r/t\n");
     // -d shows the id the broker assigned.
     let r = cmd::run(pub_on(&broker, home.path(), &["-V", "5", "-d", "-t", "x", "-m", "y"]));

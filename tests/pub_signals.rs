@@ -6,9 +6,26 @@ use std::io::Write;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::support::cmd::{spawn_debug, wait_for};
 use crate::support::{Broker, Sub, spawn_pub};
 
 const WAIT: Duration = Duration::from_secs(20);
+
+/// Send `sig` again and again until the child ends (a second signal must
+/// arrive after the first was handled; signals sent at once may merge).
+fn signal_until_it_ends(child: &mut Child, sig: &str) {
+    let end = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() && Instant::now() < end {
+        signal(child, sig);
+        // Poll for the exit (the event) for up to 100 ms before the next signal.
+        for _ in 0..10 {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
 
 fn signal(child: &Child, sig: &str) {
     assert!(
@@ -24,7 +41,7 @@ fn signal(child: &Child, sig: &str) {
 /// signal ends the reading.
 fn stderr_of(mut child: Child) -> (Option<i32>, String) {
     let stdin = child.stdin.take();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::cmd::finish(child);
     drop(stdin);
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
@@ -53,15 +70,14 @@ fn a_signal_after_everything_was_confirmed_exits_128_plus_the_signal() {
 fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/stall", "-l", "-q", "1"]);
+    let (mut p, lines) = spawn_debug(&broker, home.path(), &["-t", "sig/stall", "-l", "-q", "1"]);
     p.stdin.as_mut().unwrap().write_all(b"before\n").unwrap();
-    assert!(broker.wait_log("sig/stall", WAIT));
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for(&lines, "received PUBACK (Mid: 1,");
     // The broker stops answering: these lines stay unconfirmed.
     let pid = broker.pid().to_string();
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     p.stdin.as_mut().unwrap().write_all(b"a\nb\nc\n").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for(&lines, "sending PUBLISH (d0, q1, r0, m4,");
     let start = Instant::now();
     signal(&p, "-INT");
     let (status, stderr) = stderr_of(p);
@@ -78,17 +94,14 @@ fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     );
 
     // A second signal gives up at once.
-    let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/stall2", "-l", "-q", "1"]);
+    let (mut p, lines) = spawn_debug(&broker, home.path(), &["-t", "sig/stall2", "-l", "-q", "1"]);
     p.stdin.as_mut().unwrap().write_all(b"x\n").unwrap();
-    assert!(broker.wait_log("sig/stall2", WAIT));
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for(&lines, "received PUBACK (Mid: 1,");
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     p.stdin.as_mut().unwrap().write_all(b"y\n").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for(&lines, "sending PUBLISH (d0, q1, r0, m2,");
     let start = Instant::now();
-    signal(&p, "-TERM");
-    std::thread::sleep(Duration::from_millis(300));
-    signal(&p, "-TERM");
+    signal_until_it_ends(&mut p, "-TERM");
     let (status, stderr) = stderr_of(p);
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();
     assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
@@ -101,19 +114,16 @@ fn a_signal_after_the_input_ended_still_bounds_the_wait() {
     // All input read, the broker stalled: the confirmations would never come.
     let broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
-    let mut p = spawn_pub(&broker, home.path(), &["-t", "sig/eof", "-l", "-q", "1"]);
+    let (mut p, lines) = spawn_debug(&broker, home.path(), &["-t", "sig/eof", "-l", "-q", "1"]);
     p.stdin.as_mut().unwrap().write_all(b"first\n").unwrap();
-    assert!(broker.wait_log("sig/eof", WAIT));
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for(&lines, "received PUBACK (Mid: 1,");
     let pid = broker.pid().to_string();
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     let mut stdin = p.stdin.take().unwrap();
     stdin.write_all(b"last\n").unwrap();
     drop(stdin);
-    std::thread::sleep(Duration::from_millis(300));
-    signal(&p, "-INT");
-    std::thread::sleep(Duration::from_millis(200));
-    signal(&p, "-INT");
+    wait_for(&lines, "sending PUBLISH (d0, q1, r0, m2,");
+    signal_until_it_ends(&mut p, "-INT");
     let (status, stderr) = stderr_of(p);
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();
     assert_eq!(status, Some(7), "{stderr}");

@@ -63,11 +63,13 @@ fn publish_across_a_restart(qos: &str) -> (Vec<String>, String) {
     let mut stdin = p.stdin.take().unwrap();
     stdin.write_all(lines(0, 200).as_bytes()).unwrap();
     stdin.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    // About 100 of the paced lines out, and more in flight: restart now.
+    let received = format!("Received PUBLISH from {pub_id} ");
+    assert!(broker.wait_log_count(&received, 100, WAIT), "{}", broker.log());
     broker.restart(Duration::from_millis(800));
     stdin.write_all(lines(200, 400).as_bytes()).unwrap();
     drop(stdin);
-    let out = p.wait_with_output().unwrap();
+    let out = crate::support::cmd::finish(p);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let got = String::from_utf8(sub.output(WAIT)).unwrap();
@@ -107,11 +109,17 @@ fn without_a_persistent_session_a_restart_is_exit_7_with_the_counts() {
     let mut stdin = p.stdin.take().unwrap();
     stdin.write_all(lines(0, 50).as_bytes()).unwrap();
     stdin.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    // The fiftieth line was acknowledged (the PUBACK is on its way before
+    // the broker's FIN): restart now.
+    assert!(
+        broker.wait_log_count("Sending PUBACK to ", 50, WAIT),
+        "{}",
+        broker.log()
+    );
     broker.restart(Duration::from_millis(300));
     let _ = stdin.write_all(lines(50, 100).as_bytes());
     drop(stdin);
-    let out = p.wait_with_output().unwrap();
+    let out = crate::support::cmd::finish(p);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{stderr}");
     assert!(stderr.contains("Error: The connection was lost"), "{stderr}");

@@ -71,7 +71,7 @@ fn request_and_response_with_correlation_data() {
         corr,
     ];
     cmd::run(pub_on(&broker, home.path(), &ours)).expect_code(0);
-    let out = rr.wait_with_output().unwrap();
+    let out = crate::support::cmd::finish(rr);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "svc/resp/1 pong\n");
 }

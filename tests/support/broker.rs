@@ -144,6 +144,18 @@ impl Broker {
         false
     }
 
+    /// Wait until `needle` stands in at least `n` lines of the broker's log.
+    pub fn wait_log_count(&self, needle: &str, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.log().lines().filter(|l| l.contains(needle)).count() >= n {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

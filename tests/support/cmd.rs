@@ -73,6 +73,49 @@ pub fn spawn_pub(broker: &super::Broker, home: &Path, args: &[&str]) -> std::pro
         .expect("start mqtt-pub")
 }
 
+/// mqtt-pub `-d` with `args` (stdin piped), and its debug lines as they
+/// come: a test waits for the client's own events instead of for time.
+pub fn spawn_debug(
+    broker: &super::Broker,
+    home: &Path,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+        .env("HOME", home)
+        .args(broker.addr_args())
+        .arg("-d")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start mqtt-pub");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Wait for a debug line containing `needle`.
+pub fn wait_for(lines: &std::sync::mpsc::Receiver<String>, needle: &str) {
+    let wait = Duration::from_secs(20);
+    let end = std::time::Instant::now() + wait;
+    while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return,
+            Ok(_) => {}
+            Err(e) => panic!("no '{needle}' from mqtt-pub -d: {e}"),
+        }
+    }
+    panic!("no '{needle}' from mqtt-pub -d within {wait:?}");
+}
+
 /// `mqtt-rr` against `broker`, started in the background with piped output.
 pub fn spawn_rr(broker: &super::Broker, home: &Path, args: &[&str]) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-rr"))
@@ -144,4 +187,37 @@ pub fn on_terminal(command: &str, lines: &[&str], home: &Path) -> (i32, String) 
     reader.join().unwrap();
     let screen = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
     (status.code().unwrap_or(-1), screen)
+}
+
+/// How long a spawned child may run before the test kills it (and fails).
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// Wait for a spawned child like `wait_with_output`, but kill it once
+/// [`DEADLINE`] has passed, so a hang fails the test instead of stalling CI.
+pub fn finish(child: std::process::Child) -> std::process::Output {
+    let pid = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let end = std::time::Instant::now() + DEADLINE;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if std::time::Instant::now() >= end {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            false
+        })
+    };
+    let out = child.wait_with_output().expect("wait for the child");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        !watchdog.join().unwrap(),
+        "the child (pid {pid}) ran past its deadline and was killed"
+    );
+    out
 }

@@ -86,8 +86,13 @@ impl Sub {
             "the subscriber did not subscribe:\n{}",
             broker.log()
         );
-        // The log line is written as the SUBSCRIBE is handled; give the broker a moment.
-        std::thread::sleep(Duration::from_millis(50));
+        // The subscription is in place once the broker has answered it.
+        let suback = format!("Sending SUBACK to {id}");
+        assert!(
+            broker.wait_log_line(|l| l.ends_with(&suback), Duration::from_secs(10)),
+            "the broker did not acknowledge the subscription:\n{}",
+            broker.log()
+        );
         Sub {
             child,
             id,
