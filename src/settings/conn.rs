@@ -122,55 +122,12 @@ impl ConnSettings {
             None => url.as_ref().and_then(|u| u.port),
         };
 
-        let mut protocol = match args.protocol_version.as_deref() {
-            None => None,
-            Some("5" | "mqttv5") => Some(Protocol::V5),
-            Some("311" | "mqttv311") => Some(Protocol::V311),
-            Some("31" | "mqttv31") => Some(Protocol::V31),
-            Some(_) => return Err(usage!("Invalid protocol version argument given.\n")),
-        };
         let props = Props::parse(&args.property)?;
         let session_expiry = args.session_expiry.as_deref().map(parse_session_expiry).transpose()?;
-        for (given, what) in [(!props.is_empty(), "-D properties"), (session_expiry.is_some(), "-x")] {
-            if given {
-                if let Some(v @ (Protocol::V311 | Protocol::V31)) = protocol {
-                    return Err(usage!("{what} need MQTT v5, but -V {} was given.", v.number()));
-                }
-                protocol = Some(Protocol::V5);
-            }
-        }
-        let protocol = protocol.unwrap_or(default_protocol);
-
-        let keepalive = match args.keepalive.as_deref() {
-            None => 60,
-            Some(k) => parse_int::<u16>(k)
-                .filter(|k| *k >= 5)
-                .ok_or_else(|| usage!("Invalid keepalive given, it must be between 5 and 65535 inclusive.\n"))?,
-        };
-        let max_inflight = match args.max_inflight.as_deref() {
-            None => 20,
-            Some(m) => match parse_int::<u32>(m) {
-                Some(0) => return Err(usage!("Maximum inflight messages must be greater than 0.\n")),
-                Some(n) => u16::try_from(n)
-                    .map_err(|_| usage!("Maximum inflight messages must be at most 65535 (-M {n}).\n"))?,
-                None => return Err(usage!("Invalid -M given: {m}; it must be a number from 1 to 65535.\n")),
-            },
-        };
-
-        if args.id.is_some() && args.id_prefix.is_some() {
-            return Err(usage!("-i and -I argument cannot be used together.\n"));
-        }
-        let client_id = match (&args.id, &args.id_prefix) {
-            (Some(id), _) if id.is_empty() => {
-                return Err(usage!("Invalid id: a client id must not be empty."));
-            }
-            (Some(id), _) if id.len() > 65535 => {
-                return Err(usage!("Invalid id: longer than 65535 bytes."));
-            }
-            (Some(id), _) => Some(id.clone()),
-            (None, Some(prefix)) => Some(format!("{prefix}{}", std::process::id())),
-            (None, None) => None,
-        };
+        let protocol = protocol(args, &props, session_expiry, default_protocol)?;
+        let keepalive = keepalive(args)?;
+        let max_inflight = max_inflight(args)?;
+        let client_id = client_id(args)?;
         // mosquitto's checks of the whole, in its order: will, TLS, client id.
         let will = will(args)?;
         let tls = TlsSettings::from_args(
@@ -205,19 +162,8 @@ impl ConnSettings {
             return Err(usage!("--proxy needs a TCP endpoint, not a unix socket."));
         }
         let credentials = credentials(args, url.as_ref(), protocol)?;
-        let bind = match args.bind_address.as_deref() {
-            None => None,
-            Some(a) => Some(a.parse::<IpAddr>().map_err(|_| {
-                usage!("Invalid bind address '{a}': -A takes a local IP address such as 127.0.0.1 or ::1.")
-            })?),
-        };
-        let connect_retry = match args.connect_retry.as_deref() {
-            None => None,
-            Some(d) => Some(
-                parse_duration(d)
-                    .ok_or_else(|| usage!("Invalid --connect-retry duration '{d}': use e.g. 30s, 2m or 500ms."))?,
-            ),
-        };
+        let bind = args.bind_address.as_deref().map(parse_bind).transpose()?;
+        let connect_retry = args.connect_retry.as_deref().map(parse_retry).transpose()?;
 
         let settings = ConnSettings {
             endpoint,
@@ -243,6 +189,75 @@ impl ConnSettings {
         };
         Ok((settings, url.map(|u| u.topic)))
     }
+}
+
+/// `-V`, or MQTT 5 when `-D` or `-x` ask for it (an explicit older `-V`
+/// with them is an error, not a silent v3 connection).
+fn protocol(
+    args: &ConnArgs,
+    props: &Props,
+    session_expiry: Option<u32>,
+    default: Protocol,
+) -> anyhow::Result<Protocol> {
+    let mut protocol = match args.protocol_version.as_deref() {
+        None => None,
+        Some("5" | "mqttv5") => Some(Protocol::V5),
+        Some("311" | "mqttv311") => Some(Protocol::V311),
+        Some("31" | "mqttv31") => Some(Protocol::V31),
+        Some(_) => return Err(usage!("Invalid protocol version argument given.\n")),
+    };
+    for (given, what) in [(!props.is_empty(), "-D properties"), (session_expiry.is_some(), "-x")] {
+        if given {
+            if let Some(v @ (Protocol::V311 | Protocol::V31)) = protocol {
+                return Err(usage!("{what} need MQTT v5, but -V {} was given.", v.number()));
+            }
+            protocol = Some(Protocol::V5);
+        }
+    }
+    Ok(protocol.unwrap_or(default))
+}
+
+fn keepalive(args: &ConnArgs) -> anyhow::Result<u16> {
+    match args.keepalive.as_deref() {
+        None => Ok(60),
+        Some(k) => parse_int::<u16>(k)
+            .filter(|k| *k >= 5)
+            .ok_or_else(|| usage!("Invalid keepalive given, it must be between 5 and 65535 inclusive.\n")),
+    }
+}
+
+fn max_inflight(args: &ConnArgs) -> anyhow::Result<u16> {
+    match args.max_inflight.as_deref() {
+        None => Ok(20),
+        Some(m) => match parse_int::<u32>(m) {
+            Some(0) => Err(usage!("Maximum inflight messages must be greater than 0.\n")),
+            Some(n) => {
+                u16::try_from(n).map_err(|_| usage!("Maximum inflight messages must be at most 65535 (-M {n}).\n"))
+            }
+            None => Err(usage!("Invalid -M given: {m}; it must be a number from 1 to 65535.\n")),
+        },
+    }
+}
+
+/// `-i`, or `-I` followed by the process id.
+fn client_id(args: &ConnArgs) -> anyhow::Result<Option<String>> {
+    match (&args.id, &args.id_prefix) {
+        (Some(_), Some(_)) => Err(usage!("-i and -I argument cannot be used together.\n")),
+        (Some(id), _) if id.is_empty() => Err(usage!("Invalid id: a client id must not be empty.")),
+        (Some(id), _) if id.len() > 65535 => Err(usage!("Invalid id: longer than 65535 bytes.")),
+        (Some(id), _) => Ok(Some(id.clone())),
+        (None, Some(prefix)) => Ok(Some(format!("{prefix}{}", std::process::id()))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn parse_bind(a: &str) -> anyhow::Result<IpAddr> {
+    a.parse::<IpAddr>()
+        .map_err(|_| usage!("Invalid bind address '{a}': -A takes a local IP address such as 127.0.0.1 or ::1."))
+}
+
+fn parse_retry(d: &str) -> anyhow::Result<Duration> {
+    parse_duration(d).ok_or_else(|| usage!("Invalid --connect-retry duration '{d}': use e.g. 30s, 2m or 500ms."))
 }
 
 fn parse_session_expiry(text: &str) -> anyhow::Result<u32> {

@@ -38,91 +38,19 @@ impl TlsSettings {
         port: Option<u16>,
         mosquitto_wording: bool,
     ) -> anyhow::Result<Option<TlsSettings>> {
-        // mosquitto's own consistency checks first, in its order and words.
-        if a.cert.is_some() != a.key.is_some() {
-            return Err(usage!(
-                "Both certfile and keyfile must be provided if one of them is set."
-            ));
-        }
-        if a.keyform.is_some() && a.key.is_none() {
-            return Err(usage!("If keyform is set, keyfile must be also specified."));
-        }
-        if a.tls_engine_kpass_sha1.is_some() && (a.keyform.is_none() || a.tls_engine.is_none()) {
-            return Err(usage!(
-                "when using tls-engine-kpass-sha1, both tls-engine and keyform must also be provided."
-            ));
-        }
-        if a.psk.is_some() && (a.cafile.is_some() || a.capath.is_some()) {
-            return Err(usage!("Only one of --psk or --cafile/--capath may be used at once."));
-        }
-        if a.psk.is_some() && a.psk_identity.is_none() {
-            return Err(usage!("--psk-identity required if --psk used."));
-        }
+        mosquittos_checks(a)?;
         if a.no_tls {
             return Ok(None);
         }
-        // Then what rustls cannot do, each with the alternative.
-        if a.psk.is_some() || a.psk_identity.is_some() {
-            return Err(usage!(
-                "TLS-PSK (--psk) is not supported: rustls has no PSK; use certificates (--cafile, --cert and --key)."
-            ));
-        }
-        if let Some(e) = &a.tls_engine {
-            return Err(usage!(
-                "--tls-engine {e} is not supported: rustls has no OpenSSL engines; use a PEM key file (--key)."
-            ));
-        }
-        if a.tls_engine_kpass_sha1.is_some() {
-            return Err(usage!(
-                "--tls-engine-kpass-sha1 is not supported: rustls has no OpenSSL engines; use a PEM key file (--key)."
-            ));
-        }
-        if a.ciphers.is_some() {
-            return Err(usage!(
-                "--ciphers is not supported: rustls offers only its own safe cipher suites; pin a version with --tls-version instead."
-            ));
-        }
-        match a.keyform.as_deref() {
-            None | Some("pem") => {}
-            Some("engine") => {
-                return Err(usage!(
-                    "--keyform engine is not supported: rustls has no OpenSSL engines; use a PEM key file."
-                ));
-            }
-            Some(_) => return Err(usage!("Problem setting key form, it must be one of 'pem' or 'engine'.")),
-        }
+        refuse_unsupported(a)?;
         let client = a
             .cert
             .iter()
             .zip(&a.key)
             .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k)))
             .next();
-        let version = match a.tls_version.as_deref() {
-            None => None,
-            Some("tlsv1.3") => Some(TlsVersion::Tls13),
-            Some("tlsv1.2") => Some(TlsVersion::Tls12),
-            Some("tlsv1.1" | "tlsv1") => {
-                return Err(usage!(
-                    "TLS versions before 1.2 are not supported (rustls speaks tlsv1.2 and tlsv1.3)."
-                ));
-            }
-            Some(_) => return Err(usage!("Problem setting TLS options, check the options are valid.")),
-        };
-        let mut ca_files = Vec::new();
-        if let Some(f) = &a.cafile {
-            ca_files.push(PathBuf::from(f));
-        }
-        if let Some(dir) = &a.capath {
-            let entries =
-                std::fs::read_dir(dir).map_err(|e| usage!("Problem setting TLS options: --capath {dir}: {e}."))?;
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            ca_files.extend(files);
-        }
+        let version = version(a)?;
+        let ca_files = ca_files(a)?;
         for f in ca_files.iter().chain(client.iter().flat_map(|(c, k)| [c, k])) {
             if !f.exists() {
                 if mosquitto_wording {
@@ -158,4 +86,91 @@ impl TlsSettings {
             alpn: a.tls_alpn.iter().map(|p| p.as_bytes().to_vec()).collect(),
         }))
     }
+}
+
+/// mosquitto's consistency checks, in its order and words.
+fn mosquittos_checks(a: &TlsArgs) -> anyhow::Result<()> {
+    if a.cert.is_some() != a.key.is_some() {
+        return Err(usage!(
+            "Both certfile and keyfile must be provided if one of them is set."
+        ));
+    }
+    if a.keyform.is_some() && a.key.is_none() {
+        return Err(usage!("If keyform is set, keyfile must be also specified."));
+    }
+    if a.tls_engine_kpass_sha1.is_some() && (a.keyform.is_none() || a.tls_engine.is_none()) {
+        return Err(usage!(
+            "when using tls-engine-kpass-sha1, both tls-engine and keyform must also be provided."
+        ));
+    }
+    if a.psk.is_some() && (a.cafile.is_some() || a.capath.is_some()) {
+        return Err(usage!("Only one of --psk or --cafile/--capath may be used at once."));
+    }
+    if a.psk.is_some() && a.psk_identity.is_none() {
+        return Err(usage!("--psk-identity required if --psk used."));
+    }
+    Ok(())
+}
+
+/// What rustls cannot do, each refused with the alternative.
+fn refuse_unsupported(a: &TlsArgs) -> anyhow::Result<()> {
+    if a.psk.is_some() || a.psk_identity.is_some() {
+        return Err(usage!(
+            "TLS-PSK (--psk) is not supported: rustls has no PSK; use certificates (--cafile, --cert and --key)."
+        ));
+    }
+    if let Some(e) = &a.tls_engine {
+        return Err(usage!(
+            "--tls-engine {e} is not supported: rustls has no OpenSSL engines; use a PEM key file (--key)."
+        ));
+    }
+    if a.tls_engine_kpass_sha1.is_some() {
+        return Err(usage!(
+            "--tls-engine-kpass-sha1 is not supported: rustls has no OpenSSL engines; use a PEM key file (--key)."
+        ));
+    }
+    if a.ciphers.is_some() {
+        return Err(usage!(
+            "--ciphers is not supported: rustls offers only its own safe cipher suites; pin a version with --tls-version instead."
+        ));
+    }
+    match a.keyform.as_deref() {
+        None | Some("pem") => {}
+        Some("engine") => {
+            return Err(usage!(
+                "--keyform engine is not supported: rustls has no OpenSSL engines; use a PEM key file."
+            ));
+        }
+        Some(_) => return Err(usage!("Problem setting key form, it must be one of 'pem' or 'engine'.")),
+    }
+    Ok(())
+}
+
+fn version(a: &TlsArgs) -> anyhow::Result<Option<TlsVersion>> {
+    match a.tls_version.as_deref() {
+        None => Ok(None),
+        Some("tlsv1.3") => Ok(Some(TlsVersion::Tls13)),
+        Some("tlsv1.2") => Ok(Some(TlsVersion::Tls12)),
+        Some("tlsv1.1" | "tlsv1") => Err(usage!(
+            "TLS versions before 1.2 are not supported (rustls speaks tlsv1.2 and tlsv1.3)."
+        )),
+        Some(_) => Err(usage!("Problem setting TLS options, check the options are valid.")),
+    }
+}
+
+/// `--cafile`, then every file of `--capath` in name order.
+fn ca_files(a: &TlsArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let mut ca_files: Vec<PathBuf> = a.cafile.iter().map(PathBuf::from).collect();
+    if let Some(dir) = &a.capath {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| usage!("Problem setting TLS options: --capath {dir}: {e}."))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        ca_files.extend(files);
+    }
+    Ok(ca_files)
 }
