@@ -5,14 +5,18 @@
 
 pub mod assert;
 mod client;
+mod config;
 mod header;
+mod health;
 mod html;
 mod plan;
+mod progress;
 pub mod report;
 mod run;
 mod shared;
 pub mod stats;
 mod sys;
+mod tally;
 mod text;
 
 use std::io::Write;
@@ -66,11 +70,10 @@ fn finish(mut r: Report, s: &ReportSettings, program: &Program, quiet: bool) -> 
         PASS
     };
     r.outcome = match code {
-        PASS => "pass",
-        ASSERT_FAILED => "fail",
-        _ => "error",
-    }
-    .to_string();
+        PASS => report::Outcome::Pass,
+        ASSERT_FAILED => report::Outcome::Fail,
+        _ => report::Outcome::Error,
+    };
     let summary = text::summary(&r);
     let json_to_stdout = s.json.as_deref() == Some("-");
     if json_to_stdout {

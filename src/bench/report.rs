@@ -6,9 +6,23 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::config::RunConfig;
 use super::stats::{Hist, SeqTrack, Summary};
 use crate::mqtt::{strip_share, topic_matches};
 use crate::settings::Kind;
+
+/// What the run came to, as CI reads it (and the exit code says).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The run worked and every assertion held.
+    #[default]
+    Pass,
+    /// An assertion (or baseline check) failed.
+    Fail,
+    /// The run itself failed.
+    Error,
+}
 
 /// Bumped when a field changes meaning; readers refuse other versions.
 pub const SCHEMA: u32 = 1;
@@ -19,7 +33,7 @@ pub struct Report {
     pub tool: String,
     pub scenario: Kind,
     /// The resolved configuration, every default explicit, password redacted.
-    pub config: serde_json::Value,
+    pub config: RunConfig,
     pub started: String,
     pub ended: String,
     /// Shards this report covers (several after `merge`) and their total.
@@ -45,8 +59,8 @@ pub struct Report {
     /// Why the run itself failed (exit 3), if it did.
     pub run_error: Option<String>,
     pub verdicts: Vec<Verdict>,
-    /// "pass", "fail" (an assertion) or "error" (the run failed).
-    pub outcome: String,
+    /// The verdict on the whole run (set with the verdicts, by the caller).
+    pub outcome: Outcome,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -57,7 +57,7 @@ pub fn summary(r: &Report) -> String {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default(),
-        cfg.get("broker").and_then(|b| b.as_str()).unwrap_or("?"),
+        cfg.broker,
         r.shards,
         r.shard_count,
         r.window_s

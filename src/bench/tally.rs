@@ -1,0 +1,275 @@
+//! Adding the clients' outcomes up into a report: connections, publishing,
+//! delivery accounting per subscriber or `$share` group, rates, histograms,
+//! the per-second series.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::client::Outcome;
+use super::config::RunConfig;
+use super::plan::{Plan, Role};
+use super::report::{self, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3};
+use super::shared::Shared;
+use super::stats::{Hist, SeqTrack};
+use super::sys;
+use crate::mqtt::QoS;
+use crate::settings::{Kind, Pacing};
+
+/// Messages the subscribers should receive, from what publishers published.
+pub fn expected_now(plan: &Plan, published: &[Outcome]) -> u64 {
+    let publishers: Vec<PublisherRecord> = plan
+        .indexes(Role::Publisher)
+        .zip(published)
+        .map(|(i, o)| PublisherRecord {
+            id: plan.publisher_id(i),
+            topic: plan.topic_for(i),
+            published: o.published,
+        })
+        .collect();
+    report::account(&publishers, &groups(plan, &[])).expected
+}
+
+/// The receiving units: one per subscriber, one per $share group.
+fn groups(plan: &Plan, subscribers: &[(u32, &BTreeMap<u32, SeqTrack>)]) -> Vec<GroupRecord> {
+    let mut out: Vec<GroupRecord> = Vec::new();
+    let mut shared_at: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tracks: Vec<BTreeMap<u32, SeqTrack>> = Vec::new();
+    for i in plan.indexes(Role::Subscriber) {
+        let filter = plan.filter_for(i);
+        let mine = subscribers.iter().find(|(j, _)| *j == i).map(|(_, t)| *t);
+        let slot = match shared_at.get(&filter) {
+            Some(&g) if filter.starts_with("$share/") => g,
+            _ => {
+                if filter.starts_with("$share/") {
+                    shared_at.insert(filter.clone(), out.len());
+                }
+                out.push(GroupRecord {
+                    filter,
+                    members: 0,
+                    from: BTreeMap::new(),
+                });
+                tracks.push(BTreeMap::new());
+                out.len() - 1
+            }
+        };
+        out[slot].members += 1;
+        for (pid, t) in mine.into_iter().flatten() {
+            tracks[slot].entry(*pid).or_default().merge(t);
+        }
+    }
+    for (g, t) in out.iter_mut().zip(&tracks) {
+        g.add_tracks(t);
+    }
+    out
+}
+
+/// The clients' outcomes, summed.
+#[derive(Default)]
+struct Sums {
+    c: Connections,
+    p: Publish,
+    d: Delivery,
+    hists: BTreeMap<String, Hist>,
+    publishers: Vec<PublisherRecord>,
+    trackers: Vec<(u32, BTreeMap<u32, SeqTrack>)>,
+    last_acked: Option<Instant>,
+    last_received: Option<Instant>,
+    bytes: u64,
+    measured_acked: u64,
+}
+
+impl Sums {
+    fn of(plan: &Plan, outcomes: Vec<Outcome>) -> Sums {
+        let mut sums = Sums {
+            c: Connections {
+                attempted: outcomes.len() as u64,
+                ..Connections::default()
+            },
+            p: Publish {
+                qos: plan.settings.qos as u8,
+                ..Publish::default()
+            },
+            ..Sums::default()
+        };
+        let (mut next_pub, mut next_sub) = (
+            plan.indexes(Role::Publisher).start,
+            plan.indexes(Role::Subscriber).start,
+        );
+        for o in outcomes {
+            sums.connection(&o);
+            match o.role {
+                Some(Role::Publisher) => {
+                    sums.publisher(plan, next_pub, &o);
+                    next_pub += 1;
+                }
+                Some(Role::Subscriber) => {
+                    sums.subscriber(next_sub, o);
+                    next_sub += 1;
+                }
+                _ => {}
+            }
+        }
+        sums
+    }
+
+    fn connection(&mut self, o: &Outcome) {
+        let c = &mut self.c;
+        if o.connected {
+            c.succeeded += 1;
+        } else {
+            c.failed += 1;
+            *c.errors.entry(o.connect_error.clone().unwrap_or_default()).or_default() += 1;
+        }
+        for (name, h) in [
+            ("connect", &o.connect),
+            ("suback", &o.suback),
+            ("puback", &o.puback),
+            ("pubrec", &o.pubrec),
+            ("pubcomp", &o.pubcomp),
+            ("e2e", &o.e2e),
+            ("service", &o.service),
+            ("lag", &o.lag),
+        ] {
+            if !h.is_empty() {
+                self.hists.entry(name.to_string()).or_default().add(h);
+            }
+        }
+        add(&mut c.suback_errors, &o.suback_errors);
+        add(&mut c.disconnects, &o.disconnects);
+        c.reconnects += o.reconnects;
+    }
+
+    fn publisher(&mut self, plan: &Plan, i: u32, o: &Outcome) {
+        self.publishers.push(PublisherRecord {
+            id: plan.publisher_id(i),
+            topic: plan.topic_for(i),
+            published: o.published,
+        });
+        let p = &mut self.p;
+        p.published += o.published;
+        p.measured += o.measured_published;
+        p.acked += o.acked;
+        p.late += o.late;
+        p.no_subscribers += o.no_subscribers;
+        add(&mut p.refused, &o.refused);
+        self.measured_acked += o.measured_acked;
+        self.last_acked = self.last_acked.max(o.last_acked);
+    }
+
+    fn subscriber(&mut self, i: u32, o: Outcome) {
+        let d = &mut self.d;
+        d.received += o.received;
+        d.foreign += o.foreign;
+        d.measured += o.measured_received;
+        self.bytes += o.bytes;
+        self.last_received = self.last_received.max(o.last_received);
+        self.trackers.push((i, o.tracker.into_iter().collect()));
+    }
+}
+
+/// Add the clients' outcomes up.
+/// Rates: offered over the publishing window; acknowledged and delivered
+/// from the start of measuring to the last measured acknowledgement or
+/// arrival in pubsub and pub (a backlog the broker drains after publishing
+/// ended lowers them), over the whole window in sub.
+pub fn build(
+    plan: &Plan,
+    shared: &Shared,
+    outcomes: Vec<Outcome>,
+    (measure_from, window): (Instant, Duration),
+    connect_phase: Duration,
+) -> Report {
+    let s = &plan.settings;
+    let secs = window.as_secs_f64().max(1e-9);
+    let Sums {
+        mut c,
+        mut p,
+        d,
+        hists,
+        publishers,
+        trackers,
+        last_acked,
+        last_received,
+        bytes,
+        measured_acked,
+    } = Sums::of(plan, outcomes);
+    c.connect_phase_s = round3(connect_phase.as_secs_f64());
+    c.connect_rate = round3(c.succeeded as f64 / connect_phase.as_secs_f64().max(1e-9));
+    p.offered_rate = round3(p.measured as f64 / secs);
+    let until = |last: Option<Instant>| match s.kind {
+        Kind::Sub | Kind::Conn => secs,
+        _ => last.map_or(secs, |l| {
+            l.saturating_duration_since(measure_from).as_secs_f64().max(secs)
+        }),
+    };
+    p.acked_rate = round3(measured_acked as f64 / until(last_acked));
+    let rx_secs = until(last_received);
+    if s.qos == QoS::AtMostOnce {
+        p.acked = 0;
+        p.acked_rate = 0.0;
+    }
+    p.target_rate = target_rate(plan);
+    let subs: Vec<(u32, &BTreeMap<u32, SeqTrack>)> = trackers.iter().map(|(i, t)| (*i, t)).collect();
+    let groups = groups(plan, &subs);
+    let accounted = report::account(&publishers, &groups);
+    let delivery = Delivery {
+        received: d.received,
+        foreign: d.foreign,
+        measured: d.measured,
+        delivered_rate: round3(d.measured as f64 / rx_secs),
+        bytes_rate: round3(bytes as f64 / rx_secs),
+        ..accounted
+    };
+    let (latency, histograms) = report::histograms(&hists);
+    let series = std::mem::take(&mut *shared.series.lock().expect("no panics while holding the lock"));
+    let series = series
+        .into_iter()
+        .map(|(t, b)| report::second(t, b.sent, b.acked, b.received, b.bytes, &b.e2e))
+        .collect();
+    Report {
+        schema: report::SCHEMA,
+        tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
+        scenario: s.kind,
+        config: RunConfig::of(s),
+        started: String::new(),
+        ended: String::new(),
+        shards: vec![s.shard.0],
+        shard_count: s.shard.1,
+        window_s: round3(window.as_secs_f64()),
+        connections: c,
+        publish: p,
+        delivery,
+        latency,
+        histograms,
+        series,
+        publishers,
+        groups,
+        generator: Generator {
+            cpus: sys::cpus(),
+            ..Generator::default()
+        },
+        warnings: Vec::new(),
+        run_error: None,
+        verdicts: Vec::new(),
+        outcome: report::Outcome::Pass,
+    }
+}
+
+/// The publishing rate asked of this generator (its share of the publishers).
+fn target_rate(plan: &Plan) -> Option<f64> {
+    let s = &plan.settings;
+    let local = plan.indexes(Role::Publisher).len();
+    match s.pacing {
+        Pacing::Unlimited => None,
+        Pacing::Aggregate(r) => Some(round3(r * local as f64 / f64::from(s.publishers.max(1)))),
+        Pacing::Interval(i) => Some(round3(local as f64 / i.as_secs_f64())),
+    }
+}
+
+fn add(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
+    }
+}
