@@ -46,9 +46,6 @@ fn causes(m: &std::collections::BTreeMap<String, u64>) -> String {
 /// The summary, several lines, each `label  figures`.
 pub fn summary(r: &Report) -> String {
     let mut o = String::new();
-    let c = &r.connections;
-    let p = &r.publish;
-    let d = &r.delivery;
     let cfg = &r.config;
     let _ = writeln!(
         o,
@@ -62,8 +59,18 @@ pub fn summary(r: &Report) -> String {
         r.shard_count,
         r.window_s
     );
+    connections(r, &mut o);
+    publishing(r, &mut o);
+    delivery(r, &mut o);
+    generator_and_verdicts(r, &mut o);
+    o
+}
+
+/// Connections, their latencies, subscription failures, disconnects.
+fn connections(r: &Report, o: &mut String) {
+    let c = &r.connections;
     let _ = writeln!(
-        o,
+        *o,
         "  connections  {} of {} connected in {:.2} s ({} /s){}",
         c.succeeded,
         c.attempted,
@@ -77,27 +84,32 @@ pub fn summary(r: &Report) -> String {
     );
     for (name, label) in [("connect", "connect"), ("suback", "suback")] {
         if let Some(s) = r.latency.get(name) {
-            let _ = writeln!(o, "  {label:<11}  {}", latency_line(s));
+            let _ = writeln!(*o, "  {label:<11}  {}", latency_line(s));
         }
     }
     if !c.suback_errors.is_empty() {
-        let _ = writeln!(o, "  subscribe    FAILED: {}", causes(&c.suback_errors));
+        let _ = writeln!(*o, "  subscribe    FAILED: {}", causes(&c.suback_errors));
     }
     if !c.disconnects.is_empty() || c.reconnects > 0 {
         let _ = writeln!(
-            o,
+            *o,
             "  disconnects  {} ({}), {} reconnects",
             c.disconnects.values().sum::<u64>(),
             causes(&c.disconnects),
             c.reconnects
         );
     }
+}
+
+/// What was sent and acknowledged (pub, pubsub).
+fn publishing(r: &Report, o: &mut String) {
+    let p = &r.publish;
     if r.scenario == Kind::Pub || r.scenario == Kind::Pubsub {
         let target = p.target_rate.map_or("as fast as possible".to_string(), |t| {
             format!("target {} msg/s", rate(t))
         });
         let _ = writeln!(
-            o,
+            *o,
             "  publish      {} sent at QoS {}, offered {} msg/s ({target}), {} late by > 2 ms",
             p.published,
             p.qos,
@@ -106,7 +118,7 @@ pub fn summary(r: &Report) -> String {
         );
         if p.qos > 0 {
             let _ = writeln!(
-                o,
+                *o,
                 "  acked        {} ({} msg/s){}{}",
                 p.acked,
                 rate(p.acked_rate),
@@ -129,13 +141,18 @@ pub fn summary(r: &Report) -> String {
             ("pubcomp", "PUBCOMP"),
         ] {
             if let Some(s) = r.latency.get(name) {
-                let _ = writeln!(o, "  {label:<11}  {}", latency_line(s));
+                let _ = writeln!(*o, "  {label:<11}  {}", latency_line(s));
             }
         }
     }
+}
+
+/// What arrived (sub, pubsub).
+fn delivery(r: &Report, o: &mut String) {
+    let d = &r.delivery;
     if r.scenario == Kind::Sub || r.scenario == Kind::Pubsub {
         let _ = writeln!(
-            o,
+            *o,
             "  delivery     {} expected, {} received, {} lost ({:.4}%), {} duplicated, {} out of order{}",
             d.expected,
             d.unique,
@@ -150,21 +167,25 @@ pub fn summary(r: &Report) -> String {
             }
         );
         let _ = writeln!(
-            o,
+            *o,
             "  throughput   {} msg/s delivered, {:.2} MB/s",
             rate(d.delivered_rate),
             d.bytes_rate / 1e6
         );
         if let Some(s) = r.latency.get("e2e") {
-            let _ = writeln!(o, "  end to end   {}", latency_line(s));
+            let _ = writeln!(*o, "  end to end   {}", latency_line(s));
         }
         if let Some(s) = r.latency.get("service") {
-            let _ = writeln!(o, "  from send    {}", latency_line(s));
+            let _ = writeln!(*o, "  from send    {}", latency_line(s));
         }
     }
+}
+
+/// The generator's costs, warnings, a run failure and the verdicts.
+fn generator_and_verdicts(r: &Report, o: &mut String) {
     let g = &r.generator;
     let _ = writeln!(
-        o,
+        *o,
         "  generator    {:.2} CPU-s on {} CPUs ({} µs/msg), peak RSS {:.1} MiB{}",
         g.cpu_s,
         g.cpus,
@@ -177,21 +198,20 @@ pub fn summary(r: &Report) -> String {
         }
     );
     for w in &r.warnings {
-        let _ = writeln!(o, "  warning      {w}");
+        let _ = writeln!(*o, "  warning      {w}");
     }
     if let Some(e) = &r.run_error {
-        let _ = writeln!(o, "  RUN FAILED   {e}");
+        let _ = writeln!(*o, "  RUN FAILED   {e}");
     }
     for v in &r.verdicts {
         let value = v.value.map_or("not measured".to_string(), |v| {
             format!("measured {}", (v * 1000.0).round() / 1000.0)
         });
         let _ = writeln!(
-            o,
+            *o,
             "  {}         {} ({value})",
             if v.pass { "pass" } else { "FAIL" },
             v.check
         );
     }
-    o
 }
