@@ -62,38 +62,90 @@ impl Ending {
     };
 }
 
+/// Wait until `deadline` (-W), or forever.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Connect (with `--connect-retry`), or the exit code: the refusal, -W, or a
+/// signal before the connection was up.
+async fn connect(
+    s: &SubSettings,
+    is_request: bool,
+    program: &Program,
+    signals: &mut Signals,
+    deadline: Option<Instant>,
+) -> Result<Session, u8> {
+    let quiet = s.conn.quiet;
+    tokio::select! {
+        r = Session::connect(&s.conn) => r.map_err(|f| {
+            program.diag(quiet, format_args!("{}", f.message));
+            if is_request && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
+                program.diag(
+                    quiet,
+                    format_args!("Error: the broker may not speak MQTT v5; try -V 311 (no correlation data then)."),
+                );
+            }
+            f.code
+        }),
+        () = until(deadline) => {
+            program.diag(quiet, format_args!("Timed out"));
+            Err(exit::TIMEOUT)
+        }
+        _ = signals.recv() => Err(exit::SIGNAL_BEFORE_CONNECT),
+    }
+}
+
+/// Where a run is: handling messages, ending (the DISCONNECT not yet
+/// requested: it waits for `--remove-retained` publishes and the -C'th
+/// message's handshake, unless stopping), or disconnecting (the DISCONNECT
+/// requested; the run ends when it is sent or the connection goes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    /// `stopping`: a signal or -W — leave without waiting for handshakes.
+    Ending {
+        ending: Ending,
+        stopping: bool,
+    },
+    Disconnecting {
+        ending: Ending,
+        stopping: bool,
+    },
+}
+
+impl State {
+    fn ending(self) -> Option<Ending> {
+        match self {
+            State::Running => None,
+            State::Ending { ending, .. } | State::Disconnecting { ending, .. } => Some(ending),
+        }
+    }
+
+    fn stopping(self) -> bool {
+        matches!(
+            self,
+            State::Ending { stopping: true, .. } | State::Disconnecting { stopping: true, .. }
+        )
+    }
+
+    fn disconnecting(self) -> bool {
+        matches!(self, State::Disconnecting { .. })
+    }
+}
+
 /// Subscribe and handle messages until the run ends; returns the exit code.
 pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program) -> anyhow::Result<u8> {
     let quiet = s.conn.quiet;
     let mut signals = Signals::new()?;
     let deadline = s.output.timeout.map(|t| Instant::now() + t);
-    let timed_out = || async move {
-        match deadline {
-            Some(d) => tokio::time::sleep_until(d).await,
-            None => std::future::pending().await,
-        }
-    };
-
-    let connect = Session::connect(&s.conn);
-    let mut session = tokio::select! {
-        r = connect => match r {
-            Ok(session) => session,
-            Err(f) => {
-                program.diag(quiet, format_args!("{}", f.message));
-                if request.is_some() && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
-                    program.diag(
-                        quiet,
-                        format_args!("Error: the broker may not speak MQTT v5; try -V 311 (no correlation data then)."),
-                    );
-                }
-                return Ok(f.code);
-            }
-        },
-        () = timed_out() => {
-            program.diag(quiet, format_args!("Timed out"));
-            return Ok(exit::TIMEOUT);
-        }
-        _ = signals.recv() => return Ok(exit::SIGNAL_BEFORE_CONNECT),
+    let timed_out = || until(deadline);
+    let mut session = match connect(&s, request.is_some(), program, &mut signals, deadline).await {
+        Ok(session) => session,
+        Err(code) => return Ok(code),
     };
 
     let mut run = Run::new(&s, request, program);
@@ -122,8 +174,8 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                 None => tokio::select! {
                     biased;
                     _ = signals.recv() => Err(Ending::SIGNAL),
-                    () = &mut closed, if !run.disconnect_requested => Err(Ending::DONE),
-                    () = timed_out(), if run.ending.is_none() => {
+                    () = &mut closed, if !run.state.disconnecting() => Err(Ending::DONE),
+                    () = timed_out(), if run.state.ending().is_none() => {
                         program.diag(quiet, format_args!("Timed out"));
                         Err(Ending::TIMEOUT)
                     }
@@ -135,64 +187,24 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             // stdout is closed (`| head -1`): a normal way to stop.
             run.end(&session, Ending::DONE);
         }
-        let ev = match polled {
+        let event = match polled {
             Err(ending) => {
-                if run.disconnect_requested {
+                if run.state.disconnecting() {
                     // A second signal while leaving: leave now.
-                    return Ok(run.close(run.ending.map_or(ending.code, |e| e.code)));
+                    return Ok(run.close(run.state.ending().map_or(ending.code, |e| e.code)));
                 }
                 run.end(&session, ending);
                 continue;
             }
-            Ok(Ok(ev)) => ev,
-            Ok(Err(e)) => {
-                if let Some(ending) = run.ending {
-                    if run.disconnect_requested || run.stopping {
-                        return Ok(run.close(ending.code));
-                    }
-                    program.diag(quiet, format_args!("Error: The connection was lost ({e})."));
-                    return Ok(run.close(exit::CONN_LOST.max(ending.code)));
-                }
-                if let ConnError::Protocol(_) = e {
-                    // A broker that sends garbage will send it again.
-                    program.diag(quiet, format_args!("Error: {e}; not reconnecting."));
-                    return Ok(exit::ERROR);
-                }
-                let delay = backoff.next_pause();
-                session
-                    .debug
-                    .print(format_args!("Connection lost ({e}); reconnecting in {delay:?}"));
-                tokio::select! {
-                    _ = signals.recv() => return Ok(run.close(exit::OK)),
-                    () = timed_out() => {
-                        program.diag(quiet, format_args!("Timed out"));
-                        return Ok(run.close(exit::TIMEOUT));
-                    }
-                    () = tokio::time::sleep(delay) => {}
-                }
-                session.debug.client(format_args!("sending CONNECT"));
-                continue;
-            }
+            Ok(Ok(event)) => event,
+            Ok(Err(e)) => match run.on_lost(&session, e, &mut backoff, &mut signals, deadline).await {
+                Some(code) => return Ok(code),
+                None => continue,
+            },
         };
-        match ev {
-            Event::ConnAck { .. } => {
-                backoff.reset();
-                run.subscribe(&session)?;
-            }
-            Event::SubAck { pkid, codes } => run.subscribed(&session, pkid, &codes).await?,
-            Event::UnsubAck { .. } => run.unsubscribed(&session),
-            Event::Message(m) => run.message(&session, m).await?,
-            Event::PubAck { .. } if run.removals > 0 => run.removals -= 1,
-            Event::PubAckSent { pkid } | Event::PubCompSent { pkid } => {
-                run.open_qos2.remove(&pkid);
-                if run.last_handshake == Some(pkid) {
-                    run.last_handshake = None;
-                }
-            }
-            Event::DisconnectSent => return Ok(run.close(run.ending.map_or(exit::OK, |e| e.code))),
-            _ => {}
+        if let Some(code) = run.on_event(&session, event, &mut backoff).await? {
+            return Ok(code);
         }
-        run.maybe_disconnect(&session);
     }
 }
 
@@ -216,10 +228,7 @@ struct Run<'a> {
     removals: u64,
     /// The -C'th message's packet id, until its handshake is complete.
     last_handshake: Option<u16>,
-    ending: Option<Ending>,
-    /// A signal or -W: do not wait for handshakes.
-    stopping: bool,
-    disconnect_requested: bool,
+    state: State,
     unsubacks: usize,
     /// The subscribed filters as topics are matched against them (without
     /// `$share/GROUP/`), worked out once.
@@ -258,9 +267,7 @@ impl<'a> Run<'a> {
             open_qos2: HashSet::new(),
             removals: 0,
             last_handshake: None,
-            ending: None,
-            stopping: false,
-            disconnect_requested: false,
+            state: State::Running,
             unsubacks: 0,
             asked: s.filters.iter().map(|f| strip_share(f).unwrap_or(f)).collect(),
             unsolicited: 0,
@@ -365,7 +372,7 @@ impl<'a> Run<'a> {
             // A redelivery before PUBREL: printed once already.
             return Ok(());
         }
-        if self.ending.is_some() {
+        if self.state.ending().is_some() {
             // After the -C'th message: not acknowledged, so a persistent session keeps it.
             self.open_qos2.remove(&m.pkid);
             return Ok(());
@@ -448,25 +455,107 @@ impl<'a> Run<'a> {
     }
 
     /// Decide to end; the DISCONNECT goes once nothing is outstanding.
-    fn end(&mut self, session: &Session, ending: Ending) {
-        if self.ending.is_none() {
-            self.ending = Some(ending);
+    /// The connection was lost: `Some(code)` when that ends the run, else
+    /// `None` after the backoff pause (the session reconnects on its next poll).
+    async fn on_lost(
+        &mut self,
+        session: &Session,
+        e: ConnError,
+        backoff: &mut Backoff,
+        signals: &mut Signals,
+        deadline: Option<Instant>,
+    ) -> Option<u8> {
+        let quiet = self.s.conn.quiet;
+        if let Some(ending) = self.state.ending() {
+            if self.state.disconnecting() || self.state.stopping() {
+                return Some(self.close(ending.code));
+            }
+            self.program
+                .diag(quiet, format_args!("Error: The connection was lost ({e})."));
+            return Some(self.close(exit::CONN_LOST.max(ending.code)));
         }
-        if ending.code != exit::OK || ending.with_will {
-            self.stopping = true;
+        if let ConnError::Protocol(_) = e {
+            // A broker that sends garbage will send it again.
+            self.program.diag(quiet, format_args!("Error: {e}; not reconnecting."));
+            return Some(exit::ERROR);
         }
+        let delay = backoff.next_pause();
+        session
+            .debug
+            .print(format_args!("Connection lost ({e}); reconnecting in {delay:?}"));
+        tokio::select! {
+            _ = signals.recv() => return Some(self.close(exit::OK)),
+            () = until(deadline) => {
+                self.program.diag(quiet, format_args!("Timed out"));
+                return Some(self.close(exit::TIMEOUT));
+            }
+            () = tokio::time::sleep(delay) => {}
+        }
+        session.debug.client(format_args!("sending CONNECT"));
+        None
+    }
+
+    /// Handle one event; `Some(code)` when the run is over.
+    async fn on_event(&mut self, session: &Session, event: Event, backoff: &mut Backoff) -> anyhow::Result<Option<u8>> {
+        match event {
+            Event::ConnAck { .. } => {
+                backoff.reset();
+                self.subscribe(session)?;
+            }
+            Event::SubAck { pkid, codes } => self.subscribed(session, pkid, &codes).await?,
+            Event::UnsubAck { .. } => self.unsubscribed(session),
+            Event::Message(m) => self.message(session, m).await?,
+            Event::PubAck { .. } if self.removals > 0 => self.removals -= 1,
+            Event::PubAckSent { pkid } | Event::PubCompSent { pkid } => {
+                self.open_qos2.remove(&pkid);
+                if self.last_handshake == Some(pkid) {
+                    self.last_handshake = None;
+                }
+            }
+            Event::DisconnectSent => {
+                let code = self.state.ending().map_or(exit::OK, |e| e.code);
+                return Ok(Some(self.close(code)));
+            }
+            _ => {}
+        }
+        self.maybe_disconnect(session);
+        Ok(None)
+    }
+
+    /// Decide to end (the first reason's exit code stays; a later signal or
+    /// -W still makes the run stop waiting).
+    fn end(&mut self, session: &Session, reason: Ending) {
+        let stop = reason.code != exit::OK || reason.with_will;
+        self.state = match self.state {
+            State::Running => State::Ending {
+                ending: reason,
+                stopping: stop,
+            },
+            State::Ending { ending, stopping } => State::Ending {
+                ending,
+                stopping: stopping || stop,
+            },
+            State::Disconnecting { ending, stopping } => State::Disconnecting {
+                ending,
+                stopping: stopping || stop,
+            },
+        };
         self.maybe_disconnect(session);
     }
 
+    /// Request the DISCONNECT once nothing is outstanding (or when stopping).
     fn maybe_disconnect(&mut self, session: &Session) {
-        let Some(ending) = self.ending else { return };
-        let waiting = !self.stopping && (self.removals > 0 || self.last_handshake.is_some());
-        if !waiting && !self.disconnect_requested {
-            self.disconnect_requested = true;
-            let with_will = ending.with_will && self.stopping;
-            // Fails only when the event loop is gone, and then polling ends the run.
-            let _ = session.publisher.disconnect(&self.s.conn.props.disconnect, with_will);
+        let State::Ending { ending, stopping } = self.state else {
+            return;
+        };
+        if !stopping && (self.removals > 0 || self.last_handshake.is_some()) {
+            return;
         }
+        self.state = State::Disconnecting { ending, stopping };
+        // Fails only when the event loop is gone, and then polling ends the run.
+        let _ = session
+            .publisher
+            .disconnect(&self.s.conn.props.disconnect, ending.with_will && stopping);
     }
 
     /// Finish output and commands; the exit code.
