@@ -5,6 +5,7 @@ mod file;
 pub mod hash;
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use crate::exit::{self, Program, failure};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
@@ -19,43 +20,13 @@ pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<u8> {
             let pw = password_for(&password, true)?;
             let line = format!("{user}:{}\n", hash::hash(&pw, s.kind));
             std::io::stdout().lock().write_all(line.as_bytes())?;
-            Ok(exit::OK)
         }
         PasswdMode::Set {
             file,
             user,
             password,
             create,
-        } => {
-            // Ask before locking: a person may take their time typing.
-            let pw = password_for(&password, true)?;
-            let locked = Locked::open(&file, create)?;
-            let mut pwfile = match (locked.read()?, create) {
-                (Some(_), true) => {
-                    return Err(failure(
-                        1,
-                        format!(
-                            "Error: Unable to open file {} for writing. File exists.",
-                            file.display()
-                        ),
-                    ));
-                }
-                (None, false) => {
-                    return Err(failure(
-                        1,
-                        format!(
-                            "Error: Unable to open password file {}. No such file or directory.",
-                            file.display()
-                        ),
-                    ));
-                }
-                (Some(bytes), false) => PwFile::parse(&bytes, &file)?,
-                (None, true) => PwFile::default(),
-            };
-            pwfile.set(&user, hash::hash(&pw, s.kind));
-            locked.write(&pwfile.to_bytes())?;
-            Ok(exit::OK)
-        }
+        } => set(&file, &user, &password, create, s.kind)?,
         PasswdMode::Delete { file, user } => {
             let locked = Locked::open(&file, false)?;
             let mut pwfile = existing(&locked, &file)?;
@@ -63,45 +34,79 @@ pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<u8> {
                 return Err(failure(1, format!("Warning: User {user} not found in password file.")));
             }
             locked.write(&pwfile.to_bytes())?;
-            Ok(exit::OK)
         }
-        PasswdMode::Upgrade { file } => {
-            let locked = Locked::open(&file, false)?;
-            let mut pwfile = existing(&locked, &file)?;
-            let plain: Vec<(usize, String)> = pwfile
-                .secrets()
-                .into_iter()
-                .filter(|(_, secret)| !hash::is_hash(secret))
-                .collect();
-            for (index, hashed) in hash_all(plain, s.kind) {
-                pwfile.replace_secret(index, hashed);
-            }
-            locked.write(&pwfile.to_bytes())?;
-            Ok(exit::OK)
+        PasswdMode::Upgrade { file } => upgrade(&file, s.kind)?,
+        PasswdMode::Verify { file, user, password } => verify(&file, &user, &password)?,
+    }
+    Ok(exit::OK)
+}
+
+/// Add or update `user` (`create`: in a new file, `-c`).
+fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kind) -> anyhow::Result<()> {
+    // Ask before locking: a person may take their time typing.
+    let pw = password_for(password, true)?;
+    let locked = Locked::open(file, create)?;
+    let mut pwfile = match (locked.read()?, create) {
+        (Some(_), true) => {
+            return Err(failure(
+                1,
+                format!(
+                    "Error: Unable to open file {} for writing. File exists.",
+                    file.display()
+                ),
+            ));
         }
-        PasswdMode::Verify { file, user, password } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                failure(
-                    1,
-                    format!("Error: Unable to open password file {}. {e}.", file.display()),
-                )
-            })?;
-            let pwfile = PwFile::parse(&bytes, &file)?;
-            let pw = password_for(&password, false)?;
-            let Some(stored) = pwfile.get(&user) else {
-                return Err(failure(1, format!("Warning: User {user} not found in password file.")));
-            };
-            match hash::verify(&pw, stored) {
-                Some(true) => Ok(exit::OK),
-                Some(false) => Err(failure(1, format!("Error: The password for {user} does not match."))),
-                None => Err(failure(
-                    1,
-                    format!(
-                        "Error: The entry for {user} is not a $6$, $7$ or $argon2id$ hash (mosquitto cannot use it)."
-                    ),
-                )),
-            }
+        (None, false) => {
+            return Err(failure(
+                1,
+                format!(
+                    "Error: Unable to open password file {}. No such file or directory.",
+                    file.display()
+                ),
+            ));
         }
+        (Some(bytes), false) => PwFile::parse(&bytes, file)?,
+        (None, true) => PwFile::default(),
+    };
+    pwfile.set(user, hash::hash(&pw, kind));
+    locked.write(&pwfile.to_bytes())
+}
+
+/// `-U`: hash every plaintext password (hashed entries are kept).
+fn upgrade(file: &Path, kind: Kind) -> anyhow::Result<()> {
+    let locked = Locked::open(file, false)?;
+    let mut pwfile = existing(&locked, file)?;
+    let plain: Vec<(usize, String)> = pwfile
+        .secrets()
+        .into_iter()
+        .filter(|(_, secret)| !hash::is_hash(secret))
+        .collect();
+    for (index, hashed) in hash_all(plain, kind) {
+        pwfile.replace_secret(index, hashed);
+    }
+    locked.write(&pwfile.to_bytes())
+}
+
+/// `--verify`: Ok when `user`'s password matches.
+fn verify(file: &Path, user: &str, password: &PasswordFrom) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        failure(
+            1,
+            format!("Error: Unable to open password file {}. {e}.", file.display()),
+        )
+    })?;
+    let pwfile = PwFile::parse(&bytes, file)?;
+    let pw = password_for(password, false)?;
+    let Some(stored) = pwfile.get(user) else {
+        return Err(failure(1, format!("Warning: User {user} not found in password file.")));
+    };
+    match hash::verify(&pw, stored) {
+        Some(true) => Ok(()),
+        Some(false) => Err(failure(1, format!("Error: The password for {user} does not match."))),
+        None => Err(failure(
+            1,
+            format!("Error: The entry for {user} is not a $6$, $7$ or $argon2id$ hash (mosquitto cannot use it)."),
+        )),
     }
 }
 

@@ -87,97 +87,115 @@ fn check_user(user: &str) -> anyhow::Result<()> {
 
 impl PasswdSettings {
     pub fn from_args(a: PasswdArgs) -> anyhow::Result<PasswdSettings> {
-        let kind = match a.hash.as_deref() {
-            None | Some("sha512-pbkdf2") => {
-                let iterations = match a.iterations.as_deref() {
-                    None => DEFAULT_ITERATIONS,
-                    Some(i) => parse_int::<u32>(i)
-                        .filter(|i| *i > 0)
-                        .ok_or_else(|| fail("Number of iterations must be > 0."))?,
-                };
-                HashKind::Pbkdf2 { iterations }
-            }
-            Some("sha512") => HashKind::Sha512,
-            Some("argon2id") => HashKind::Argon2id,
-            Some(other) => return Err(fail(format!("Unknown hash type '{other}'"))),
-        };
-        for (on, a_flag, b_on, b_flag) in [
-            (a.create, "-c", a.delete, "-D"),
-            (a.create, "-c", a.upgrade, "-U"),
-            (a.delete, "-D", a.upgrade, "-U"),
-            (a.batch, "-b", a.delete, "-D"),
-            (a.verify, "--verify", a.create || a.delete || a.upgrade, "-c, -D and -U"),
-            (
-                a.print,
-                "--print",
-                a.create || a.delete || a.upgrade || a.verify,
-                "-c, -D, -U and --verify",
-            ),
-        ] {
-            if on && b_on {
-                return Err(fail(format!("{a_flag} and {b_flag} cannot be used together.")));
-            }
-        }
-        let password = |rest: &[String]| -> anyhow::Result<PasswordFrom> {
-            Ok(if a.batch {
-                let pw = rest.first().expect("counted");
-                if pw.len() >= 65536 {
-                    return Err(fail("Password must be less than 65536 characters long."));
-                }
-                PasswordFrom::Argv(pw.as_bytes().to_vec())
-            } else if a.stdin {
-                PasswordFrom::Stdin
-            } else {
-                PasswordFrom::Prompt
-            })
-        };
-        let n = a.args.len();
-        let want_password = usize::from(a.batch);
-        let usage = || fail("wrong number of arguments; see 'mqtt-passwd --help'.");
-        let mode = if a.upgrade {
-            let [file] = a.args.as_slice() else {
-                return Err(fail("-U argument given but password file missing."));
-            };
-            PasswdMode::Upgrade {
-                file: PathBuf::from(file),
-            }
-        } else if a.print {
-            if n != 1 + want_password {
-                return Err(usage());
-            }
-            check_user(&a.args[0])?;
-            PasswdMode::Print {
-                user: a.args[0].clone(),
-                password: password(&a.args[1..])?,
-            }
-        } else {
-            if n != 2 + want_password {
-                return Err(match (a.create, a.delete, a.batch) {
-                    (true, _, true) => fail("-c argument given but password file, username, or password missing."),
-                    (true, _, false) => fail("-c argument given but password file or username missing."),
-                    (_, true, _) => fail("-D argument given but password file or username missing."),
-                    _ => usage(),
-                });
-            }
-            let (file, user) = (PathBuf::from(&a.args[0]), a.args[1].clone());
-            check_user(&user)?;
-            if a.delete {
-                PasswdMode::Delete { file, user }
-            } else if a.verify {
-                PasswdMode::Verify {
-                    file,
-                    user,
-                    password: password(&a.args[2..])?,
-                }
-            } else {
-                PasswdMode::Set {
-                    file,
-                    user,
-                    password: password(&a.args[2..])?,
-                    create: a.create,
-                }
-            }
-        };
+        let kind = hash_kind(&a)?;
+        exclusive(&a)?;
+        let mode = mode(&a)?;
         Ok(PasswdSettings { mode, kind })
     }
+}
+
+/// `-H` and `-I`.
+fn hash_kind(a: &PasswdArgs) -> anyhow::Result<HashKind> {
+    Ok(match a.hash.as_deref() {
+        None | Some("sha512-pbkdf2") => {
+            let iterations = match a.iterations.as_deref() {
+                None => DEFAULT_ITERATIONS,
+                Some(i) => parse_int::<u32>(i)
+                    .filter(|i| *i > 0)
+                    .ok_or_else(|| fail("Number of iterations must be > 0."))?,
+            };
+            HashKind::Pbkdf2 { iterations }
+        }
+        Some("sha512") => HashKind::Sha512,
+        Some("argon2id") => HashKind::Argon2id,
+        Some(other) => return Err(fail(format!("Unknown hash type '{other}'"))),
+    })
+}
+
+/// Modes that exclude each other, in mosquitto_passwd's words.
+fn exclusive(a: &PasswdArgs) -> anyhow::Result<()> {
+    for (on, a_flag, b_on, b_flag) in [
+        (a.create, "-c", a.delete, "-D"),
+        (a.create, "-c", a.upgrade, "-U"),
+        (a.delete, "-D", a.upgrade, "-U"),
+        (a.batch, "-b", a.delete, "-D"),
+        (a.verify, "--verify", a.create || a.delete || a.upgrade, "-c, -D and -U"),
+        (
+            a.print,
+            "--print",
+            a.create || a.delete || a.upgrade || a.verify,
+            "-c, -D, -U and --verify",
+        ),
+    ] {
+        if on && b_on {
+            return Err(fail(format!("{a_flag} and {b_flag} cannot be used together.")));
+        }
+    }
+    Ok(())
+}
+
+/// Where the password comes from; with `-b`, the argument after USER.
+fn password(a: &PasswdArgs, rest: &[String]) -> anyhow::Result<PasswordFrom> {
+    Ok(if a.batch {
+        let pw = rest.first().expect("counted");
+        if pw.len() >= 65536 {
+            return Err(fail("Password must be less than 65536 characters long."));
+        }
+        PasswordFrom::Argv(pw.as_bytes().to_vec())
+    } else if a.stdin {
+        PasswordFrom::Stdin
+    } else {
+        PasswordFrom::Prompt
+    })
+}
+
+/// The mode and its file, user and password, from the arguments left.
+fn mode(a: &PasswdArgs) -> anyhow::Result<PasswdMode> {
+    let n = a.args.len();
+    let want_password = usize::from(a.batch);
+    let usage = || fail("wrong number of arguments; see 'mqtt-passwd --help'.");
+    Ok(if a.upgrade {
+        let [file] = a.args.as_slice() else {
+            return Err(fail("-U argument given but password file missing."));
+        };
+        PasswdMode::Upgrade {
+            file: PathBuf::from(file),
+        }
+    } else if a.print {
+        if n != 1 + want_password {
+            return Err(usage());
+        }
+        check_user(&a.args[0])?;
+        PasswdMode::Print {
+            user: a.args[0].clone(),
+            password: password(a, &a.args[1..])?,
+        }
+    } else {
+        if n != 2 + want_password {
+            return Err(match (a.create, a.delete, a.batch) {
+                (true, _, true) => fail("-c argument given but password file, username, or password missing."),
+                (true, _, false) => fail("-c argument given but password file or username missing."),
+                (_, true, _) => fail("-D argument given but password file or username missing."),
+                _ => usage(),
+            });
+        }
+        let (file, user) = (PathBuf::from(&a.args[0]), a.args[1].clone());
+        check_user(&user)?;
+        if a.delete {
+            PasswdMode::Delete { file, user }
+        } else if a.verify {
+            PasswdMode::Verify {
+                file,
+                user,
+                password: password(a, &a.args[2..])?,
+            }
+        } else {
+            PasswdMode::Set {
+                file,
+                user,
+                password: password(a, &a.args[2..])?,
+                create: a.create,
+            }
+        }
+    })
 }
