@@ -223,11 +223,7 @@ pub fn build(
         ..accounted
     };
     let (latency, histograms) = report::histograms(&hists);
-    let series = std::mem::take(&mut *shared.series.lock().expect("no panics while holding the lock"));
-    let series = series
-        .into_iter()
-        .map(|(t, b)| report::second(t, b.sent, b.acked, b.received, b.bytes, &b.e2e))
-        .collect();
+    let series = series(shared);
     Report {
         schema: report::SCHEMA,
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
@@ -255,6 +251,15 @@ pub fn build(
         verdicts: Vec::new(),
         outcome: report::Outcome::Pass,
     }
+}
+
+/// The per-second series the clients recorded.
+fn series(shared: &Shared) -> Vec<report::Second> {
+    let buckets = std::mem::take(&mut *shared.series.lock().expect("no panics while holding the lock"));
+    buckets
+        .into_iter()
+        .map(|(t, b)| report::second(t, b.sent, b.acked, b.received, b.bytes, &b.e2e))
+        .collect()
 }
 
 /// The publishing rate asked of this generator (its share of the publishers).

@@ -233,44 +233,10 @@ fn conversion(s: &Spec, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &
         b'E' => int(s, props.and_then(|p| p.message_expiry_interval).map(i64::from), out),
         b'F' => int(s, props.and_then(|p| p.payload_format_indicator).map(i64::from), out),
         b'I' => text(s, stamp.expect("timed").iso().as_bytes(), out),
-        b'j' | b'J' => {
-            let parsed;
-            let payload = if s.conv == b'J' {
-                match serde_json::from_slice::<serde_json::Value>(&m.payload) {
-                    Ok(v) => {
-                        parsed = v;
-                        J::Value(&parsed)
-                    }
-                    Err(_) => {
-                        crate::exit::eprint_line(format_args!(
-                            "Error: Message payload is not valid JSON on topic {}.",
-                            m.topic_str()
-                        ));
-                        return;
-                    }
-                }
-            } else if m.payload.is_empty() {
-                J::Null
-            } else {
-                let end = m.payload.iter().position(|&b| b == 0).unwrap_or(m.payload.len());
-                J::Str(std::borrow::Cow::Borrowed(&m.payload[..end]))
-            };
-            json::print(&message_json(m, stamp.expect("timed"), payload), pretty, out);
-        }
+        b'j' | b'J' => json_conversion(s.conv == b'J', m, stamp, pretty, out),
         b'l' => int(s, Some(m.payload.len() as i64), out),
         b'm' => int(s, Some(i64::from(m.pkid)), out),
-        b'P' => {
-            if let Some(p) = props {
-                for (i, (k, v)) in p.user_properties.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b' ');
-                    }
-                    out.extend_from_slice(k.as_bytes());
-                    out.push(b':');
-                    out.extend_from_slice(v.as_bytes());
-                }
-            }
-        }
+        b'P' => user_properties(props, out),
         b'p' => {
             let p = &m.payload[..if s.width > 0 {
                 s.width.min(m.payload.len())
@@ -298,6 +264,44 @@ fn conversion(s: &Spec, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &
         b'x' | b'X' => hex(s, &m.payload, s.conv == b'X', out),
         b'f' | b'd' => float(s, &m.payload, s.conv == b'd', out),
         _ => unreachable!("validated conversion"),
+    }
+}
+
+/// `%j` and `%J` (the payload parsed as JSON; an error line when it is not).
+fn json_conversion(parse: bool, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &mut Vec<u8>) {
+    let parsed;
+    let payload = if parse {
+        match serde_json::from_slice::<serde_json::Value>(&m.payload) {
+            Ok(v) => {
+                parsed = v;
+                J::Value(&parsed)
+            }
+            Err(_) => {
+                crate::exit::eprint_line(format_args!(
+                    "Error: Message payload is not valid JSON on topic {}.",
+                    m.topic_str()
+                ));
+                return;
+            }
+        }
+    } else if m.payload.is_empty() {
+        J::Null
+    } else {
+        let end = m.payload.iter().position(|&b| b == 0).unwrap_or(m.payload.len());
+        J::Str(std::borrow::Cow::Borrowed(&m.payload[..end]))
+    };
+    json::print(&message_json(m, stamp.expect("timed"), payload), pretty, out);
+}
+
+/// `%P`: `key:value` pairs, space-separated, in order.
+fn user_properties(props: Option<&crate::mqtt::MessageProps>, out: &mut Vec<u8>) {
+    for (i, (k, v)) in props.iter().flat_map(|p| p.user_properties.iter()).enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(k.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(v.as_bytes());
     }
 }
 

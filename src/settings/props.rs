@@ -185,97 +185,113 @@ impl Props {
     }
 
     fn set(&mut self, cmd: &str, name: &str, value: Value) -> anyhow::Result<()> {
-        let unsupported = || usage!("{name} property not supported for {cmd} in --property argument.\n");
-        let packet = cmd.to_ascii_uppercase();
-        let dup = || usage!("Error in {packet} properties: Duplicate property in property list");
-        macro_rules! put {
-            ($slot:expr, $v:expr) => {{
-                if $slot.is_some() {
-                    return Err(dup());
+        let known = match (cmd, value) {
+            (_, Value::Pair(k, v)) => match self.user_properties(cmd) {
+                Some(list) => {
+                    list.push((k, v));
+                    true
                 }
-                $slot = Some($v);
-            }};
-        }
-        match (cmd, value) {
-            (_, Value::Pair(k, v)) => match cmd {
-                "connect" => self.connect.user_properties.push((k, v)),
-                "publish" => self.publish.user_properties.push((k, v)),
-                "will" => self.will.user_properties.push((k, v)),
-                "disconnect" => self.disconnect.user_properties.push((k, v)),
-                "subscribe" => self.subscribe.user_properties.push((k, v)),
-                "unsubscribe" => self.unsubscribe.push((k, v)),
-                _ => return Err(unsupported()),
+                None => false,
             },
-            ("connect", v) => {
-                let c = &mut self.connect;
-                match (name, v) {
-                    ("session-expiry-interval", Value::Int(n)) => {
-                        put!(c.session_expiry_interval, n)
-                    }
-                    ("receive-maximum", Value::Int(n)) => put!(c.receive_maximum, n as u16),
-                    ("maximum-packet-size", Value::Int(n)) => put!(c.maximum_packet_size, n),
-                    ("topic-alias-maximum", Value::Int(n)) => put!(c.topic_alias_maximum, n as u16),
-                    ("request-problem-information", Value::Int(n)) => {
-                        put!(c.request_problem_information, n as u8)
-                    }
-                    ("request-response-information", Value::Int(n)) => {
-                        put!(c.request_response_information, n as u8)
-                    }
-                    ("authentication-method", Value::Str(s)) => put!(c.authentication_method, s),
-                    ("authentication-data", Value::Bin(b)) => put!(c.authentication_data, b),
-                    _ => return Err(unsupported()),
-                }
-            }
-            (cmd @ ("publish" | "will"), v) => {
-                if cmd == "publish" {
-                    let p = &mut self.publish;
-                    match (name, v) {
-                        ("payload-format-indicator", Value::Int(n)) => {
-                            put!(p.payload_format_indicator, n as u8)
-                        }
-                        ("message-expiry-interval", Value::Int(n)) => {
-                            put!(p.message_expiry_interval, n)
-                        }
-                        ("topic-alias", Value::Int(n)) => put!(p.topic_alias, n as u16),
-                        ("response-topic", Value::Str(s)) => put!(p.response_topic, s),
-                        ("correlation-data", Value::Bin(b)) => put!(p.correlation_data, b),
-                        ("content-type", Value::Str(s)) => put!(p.content_type, s),
-                        _ => return Err(unsupported()),
-                    }
-                } else {
-                    let w = &mut self.will;
-                    match (name, v) {
-                        ("will-delay-interval", Value::Int(n)) => put!(w.will_delay_interval, n),
-                        ("payload-format-indicator", Value::Int(n)) => {
-                            put!(w.payload_format_indicator, n as u8)
-                        }
-                        ("message-expiry-interval", Value::Int(n)) => {
-                            put!(w.message_expiry_interval, n)
-                        }
-                        ("response-topic", Value::Str(s)) => put!(w.response_topic, s),
-                        ("correlation-data", Value::Bin(b)) => put!(w.correlation_data, b),
-                        ("content-type", Value::Str(s)) => put!(w.content_type, s),
-                        _ => return Err(unsupported()),
-                    }
-                }
-            }
-            ("disconnect", v) => {
-                let d = &mut self.disconnect;
-                match (name, v) {
-                    ("session-expiry-interval", Value::Int(n)) => {
-                        put!(d.session_expiry_interval, n)
-                    }
-                    ("reason-string", Value::Str(s)) => put!(d.reason_string, s),
-                    _ => return Err(unsupported()),
-                }
-            }
+            ("connect", v) => set_connect(&mut self.connect, name, v)?,
+            ("publish", v) => set_publish(&mut self.publish, name, v)?,
+            ("will", v) => set_will(&mut self.will, name, v)?,
+            ("disconnect", v) => set_disconnect(&mut self.disconnect, name, v)?,
             ("subscribe", Value::Int(n)) if name == "subscription-identifier" => {
-                put!(self.subscribe.subscription_identifier, n)
+                put(&mut self.subscribe.subscription_identifier, n, "SUBSCRIBE")?;
+                true
             }
-            _ => return Err(unsupported()),
+            _ => false,
+        };
+        if !known {
+            return Err(usage!(
+                "{name} property not supported for {cmd} in --property argument.\n"
+            ));
         }
         Ok(())
     }
+
+    /// The user-property list of a packet that may carry one.
+    fn user_properties(&mut self, cmd: &str) -> Option<&mut Vec<(String, String)>> {
+        Some(match cmd {
+            "connect" => &mut self.connect.user_properties,
+            "publish" => &mut self.publish.user_properties,
+            "will" => &mut self.will.user_properties,
+            "disconnect" => &mut self.disconnect.user_properties,
+            "subscribe" => &mut self.subscribe.user_properties,
+            "unsubscribe" => &mut self.unsubscribe,
+            _ => return None,
+        })
+    }
+}
+
+/// Set `slot` once; a second value is mosquitto's duplicate error.
+fn put<T>(slot: &mut Option<T>, value: T, packet: &str) -> anyhow::Result<()> {
+    if slot.is_some() {
+        return Err(usage!(
+            "Error in {packet} properties: Duplicate property in property list"
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// True when `name` is a CONNECT property of this type.
+fn set_connect(c: &mut ConnectProps, name: &str, v: Value) -> anyhow::Result<bool> {
+    const P: &str = "CONNECT";
+    match (name, v) {
+        ("session-expiry-interval", Value::Int(n)) => put(&mut c.session_expiry_interval, n, P)?,
+        ("receive-maximum", Value::Int(n)) => put(&mut c.receive_maximum, n as u16, P)?,
+        ("maximum-packet-size", Value::Int(n)) => put(&mut c.maximum_packet_size, n, P)?,
+        ("topic-alias-maximum", Value::Int(n)) => put(&mut c.topic_alias_maximum, n as u16, P)?,
+        ("request-problem-information", Value::Int(n)) => put(&mut c.request_problem_information, n as u8, P)?,
+        ("request-response-information", Value::Int(n)) => put(&mut c.request_response_information, n as u8, P)?,
+        ("authentication-method", Value::Str(s)) => put(&mut c.authentication_method, s, P)?,
+        ("authentication-data", Value::Bin(b)) => put(&mut c.authentication_data, b, P)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// True when `name` is a PUBLISH property of this type.
+fn set_publish(p: &mut PublishProps, name: &str, v: Value) -> anyhow::Result<bool> {
+    const P: &str = "PUBLISH";
+    match (name, v) {
+        ("payload-format-indicator", Value::Int(n)) => put(&mut p.payload_format_indicator, n as u8, P)?,
+        ("message-expiry-interval", Value::Int(n)) => put(&mut p.message_expiry_interval, n, P)?,
+        ("topic-alias", Value::Int(n)) => put(&mut p.topic_alias, n as u16, P)?,
+        ("response-topic", Value::Str(s)) => put(&mut p.response_topic, s, P)?,
+        ("correlation-data", Value::Bin(b)) => put(&mut p.correlation_data, b, P)?,
+        ("content-type", Value::Str(s)) => put(&mut p.content_type, s, P)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// True when `name` is a will property of this type.
+fn set_will(w: &mut WillProps, name: &str, v: Value) -> anyhow::Result<bool> {
+    const P: &str = "WILL";
+    match (name, v) {
+        ("will-delay-interval", Value::Int(n)) => put(&mut w.will_delay_interval, n, P)?,
+        ("payload-format-indicator", Value::Int(n)) => put(&mut w.payload_format_indicator, n as u8, P)?,
+        ("message-expiry-interval", Value::Int(n)) => put(&mut w.message_expiry_interval, n, P)?,
+        ("response-topic", Value::Str(s)) => put(&mut w.response_topic, s, P)?,
+        ("correlation-data", Value::Bin(b)) => put(&mut w.correlation_data, b, P)?,
+        ("content-type", Value::Str(s)) => put(&mut w.content_type, s, P)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// True when `name` is a DISCONNECT property of this type.
+fn set_disconnect(d: &mut DisconnectProps, name: &str, v: Value) -> anyhow::Result<bool> {
+    const P: &str = "DISCONNECT";
+    match (name, v) {
+        ("session-expiry-interval", Value::Int(n)) => put(&mut d.session_expiry_interval, n, P)?,
+        ("reason-string", Value::Str(s)) => put(&mut d.reason_string, s, P)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 fn parse_value(kind: Kind, name: &str, text: &str) -> anyhow::Result<Value> {
