@@ -12,8 +12,7 @@ use std::path::Path;
 use bytes::Bytes;
 
 use crate::format::{Mode, Printer};
-use crate::mqtt::{Message, MessageProps};
-use crate::mqtt::{Protocol, QoS};
+use crate::mqtt::{Message, MessageProps, Protocol, QoS};
 use crate::passwd::PwFile;
 use crate::publish::jsonl;
 use crate::settings::Props;

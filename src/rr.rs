@@ -8,8 +8,7 @@
 use bytes::Bytes;
 
 use crate::exit::Program;
-use crate::mqtt::OutMessage;
-use crate::mqtt::Protocol;
+use crate::mqtt::{OutMessage, Protocol};
 use crate::publish::read_payload;
 use crate::settings::{OutputSettings, RrSettings, SubSettings};
 use crate::subscribe::{Request, listen};

@@ -16,8 +16,7 @@ use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Event, Publisher, Session, reason};
-use crate::mqtt::{Filter, OutMessage};
-use crate::mqtt::{QoS, SubscribeProps};
+use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps};
 
 /// Everything one client measured; the report adds these up.
 #[derive(Debug, Default)]
@@ -130,46 +129,56 @@ pub async fn run(
         return c.finish().await;
     }
     c.shared.client_ready();
-
-    // Wait for the start, keeping the connection alive meanwhile.
-    let t0 = loop {
-        let now = *phase.borrow_and_update();
-        match now {
-            Phase::Run(t0) => break t0,
-            Phase::Stop => return c.finish().await,
-            Phase::Connecting => {}
-        }
-        let ev = tokio::select! {
-            _ = phase.changed() => None,
-            ev = c.session.poll() => Some(ev),
-        };
-        if let Some(ev) = ev {
-            c.handle(ev).await;
-        }
+    let Some(t0) = c.wait_for_start(&mut phase).await else {
+        return c.finish().await;
     };
     c.secs = Some(Seconds::new(t0, c.shared.clone()));
     match role {
         Role::Publisher => c.publish(index, t0).await,
-        Role::Subscriber | Role::Holder => loop {
-            let ev = tokio::select! {
-                r = phase.changed() => {
-                    let stop = r.is_err() || *phase.borrow() == Phase::Stop;
-                    if stop {
-                        break;
-                    }
-                    None
-                }
-                ev = c.session.poll() => Some(ev),
-            };
-            if let Some(ev) = ev {
-                c.handle(ev).await;
-            }
-        },
+        Role::Subscriber | Role::Holder => c.receive_until_stop(&mut phase).await,
     }
     c.finish().await
 }
 
 impl Client {
+    /// Wait for the start, keeping the connection alive meanwhile: the
+    /// instant every client starts, or `None` when the run stopped first.
+    async fn wait_for_start(&mut self, phase: &mut watch::Receiver<Phase>) -> Option<Instant> {
+        loop {
+            let now = *phase.borrow_and_update();
+            match now {
+                Phase::Run(t0) => return Some(t0),
+                Phase::Stop => return None,
+                Phase::Connecting => {}
+            }
+            let ev = tokio::select! {
+                _ = phase.changed() => None,
+                ev = self.session.poll() => Some(ev),
+            };
+            if let Some(ev) = ev {
+                self.handle(ev).await;
+            }
+        }
+    }
+
+    /// Subscribers and holders: handle events until the run stops.
+    async fn receive_until_stop(&mut self, phase: &mut watch::Receiver<Phase>) {
+        loop {
+            let ev = tokio::select! {
+                r = phase.changed() => {
+                    if r.is_err() || *phase.borrow() == Phase::Stop {
+                        return;
+                    }
+                    None
+                }
+                ev = self.session.poll() => Some(ev),
+            };
+            if let Some(ev) = ev {
+                self.handle(ev).await;
+            }
+        }
+    }
+
     /// Subscribe and wait for the SUBACK (timed); false when refused.
     async fn subscribe(&mut self) -> bool {
         let f = Filter {
@@ -256,36 +265,7 @@ impl Client {
         let measured = |at: Instant| measure_from.is_some_and(|m| at >= m);
         let out = &mut self.out;
         match ev {
-            Ok(Event::Message(m)) => {
-                out.received += 1;
-                self.shared.live.received.fetch_add(1, Relaxed);
-                // In pubsub, this shard accounts for its own publishers;
-                // messages of other generators count as foreign, and so do
-                // retained messages the broker hands over on subscribing
-                // (left by an earlier run with -r).
-                let header = header::decode(&m.payload).filter(|h| !m.retain && self.plan.tracks(h.publisher));
-                let Some(h) = header else {
-                    out.foreign += 1;
-                    return;
-                };
-                if out.tracker.entry(h.publisher).or_default().record(h.seq) {
-                    self.shared.live.unique.fetch_add(1, Relaxed);
-                }
-                if measured(self.plan.clock.instant(h.intended_ns)) {
-                    let us = self.plan.clock.ns(now).saturating_sub(h.intended_ns) / 1000;
-                    out.e2e.record(us);
-                    out.service.record(us.saturating_sub(u64::from(h.lag_us)));
-                    out.measured_received += 1;
-                    out.last_received = Some(now);
-                    out.bytes += m.payload.len() as u64;
-                    if let Some(secs) = &mut self.secs {
-                        let b = secs.bucket(now);
-                        b.received += 1;
-                        b.bytes += m.payload.len() as u64;
-                        b.e2e.record(us);
-                    }
-                }
-            }
+            Ok(Event::Message(m)) => self.received(&m, now, measure_from),
             Ok(Event::PublishSent { pkid }) => {
                 out.written += 1;
                 if pkid != 0 {
@@ -332,6 +312,40 @@ impl Client {
                 // Full jitter over an exponential ceiling: clients dropped
                 // together do not come back together.
                 sleep(self.backoff.next_pause()).await;
+            }
+        }
+    }
+
+    /// A message arrived: sequence accounting and, once measuring, latency.
+    fn received(&mut self, m: &Message, now: Instant, measure_from: Option<Instant>) {
+        let measured = |at: Instant| measure_from.is_some_and(|m| at >= m);
+        let out = &mut self.out;
+        out.received += 1;
+        self.shared.live.received.fetch_add(1, Relaxed);
+        // In pubsub, this shard accounts for its own publishers;
+        // messages of other generators count as foreign, and so do
+        // retained messages the broker hands over on subscribing
+        // (left by an earlier run with -r).
+        let header = header::decode(&m.payload).filter(|h| !m.retain && self.plan.tracks(h.publisher));
+        let Some(h) = header else {
+            out.foreign += 1;
+            return;
+        };
+        if out.tracker.entry(h.publisher).or_default().record(h.seq) {
+            self.shared.live.unique.fetch_add(1, Relaxed);
+        }
+        if measured(self.plan.clock.instant(h.intended_ns)) {
+            let us = self.plan.clock.ns(now).saturating_sub(h.intended_ns) / 1000;
+            out.e2e.record(us);
+            out.service.record(us.saturating_sub(u64::from(h.lag_us)));
+            out.measured_received += 1;
+            out.last_received = Some(now);
+            out.bytes += m.payload.len() as u64;
+            if let Some(secs) = &mut self.secs {
+                let b = secs.bucket(now);
+                b.received += 1;
+                b.bytes += m.payload.len() as u64;
+                b.e2e.record(us);
             }
         }
     }

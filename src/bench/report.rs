@@ -226,29 +226,8 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
         m.ended = m.ended.max(r.ended);
         m.shards.extend(r.shards);
         m.window_s = m.window_s.max(r.window_s);
-        let c = &mut m.connections;
-        c.attempted += r.connections.attempted;
-        c.succeeded += r.connections.succeeded;
-        c.failed += r.connections.failed;
-        add_maps(&mut c.errors, r.connections.errors);
-        add_maps(&mut c.suback_errors, r.connections.suback_errors);
-        add_maps(&mut c.disconnects, r.connections.disconnects);
-        c.reconnects += r.connections.reconnects;
-        c.connect_rate += r.connections.connect_rate;
-        c.connect_phase_s = c.connect_phase_s.max(r.connections.connect_phase_s);
-        let p = &mut m.publish;
-        p.published += r.publish.published;
-        p.measured += r.publish.measured;
-        p.acked += r.publish.acked;
-        add_maps(&mut p.refused, r.publish.refused);
-        p.no_subscribers += r.publish.no_subscribers;
-        p.target_rate = match (p.target_rate, r.publish.target_rate) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-        p.offered_rate += r.publish.offered_rate;
-        p.acked_rate += r.publish.acked_rate;
-        p.late += r.publish.late;
+        m.connections.absorb(r.connections);
+        m.publish.absorb(r.publish);
         let d = &mut m.delivery;
         d.received += r.delivery.received;
         d.foreign += r.delivery.foreign;
@@ -307,6 +286,39 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
         .collect();
     m.verdicts.clear();
     Ok(m)
+}
+
+impl Connections {
+    /// Add another shard's connections to these.
+    fn absorb(&mut self, r: Connections) {
+        self.attempted += r.attempted;
+        self.succeeded += r.succeeded;
+        self.failed += r.failed;
+        add_maps(&mut self.errors, r.errors);
+        add_maps(&mut self.suback_errors, r.suback_errors);
+        add_maps(&mut self.disconnects, r.disconnects);
+        self.reconnects += r.reconnects;
+        self.connect_rate += r.connect_rate;
+        self.connect_phase_s = self.connect_phase_s.max(r.connect_phase_s);
+    }
+}
+
+impl Publish {
+    /// Add another shard's publishing to this.
+    fn absorb(&mut self, r: Publish) {
+        self.published += r.published;
+        self.measured += r.measured;
+        self.acked += r.acked;
+        add_maps(&mut self.refused, r.refused);
+        self.no_subscribers += r.no_subscribers;
+        self.target_rate = match (self.target_rate, r.target_rate) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.offered_rate += r.offered_rate;
+        self.acked_rate += r.acked_rate;
+        self.late += r.late;
+    }
 }
 
 /// Three decimals, for figures in the report.

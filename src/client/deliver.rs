@@ -18,8 +18,7 @@ use super::codes::reason;
 use super::session::{Confirmation, Outcome, Retry};
 use super::{ConnError, Event, Publisher, Session};
 use crate::exit::eprint_line;
-use crate::mqtt::OutMessage;
-use crate::mqtt::{DisconnectProps, Protocol};
+use crate::mqtt::{DisconnectProps, OutMessage, Protocol};
 
 #[derive(Default)]
 struct State {

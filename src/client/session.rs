@@ -13,8 +13,7 @@ use super::backoff::{Backoff, Spread};
 use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
 use super::options::{self, qos4, qos5};
-use crate::mqtt::{DisconnectProps, Protocol, QoS, SubscribeProps};
-use crate::mqtt::{Filter, Message, OutMessage};
+use crate::mqtt::{DisconnectProps, Filter, Message, OutMessage, Protocol, QoS, SubscribeProps};
 use crate::settings::{ConnSettings, Endpoint};
 
 /// The sending half: cheap to clone, used by the producer of messages.

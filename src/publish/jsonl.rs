@@ -14,8 +14,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::mqtt::OutMessage;
-use crate::mqtt::{Protocol, PublishProps, QoS, validate_publish_topic};
+use crate::mqtt::{OutMessage, Protocol, PublishProps, QoS, validate_publish_topic};
 use crate::settings::MAX_PAYLOAD;
 
 /// What a line may leave out.

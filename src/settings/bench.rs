@@ -9,8 +9,7 @@ use super::conn::ConnSettings;
 use super::number::{parse_duration, parse_int, parse_seconds};
 use super::publish::parse_qos;
 use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
-use crate::mqtt::Protocol;
-use crate::mqtt::{QoS, strip_share, validate_filter, validate_publish_topic};
+use crate::mqtt::{Protocol, QoS, strip_share, validate_filter, validate_publish_topic};
 use crate::usage;
 
 /// The bytes every mqtt-bench payload starts with: magic, publisher,

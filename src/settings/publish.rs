@@ -6,8 +6,7 @@ use std::time::Duration;
 use super::conn::ConnSettings;
 use super::number::{parse_int, parse_seconds};
 use crate::cli::{PayloadArgs, PubArgs};
-use crate::mqtt::Protocol;
-use crate::mqtt::{QoS, validate_publish_topic};
+use crate::mqtt::{Protocol, QoS, validate_publish_topic};
 use crate::usage;
 
 /// Where the payload(s) come from.

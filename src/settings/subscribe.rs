@@ -10,8 +10,7 @@ use super::publish::{message_source, parse_qos};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit;
 use crate::format::{Format, Mode, Printer};
-use crate::mqtt::Protocol;
-use crate::mqtt::{QoS, validate_filter, validate_publish_topic};
+use crate::mqtt::{Protocol, QoS, validate_filter, validate_publish_topic};
 use crate::usage;
 
 /// How messages are printed, and when waiting ends.
