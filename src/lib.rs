@@ -57,7 +57,11 @@ pub trait Binary: Parser {
 pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Program) -> anyhow::Result<u8>) -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let program = Program::from_argv0(argv.first().map(OsString::as_os_str), A::NAME);
-    let settings = settings::parse_args::<A>(&program, argv).and_then(settings::IntoSettings::into_settings);
+    let settings = match settings::parse_args::<A>(&program, argv) {
+        Ok(settings::Parsed::Shown(code)) => return ExitCode::from(code),
+        Ok(settings::Parsed::Run(args)) => settings::IntoSettings::into_settings(args),
+        Err(e) => Err(e),
+    };
     let code = match settings {
         Ok(settings) => match run(settings, &program) {
             Ok(code) => code,

@@ -28,7 +28,7 @@ use std::ffi::OsString;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use crate::exit::Program;
+use crate::exit::{self, Program};
 use crate::{Binary, usage};
 
 /// What a binary's parsed arguments become: the one validated value its
@@ -60,7 +60,7 @@ into_settings! {
 /// Parse argv (with the defaults file in front of it for the mosquitto
 /// clients) into the binary's clap struct, turning clap's errors into
 /// mosquitto-style ones.
-pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::Result<A> {
+pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::Result<Parsed<A>> {
     let mut full: Vec<OsString> = Vec::with_capacity(argv.len() + 8);
     full.push(argv.first().cloned().unwrap_or_else(|| program.name.clone().into()));
     if A::DEFAULTS_FILE {
@@ -70,23 +70,33 @@ pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::
     let cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
     let full = argv::prepare(&cmd, program, full)?;
     let dialect = program.mosquitto_wording();
-    let clap_error = |e| clap_error(e, dialect);
-    let matches = cmd.try_get_matches_from(full).map_err(clap_error)?;
+    let matches = match cmd.try_get_matches_from(full) {
+        Ok(m) => m,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            // Printed to stdout; mosquitto's clients then exit with status 1.
+            let _ = e.print();
+            return Ok(Parsed::Shown(if dialect { exit::ERROR } else { exit::OK }));
+        }
+        Err(e) => return Err(clap_error(e)),
+    };
     let mut args = A::from_arg_matches(&matches).map_err(clap_error)?;
     if dialect {
         args.use_mosquitto_wording();
     }
-    Ok(args)
+    Ok(Parsed::Run(args))
 }
 
-/// `dialect`: invoked under a mosquitto name, where `--help` and `--version`
-/// exit with status 1 as mosquitto's clients do.
-fn clap_error(err: clap::Error, dialect: bool) -> anyhow::Error {
+/// What the command line asked for.
+pub enum Parsed<A> {
+    /// A run with these arguments.
+    Run(A),
+    /// `--help` or `--version` was printed; exit with this code.
+    Shown(u8),
+}
+
+/// clap's error in mosquitto's form.
+fn clap_error(err: clap::Error) -> anyhow::Error {
     match err.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = err.print();
-            return crate::exit::failure(u8::from(dialect), "");
-        }
         ErrorKind::UnknownArgument => {
             if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {
                 return usage!("Unknown option '{arg}'.");
