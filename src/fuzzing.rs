@@ -12,7 +12,7 @@ use std::path::Path;
 use bytes::Bytes;
 
 use crate::format::{Mode, Printer};
-use crate::mqtt::{Message, MessageProps, Protocol, QoS};
+use crate::mqtt::{Message, Protocol, PublishProps, QoS};
 use crate::passwd::PwFile;
 use crate::publish::jsonl;
 use crate::settings::Props;
@@ -53,11 +53,11 @@ pub fn format(data: &[u8]) {
         retain: true,
         dup: false,
         pkid: 7,
-        props: Some(Box::new(MessageProps {
+        props: Some(Box::new(PublishProps {
             content_type: Some("text/plain".into()),
             correlation_data: Some(Bytes::from_static(b"\x00\xff")),
             user_properties: vec![("k".into(), "v".into())],
-            ..MessageProps::default()
+            ..PublishProps::default()
         })),
     };
     for pretty in [false, true] {

@@ -22,7 +22,7 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<u8> {
         // MQTT 3.1.1 and 3.1 carry no properties: the first message on the
         // response topic is the answer, as with mosquitto_rr.
         _ if s.conn.protocol != Protocol::V5 => None,
-        Some(c) => Some(Bytes::from(c.clone())),
+        Some(c) => Some(c.clone()),
         // mosquitto_rr sends none of its own: under its name, neither do we.
         None if program.mosquitto_wording() => None,
         None => {
@@ -31,7 +31,7 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<u8> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default();
             let c = format!("mqtt-rr-{}-{}", std::process::id(), now.as_nanos());
-            props.correlation_data = Some(c.clone().into_bytes());
+            props.correlation_data = Some(Bytes::from(c.clone()));
             Some(Bytes::from(c))
         }
     };

@@ -1,6 +1,6 @@
 //! The library's PUBLISH → mqttkit's [`Message`], for either protocol version.
 
-use crate::mqtt::{Message, MessageProps, QoS};
+use crate::mqtt::{Message, PublishProps, QoS};
 
 impl Message {
     pub(crate) fn from_v4(p: rumqttc::Publish) -> Message {
@@ -17,7 +17,7 @@ impl Message {
 
     pub(crate) fn from_v5(p: rumqttc5::Publish) -> Message {
         let props = p.properties.map(|pp| {
-            Box::new(MessageProps {
+            Box::new(PublishProps {
                 payload_format_indicator: pp.payload_format_indicator,
                 message_expiry_interval: pp.message_expiry_interval,
                 topic_alias: pp.topic_alias,

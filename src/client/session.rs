@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use anyhow::anyhow;
-use bytes::Bytes;
 use tokio::time::Instant;
 
 use super::backoff::{Backoff, Spread};
@@ -284,7 +283,7 @@ impl Publisher {
                         message_expiry_interval: p.message_expiry_interval,
                         topic_alias: p.topic_alias,
                         response_topic: p.response_topic,
-                        correlation_data: p.correlation_data.map(Bytes::from),
+                        correlation_data: p.correlation_data,
                         user_properties: p.user_properties,
                         subscription_identifiers: Vec::new(),
                         content_type: p.content_type,

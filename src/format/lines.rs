@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::json::J;
 use super::time::Stamp;
-use crate::mqtt::{Message, MessageProps};
+use crate::mqtt::{Message, PublishProps};
 
 /// mosquitto's `%j` object with `payload` as given.
 pub fn message_json<'a>(m: &'a Message, stamp: &Stamp, payload: J<'a>) -> J<'a> {
@@ -35,7 +35,7 @@ pub fn message_json<'a>(m: &'a Message, stamp: &Stamp, payload: J<'a>) -> J<'a> 
 
 /// The properties mosquitto prints, in the order a mosquitto broker sends
 /// them (the library hands them over parsed, not in wire order).
-fn properties(p: &MessageProps) -> Vec<(&'static str, J<'_>)> {
+fn properties(p: &PublishProps) -> Vec<(&'static str, J<'_>)> {
     let mut v = Vec::new();
     if let Some(x) = p.payload_format_indicator {
         v.push(("payload-format-indicator", J::Int(i64::from(x))));

@@ -294,7 +294,7 @@ fn json_conversion(parse: bool, m: &Message, stamp: Option<&Stamp>, pretty: bool
 }
 
 /// `%P`: `key:value` pairs, space-separated, in order.
-fn user_properties(props: Option<&crate::mqtt::MessageProps>, out: &mut Vec<u8>) {
+fn user_properties(props: Option<&crate::mqtt::PublishProps>, out: &mut Vec<u8>) {
     for (i, (k, v)) in props.iter().flat_map(|p| p.user_properties.iter()).enumerate() {
         if i > 0 {
             out.push(b' ');
@@ -361,11 +361,11 @@ mod tests {
 
     use super::Format;
     use crate::mqtt::QoS;
-    use crate::mqtt::{Message, MessageProps};
+    use crate::mqtt::{Message, PublishProps};
 
     /// Reference §2.3's message: topic fmt/test, payload "message", QoS 1, mid 1.
     fn message(v5: bool) -> Message {
-        let props = MessageProps {
+        let props = PublishProps {
             payload_format_indicator: Some(1),
             message_expiry_interval: Some(3600),
             content_type: Some("plain/text".into()),

@@ -7,19 +7,6 @@ use bytes::Bytes;
 use super::QoS;
 use super::props::PublishProps;
 
-/// MQTT 5 properties of a received message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MessageProps {
-    pub payload_format_indicator: Option<u8>,
-    pub message_expiry_interval: Option<u32>,
-    pub topic_alias: Option<u16>,
-    pub response_topic: Option<String>,
-    pub correlation_data: Option<Bytes>,
-    pub user_properties: Vec<(String, String)>,
-    pub subscription_identifiers: Vec<usize>,
-    pub content_type: Option<String>,
-}
-
 /// A received message.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -32,7 +19,7 @@ pub struct Message {
     /// Packet id (0 at QoS 0), mosquitto's `mid`.
     pub pkid: u16,
     /// `None` on MQTT 3.1.1 connections.
-    pub props: Option<Box<MessageProps>>,
+    pub props: Option<Box<PublishProps>>,
 }
 
 impl Message {

@@ -6,7 +6,7 @@ mod message;
 mod props;
 mod topic;
 
-pub use message::{Filter, Message, MessageProps, OutMessage};
+pub use message::{Filter, Message, OutMessage};
 pub use props::{ConnectProps, DisconnectProps, PublishProps, SubscribeProps, WillProps};
 pub use topic::{strip_share, topic_matches, validate_filter, validate_publish_topic};
 

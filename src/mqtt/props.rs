@@ -2,6 +2,8 @@
 //! will, DISCONNECT and SUBSCRIBE. Plain data; `settings` fills them from
 //! `-D`, `client` puts them on the wire.
 
+use bytes::Bytes;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectProps {
     pub session_expiry_interval: Option<u32>,
@@ -16,14 +18,18 @@ pub struct ConnectProps {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+/// The properties of a PUBLISH, sent or received (one type both ways).
 pub struct PublishProps {
     pub payload_format_indicator: Option<u8>,
     pub message_expiry_interval: Option<u32>,
     pub topic_alias: Option<u16>,
     pub response_topic: Option<String>,
-    pub correlation_data: Option<Vec<u8>>,
+    pub correlation_data: Option<Bytes>,
     pub content_type: Option<String>,
     pub user_properties: Vec<(String, String)>,
+    /// Set by the broker on delivery (one per matching subscription that has
+    /// one); a client never sends them.
+    pub subscription_identifiers: Vec<usize>,
 }
 
 impl PublishProps {

@@ -143,17 +143,19 @@ fn convert(p: Props) -> anyhow::Result<PublishProps> {
         topic_alias: p.topic_alias,
         response_topic: p.response_topic,
         correlation_data: match (p.correlation_data, p.correlation_data_base64) {
-            (Some(s), None) => Some(s.into_bytes()),
+            (Some(s), None) => Some(s.into()),
             (None, Some(b)) => Some(
                 base64::engine::general_purpose::STANDARD
                     .decode(b.as_bytes())
-                    .map_err(|e| anyhow::anyhow!("\"correlation-data-base64\" is not valid base64: {e}"))?,
+                    .map_err(|e| anyhow::anyhow!("\"correlation-data-base64\" is not valid base64: {e}"))?
+                    .into(),
             ),
             (None, None) => None,
             (Some(_), Some(_)) => anyhow::bail!("both \"correlation-data\" and \"correlation-data-base64\" given"),
         },
         content_type: p.content_type,
         user_properties,
+        subscription_identifiers: Vec::new(),
     })
 }
 

@@ -261,7 +261,7 @@ fn set_publish(p: &mut PublishProps, name: &str, v: Value) -> anyhow::Result<boo
         ("message-expiry-interval", Value::Int(n)) => put(&mut p.message_expiry_interval, n, P)?,
         ("topic-alias", Value::Int(n)) => put(&mut p.topic_alias, n as u16, P)?,
         ("response-topic", Value::Str(s)) => put(&mut p.response_topic, s, P)?,
-        ("correlation-data", Value::Bin(b)) => put(&mut p.correlation_data, b, P)?,
+        ("correlation-data", Value::Bin(b)) => put(&mut p.correlation_data, b.into(), P)?,
         ("content-type", Value::Str(s)) => put(&mut p.content_type, s, P)?,
         _ => return Ok(false),
     }
