@@ -13,13 +13,12 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
 
 use super::client::{self, Outcome, Phase};
-use super::health::{delivery_warnings, run_error};
 use super::plan::{Plan, Role};
 use super::progress::Progress;
-use super::report::{self, Report};
+use super::report::Report;
 use super::shared::{Shared, wait_settled};
 use super::sys;
-use super::tally::{build, expected_now};
+use super::tally::{Facts, build, expected_now};
 use crate::exit::Program;
 use crate::settings::{BenchSettings, Kind};
 use crate::signals::Signals;
@@ -72,10 +71,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
             wait_for_end(&plan, &shared, publishing, t0, &mut end_of_publishing, &mut signals).await;
     }
     let _ = phase.send(Phase::Stop);
-    let mut outcomes = Vec::with_capacity(n as usize);
-    for h in others.into_iter().chain(publishers) {
-        outcomes.push(h.await?);
-    }
+    let mut outcomes = collect(others.into_iter().chain(publishers)).await?;
     outcomes.extend(published);
     progress.finish();
     let ended_wall = chrono::Local::now();
@@ -87,7 +83,6 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         Some(d) if !interrupted && plan.settings.count.is_none() => d,
         _ => window,
     };
-    let mut r = build(&plan, &shared, outcomes, (measure_from, window), connect_phase);
     let facts = Facts {
         started: started_wall,
         ended: ended_wall,
@@ -98,7 +93,15 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         nofile,
         interrupted,
     };
-    complete(&mut r, &facts, warnings);
+    let r = build(
+        &plan,
+        &shared,
+        outcomes,
+        (measure_from, window),
+        connect_phase,
+        &facts,
+        warnings,
+    );
     Ok(r)
 }
 
@@ -130,51 +133,15 @@ async fn start_clients(
     (publishers, others, false)
 }
 
-/// What the coordinator measured around the run, for the report.
-struct Facts {
-    started: chrono::DateTime<chrono::Local>,
-    ended: chrono::DateTime<chrono::Local>,
-    cpu0: f64,
-    rss0: u64,
-    rss_connected: u64,
-    connected: u64,
-    nofile: u64,
-    interrupted: bool,
-}
-
-/// Fill in what the tally cannot know: times, the generator's costs,
-/// warnings and whether the run failed.
-fn complete(r: &mut Report, f: &Facts, mut warnings: Vec<String>) {
-    r.started = f.started.to_rfc3339();
-    r.ended = f.ended.to_rfc3339();
-    r.generator.cpu_s = ((sys::cpu_seconds() - f.cpu0) * 1000.0).round() / 1000.0;
-    let per = if r.delivery.measured > 0 {
-        r.delivery.measured
-    } else {
-        r.publish.measured
-    };
-    r.generator.cpu_us_per_message = report::per_message(r.generator.cpu_s, per);
-    r.generator.max_rss_bytes = sys::max_rss();
-    r.generator.open_files_limit = f.nofile;
-    r.generator.rss_per_connection_bytes = f
-        .rss_connected
-        .saturating_sub(f.rss0)
-        .checked_div(f.connected)
-        .unwrap_or(0);
-    if f.interrupted {
-        warnings.push("interrupted: the run was cut short".into());
+/// The clients' outcomes. A client task that died (a panic: a bug, not a
+/// broker's doing) fails the run — an error without an exit code of its own,
+/// so mqtt-bench exits 3, never 1 ("an assertion failed").
+async fn collect(handles: impl IntoIterator<Item = JoinHandle<Outcome>>) -> anyhow::Result<Vec<Outcome>> {
+    let mut outcomes = Vec::new();
+    for h in handles {
+        outcomes.push(h.await.map_err(|e| anyhow::anyhow!("a client task died: {e}"))?);
     }
-    if let (Some(target), true) = (r.publish.target_rate, r.publish.measured > 0)
-        && r.publish.offered_rate < 0.95 * target
-    {
-        warnings.push(format!(
-            "offered {:.0} msg/s of the {target:.0} asked: the generator or the inflight window (-M) was the bottleneck, not only the broker",
-            r.publish.offered_rate
-        ));
-    }
-    warnings.extend(delivery_warnings(r));
-    r.warnings.extend(warnings);
-    r.run_error = run_error(r);
+    Ok(outcomes)
 }
 
 /// Wait until the run is over: (interrupted, the publishers' outcomes).
@@ -234,5 +201,31 @@ async fn wait_for_end(
             () = sleep(Duration::from_millis(10)) => {}
             _ = &mut signal => return (true, Vec::new()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::{self, bench};
+
+    #[test]
+    fn a_client_task_that_dies_fails_the_run_with_exit_3() {
+        let rt = crate::runtime(false).unwrap();
+        let err = rt
+            .block_on(async {
+                let fine = tokio::spawn(async { Outcome::default() });
+                let dies = tokio::spawn(async { panic!("a bug in a client task") });
+                collect([fine, dies]).await
+            })
+            .unwrap_err();
+        assert!(err.to_string().starts_with("a client task died"), "{err}");
+        let program = Program {
+            name: "mqtt-bench".into(),
+        };
+        assert_eq!(
+            exit::report(&program, &err, bench::USAGE, bench::RUN_FAILED),
+            bench::RUN_FAILED
+        );
     }
 }

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use super::client::Outcome;
 use super::config::RunConfig;
+use super::health::{delivery_warnings, run_error};
 use super::plan::{Plan, Role};
 use super::report::{self, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3};
 use super::shared::Shared;
@@ -63,6 +64,18 @@ fn groups(plan: &Plan, subscribers: &[(u32, &BTreeMap<u32, SeqTrack>)]) -> Vec<G
         g.add_tracks(t);
     }
     out
+}
+
+/// What the coordinator measured around the run, for the report.
+pub struct Facts {
+    pub started: chrono::DateTime<chrono::Local>,
+    pub ended: chrono::DateTime<chrono::Local>,
+    pub cpu0: f64,
+    pub rss0: u64,
+    pub rss_connected: u64,
+    pub connected: u64,
+    pub nofile: u64,
+    pub interrupted: bool,
 }
 
 /// The clients' outcomes, summed.
@@ -180,6 +193,8 @@ pub fn build(
     outcomes: Vec<Outcome>,
     (measure_from, window): (Instant, Duration),
     connect_phase: Duration,
+    facts: &Facts,
+    warnings: Vec<String>,
 ) -> Report {
     let s = &plan.settings;
     let secs = window.as_secs_f64().max(1e-9);
@@ -211,8 +226,7 @@ pub fn build(
         p.acked_rate = 0.0;
     }
     p.target_rate = target_rate(plan);
-    let subs: Vec<(u32, &BTreeMap<u32, SeqTrack>)> = trackers.iter().map(|(i, t)| (*i, t)).collect();
-    let groups = groups(plan, &subs);
+    let groups = groups(plan, &trackers.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>());
     let accounted = report::account(&publishers, &groups);
     let delivery = Delivery {
         received: d.received,
@@ -223,14 +237,14 @@ pub fn build(
         ..accounted
     };
     let (latency, histograms) = report::histograms(&hists);
-    let series = series(shared);
-    Report {
+    let generator = generator(facts, delivery.measured, p.measured);
+    let mut r = Report {
         schema: report::SCHEMA,
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
         scenario: s.kind,
         config: RunConfig::of(s),
-        started: String::new(),
-        ended: String::new(),
+        started: facts.started.to_rfc3339(),
+        ended: facts.ended.to_rfc3339(),
         shards: vec![s.shard.0],
         shard_count: s.shard.1,
         window_s: round3(window.as_secs_f64()),
@@ -239,18 +253,54 @@ pub fn build(
         delivery,
         latency,
         histograms,
-        series,
+        series: series(shared),
         publishers,
         groups,
-        generator: Generator {
-            cpus: sys::cpus(),
-            ..Generator::default()
-        },
+        generator,
         warnings: Vec::new(),
         run_error: None,
         verdicts: Vec::new(),
         outcome: report::Outcome::Pass,
+    };
+    r.warnings = warnings_for(&r, facts, warnings);
+    r.run_error = run_error(&r);
+    r
+}
+
+/// The generator's own costs (per message: per delivered one, or per
+/// published one when nothing is received).
+fn generator(f: &Facts, delivered: u64, published: u64) -> Generator {
+    let cpu_s = ((sys::cpu_seconds() - f.cpu0) * 1000.0).round() / 1000.0;
+    let measured = if delivered > 0 { delivered } else { published };
+    Generator {
+        cpus: sys::cpus(),
+        cpu_s,
+        cpu_us_per_message: report::per_message(cpu_s, measured),
+        max_rss_bytes: sys::max_rss(),
+        open_files_limit: f.nofile,
+        rss_per_connection_bytes: f
+            .rss_connected
+            .saturating_sub(f.rss0)
+            .checked_div(f.connected)
+            .unwrap_or(0),
     }
+}
+
+/// The coordinator's warnings, then the ones the figures call for.
+fn warnings_for(r: &Report, f: &Facts, mut warnings: Vec<String>) -> Vec<String> {
+    if f.interrupted {
+        warnings.push("interrupted: the run was cut short".into());
+    }
+    if let (Some(target), true) = (r.publish.target_rate, r.publish.measured > 0)
+        && r.publish.offered_rate < 0.95 * target
+    {
+        warnings.push(format!(
+            "offered {:.0} msg/s of the {target:.0} asked: the generator or the inflight window (-M) was the bottleneck, not only the broker",
+            r.publish.offered_rate
+        ));
+    }
+    warnings.extend(delivery_warnings(r));
+    warnings
 }
 
 /// The per-second series the clients recorded.
