@@ -13,6 +13,13 @@
 //! | 255 | (sub, rr) a signal before the connection was up, as mosquitto_sub |
 //!
 //! mqtt-passwd: 0 done, 1 error, 2 the two passwords typed differ.
+//!
+//! A code travels one way: a feature returns `Ok(())` for success, or an
+//! error — a [`Usage`] error, a [`Failure`] carrying its code (and the
+//! message, if one is still to be printed; [`status`] makes one from a
+//! code), or any other error — and [`report`] turns it into the message and
+//! the code, per binary (its usage code and its code for an error without
+//! one: mqtt-bench's 2 and 3).
 //! mqtt-bench has its own table ([`bench`]): 0 pass, 1 an assertion failed,
 //! 2 usage, 3 the run failed — any error that is neither of the middle two.
 
@@ -115,6 +122,16 @@ pub fn failure(code: u8, message: impl Into<String>) -> anyhow::Error {
         code,
         message: message.into(),
     })
+}
+
+/// A feature's final status as the one way codes travel: `Ok(())` for 0,
+/// else a [`Failure`] with the code and no message (the feature has said
+/// what happened already).
+pub fn status(code: u8) -> anyhow::Result<()> {
+    match code {
+        OK => Ok(()),
+        code => Err(failure(code, "")),
+    }
 }
 
 /// Write one diagnostic line to stderr (errors writing it are ignored: there

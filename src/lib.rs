@@ -54,7 +54,7 @@ pub trait Binary: Parser {
 /// The shared `main`: works out the program name from argv[0], merges the
 /// defaults file, parses the arguments, turns them into the binary's
 /// settings, runs the feature with them and maps the outcome to an exit code.
-pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Program) -> anyhow::Result<u8>) -> ExitCode {
+pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Program) -> anyhow::Result<()>) -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let program = Program::from_argv0(argv.first().map(OsString::as_os_str), A::NAME);
     let settings = match settings::parse_args::<A>(&program, argv) {
@@ -64,7 +64,7 @@ pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Progra
     };
     let code = match settings {
         Ok(settings) => match run(settings, &program) {
-            Ok(code) => code,
+            Ok(()) => exit::OK,
             Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
         },
         Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),

@@ -14,7 +14,7 @@ use crate::settings::{OutputSettings, RrSettings, SubSettings};
 use crate::subscribe::{Request, listen};
 
 /// Entry point of `mqtt-rr`.
-pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<u8> {
+pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<()> {
     let payload = read_payload(&s.source, program)?.expect("rr sources are single payloads");
     let mut props = s.conn.props.publish.clone();
     props.response_topic = Some(s.response_topic.clone());
@@ -60,5 +60,5 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<u8> {
         watch: false,
         output: OutputSettings { ..s.output },
     };
-    crate::runtime(false)?.block_on(listen(sub, Some(request), program))
+    crate::exit::status(crate::runtime(false)?.block_on(listen(sub, Some(request), program))?)
 }

@@ -28,7 +28,7 @@ use report::Report;
 use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
 
 /// Entry point of `mqtt-bench`.
-pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<u8> {
+pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<()> {
     match job {
         BenchJob::Merge {
             reports,
@@ -39,7 +39,7 @@ pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<u8> {
                 .map(|p| read_report(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let merged = report::merge(reports).map_err(|e| exit::failure(USAGE, format!("Error: {e:#}.")))?;
-            finish(merged, &settings, program, false)
+            exit::status(finish(merged, &settings, program, false)?)
         }
         BenchJob::Run(settings) => {
             let quiet = settings.conn.quiet;
@@ -49,7 +49,7 @@ pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<u8> {
                 read_report(b)?;
             }
             let report = crate::runtime(true)?.block_on(run::run(*settings, program))?;
-            finish(report, &report_settings, program, quiet)
+            exit::status(finish(report, &report_settings, program, quiet)?)
         }
     }
 }

@@ -7,14 +7,14 @@ pub mod hash;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use crate::exit::{self, Program, failure};
+use crate::exit::{Program, failure};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
 use file::Locked;
 pub(crate) use file::PwFile;
 use hash::Kind;
 
 /// Entry point of `mqtt-passwd`.
-pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<u8> {
+pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<()> {
     match s.mode {
         PasswdMode::Print { user, password } => {
             let pw = password_for(&password, true)?;
@@ -38,7 +38,7 @@ pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<u8> {
         PasswdMode::Upgrade { file } => upgrade(&file, s.kind)?,
         PasswdMode::Verify { file, user, password } => verify(&file, &user, &password)?,
     }
-    Ok(exit::OK)
+    Ok(())
 }
 
 /// Add or update `user` (`create`: in a new file, `-c`).

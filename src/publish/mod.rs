@@ -19,9 +19,9 @@ use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, Source};
 
 /// Entry point of `mqtt-pub`.
-pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<u8> {
+pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<()> {
     let payload = read_payload(&settings.source, program)?;
-    crate::runtime(false)?.block_on(publish(settings, payload, program))
+    exit::status(crate::runtime(false)?.block_on(publish(settings, payload, program))?)
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto

@@ -24,8 +24,8 @@ use crate::signals::Signals;
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
-pub fn run(settings: SubSettings, program: &Program) -> anyhow::Result<u8> {
-    crate::runtime(false)?.block_on(listen(settings, None, program))
+pub fn run(settings: SubSettings, program: &Program) -> anyhow::Result<()> {
+    exit::status(crate::runtime(false)?.block_on(listen(settings, None, program))?)
 }
 
 /// A request to publish once the subscription is in place (mqtt-rr).
