@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use crate::support::cmd::{spawn_debug, wait_for};
+use crate::support::cmd::{spawn_debug, wait_for, wait_for_n};
 use crate::support::{Broker, Sub, spawn_pub};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -72,12 +72,12 @@ fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     let home = tempfile::tempdir().unwrap();
     let (mut p, lines) = spawn_debug(&broker, home.path(), &["-t", "sig/stall", "-l", "-q", "1"]);
     p.stdin.as_mut().unwrap().write_all(b"before\n").unwrap();
-    wait_for(&lines, "received PUBACK (Mid: 1,");
+    wait_for(&lines, "received PUBACK");
     // The broker stops answering: these lines stay unconfirmed.
     let pid = broker.pid().to_string();
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     p.stdin.as_mut().unwrap().write_all(b"a\nb\nc\n").unwrap();
-    wait_for(&lines, "sending PUBLISH (d0, q1, r0, m4,");
+    wait_for_n(&lines, "sending PUBLISH", 3);
     let start = Instant::now();
     signal(&p, "-INT");
     let (status, stderr) = stderr_of(p);
@@ -96,10 +96,10 @@ fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     // A second signal gives up at once.
     let (mut p, lines) = spawn_debug(&broker, home.path(), &["-t", "sig/stall2", "-l", "-q", "1"]);
     p.stdin.as_mut().unwrap().write_all(b"x\n").unwrap();
-    wait_for(&lines, "received PUBACK (Mid: 1,");
+    wait_for(&lines, "received PUBACK");
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     p.stdin.as_mut().unwrap().write_all(b"y\n").unwrap();
-    wait_for(&lines, "sending PUBLISH (d0, q1, r0, m2,");
+    wait_for(&lines, "sending PUBLISH");
     let start = Instant::now();
     signal_until_it_ends(&mut p, "-TERM");
     let (status, stderr) = stderr_of(p);
@@ -116,13 +116,13 @@ fn a_signal_after_the_input_ended_still_bounds_the_wait() {
     let home = tempfile::tempdir().unwrap();
     let (mut p, lines) = spawn_debug(&broker, home.path(), &["-t", "sig/eof", "-l", "-q", "1"]);
     p.stdin.as_mut().unwrap().write_all(b"first\n").unwrap();
-    wait_for(&lines, "received PUBACK (Mid: 1,");
+    wait_for(&lines, "received PUBACK");
     let pid = broker.pid().to_string();
     Command::new("kill").args(["-STOP", &pid]).status().unwrap();
     let mut stdin = p.stdin.take().unwrap();
     stdin.write_all(b"last\n").unwrap();
     drop(stdin);
-    wait_for(&lines, "sending PUBLISH (d0, q1, r0, m2,");
+    wait_for(&lines, "sending PUBLISH");
     signal_until_it_ends(&mut p, "-INT");
     let (status, stderr) = stderr_of(p);
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();

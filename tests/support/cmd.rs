@@ -104,16 +104,28 @@ pub fn spawn_debug(
 
 /// Wait for a debug line containing `needle`.
 pub fn wait_for(lines: &std::sync::mpsc::Receiver<String>, needle: &str) {
+    wait_for_n(lines, needle, 1);
+}
+
+/// Wait for `n` more debug lines containing `needle` (packet ids are the
+/// library's business: count events rather than name them).
+pub fn wait_for_n(lines: &std::sync::mpsc::Receiver<String>, needle: &str, n: usize) {
     let wait = Duration::from_secs(20);
     let end = std::time::Instant::now() + wait;
+    let mut seen = 0;
     while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
         match lines.recv_timeout(left) {
-            Ok(line) if line.contains(needle) => return,
+            Ok(line) if line.contains(needle) => {
+                seen += 1;
+                if seen == n {
+                    return;
+                }
+            }
             Ok(_) => {}
-            Err(e) => panic!("no '{needle}' from mqtt-pub -d: {e}"),
+            Err(e) => panic!("{seen} of {n} '{needle}' from mqtt-pub -d: {e}"),
         }
     }
-    panic!("no '{needle}' from mqtt-pub -d within {wait:?}");
+    panic!("{seen} of {n} '{needle}' from mqtt-pub -d within {wait:?}");
 }
 
 /// `mqtt-rr` against `broker`, started in the background with piped output.
