@@ -47,8 +47,6 @@ pub trait Binary: Parser {
     /// The exit code of an error that carries no code of its own (mqtt-bench:
     /// 3, "the run failed"; the others: 1).
     const ERROR_CODE: u8 = exit::ERROR;
-    /// Invoked under a mosquitto name: word runtime errors as mosquitto does.
-    fn use_mosquitto_wording(&mut self) {}
 }
 
 /// The shared `main`: works out the program name from argv[0], merges the
@@ -59,7 +57,7 @@ pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Progra
     let program = Program::from_argv0(argv.first().map(OsString::as_os_str), A::NAME);
     let settings = match settings::parse_args::<A>(&program, argv) {
         Ok(settings::Parsed::Shown(code)) => return ExitCode::from(code),
-        Ok(settings::Parsed::Run(args)) => settings::IntoSettings::into_settings(args),
+        Ok(settings::Parsed::Run(args)) => settings::IntoSettings::into_settings(args, &program),
         Err(e) => Err(e),
     };
     let code = match settings {

@@ -12,25 +12,32 @@ use crate::support::{Broker, Sub, spawn_pub};
 const WAIT: Duration = Duration::from_secs(20);
 
 /// Send `sig` again and again until the child ends (a second signal must
-/// arrive after the first was handled; signals sent at once may merge).
-fn signal_until_it_ends(child: &mut Child, sig: &str) {
+/// arrive after the first was handled; signals sent at once may merge);
+/// its exit status and stderr. The input stays open until then.
+fn signal_until_it_ends(mut child: Child, sig: &str) -> (Option<i32>, String) {
+    let pid = child.id();
+    let stdin = child.stdin.take();
+    let (tx, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(crate::support::cmd::finish(child));
+    });
     let end = Instant::now() + WAIT;
-    while child.try_wait().unwrap().is_none() && Instant::now() < end {
-        signal(child, sig);
-        // Poll for the exit (the event) for up to 100 ms before the next signal.
-        for _ in 0..10 {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
+    let out = loop {
+        assert!(Instant::now() < end, "mqtt-pub did not end on {sig}");
+        signal(pid, sig);
+        // The exit is the event; without it within 100 ms, signal again.
+        if let Ok(out) = ended.recv_timeout(Duration::from_millis(100)) {
+            break out;
         }
-    }
+    };
+    drop(stdin);
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-fn signal(child: &Child, sig: &str) {
+fn signal(pid: u32, sig: &str) {
     assert!(
         Command::new("kill")
-            .args([sig, &child.id().to_string()])
+            .args([sig, &pid.to_string()])
             .status()
             .unwrap()
             .success()
@@ -56,7 +63,7 @@ fn a_signal_after_everything_was_confirmed_exits_128_plus_the_signal() {
         // Three lines, and the input stays open: only the signal ends it.
         p.stdin.as_mut().unwrap().write_all(b"one\ntwo\nthree\n").unwrap();
         assert_eq!(sub.text(WAIT), "one\ntwo\nthree\n");
-        signal(&p, sig);
+        signal(p.id(), sig);
         let (status, stderr) = stderr_of(p);
         assert_eq!(status, Some(code), "{stderr}");
         assert_eq!(
@@ -79,7 +86,7 @@ fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     p.stdin.as_mut().unwrap().write_all(b"a\nb\nc\n").unwrap();
     wait_for_n(&lines, "sending PUBLISH", 3);
     let start = Instant::now();
-    signal(&p, "-INT");
+    signal(p.id(), "-INT");
     let (status, stderr) = stderr_of(p);
     let waited = start.elapsed();
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();
@@ -101,8 +108,7 @@ fn a_signal_with_the_broker_stalled_waits_a_bounded_time_and_exits_7() {
     p.stdin.as_mut().unwrap().write_all(b"y\n").unwrap();
     wait_for(&lines, "sending PUBLISH");
     let start = Instant::now();
-    signal_until_it_ends(&mut p, "-TERM");
-    let (status, stderr) = stderr_of(p);
+    let (status, stderr) = signal_until_it_ends(p, "-TERM");
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();
     assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     assert_eq!(status, Some(7), "{stderr}");
@@ -123,8 +129,7 @@ fn a_signal_after_the_input_ended_still_bounds_the_wait() {
     stdin.write_all(b"last\n").unwrap();
     drop(stdin);
     wait_for(&lines, "sending PUBLISH");
-    signal_until_it_ends(&mut p, "-INT");
-    let (status, stderr) = stderr_of(p);
+    let (status, stderr) = signal_until_it_ends(p, "-INT");
     Command::new("kill").args(["-CONT", &pid]).status().unwrap();
     assert_eq!(status, Some(7), "{stderr}");
     assert_eq!(

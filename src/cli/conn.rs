@@ -181,10 +181,6 @@ pub struct ConnArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
-
-    /// Invoked under a mosquitto name: errors worded exactly as mosquitto's.
-    #[arg(skip)]
-    pub mosquitto_wording: bool,
 }
 
 /// The last will: what the broker publishes when this client vanishes.

@@ -82,7 +82,4 @@ pub struct PubArgs {
 impl crate::Binary for PubArgs {
     const NAME: &'static str = "mqtt-pub";
     const DEFAULTS_FILE: bool = true;
-    fn use_mosquitto_wording(&mut self) {
-        self.conn.mosquitto_wording = true;
-    }
 }

@@ -48,7 +48,4 @@ pub struct RrArgs {
 impl crate::Binary for RrArgs {
     const NAME: &'static str = "mqtt-rr";
     const DEFAULTS_FILE: bool = true;
-    fn use_mosquitto_wording(&mut self) {
-        self.conn.mosquitto_wording = true;
-    }
 }

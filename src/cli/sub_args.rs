@@ -88,7 +88,4 @@ pub struct SubArgs {
 impl crate::Binary for SubArgs {
     const NAME: &'static str = "mqtt-sub";
     const DEFAULTS_FILE: bool = true;
-    fn use_mosquitto_wording(&mut self) {
-        self.conn.mosquitto_wording = true;
-    }
 }

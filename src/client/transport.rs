@@ -16,7 +16,6 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -38,7 +37,7 @@ pub type Boxed = Box<dyn Stream>;
 /// Everything needed to open the stream again (the library reconnects with it).
 #[derive(Clone)]
 pub struct Dial {
-    target: Target,
+    endpoint: Endpoint,
     nodelay: bool,
     bind: Option<IpAddr>,
     proxy: Option<Proxy>,
@@ -48,23 +47,10 @@ pub struct Dial {
     rules: Rules,
 }
 
-#[derive(Clone)]
-enum Target {
-    Tcp { host: String, port: u16 },
-    Unix(PathBuf),
-}
-
 impl Dial {
     pub fn new(s: &ConnSettings, tls: Option<Tls>) -> Dial {
-        let target = match &s.endpoint {
-            Endpoint::Tcp { host, port } => Target::Tcp {
-                host: host.clone(),
-                port: *port,
-            },
-            Endpoint::Unix(p) => Target::Unix(p.clone()),
-        };
         Dial {
-            target,
+            endpoint: s.endpoint.clone(),
             nodelay: s.nodelay,
             bind: s.bind,
             proxy: s.proxy.clone(),
@@ -84,12 +70,12 @@ impl Dial {
 
     /// Open the whole stack, ready for the CONNECT packet.
     pub async fn open(self) -> io::Result<Boxed> {
-        let (host, port) = match &self.target {
-            Target::Unix(path) => {
+        let (host, port) = match &self.endpoint {
+            Endpoint::Unix(path) => {
                 let unix: Boxed = Box::new(tokio::net::UnixStream::connect(path).await?);
                 return Ok(self.top(unix));
             }
-            Target::Tcp { host, port } => (host.as_str(), *port),
+            Endpoint::Tcp { host, port } => (host.as_str(), *port),
         };
         let mut stream: Boxed = match &self.proxy {
             None => Box::new(super::connect::tcp(host.to_string(), port, self.nodelay, self.bind).await?),

@@ -311,7 +311,7 @@ fn conn_settings(a: &ConnArgs) -> anyhow::Result<ConnSettings> {
     if a.will.will_topic.is_some() {
         return Err(usage!("mqtt-bench does not send wills."));
     }
-    let (mut conn, url_topic) = ConnSettings::from_args(a, Protocol::V311)?;
+    let (mut conn, url_topic) = ConnSettings::from_args(a, Protocol::V311, false)?;
     if url_topic.is_some_and(|t| !t.is_empty()) {
         return Err(usage!(
             "mqtt-bench takes topics from -t/--filter, not from the URL path."

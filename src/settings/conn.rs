@@ -113,8 +113,13 @@ pub struct UrlParts {
 
 impl ConnSettings {
     /// Validate the connection options. Returns the settings and the topic
-    /// from `-L`, if one was given.
-    pub fn from_args(args: &ConnArgs, default_protocol: Protocol) -> anyhow::Result<(ConnSettings, Option<String>)> {
+    /// from `-L`, if one was given. `mosquitto_wording`: the few errors that
+    /// differ are worded as mosquitto's.
+    pub fn from_args(
+        args: &ConnArgs,
+        default_protocol: Protocol,
+        mosquitto_wording: bool,
+    ) -> anyhow::Result<(ConnSettings, Option<String>)> {
         let url = args.url.as_deref().map(parse_url).transpose()?;
         // -p wins over the URL's port (explicit options over -L, whatever their order).
         let explicit_port = match &args.port {
@@ -134,7 +139,7 @@ impl ConnSettings {
             &args.tls,
             url.as_ref().is_some_and(|u| u.tls),
             explicit_port,
-            args.mosquitto_wording,
+            mosquitto_wording,
         )?;
         let clean = !args.disable_clean_session;
         let session_expiry = match (protocol, clean, session_expiry) {

@@ -32,29 +32,37 @@ use crate::exit::{self, Program};
 use crate::{Binary, usage};
 
 /// What a binary's parsed arguments become: the one validated value its
-/// feature receives.
+/// feature receives. `program`: under a mosquitto name, the few errors that
+/// differ are worded as mosquitto's.
 pub trait IntoSettings {
     type Settings;
-    fn into_settings(self) -> anyhow::Result<Self::Settings>;
+    fn into_settings(self, program: &Program) -> anyhow::Result<Self::Settings>;
 }
 
 macro_rules! into_settings {
-    ($($args:ty => $settings:ty),* $(,)?) => {$(
+    ($($args:ty => $settings:ty, $wording:ident);* $(;)?) => {$(
         impl IntoSettings for $args {
             type Settings = $settings;
-            fn into_settings(self) -> anyhow::Result<$settings> {
-                <$settings>::from_args(self)
+            fn into_settings(self, program: &Program) -> anyhow::Result<$settings> {
+                into_settings!(@call $settings, self, program, $wording)
             }
         }
     )*};
+    (@call $settings:ty, $args:expr, $program:expr, worded) => {
+        <$settings>::from_args($args, $program.mosquitto_wording())
+    };
+    (@call $settings:ty, $args:expr, $program:expr, plain) => {{
+        let _ = $program;
+        <$settings>::from_args($args)
+    }};
 }
 
 into_settings! {
-    crate::cli::PubArgs => PubSettings,
-    crate::cli::SubArgs => SubSettings,
-    crate::cli::RrArgs => RrSettings,
-    crate::cli::PasswdArgs => PasswdSettings,
-    crate::cli::BenchArgs => BenchJob,
+    crate::cli::PubArgs => PubSettings, worded;
+    crate::cli::SubArgs => SubSettings, worded;
+    crate::cli::RrArgs => RrSettings, worded;
+    crate::cli::PasswdArgs => PasswdSettings, plain;
+    crate::cli::BenchArgs => BenchJob, plain;
 }
 
 /// Parse argv (with the defaults file in front of it for the mosquitto
@@ -79,11 +87,7 @@ pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::
         }
         Err(e) => return Err(clap_error(e)),
     };
-    let mut args = A::from_arg_matches(&matches).map_err(clap_error)?;
-    if dialect {
-        args.use_mosquitto_wording();
-    }
-    Ok(Parsed::Run(args))
+    Ok(Parsed::Run(A::from_arg_matches(&matches).map_err(clap_error)?))
 }
 
 /// What the command line asked for.

@@ -77,8 +77,8 @@ pub struct SubSettings {
 }
 
 impl SubSettings {
-    pub fn from_args(args: SubArgs) -> anyhow::Result<SubSettings> {
-        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311)?;
+    pub fn from_args(args: SubArgs, mosquitto_wording: bool) -> anyhow::Result<SubSettings> {
+        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording)?;
         let output = OutputSettings::from_args(&args.output)?;
         let mut filters = args.topic;
         filters.extend(url_topic);
@@ -157,8 +157,8 @@ pub struct RrSettings {
 }
 
 impl RrSettings {
-    pub fn from_args(args: RrArgs) -> anyhow::Result<RrSettings> {
-        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V5)?;
+    pub fn from_args(args: RrArgs, mosquitto_wording: bool) -> anyhow::Result<RrSettings> {
+        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V5, mosquitto_wording)?;
         let output = OutputSettings::from_args(&args.output)?;
         let source = message_source(args.payload, 0, 0)?;
         let topic = args.topic.or(url_topic);

@@ -134,21 +134,20 @@ impl Broker {
 
     /// Wait until a line of the broker's log satisfies `pred`.
     pub fn wait_log_line(&self, pred: impl Fn(&str) -> bool, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if std::fs::read_to_string(&self.log).is_ok_and(|l| l.lines().any(&pred)) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
+        self.wait_log_until(|log| log.lines().any(&pred), timeout)
     }
 
     /// Wait until `needle` stands in at least `n` lines of the broker's log.
     pub fn wait_log_count(&self, needle: &str, n: usize, timeout: Duration) -> bool {
+        self.wait_log_until(|log| log.lines().filter(|l| l.contains(needle)).count() >= n, timeout)
+    }
+
+    /// Wait until the whole log satisfies `ready` (the log is a file: it is
+    /// read again every 10 ms).
+    fn wait_log_until(&self, ready: impl Fn(&str) -> bool, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if self.log().lines().filter(|l| l.contains(needle)).count() >= n {
+            if std::fs::read_to_string(&self.log).is_ok_and(|l| ready(&l)) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(10));

@@ -62,15 +62,19 @@ pub fn pub_on(broker: &super::Broker, home: &Path, args: &[&str]) -> Command {
 /// `mqtt-pub` started in the background with a piped stdin (for tests that
 /// kill it, or the broker, mid-run).
 pub fn spawn_pub(broker: &super::Broker, home: &Path, args: &[&str]) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
-        .env("HOME", home)
+    background_pub(broker, home, args).spawn().expect("start mqtt-pub")
+}
+
+/// `mqtt-pub` against `broker` with `args`: stdin and stderr piped, stdout discarded.
+fn background_pub(broker: &super::Broker, home: &Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-pub"));
+    c.env("HOME", home)
         .args(broker.addr_args())
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start mqtt-pub")
+        .stderr(std::process::Stdio::piped());
+    c
 }
 
 /// mqtt-pub `-d` with `args` (stdin piped), and its debug lines as they
@@ -80,14 +84,9 @@ pub fn spawn_debug(
     home: &Path,
     args: &[&str],
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
-        .env("HOME", home)
-        .args(broker.addr_args())
+    let mut child = background_pub(broker, home, args)
         .arg("-d")
-        .args(args)
-        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start mqtt-pub");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -208,25 +207,18 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// [`DEADLINE`] has passed, so a hang fails the test instead of stalling CI.
 pub fn finish(child: std::process::Child) -> std::process::Output {
     let pid = child.id();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watchdog = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let end = std::time::Instant::now() + DEADLINE;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                if std::time::Instant::now() >= end {
-                    let _ = std::process::Command::new("kill")
-                        .args(["-KILL", &pid.to_string()])
-                        .status();
-                    return true;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            false
-        })
-    };
+    let (done, ended) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let overdue = ended.recv_timeout(DEADLINE) == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+        if overdue {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        overdue
+    });
     let out = child.wait_with_output().expect("wait for the child");
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = done.send(());
     assert!(
         !watchdog.join().unwrap(),
         "the child (pid {pid}) ran past its deadline and was killed"
