@@ -111,7 +111,10 @@ async fn produce(
     let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
     let mut signals = signals.expect("line input catches signals");
     let (signo, all_read) = 'input: loop {
+        // Input first: when the input has ended as a signal arrives, the
+        // report says so (a random pick made it depend on timing).
         let batch = tokio::select! {
+            biased;
             batch = lines.recv() => batch,
             signo = signals.recv() => break 'input (signo, false),
         };
