@@ -292,17 +292,8 @@ fn parse_proxy(url: &str) -> anyhow::Result<Proxy> {
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let (username, password, hostport) = split_userinfo(rest);
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (host, after) = v6
-            .split_once(']')
-            .ok_or_else(|| usage!("Invalid proxy URL {url}: no ']' after the IPv6 address."))?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match hostport.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostport, None),
-        }
-    };
+    let (host, port) =
+        split_host_port(hostport).ok_or_else(|| usage!("Invalid proxy URL {url}: no ']' after the IPv6 address."))?;
     if host.is_empty() {
         return Err(usage!("Invalid proxy URL {url}: the host is missing."));
     }
@@ -408,20 +399,12 @@ pub(crate) fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
         return Err(usage!("Invalid URL for -L argument specified - topic missing."));
     };
     let (username, password, hostport) = split_userinfo(authority);
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let Some((h, after)) = v6.split_once(']') else {
-            return Err(usage!(
-                "Invalid URL for -L argument specified - unclosed '[' in the host."
-            ));
-        };
-        let port = after.strip_prefix(':').map(parse_port).transpose()?;
-        (h.to_string(), port)
-    } else {
-        match hostport.split_once(':') {
-            Some((h, p)) => (h.to_string(), Some(parse_port(p)?)),
-            None => (hostport.to_string(), None),
-        }
+    let Some((host, port)) = split_host_port(hostport) else {
+        return Err(usage!(
+            "Invalid URL for -L argument specified - unclosed '[' in the host."
+        ));
     };
+    let (host, port) = (host.to_string(), port.map(parse_port).transpose()?);
     if host.is_empty() {
         return Err(usage!("Invalid URL for -L argument specified - host missing."));
     }
@@ -436,7 +419,21 @@ pub(crate) fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
     })
 }
 
-/// Decode `%XX` sequences; anything else is kept as written.
+/// `HOST[:PORT]` or `[IPV6][:PORT]` → host and port text; `None` for an
+/// unclosed `[`.
+fn split_host_port(hostport: &str) -> Option<(&str, Option<&str>)> {
+    match hostport.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            Some((host, after.strip_prefix(':')))
+        }
+        None => Some(match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }),
+    }
+}
+
 /// `[USER[:PASSWORD]@]REST` → user and password (percent-decoded), and REST.
 fn split_userinfo(authority: &str) -> (Option<String>, Option<String>, &str) {
     let Some((userinfo, rest)) = authority.rsplit_once('@') else {
@@ -448,6 +445,7 @@ fn split_userinfo(authority: &str) -> (Option<String>, Option<String>, &str) {
     }
 }
 
+/// Decode `%XX` sequences; anything else is kept as written.
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
