@@ -16,6 +16,7 @@ mod connect;
 pub mod debug;
 mod deliver;
 mod events;
+mod ids;
 mod message;
 pub mod options;
 mod proxy;

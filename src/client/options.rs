@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::ids::PacketIds;
 use super::store::FileStore;
 
 use crate::settings::ConnSettings;
@@ -69,10 +70,10 @@ fn network() -> rumqttc::NetworkOptions {
 /// library dials "TCP" and gets the whole stack (proxy, TLS, WebSocket, the
 /// MQTT 3.1 rewrite) from us. The address given to the library is not used.
 macro_rules! base_options {
-    ($krate:ident, $s:expr, $tls:expr) => {{
+    ($krate:ident, $s:expr, $tls:expr, $ids:expr) => {{
         let id = $s.client_id.clone().unwrap_or_default();
         let mut o = $krate::MqttOptions::new(id, ("localhost", 1883));
-        let dial = super::transport::Dial::new($s, $tls);
+        let dial = super::transport::Dial::new($s, $tls, $ids.clone());
         o.set_socket_connector(move |_addr, _net| dial.clone().open());
         o
     }};
@@ -81,8 +82,9 @@ macro_rules! base_options {
 pub(crate) fn v4(
     s: &ConnSettings,
     tls: Option<Tls>,
+    ids: &PacketIds,
 ) -> anyhow::Result<(rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>)> {
-    let mut o = base_options!(rumqttc, s, tls);
+    let mut o = base_options!(rumqttc, s, tls, ids);
     o.set_keep_alive(s.keepalive);
     o.set_clean_session(s.clean);
     o.set_max_packet_size(MAX_PACKET, MAX_PACKET);
@@ -109,15 +111,19 @@ pub(crate) fn v4(
             w.retain,
         ));
     }
-    let store = super::store::v4(s);
+    let store = super::store::v4(s, ids);
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());
     }
     Ok((o, network(), store.map(Store::V4)))
 }
 
-pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> anyhow::Result<(rumqttc5::MqttOptions, Option<Store>)> {
-    let mut o = base_options!(rumqttc5, s, tls);
+pub(crate) fn v5(
+    s: &ConnSettings,
+    tls: Option<Tls>,
+    ids: &PacketIds,
+) -> anyhow::Result<(rumqttc5::MqttOptions, Option<Store>)> {
+    let mut o = base_options!(rumqttc5, s, tls, ids);
     debug_assert_eq!(s.protocol, Protocol::V5);
     o.set_keep_alive(s.keepalive);
     o.set_clean_start(s.clean);
@@ -126,7 +132,7 @@ pub(crate) fn v5(s: &ConnSettings, tls: Option<Tls>) -> anyhow::Result<(rumqttc5
     o.set_request_channel_capacity(CHANNEL);
     o.set_connect_timeout(CONNECT_TIMEOUT);
     o.set_network_options(network());
-    let store = super::store::v5(s);
+    let store = super::store::v5(s, ids);
     if let Some(st) = &store {
         o.set_session_store_arc(st.clone());
     }

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::backoff::{Backoff, Spread};
 use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
+use super::ids::{PacketIds, Seen};
 use super::options::{self, qos4, qos5};
 use crate::mqtt::{DisconnectProps, Filter, Message, OutMessage, Protocol, QoS, SubscribeProps};
 use crate::settings::{ConnSettings, Endpoint};
@@ -64,6 +65,8 @@ pub struct Session {
     pub target: String,
     /// Where a persistent session's state is kept between runs.
     store: Option<options::Store>,
+    /// The packet ids on the wire, which events report.
+    ids: PacketIds,
     /// How long a lost connection may be retried: only for a persistent
     /// session (`-c -i ID`) with `--connect-retry`, whose broker keeps what
     /// was in flight and whose library replays it.
@@ -98,16 +101,18 @@ impl Session {
                 "Warning: --insecure: the broker's certificate and host name are not verified."
             ));
         }
+        let ids = PacketIds::default();
         let (inner, el, store) = match s.protocol {
             Protocol::V311 | Protocol::V31 => {
                 let (o, net, store) =
-                    options::v4(s, tls).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
+                    options::v4(s, tls, &ids).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
                 let (c, mut el) = rumqttc::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 el.set_network_options(net);
                 (Client::V4(c), Loop::V4(Box::new(el)), store)
             }
             Protocol::V5 => {
-                let (o, store) = options::v5(s, tls).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
+                let (o, store) =
+                    options::v5(s, tls, &ids).map_err(|e| ConnectFailure::setup(format!("Error: {e:#}.")))?;
                 let (c, el) = rumqttc5::AsyncClient::builder(o).capacity(options::CHANNEL).build();
                 (Client::V5(c), Loop::V5(Box::new(el)), store)
             }
@@ -127,6 +132,7 @@ impl Session {
             protocol: s.protocol,
             target,
             store,
+            ids,
             retry_lost: s.connect_retry.filter(|_| !s.clean && s.client_id.is_some()),
         };
         session.wait_connack(s.connect_retry).await?;
@@ -177,10 +183,11 @@ impl Session {
     }
 
     async fn poll_raw(&mut self) -> Result<Event, ConnError> {
-        match &mut self.el {
+        let ev = match &mut self.el {
             Loop::V4(el) => el.poll().await.map(events::from_v4).map_err(ConnError::from_v4),
             Loop::V5(el) => el.poll().await.map(events::from_v5).map_err(ConnError::from_v5),
-        }
+        }?;
+        Ok(on_wire(&self.ids, ev))
     }
 
     /// Write a persistent session's state for the next run (a no-op otherwise).
@@ -193,6 +200,56 @@ impl Session {
         let ev = self.poll_raw().await?;
         self.debug.event(&ev);
         Ok(ev)
+    }
+}
+
+/// `ev` with the packet ids of our own flows as they are on the wire
+/// ([`super::ids`]); the broker's flows keep theirs.
+fn on_wire(ids: &PacketIds, ev: Event) -> Event {
+    let id = |pkid, seen| ids.shown(pkid, seen);
+    match ev {
+        Event::PublishSent { pkid } => Event::PublishSent {
+            pkid: id(pkid, Seen::Start),
+        },
+        Event::SubscribeSent { pkid } => Event::SubscribeSent {
+            pkid: id(pkid, Seen::Start),
+        },
+        Event::UnsubscribeSent { pkid } => Event::UnsubscribeSent {
+            pkid: id(pkid, Seen::Start),
+        },
+        Event::PubRelSent { pkid } => Event::PubRelSent {
+            pkid: id(pkid, Seen::During),
+        },
+        Event::PubRec {
+            pkid,
+            reason,
+            reason_string,
+        } => Event::PubRec {
+            pkid: id(pkid, if reason >= 0x80 { Seen::End } else { Seen::During }),
+            reason,
+            reason_string,
+        },
+        Event::PubAck {
+            pkid,
+            reason,
+            reason_string,
+        } => Event::PubAck {
+            pkid: id(pkid, Seen::End),
+            reason,
+            reason_string,
+        },
+        Event::PubComp { pkid, reason } => Event::PubComp {
+            pkid: id(pkid, Seen::End),
+            reason,
+        },
+        Event::SubAck { pkid, codes } => Event::SubAck {
+            pkid: id(pkid, Seen::End),
+            codes,
+        },
+        Event::UnsubAck { pkid } => Event::UnsubAck {
+            pkid: id(pkid, Seen::End),
+        },
+        other => other,
     }
 }
 

@@ -5,12 +5,17 @@
 //! ends. The next run with the same client id and broker resumes it: what was
 //! never confirmed is sent again, and MQTT 5 accepts the broker's session
 //! instead of refusing it (the library's strict default).
+//!
+//! Beside the checkpoint, `FILE.ids` keeps the wire packet ids of the flows
+//! in progress ([`super::ids`]): a resent message must carry the id the
+//! broker knows it by.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::settings::{ConnSettings, Endpoint};
 
+use super::ids::PacketIds;
 use crate::mqtt::Protocol;
 
 type StoreError = Box<dyn std::error::Error + Send + Sync>;
@@ -25,6 +30,8 @@ pub struct FileStore<S> {
     /// What to load when there is no file (MQTT 5: "no in-flight state").
     empty: Option<S>,
     cache: Mutex<Cache<S>>,
+    /// The client's wire packet ids, saved with the checkpoint.
+    ids: PacketIds,
 }
 
 #[derive(Debug)]
@@ -85,6 +92,21 @@ impl<S: Checkpoint> FileStore<S> {
                         )
                         .into());
                     }
+                    match std::fs::read_to_string(self.ids_path()) {
+                        Ok(text) => match PacketIds::decode(&text) {
+                            Some(ids) => self.ids.restore(&ids),
+                            None => {
+                                return Err(format!(
+                                    "{} is not a packet id table; delete it and {} to start afresh",
+                                    self.ids_path().display(),
+                                    self.path.display()
+                                )
+                                .into());
+                            }
+                        },
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(format!("cannot read {}: {e}", self.ids_path().display()).into()),
+                    }
                     Some(s)
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.empty.clone(),
@@ -106,6 +128,12 @@ impl<S: Checkpoint> FileStore<S> {
         cache.dirty = true;
     }
 
+    fn ids_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".ids");
+        PathBuf::from(p)
+    }
+
     /// Write the latest checkpoint (or remove the file after a clear).
     pub fn flush(&self) -> std::io::Result<()> {
         let mut cache = self.cache.lock().expect("session cache");
@@ -113,16 +141,22 @@ impl<S: Checkpoint> FileStore<S> {
             return Ok(());
         }
         match &cache.session {
-            None => match std::fs::remove_file(&self.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            },
+            None => {
+                for path in [self.path.clone(), self.ids_path()] {
+                    match std::fs::remove_file(path) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                        _ => {}
+                    }
+                }
+            }
             Some(s) => {
                 let bytes = s.encode().map_err(std::io::Error::other)?;
                 if let Some(dir) = self.path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
                 let tmp = self.path.with_extension("tmp");
+                std::fs::write(&tmp, self.ids.encode())?;
+                std::fs::rename(&tmp, self.ids_path())?;
                 std::fs::write(&tmp, bytes)?;
                 std::fs::rename(&tmp, &self.path)?;
             }
@@ -190,7 +224,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The store for a persistent MQTT 3.1.1 session.
-pub fn v4(s: &ConnSettings) -> Option<Arc<FileStore<rumqttc::PersistedSession>>> {
+pub fn v4(s: &ConnSettings, ids: &PacketIds) -> Option<Arc<FileStore<rumqttc::PersistedSession>>> {
     let path = path(s).filter(|_| !s.clean)?;
     Some(Arc::new(FileStore {
         path,
@@ -200,11 +234,12 @@ pub fn v4(s: &ConnSettings) -> Option<Arc<FileStore<rumqttc::PersistedSession>>>
             session: None,
             dirty: false,
         }),
+        ids: ids.clone(),
     }))
 }
 
 /// The store for a persistent MQTT 5 session.
-pub fn v5(s: &ConnSettings) -> Option<Arc<FileStore<rumqttc5::PersistedSession>>> {
+pub fn v5(s: &ConnSettings, ids: &PacketIds) -> Option<Arc<FileStore<rumqttc5::PersistedSession>>> {
     let path = path(s).filter(|_| !s.clean)?;
     let empty = rumqttc5::PersistedSession {
         format_version: 1,
@@ -226,6 +261,7 @@ pub fn v5(s: &ConnSettings) -> Option<Arc<FileStore<rumqttc5::PersistedSession>>
             session: None,
             dirty: false,
         }),
+        ids: ids.clone(),
     }))
 }
 

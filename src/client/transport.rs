@@ -7,6 +7,7 @@
 //!   → TLS (rustls)
 //!   → WebSocket (--ws, ws://, wss://)
 //!   → rewrite: MQTT 3.1 CONNECT (-V 31), -D publish property order
+//!   → ids: packet ids counted up on the wire (always)
 //! ```
 //!
 //! Owning the stack is what lets a proxy sit under TLS and WebSockets, and
@@ -21,6 +22,7 @@ use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::ids::{PacketIds, Translate};
 use super::options::Tls;
 use super::proxy;
 use super::rewrite::{self, Rewrite, Rules};
@@ -45,10 +47,12 @@ pub struct Dial {
     /// The WebSocket path, when MQTT goes over WebSockets.
     ws_path: Option<String>,
     rules: Rules,
+    /// The client's packet id table, shared by all its connections.
+    ids: PacketIds,
 }
 
 impl Dial {
-    pub fn new(s: &ConnSettings, tls: Option<Tls>) -> Dial {
+    pub fn new(s: &ConnSettings, tls: Option<Tls>, ids: PacketIds) -> Dial {
         Dial {
             endpoint: s.endpoint.clone(),
             nodelay: s.nodelay,
@@ -65,6 +69,7 @@ impl Dial {
                     _ => Vec::new(),
                 },
             },
+            ids,
         }
     }
 
@@ -91,11 +96,12 @@ impl Dial {
     }
 
     fn top(&self, stream: Boxed) -> Boxed {
-        if self.rules.active() {
+        let stream = if self.rules.active() {
             Box::new(Rewrite::new(stream, self.rules.clone()))
         } else {
             stream
-        }
+        };
+        Box::new(Translate::new(stream, self.ids.clone()))
     }
 }
 
