@@ -20,3 +20,29 @@ ensure_mosquitto() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# The other brokers the integration tests run against, installed inside the
+# checkout from the registries: aedes 0.51 and 1.2 (npm, Node.js from
+# Debian when missing) and amqtt (PyPI, in a virtual environment).
+ensure_other_brokers() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Installing Node.js and npm (apt-get)..." >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if [ ! -f tests/brokers/aedes/node_modules/.package-lock.json ] ||
+    ! cmp -s tests/brokers/aedes/package-lock.json tests/brokers/aedes/node_modules/.installed-lock; then
+    echo "Installing aedes (npm ci in tests/brokers/aedes)..." >&2
+    (cd tests/brokers/aedes && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+      cp package-lock.json node_modules/.installed-lock)
+  fi
+  local venv=tests/brokers/amqtt/.venv
+  if [ ! -x "$venv/bin/amqtt" ] || ! cmp -s tests/brokers/amqtt/requirements.txt "$venv/installed-requirements.txt"; then
+    echo "Installing amqtt (pip, in $venv)..." >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/brokers/amqtt/requirements.txt
+    cp tests/brokers/amqtt/requirements.txt "$venv/installed-requirements.txt"
+  fi
+}

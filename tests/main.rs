@@ -4,6 +4,7 @@
 mod support;
 
 mod bench;
+mod brokers;
 mod generated;
 mod misbehaving;
 mod mosquitto_compat;

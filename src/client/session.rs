@@ -172,6 +172,11 @@ impl Session {
                             | ConnError::Other(_)
                             | ConnError::Protocol(_)
                     );
+                    // A 3.1.1-only broker answers an MQTT 5 CONNECT with a
+                    // 3.1.1 refusal and closes (aedes), or never answers (amqtt).
+                    if self.protocol == Protocol::V5 && (old_protocol || matches!(err, ConnError::Timeout)) {
+                        msg.push_str("\nError: the broker may not speak MQTT 5; try -V 311.");
+                    }
                     return Err(ConnectFailure {
                         code,
                         message: msg,

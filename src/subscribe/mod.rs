@@ -85,7 +85,7 @@ async fn connect(
             if is_request && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
                 program.diag(
                     quiet,
-                    format_args!("Error: the broker may not speak MQTT v5; try -V 311 (no correlation data then)."),
+                    format_args!("(With -V 311 the first message on the response topic is the answer: no correlation data.)"),
                 );
             }
             f.code

@@ -8,6 +8,7 @@ pub mod broker;
 pub mod certs;
 pub mod cmd;
 pub mod fake;
+pub mod others;
 pub mod proxy;
 pub mod sub;
 pub mod ws;
