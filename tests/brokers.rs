@@ -78,9 +78,11 @@ fn retained_message(kind: Kind) {
         "on {}",
         kind.name()
     );
-    // Cleared with an empty retained message: a new subscriber gets nothing
+    // Cleared with an empty retained message (at QoS 1: acknowledged means
+    // done; amqtt handles a QoS 0 one after a subscription that follows it
+    // at once): a new subscriber gets nothing
     // retained (the live message after it proves it is subscribed).
-    publish(&b, home.path(), &["-t", "kept", "-r", "-n"], "");
+    publish(&b, home.path(), &["-t", "kept", "-r", "-n", "-q", "1"], "");
     let mut sub = Listener::start(b.addr_args(), home.path(), &["-t", "kept"]);
     publish(&b, home.path(), &["-t", "kept", "-m", "live"], "");
     assert_eq!(sub.take(1, WAIT), ["live"], "on {}", kind.name());

@@ -18,6 +18,7 @@ mod pub_signals;
 mod pub_terminal;
 mod restarts;
 mod rr;
+mod soak;
 mod sub_flow;
 mod sub_output;
 mod tls;

@@ -123,6 +123,10 @@ fn usage_and_protocol_errors() {
         "x",
     ]);
     assert_ne!(r.code(), 0);
-    assert!(r.stderr().contains("MQTT v5"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("may not speak MQTT 5; try -V 311"),
+        "{}",
+        r.stderr()
+    );
     fake.finish();
 }

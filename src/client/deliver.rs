@@ -5,6 +5,13 @@
 //! order (MQTT 5, see [`Publisher::publish`]). The DISCONNECT is queued only when the producer is
 //! done and every message is settled, so nothing queued is ever dropped
 //! (docs/mqtt-library.md, the first row).
+//!
+//! QoS 1 and 2 messages go to the library only while fewer than its
+//! in-flight limit are open ([`State::window`]). The library holds what it
+//! cannot send yet in a queue that a blocked new message heads; after a
+//! reconnect, its resends could end up behind that message, which waits for
+//! a packet id only they can free: a deadlock (docs/mqtt-library.md). With
+//! no more open than it has ids, every message it holds can go.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -42,6 +49,18 @@ struct State {
     disconnect_props: RefCell<DisconnectProps>,
     producer_error: RefCell<Option<anyhow::Error>>,
     quiet: bool,
+    /// One permit per QoS 1/2 flow the library may have open; taken before
+    /// a message is handed over, given back when its flow ends.
+    window: Window,
+}
+
+/// [`State::window`]'s semaphore (never closed).
+struct Window(tokio::sync::Semaphore);
+
+impl Default for Window {
+    fn default() -> Window {
+        Window(tokio::sync::Semaphore::new(0))
+    }
 }
 
 impl State {
@@ -121,6 +140,10 @@ impl Sink {
                 }
             }
         }
+        if m.qos != crate::mqtt::QoS::AtMostOnce {
+            // The semaphore is never closed.
+            self.state.window.0.acquire().await?.forget();
+        }
         // Counted first: an untracked publish can be confirmed by an event
         // before this task resumes.
         self.state.sent.set(self.state.sent.get() + 1);
@@ -189,6 +212,9 @@ where
     let state = Rc::new(State {
         disconnect_props: RefCell::new(disconnect),
         quiet,
+        window: Window(tokio::sync::Semaphore::new(usize::from(
+            session.inflight_limit().max(1),
+        ))),
         ..State::default()
     });
     let publisher = session.publisher.clone();
@@ -268,10 +294,17 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
                     ));
                 }
             }
-            Ok(Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. }) if by_events => {
-                state.settle(Outcome::Confirmed);
-                state.maybe_finish(&session.publisher);
+            Ok(ev @ (Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. })) => {
+                if !matches!(ev, Event::PublishSent { .. }) {
+                    state.window.0.add_permits(1);
+                }
+                if by_events {
+                    state.settle(Outcome::Confirmed);
+                    state.maybe_finish(&session.publisher);
+                }
             }
+            // An MQTT 5 PUBREC that refuses the message ends its flow.
+            Ok(Event::PubRec { reason, .. }) if reason >= 0x80 => state.window.0.add_permits(1),
             Ok(_) => {}
             Err(e) => {
                 let all_done = state.producer_done.get() && state.settled.get() == state.sent.get();

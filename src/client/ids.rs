@@ -53,6 +53,10 @@ struct Table {
     /// Flows ended by an ack read here whose event the program has not yet
     /// seen: library id → wire ids, oldest first (a few at most).
     ended: HashMap<u16, VecDeque<u16>>,
+    /// When each flow in progress started: wire id → a count that only goes
+    /// up (the order PUBRELs must keep, [`Scan::run`]).
+    started: HashMap<u16, u64>,
+    next_start: u64,
 }
 
 impl Table {
@@ -71,6 +75,8 @@ impl Table {
         self.wire.insert(lib, w);
         self.lib.insert(w, lib);
         self.shown.insert(lib, w);
+        self.started.insert(w, self.next_start);
+        self.next_start += 1;
         w
     }
 
@@ -78,6 +84,7 @@ impl Table {
         match self.lib.remove(&wire) {
             Some(lib) => {
                 self.wire.remove(&lib);
+                self.started.remove(&wire);
                 let queue = self.ended.entry(lib).or_default();
                 if queue.len() == ENDED_KEPT {
                     queue.pop_front();
@@ -127,11 +134,11 @@ impl PacketIds {
     }
 
     /// The table as text (for a persistent session's checkpoint): the last id
-    /// handed out, then one `LIB WIRE` line per flow in progress.
+    /// handed out, then one `LIB WIRE` line per flow in progress, oldest first.
     pub fn encode(&self) -> String {
         let t = self.0.lock().expect("packet id table");
         let mut flows: Vec<_> = t.wire.iter().collect();
-        flows.sort();
+        flows.sort_by_key(|(_, wire)| t.started.get(wire));
         let mut out = format!("{}\n", t.last);
         for (lib, wire) in flows {
             out.push_str(&format!("{lib} {wire}\n"));
@@ -152,8 +159,16 @@ impl PacketIds {
             t.wire.insert(lib, wire);
             t.lib.insert(wire, lib);
             t.shown.insert(lib, wire);
+            t.started.insert(wire, t.next_start);
+            t.next_start += 1;
         }
         Some(PacketIds(Arc::new(Mutex::new(t))))
+    }
+
+    /// When the flow with this wire id started (unknown ones last).
+    fn started(&self, wire: u16) -> u64 {
+        let t = self.0.lock().expect("packet id table");
+        t.started.get(&wire).copied().unwrap_or(u64::MAX)
     }
 
     /// Replace this table's contents with `other`'s.
@@ -237,18 +252,30 @@ struct Scan {
 impl Scan {
     /// Translate the ids of the packets in `buf` that this scan has not seen.
     /// Returns how many bytes are done; the rest is a partial head.
+    ///
+    /// Outgoing, a run of whole PUBREL packets is also put in the order their
+    /// flows started. The library resends PUBRELs after a reconnect in the
+    /// order of its own ids, which come round again every `-M` messages;
+    /// a broker that hands a QoS 2 message on at its PUBREL (mosquitto) would
+    /// deliver a later message first. (The resends come in one write, so a
+    /// run is not split.)
     fn run(&mut self, ids: &PacketIds, buf: &mut [u8], outgoing: bool) -> usize {
         let mut pos = 0;
+        let mut pubrels: Vec<(usize, usize, u64)> = Vec::new();
         loop {
             let n = self.skip.min(buf.len() - pos);
             pos += n;
             self.skip -= n;
             if pos == buf.len() {
+                sort_pubrels(buf, &mut pubrels);
                 return pos;
             }
             let (len, total, at) = match head(&buf[pos..], outgoing) {
                 Some(Ok(head)) => head,
-                None => return pos,
+                None => {
+                    sort_pubrels(buf, &mut pubrels);
+                    return pos;
+                }
                 // Not MQTT: pass everything on untouched and let the library
                 // say what is wrong.
                 Some(Err(())) => {
@@ -258,11 +285,31 @@ impl Scan {
             };
             if let Some(at) = at {
                 ids.translate(&mut buf[pos..pos + len], at, outgoing);
+                if outgoing && buf[pos] >> 4 == 6 && pos + total <= buf.len() {
+                    let wire = u16::from_be_bytes([buf[pos + at], buf[pos + at + 1]]);
+                    pubrels.push((pos, pos + total, ids.started(wire)));
+                } else {
+                    sort_pubrels(buf, &mut pubrels);
+                }
+            } else {
+                sort_pubrels(buf, &mut pubrels);
             }
             pos += len;
             self.skip = total - len;
         }
     }
+}
+
+/// Put the adjacent whole PUBRELs `run` (start, end, when its flow started)
+/// of `buf` in the order their flows started; empties `run`.
+fn sort_pubrels(buf: &mut [u8], run: &mut Vec<(usize, usize, u64)>) {
+    if run.windows(2).any(|w| w[0].2 > w[1].2) {
+        let (from, to) = (run[0].0, run[run.len() - 1].1);
+        run.sort_by_key(|r| r.2);
+        let sorted: Vec<u8> = run.iter().flat_map(|r| buf[r.0..r.1].to_vec()).collect();
+        buf[from..to].copy_from_slice(&sorted);
+    }
+    run.clear();
 }
 
 /// A packet head is at most this long on the read side: type, 4 length
@@ -515,6 +562,27 @@ mod tests {
         let mut want = publish_q2(3, false);
         want.extend(publish_q2(1, true));
         assert_eq!(written(&ids, &again, 5), want);
+    }
+
+    #[test]
+    fn resent_pubrels_keep_the_order_their_flows_started() {
+        let ids = PacketIds::default();
+        // Library ids 19, 20, then 1 (its own ids came round): wire 1, 2, 3.
+        for lib in [19, 20, 1] {
+            written(&ids, &publish_q2(lib, false), 64);
+            read(&ids, &ack(0x50, ids.shown(lib, Seen::During)), 64);
+        }
+        // After a reconnect the library resends the PUBRELs by its own ids.
+        let mut resend = ack(0x62, 1);
+        resend.extend(ack(0x62, 19));
+        resend.extend(ack(0x62, 20));
+        let mut want = ack(0x62, 1);
+        want.extend(ack(0x62, 2));
+        want.extend(ack(0x62, 3));
+        assert_eq!(written(&ids, &resend, 64), want);
+        // The order survives a checkpoint.
+        let restored = PacketIds::decode(&ids.encode()).unwrap();
+        assert_eq!(written(&restored, &resend, 64), want);
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct Session {
     store: Option<options::Store>,
     /// The packet ids on the wire, which events report.
     ids: PacketIds,
+    /// Tells a half-open connection ([`Session::poll`]).
+    watch: Watch,
     /// How long a lost connection may be retried: only for a persistent
     /// session (`-c -i ID`) with `--connect-retry`, whose broker keeps what
     /// was in flight and whose library replays it.
@@ -133,6 +135,7 @@ impl Session {
             target,
             store,
             ids,
+            watch: Watch::new(s.keepalive),
             retry_lost: s.connect_retry.filter(|_| !s.clean && s.client_id.is_some()),
         };
         session.wait_connack(s.connect_retry).await?;
@@ -195,16 +198,128 @@ impl Session {
         Ok(on_wire(&self.ids, ev))
     }
 
+    /// How many QoS 1/2 flows the library can have open at once: `-M`, or
+    /// less when an MQTT 5 broker's receive maximum says so.
+    pub fn inflight_limit(&self) -> u16 {
+        match &self.el {
+            Loop::V4(el) => el.diagnostics().outbound.max_inflight,
+            Loop::V5(el) => el.diagnostics().outbound.max_inflight,
+        }
+    }
+
     /// Write a persistent session's state for the next run (a no-op otherwise).
     pub fn save_state(&self) -> std::io::Result<()> {
         self.store.as_ref().map_or(Ok(()), options::Store::flush)
     }
 
     /// The next event, with its `-d` line printed.
+    ///
+    /// A connection whose broker has sent nothing for 1.5 × keep-alive while
+    /// we wait for an answer is dropped as dead ([`Watch`]): a half-open
+    /// connection (the peer gone without a FIN) is otherwise noticed only
+    /// when the library's second unanswered PINGREQ is due, 2 × keep-alive.
     pub async fn poll(&mut self) -> Result<Event, ConnError> {
-        let ev = self.poll_raw().await?;
+        let ev = match self.watch.deadline() {
+            None => self.poll_raw().await,
+            Some(at) => match tokio::time::timeout_at(at, self.poll_raw()).await {
+                Ok(ev) => ev,
+                Err(_) => {
+                    let silent = self.watch.limit;
+                    self.watch.reset();
+                    // Drops the socket; what was in flight is sent again on
+                    // the next connection, as after any lost connection.
+                    match &mut self.el {
+                        Loop::V4(el) => el.clean(),
+                        Loop::V5(el) => el.clean(),
+                    }
+                    Err(ConnError::Closed(format!(
+                        "the broker sent nothing for {:.1} s, 1.5 × keep-alive",
+                        silent.as_secs_f64()
+                    )))
+                }
+            },
+        };
+        match &ev {
+            Ok(ev) => self.watch.saw(ev),
+            Err(_) => self.watch.reset(),
+        }
+        let ev = ev?;
         self.debug.event(&ev);
         Ok(ev)
+    }
+}
+
+/// What [`Session::poll`] needs to tell a dead connection: when the broker
+/// last sent anything, and whether we wait for an answer (a PINGREQ, or a
+/// QoS 1/2 publish, SUBSCRIBE or UNSUBSCRIBE of ours).
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// 1.5 × keep-alive (zero: keep-alive is off, no watch).
+    limit: Duration,
+    last_in: tokio::time::Instant,
+    ping: bool,
+    awaiting: std::collections::HashSet<u16>,
+}
+
+impl Watch {
+    fn new(keepalive: u16) -> Watch {
+        Watch {
+            limit: Duration::from_millis(u64::from(keepalive) * 1500),
+            last_in: tokio::time::Instant::now(),
+            ping: false,
+            awaiting: Default::default(),
+        }
+    }
+
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        let waiting = self.ping || !self.awaiting.is_empty();
+        (waiting && !self.limit.is_zero()).then(|| self.last_in + self.limit)
+    }
+
+    fn reset(&mut self) {
+        self.ping = false;
+        self.awaiting.clear();
+        self.last_in = tokio::time::Instant::now();
+    }
+
+    fn saw(&mut self, ev: &Event) {
+        match ev {
+            Event::PingReqSent => self.ping = true,
+            Event::PublishSent { pkid } | Event::SubscribeSent { pkid } | Event::UnsubscribeSent { pkid }
+                if *pkid != 0 =>
+            {
+                self.awaiting.insert(*pkid);
+            }
+            _ => {}
+        }
+        let incoming = match ev {
+            Event::ConnAck { .. } => {
+                self.reset();
+                true
+            }
+            Event::PingResp => {
+                self.ping = false;
+                true
+            }
+            Event::PubAck { pkid, .. }
+            | Event::PubComp { pkid, .. }
+            | Event::SubAck { pkid, .. }
+            | Event::UnsubAck { pkid } => {
+                self.awaiting.remove(pkid);
+                true
+            }
+            Event::PubRec { pkid, reason, .. } => {
+                if *reason >= 0x80 {
+                    self.awaiting.remove(pkid);
+                }
+                true
+            }
+            Event::DisconnectReceived { .. } | Event::Message(_) | Event::PubRelReceived { .. } => true,
+            _ => false,
+        };
+        if incoming {
+            self.last_in = tokio::time::Instant::now();
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod broker;
 pub mod certs;
+pub mod chaos;
 pub mod cmd;
 pub mod fake;
 pub mod others;

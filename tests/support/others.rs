@@ -162,9 +162,12 @@ impl Drop for OtherBroker {
     }
 }
 
+/// How mqtt-sub's `-d` lines begin (mosquitto_sub's words).
+const DEBUG_PREFIXES: [&str; 3] = ["Client ", "Subscribed (mid", "Connection lost ("];
+
 /// `mqtt-sub -d` with `args`, on any broker: ready once its own debug output
 /// shows the SUBACK (the broker need not log subscriptions). Message lines
-/// are told from debug lines by mosquitto's `Client ` and `Subscribed` prefixes.
+/// are told from debug lines by their beginnings ([`DEBUG_PREFIXES`]).
 pub struct Listener {
     child: Child,
     rx: Receiver<String>,
@@ -221,7 +224,7 @@ impl Listener {
                 return false;
             };
             match self.rx.recv_timeout(left) {
-                Ok(line) if line.starts_with("Client ") || line.starts_with("Subscribed (mid") => self.debug.push(line),
+                Ok(line) if DEBUG_PREFIXES.iter().any(|p| line.starts_with(p)) => self.debug.push(line),
                 Ok(line) => self.messages.push(line),
                 Err(_) => return done(self),
             }
