@@ -15,7 +15,7 @@ use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
-use crate::client::{ConnError, Event, Publisher, Session, reason};
+use crate::client::{ConnError, Event, Publisher, Session, Window, reason};
 use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps};
 
 /// Everything one client measured; the report adds these up.
@@ -80,6 +80,9 @@ struct Client {
     /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
     backoff: Backoff,
     secs: Option<Seconds>,
+    /// A publisher's QoS 1/2 flows open in the library; the schedule waits
+    /// for room, so a full window shows as schedule lag.
+    window: Arc<Window>,
 }
 
 /// Run one client from connect to disconnect.
@@ -123,6 +126,7 @@ pub async fn run(
         out,
         pending: HashMap::new(),
         secs: None,
+        window: Arc::new(Window::default()),
     };
     if c.filter.is_some() && !c.subscribe().await {
         c.shared.client_failed();
@@ -220,11 +224,13 @@ impl Client {
     /// the client's queue, which only polling makes), poll meanwhile, then
     /// wait up to --drain for the last acknowledgements.
     async fn publish(&mut self, index: u32, t0: Instant) {
+        self.window.open_up(self.session.inflight_limit());
         let task = tokio::spawn(schedule(
             self.plan.clone(),
             index,
             self.session.publisher.clone(),
             self.shared.clone(),
+            self.window.clone(),
             t0,
         ));
         tokio::pin!(task);
@@ -275,6 +281,7 @@ impl Client {
                 }
             }
             Ok(Event::PubAck { pkid, reason: code, .. }) => {
+                self.window.give_back();
                 let sent = self.pending.remove(&pkid);
                 self.settle(code, sent, now, AckKind::PubAck, measured(now));
             }
@@ -285,17 +292,22 @@ impl Client {
                         .record(now.saturating_duration_since(*sent).as_micros() as u64);
                 }
                 if code >= 0x80 {
+                    self.window.give_back();
                     let sent = self.pending.remove(&pkid);
                     self.settle(code, sent, now, AckKind::PubRec, measured(now));
                 }
             }
             Ok(Event::PubComp { pkid, reason: code }) => {
+                self.window.give_back();
                 let sent = self.pending.remove(&pkid);
                 self.settle(code, sent, now, AckKind::PubComp, measured(now));
             }
             Ok(Event::ConnAck { session_present, .. }) => {
                 out.reconnects += 1;
                 self.backoff.reset();
+                if !session_present {
+                    self.window.reset();
+                }
                 if self.filter.is_some() && !session_present {
                     self.subscribe().await;
                 }
@@ -433,7 +445,14 @@ struct Scheduled {
 /// Publish on an absolute schedule: message `seq` is due at `t0 + offset +
 /// seq × interval`, however late the previous one went out, and carries
 /// that intended time. Without a rate, as fast as the queue takes them.
-async fn schedule(plan: Arc<Plan>, index: u32, publisher: Publisher, shared: Arc<Shared>, t0: Instant) -> Scheduled {
+async fn schedule(
+    plan: Arc<Plan>,
+    index: u32,
+    publisher: Publisher,
+    shared: Arc<Shared>,
+    window: Arc<Window>,
+    t0: Instant,
+) -> Scheduled {
     let s = &plan.settings;
     let topic = plan.topic_for(index);
     let maker = header::PayloadMaker::new(s.size, s.seed ^ u64::from(index));
@@ -474,6 +493,9 @@ async fn schedule(plan: Arc<Plan>, index: u32, publisher: Publisher, shared: Arc
             retain: s.retain,
             props: None,
         };
+        if m.qos != QoS::AtMostOnce {
+            window.take().await;
+        }
         if publisher.publish_untracked(m).await.is_err() {
             break;
         }

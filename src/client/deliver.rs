@@ -7,11 +7,7 @@
 //! (docs/mqtt-library.md, the first row).
 //!
 //! QoS 1 and 2 messages go to the library only while fewer than its
-//! in-flight limit are open ([`State::window`]). The library holds what it
-//! cannot send yet in a queue that a blocked new message heads; after a
-//! reconnect, its resends could end up behind that message, which waits for
-//! a packet id only they can free: a deadlock (docs/mqtt-library.md). With
-//! no more open than it has ids, every message it holds can go.
+//! in-flight limit are open ([`super::window`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -23,6 +19,7 @@ use tokio::sync::Notify;
 
 use super::codes::reason;
 use super::session::{Confirmation, Outcome, Retry};
+use super::window::Window;
 use super::{ConnError, Event, Publisher, Session};
 use crate::exit::eprint_line;
 use crate::mqtt::{DisconnectProps, OutMessage, Protocol};
@@ -49,18 +46,8 @@ struct State {
     disconnect_props: RefCell<DisconnectProps>,
     producer_error: RefCell<Option<anyhow::Error>>,
     quiet: bool,
-    /// One permit per QoS 1/2 flow the library may have open; taken before
-    /// a message is handed over, given back when its flow ends.
+    /// Room for QoS 1/2 messages in the library.
     window: Window,
-}
-
-/// [`State::window`]'s semaphore (never closed).
-struct Window(tokio::sync::Semaphore);
-
-impl Default for Window {
-    fn default() -> Window {
-        Window(tokio::sync::Semaphore::new(0))
-    }
 }
 
 impl State {
@@ -141,8 +128,7 @@ impl Sink {
             }
         }
         if m.qos != crate::mqtt::QoS::AtMostOnce {
-            // The semaphore is never closed.
-            self.state.window.0.acquire().await?.forget();
+            self.state.window.take().await;
         }
         // Counted first: an untracked publish can be confirmed by an event
         // before this task resumes.
@@ -212,11 +198,9 @@ where
     let state = Rc::new(State {
         disconnect_props: RefCell::new(disconnect),
         quiet,
-        window: Window(tokio::sync::Semaphore::new(usize::from(
-            session.inflight_limit().max(1),
-        ))),
         ..State::default()
     });
+    state.window.open_up(session.inflight_limit());
     let publisher = session.publisher.clone();
 
     let produce = async {
@@ -296,7 +280,7 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
             }
             Ok(ev @ (Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. })) => {
                 if !matches!(ev, Event::PublishSent { .. }) {
-                    state.window.0.add_permits(1);
+                    state.window.give_back();
                 }
                 if by_events {
                     state.settle(Outcome::Confirmed);
@@ -304,7 +288,7 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
                 }
             }
             // An MQTT 5 PUBREC that refuses the message ends its flow.
-            Ok(Event::PubRec { reason, .. }) if reason >= 0x80 => state.window.0.add_permits(1),
+            Ok(Event::PubRec { reason, .. }) if reason >= 0x80 => state.window.give_back(),
             Ok(_) => {}
             Err(e) => {
                 let all_done = state.producer_done.get() && state.settled.get() == state.sent.get();

@@ -25,8 +25,10 @@ mod session;
 mod store;
 mod tls;
 mod transport;
+mod window;
 
 pub use codes::{connack_v3, reason};
 pub use deliver::{Delivery, Sink, deliver};
 pub use events::{ConnError, Event};
 pub use session::{Confirmation, ConnectFailure, Outcome, Publisher, Session};
+pub use window::Window;
