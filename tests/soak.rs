@@ -449,3 +449,83 @@ fn bench_qos1_through_chaos_loses_nothing() {
 fn bench_qos2_through_chaos_loses_nothing_and_duplicates_nothing() {
     bench_through_chaos(2);
 }
+
+/// A persistent session that ends with messages in flight (the connection
+/// stalled, no --connect-retry) is resent by the next run under the packet
+/// ids the broker knows them by (the id table is saved with the session).
+#[test]
+fn the_next_run_resends_under_the_same_packet_ids() {
+    let broker = Broker::start(BrokerConfig::default());
+    let seed = chaos::seed("the_next_run_resends_under_the_same_packet_ids");
+    let proxy = Chaos::start(
+        broker.port,
+        seed,
+        Faults {
+            life: (Duration::from_millis(700), Duration::from_millis(700)),
+            stall_percent: 100,
+            early_percent: 0,
+            faulty_connections: 1,
+            ..Faults::default()
+        },
+    );
+    let home = tempfile::tempdir().unwrap();
+    let publish = |input: String| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+            .env("HOME", home.path())
+            .args(["-h", "127.0.0.1", "-p", &proxy.port.to_string()])
+            .args([
+                "-t", "resume", "-q", "1", "-l", "-c", "-i", "resumer", "-k", "5", "--rate", "200",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let out = crate::support::cmd::finish(child);
+        let _ = writer.join();
+        out
+    };
+    let first = publish((1..=2_000).map(|i| format!("{i}\n")).collect());
+    assert_eq!(
+        first.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = publish(String::new());
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // mosquitto logs "Received PUBLISH from resumer (d1, q1, r0, m123, ...".
+    let log = broker.log();
+    let mids = |dup: &str| -> Vec<u16> {
+        log.lines()
+            .filter_map(|l| {
+                l.split_once(&format!("Received PUBLISH from resumer ({dup}, q1, r0, m"))?
+                    .1
+                    .split_once(',')?
+                    .0
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    };
+    let (sent, resent) = (mids("d0"), mids("d1"));
+    assert!(!resent.is_empty(), "nothing resent:\n{log}");
+    // The flows still open were the last ones the first run wrote (some
+    // the stall swallowed, so the broker saw them first as resends); fresh
+    // ids would start again at 1.
+    let highest = *sent.iter().max().unwrap();
+    assert!(highest > 40, "the first run sent too little to tell: m{highest}");
+    assert!(
+        resent.iter().all(|m| *m + 20 > highest && *m <= highest + 20),
+        "resent {resent:?}, the first run went up to m{highest}"
+    );
+}

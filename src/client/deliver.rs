@@ -267,6 +267,9 @@ where
 async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
     let by_events = session.protocol != Protocol::V5;
     let mut outage: Option<Retry> = None;
+    // An earlier run's messages go out first, and their acks come first:
+    // they settle nothing of this run and hold no room in the window.
+    let mut earlier = session.resends_pending();
     loop {
         match session.poll().await {
             Ok(Event::DisconnectSent) => return None,
@@ -278,6 +281,7 @@ async fn poll_loop(session: &mut Session, state: &State) -> Option<ConnError> {
                     ));
                 }
             }
+            Ok(Event::PubAck { .. } | Event::PubComp { .. }) if earlier > 0 => earlier -= 1,
             Ok(ev @ (Event::PublishSent { pkid: 0 } | Event::PubAck { .. } | Event::PubComp { .. })) => {
                 if !matches!(ev, Event::PublishSent { .. }) {
                     state.window.give_back();

@@ -207,6 +207,15 @@ impl Session {
         }
     }
 
+    /// Messages of an earlier run (a persistent session's checkpoint) that
+    /// the library will send again before anything new.
+    pub fn resends_pending(&self) -> usize {
+        match &self.el {
+            Loop::V4(el) => el.diagnostics().queues.pending_replay_len,
+            Loop::V5(el) => el.diagnostics().queues.pending_replay_len,
+        }
+    }
+
     /// Write a persistent session's state for the next run (a no-op otherwise).
     pub fn save_state(&self) -> std::io::Result<()> {
         self.store.as_ref().map_or(Ok(()), options::Store::flush)
