@@ -91,6 +91,27 @@ fn size() -> (usize, u32) {
     (var("SOAK_LINES", 20_000) as usize, var("SOAK_RATE", 1_000) as u32)
 }
 
+/// mqtt-pub through `proxy` with `args`, `input` on its stdin; its output.
+fn pub_lines(proxy: &Chaos, home: &std::path::Path, args: &[&str], input: String) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
+        .env("HOME", home)
+        .args(["-h", "127.0.0.1", "-p", &proxy.port.to_string()])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // A publisher that gives up early closes the pipe: not our failure.
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = crate::support::cmd::finish(child);
+    let _ = writer.join();
+    out
+}
+
 /// Count what arrived of `1..=sent`.
 fn tally(sent: usize, got: &[String]) -> (usize, usize, usize, usize) {
     let mut seen = vec![false; sent + 1];
@@ -267,13 +288,7 @@ fn regression_pubrels_resent_out_of_order() {
 #[test]
 fn half_open_connections_are_noticed_within_one_and_a_half_keepalives() {
     let seed = chaos::seed("half_open_connections_are_noticed_within_one_and_a_half_keepalives");
-    let stall_once = Faults {
-        life: (Duration::from_millis(500), Duration::from_millis(500)),
-        stall_percent: 100,
-        early_percent: 0,
-        faulty_connections: 1,
-        ..Faults::default()
-    };
+    let stall_once = Faults::stall_once(Duration::from_millis(500));
     let k = 5;
     let setup = Setup {
         keepalive: k,
@@ -306,35 +321,15 @@ fn half_open_connections_are_noticed_within_one_and_a_half_keepalives() {
 fn a_stalled_publisher_without_a_session_exits_7_and_counts_truly() {
     let broker = Broker::start(BrokerConfig::default());
     let seed = chaos::seed("a_stalled_publisher_without_a_session_exits_7_and_counts_truly");
-    let proxy = Chaos::start(
-        broker.port,
-        seed,
-        Faults {
-            life: (Duration::from_millis(700), Duration::from_millis(700)),
-            stall_percent: 100,
-            early_percent: 0,
-            faulty_connections: 1,
-            ..Faults::default()
-        },
-    );
+    let proxy = Chaos::start(broker.port, seed, Faults::stall_once(Duration::from_millis(700)));
     let home = tempfile::tempdir().unwrap();
     let mut sub = Listener::start(broker.addr_args(), home.path(), &["-t", "half", "-q", "1"]);
-    let mut publisher = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
-        .env("HOME", home.path())
-        .args(["-h", "127.0.0.1", "-p", &proxy.port.to_string()])
-        .args(["-t", "half", "-q", "1", "-l", "-k", "5", "--rate", "200"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = publisher.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let input: String = (1..=2_000).map(|i| format!("{i}\n")).collect();
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let out = crate::support::cmd::finish(publisher);
-    let _ = writer.join();
+    let out = pub_lines(
+        &proxy,
+        home.path(),
+        &["-t", "half", "-q", "1", "-l", "-k", "5", "--rate", "200"],
+        (1..=2_000).map(|i| format!("{i}\n")).collect(),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{stderr}");
     assert!(stderr.contains("1.5 × keep-alive"), "{stderr}");
@@ -457,38 +452,12 @@ fn bench_qos2_through_chaos_loses_nothing_and_duplicates_nothing() {
 fn the_next_run_resends_under_the_same_packet_ids() {
     let broker = Broker::start(BrokerConfig::default());
     let seed = chaos::seed("the_next_run_resends_under_the_same_packet_ids");
-    let proxy = Chaos::start(
-        broker.port,
-        seed,
-        Faults {
-            life: (Duration::from_millis(700), Duration::from_millis(700)),
-            stall_percent: 100,
-            early_percent: 0,
-            faulty_connections: 1,
-            ..Faults::default()
-        },
-    );
+    let proxy = Chaos::start(broker.port, seed, Faults::stall_once(Duration::from_millis(700)));
     let home = tempfile::tempdir().unwrap();
-    let publish = |input: String| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-pub"))
-            .env("HOME", home.path())
-            .args(["-h", "127.0.0.1", "-p", &proxy.port.to_string()])
-            .args([
-                "-t", "resume", "-q", "1", "-l", "-c", "-i", "resumer", "-k", "5", "--rate", "200",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(input.as_bytes());
-        });
-        let out = crate::support::cmd::finish(child);
-        let _ = writer.join();
-        out
-    };
+    let args = [
+        "-t", "resume", "-q", "1", "-l", "-c", "-i", "resumer", "-k", "5", "--rate", "200",
+    ];
+    let publish = |input: String| pub_lines(&proxy, home.path(), &args, input);
     let first = publish((1..=2_000).map(|i| format!("{i}\n")).collect());
     assert_eq!(
         first.status.code(),

@@ -68,6 +68,20 @@ impl Default for Faults {
     }
 }
 
+impl Faults {
+    /// The first connection stalls (half-open) after `after`; the others
+    /// pass untouched.
+    pub fn stall_once(after: Duration) -> Faults {
+        Faults {
+            life: (after, after),
+            stall_percent: 100,
+            early_percent: 0,
+            faulty_connections: 1,
+            ..Faults::default()
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
     Cut { refuse: bool },
