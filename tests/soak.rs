@@ -165,13 +165,7 @@ pub fn run(setup: &Setup, seed: u64) -> Soak {
     let input: String = (1..=lines).map(|i| format!("{i}\n")).collect();
     let mut stdin = publisher.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let pid = publisher.id();
-    let watchdog = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(100));
-        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-    });
-    let out = publisher.wait_with_output().unwrap();
-    drop(watchdog);
+    let out = crate::support::cmd::finish(publisher);
     writer.join().unwrap().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
