@@ -297,8 +297,9 @@ fn half_open_connections_are_noticed_within_one_and_a_half_keepalives() {
         s.pub_stall_noticed, s.sub_stall_noticed
     );
     assert_eq!((s.lost, s.out_of_order), (0, 0), "{s:?}");
-    // 1.5 × keep-alive, plus the first reconnect pause and scheduling.
-    let limit = Duration::from_millis(u64::from(k) * 1500 + 700);
+    // 1.5 × keep-alive, plus the first reconnect pause and a loaded
+    // machine; still short of the 2 × keep-alive the library alone takes.
+    let limit = Duration::from_millis(u64::from(k) * 1500 + 1500);
     for (who, noticed) in [("mqtt-pub", s.pub_stall_noticed), ("mqtt-sub", s.sub_stall_noticed)] {
         let noticed = noticed.unwrap_or_else(|| panic!("{who} never connected again: {s:?}"));
         assert!(
