@@ -247,7 +247,11 @@ pub fn v5(s: &ConnSettings, ids: &PacketIds) -> Option<Arc<FileStore<rumqttc5::P
         clean_start: false,
         session_expiry_interval: s.session_expiry,
         outgoing_inflight_upper_limit: Some(s.max_inflight),
-        ack_mode: rumqttc5::PersistedAckMode::Automatic,
+        ack_mode: if s.manual_acks {
+            rumqttc5::PersistedAckMode::Manual
+        } else {
+            rumqttc5::PersistedAckMode::Automatic
+        },
         last_pkid: 0,
         last_puback: 0,
         replay: Vec::new(),

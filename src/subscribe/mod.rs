@@ -368,7 +368,12 @@ impl<'a> Run<'a> {
     async fn message(&mut self, session: &Session, m: Message) -> anyhow::Result<()> {
         let s = self.s;
         if m.qos == QoS::ExactlyOnce && !self.open_qos2.insert(m.pkid) {
-            // A redelivery before PUBREL: printed once already.
+            // A redelivery before PUBREL: printed once already, and its
+            // PUBREC may have been lost with the connection. (Best effort:
+            // the library may have answered it itself.)
+            if s.conn.manual_acks {
+                let _ = session.publisher.ack(&m).await;
+            }
             return Ok(());
         }
         if self.state.ending().is_some() {
