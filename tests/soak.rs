@@ -414,9 +414,9 @@ fn a_stalled_publisher_without_a_session_exits_7_and_counts_truly() {
 /// sessions), and an independent mqtt-sub --json straight on the broker:
 /// `--assert loss==0` holds and the bench's counts agree with what the
 /// broker really passed on.
-fn bench_through_chaos(qos: u8) {
+fn bench_through_chaos(qos: u8, version: &str) {
     let broker = Broker::start(BrokerConfig::default());
-    let seed = chaos::seed(&format!("bench_through_chaos_qos{qos}"));
+    let seed = chaos::seed(&format!("bench_through_chaos_qos{qos}_v{version}"));
     let proxy = Chaos::start(broker.port, seed, Faults::default());
     let home = tempfile::tempdir().unwrap();
     let q = qos.to_string();
@@ -431,9 +431,25 @@ fn bench_through_chaos(qos: u8) {
         Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
             .env("HOME", home.path())
             .args(["pubsub", "-h", "127.0.0.1", "-p", &proxy.port.to_string()])
-            .args(["--publishers", "2", "--subscribers", "1", "-q", &q, "-k", "5"])
+            .args([
+                "--publishers",
+                "2",
+                "--subscribers",
+                "1",
+                "-q",
+                &q,
+                "-k",
+                "5",
+                "-V",
+                version,
+            ])
             .args(["--rate", "1000", "--count", &count.to_string(), "--drain", "30s"])
-            .args(["--disable-clean-session", "-I", &format!("soak{qos}-"), "--quiet"])
+            .args([
+                "--disable-clean-session",
+                "-I",
+                &format!("soak{qos}v{version}-"),
+                "--quiet",
+            ])
             .args(["--assert", "loss==0", "--json"])
             .arg(&report)
             .stdin(Stdio::null())
@@ -492,12 +508,17 @@ fn bench_through_chaos(qos: u8) {
 
 #[test]
 fn bench_qos1_through_chaos_loses_nothing() {
-    bench_through_chaos(1);
+    bench_through_chaos(1, "311");
 }
 
 #[test]
 fn bench_qos2_through_chaos_loses_nothing_and_duplicates_nothing() {
-    bench_through_chaos(2);
+    bench_through_chaos(2, "311");
+}
+
+#[test]
+fn bench_qos2_over_mqtt5_through_chaos_loses_nothing() {
+    bench_through_chaos(2, "5");
 }
 
 /// A persistent session that ends with messages in flight (the connection

@@ -80,6 +80,11 @@ struct Client {
     /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
     backoff: Backoff,
     secs: Option<Seconds>,
+    /// Acknowledge each message after counting it ([`Plan::conn_for`]).
+    manual_acks: bool,
+    /// QoS 2 messages counted and not yet released (PUBCOMP sent), by the
+    /// broker's packet id.
+    open_qos2: std::collections::HashSet<u16>,
     /// A publisher's QoS 1/2 flows open in the library; the schedule waits
     /// for room, so a full window shows as schedule lag.
     window: Arc<Window>,
@@ -127,6 +132,8 @@ pub async fn run(
         pending: HashMap::new(),
         secs: None,
         window: Arc::new(Window::default()),
+        manual_acks: conn.manual_acks,
+        open_qos2: Default::default(),
     };
     if c.filter.is_some() && !c.subscribe().await {
         c.shared.client_failed();
@@ -271,7 +278,22 @@ impl Client {
         let measured = |at: Instant| measure_from.is_some_and(|m| at >= m);
         let out = &mut self.out;
         match ev {
-            Ok(Event::Message(m)) => self.received(&m, now, measure_from),
+            Ok(Event::Message(m)) => {
+                // A QoS 2 message sent again before its PUBREL (its PUBREC
+                // was lost with a connection) was counted already.
+                let again = m.qos == QoS::ExactlyOnce && self.manual_acks && !self.open_qos2.insert(m.pkid);
+                if !again {
+                    self.received(&m, now, measure_from);
+                }
+                if self.manual_acks {
+                    // A failure means the connection is gone: the broker
+                    // sends the message again.
+                    let _ = self.session.publisher.ack(&m).await;
+                }
+            }
+            Ok(Event::PubCompSent { pkid }) => {
+                self.open_qos2.remove(&pkid);
+            }
             Ok(Event::PublishSent { pkid }) => {
                 out.written += 1;
                 if pkid != 0 {

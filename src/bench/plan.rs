@@ -61,6 +61,10 @@ impl Plan {
     pub fn conn_for(&self, role: Role, index: u32) -> ConnSettings {
         let mut c = self.settings.conn.clone();
         c.client_id = Some(self.client_id(role, index));
+        // The MQTT 5 library drops the events it has queued when a
+        // connection ends, after acknowledging their messages itself: a
+        // subscriber acknowledges each message once it has counted it.
+        c.manual_acks = role == Role::Subscriber && c.protocol == crate::mqtt::Protocol::V5;
         c
     }
 
