@@ -2,7 +2,10 @@
 //! seeded chaos proxy (`support::chaos`), cut dozens of times, against a real
 //! mosquitto. Each test prints its seed; rerun a failure with
 //! `CHAOS_SEED=... cargo test soak::`. `scripts/soak` runs the same with more
-//! lines and seeds and prints the figures.
+//! lines and seeds and prints the figures. With `SOAK_DEBUG=1` a run also
+//! prints what came out of order or is missing, the subscriber's last debug
+//! lines, and leaves the broker's log in the temporary directory
+//! (`soak-broker.log`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -238,7 +241,9 @@ pub fn run(setup: &Setup, seed: u64) -> Soak {
             eprintln!("sub: {l}");
         }
         let log = broker.log();
-        std::fs::write("/tmp/soak-broker.log", &log).unwrap();
+        let path = std::env::temp_dir().join("soak-broker.log");
+        std::fs::write(&path, &log).unwrap();
+        eprintln!("broker log: {}", path.display());
     }
     let (code, got) = sub.finish(Duration::from_secs(20));
     assert_eq!(code, Some(0), "mqtt-sub did not exit 0 on SIGINT");
