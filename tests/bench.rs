@@ -624,3 +624,43 @@ fn a_failure_that_is_no_assertion_exits_3() {
     assert_eq!(r.code(), 3, "{}", r.stderr());
     assert!(r.stderr().contains("No space left on device"), "{}", r.stderr());
 }
+
+#[test]
+fn ifaddr_binds_clients_to_local_addresses_in_turn() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let args = [
+        "conn",
+        "-c",
+        "4",
+        "--ifaddr",
+        "127.0.0.2,127.0.0.3",
+        "--duration",
+        "1s",
+        "--quiet",
+        "--json",
+    ];
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(json.to_str().unwrap());
+    bench(&broker, home.path(), &all).expect_code(0);
+    // mosquitto: "New connection from 127.0.0.2:PORT on port ..."
+    let log = broker.log();
+    for addr in ["127.0.0.2", "127.0.0.3"] {
+        let from = format!("New connection from {addr}:");
+        assert_eq!(log.matches(&from).count(), 2, "{addr}:\n{log}");
+    }
+    assert_eq!(
+        report(&json).pointer("/config/ifaddrs"),
+        Some(&serde_json::json!(["127.0.0.2", "127.0.0.3"]))
+    );
+    // Not an address; and -A (one address for all) with --ifaddr.
+    for bad in [
+        &["conn", "--ifaddr", "127.0.0.2,nope"][..],
+        &["conn", "-A", "127.0.0.2", "--ifaddr", "127.0.0.3"],
+    ] {
+        let r = bench(&broker, home.path(), bad);
+        r.expect_code(2);
+        assert!(r.stderr().starts_with("Error: "), "{}", r.stderr());
+    }
+}

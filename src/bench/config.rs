@@ -25,6 +25,9 @@ pub struct RunConfig {
     pub subscribers: u32,
     pub connections: u32,
     pub conn_rate: Option<f64>,
+    /// `--ifaddr`: the local addresses clients were bound to, in turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ifaddrs: Vec<String>,
     pub topic: String,
     pub filter: String,
     pub qos: u8,
@@ -74,6 +77,7 @@ impl RunConfig {
                 s.publishers + s.subscribers
             },
             conn_rate: s.conn_rate,
+            ifaddrs: s.ifaddrs.iter().map(ToString::to_string).collect(),
             topic: s.topic.clone(),
             filter: s.filter.clone(),
             qos: s.qos as u8,

@@ -65,6 +65,15 @@ impl Plan {
         // connection ends, after acknowledging their messages itself: a
         // subscriber acknowledges each message once it has counted it.
         c.manual_acks = role == Role::Subscriber && c.protocol == crate::mqtt::Protocol::V5;
+        if !self.settings.ifaddrs.is_empty() {
+            // In turn over all clients: publishers first, then subscribers.
+            let n = self.settings.ifaddrs.len() as u32;
+            let slot = match role {
+                Role::Subscriber => index + self.settings.publishers,
+                Role::Publisher | Role::Holder => index,
+            };
+            c.bind = Some(self.settings.ifaddrs[(slot % n) as usize]);
+        }
         c
     }
 

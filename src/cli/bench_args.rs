@@ -230,6 +230,11 @@ pub struct RunArgs {
     #[arg(long = "conn-rate", value_name = "PER_SECOND", help_heading = "Load")]
     pub conn_rate: Option<String>,
 
+    /// Local source addresses, given to the clients in turn (past the
+    /// ~28,000 ports one address has per broker)
+    #[arg(long = "ifaddr", value_name = "ADDR[,ADDR...]", help_heading = "Load")]
+    pub ifaddr: Option<String>,
+
     /// Messages to publish in total (pub, pubsub) or to receive (sub)
     #[arg(long = "count", value_name = "N")]
     pub count: Option<String>,

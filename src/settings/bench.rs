@@ -48,6 +48,8 @@ pub struct BenchSettings {
     pub publishers: u32,
     pub subscribers: u32,
     pub conn_rate: Option<f64>,
+    /// `--ifaddr`: local addresses the clients bind to, in turn.
+    pub ifaddrs: Vec<std::net::IpAddr>,
     pub topic: String,
     pub filter: String,
     pub pacing: Pacing,
@@ -183,6 +185,7 @@ impl BenchSettings {
             publishers: 0,
             subscribers: 0,
             conn_rate: None,
+            ifaddrs: Vec::new(),
             topic: String::new(),
             filter: String::new(),
             pacing: Pacing::Unlimited,
@@ -220,6 +223,7 @@ impl BenchSettings {
             Scenario::Merge(_) => unreachable!(),
         }
         s.conn_rate = positive(run.conn_rate.as_deref(), "--conn-rate")?;
+        s.ifaddrs = ifaddrs(run.ifaddr.as_deref(), &s.conn)?;
         s.run(run)?;
         if !s.filter.is_empty() {
             let plain = strip_share(&s.filter).ok_or_else(|| {
@@ -339,6 +343,26 @@ pub fn default_filter(topic: &str) -> String {
         .map(|level| if level.contains(['%']) { "+" } else { level })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// `--ifaddr ADDR[,ADDR...]`: local IP addresses (not with `-A`, which binds
+/// every client to one).
+fn ifaddrs(list: Option<&str>, conn: &ConnSettings) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    if conn.bind.is_some() {
+        return Err(usage!(
+            "-A binds every client to one address; --ifaddr gives them several: use one of the two."
+        ));
+    }
+    list.split(',')
+        .map(|a| {
+            a.trim().parse().map_err(|_| {
+                usage!("Invalid --ifaddr address '{a}': give local IP addresses, such as 127.0.0.2,127.0.0.3.")
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
