@@ -487,7 +487,7 @@ fn bench_through_chaos(qos: u8, version: &str) {
             .len()
     };
     // (Duplicates only add lines: wait for the count, then look closer.)
-    independent.until(Duration::from_secs(30), |l| l.messages.len() >= count as usize);
+    independent.until(Duration::from_secs(60), |l| l.messages.len() >= count as usize);
     independent.until(Duration::from_millis(500), |_| false);
     let seen = unique(&independent) as u64;
     let independent_dups = independent.messages.len() as u64 - seen;

@@ -36,6 +36,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::rewrite::varint;
+
 /// One client's id table (cheap to clone: the clones share it).
 #[derive(Clone, Debug, Default)]
 pub struct PacketIds(Arc<Mutex<Table>>);
@@ -207,19 +209,11 @@ type Head = (usize, usize, Option<usize>);
 
 fn head(buf: &[u8], outgoing: bool) -> Option<Result<Head, ()>> {
     let &kind = buf.first()?;
-    let mut remaining = 0usize;
-    let mut fixed = 0;
-    for i in 0..4 {
-        let &b = buf.get(1 + i)?;
-        remaining |= usize::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            fixed = 2 + i;
-            break;
-        }
-    }
-    if fixed == 0 {
-        return Some(Err(()));
-    }
+    let (remaining, used) = match varint(buf, 1)? {
+        Ok(v) => v,
+        Err(_) => return Some(Err(())),
+    };
+    let fixed = 1 + used;
     let total = fixed + remaining;
     let at = match (outgoing, kind >> 4) {
         // PUBLISH at QoS 1 or 2: the id follows the topic.

@@ -85,7 +85,7 @@ impl<S> Rewrite<S> {
 
 /// Read a variable byte integer at `at`: (value, bytes used), or `None` if
 /// `buf` ends first.
-fn varint(buf: &[u8], at: usize) -> Option<io::Result<(usize, usize)>> {
+pub(super) fn varint(buf: &[u8], at: usize) -> Option<io::Result<(usize, usize)>> {
     let mut value = 0usize;
     for i in 0..4 {
         let b = *buf.get(at + i)?;

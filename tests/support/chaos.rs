@@ -125,7 +125,6 @@ impl Chaos {
     pub fn start(upstream: u16, seed: u64, faults: Faults) -> Chaos {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
         let counts = Arc::new(Counts::default());
         let stop = Arc::new(AtomicBool::new(false));
         let open = Arc::new(Mutex::new(Vec::new()));
@@ -135,15 +134,14 @@ impl Chaos {
                 let mut rng = fastrand::Rng::with_seed(seed);
                 let mut refuse_until = Instant::now();
                 let refused_at = Arc::new(Mutex::new(None::<Instant>));
-                while !stop.load(Ordering::Relaxed) {
-                    let client = match listener.accept() {
-                        Ok((s, _)) => s,
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                            std::thread::sleep(Duration::from_millis(2));
-                            continue;
-                        }
-                        Err(_) => break,
+                loop {
+                    let Ok((client, _)) = listener.accept() else {
+                        break;
                     };
+                    // Drop wakes the accept with a connection of its own.
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     if let Some(at) = refused_at.lock().unwrap().take() {
                         refuse_until = refuse_until.max(at);
                     }
@@ -242,6 +240,7 @@ impl Chaos {
 impl Drop for Chaos {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
         for s in self.open.lock().unwrap().drain(..) {
             let _ = s.shutdown(Shutdown::Both);
         }
@@ -378,6 +377,8 @@ fn pump(
                 return End::Fault;
             }
             data = &data[chunk..];
+            // The delay fault itself (a slow network), not a wait for an
+            // event: one chunk in four is held back up to `max_delay`.
             if !max_delay.is_zero() && rng.u8(0..4) == 0 {
                 std::thread::sleep(max_delay.mul_f64(rng.f64()));
             }

@@ -207,21 +207,48 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// [`DEADLINE`] has passed, so a hang fails the test instead of stalling CI.
 pub fn finish(child: std::process::Child) -> std::process::Output {
     let pid = child.id();
-    let (done, ended) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        let overdue = ended.recv_timeout(DEADLINE) == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
-        if overdue {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-        }
-        overdue
-    });
+    let watchdog = Watchdog::start(pid, DEADLINE);
     let out = child.wait_with_output().expect("wait for the child");
-    let _ = done.send(());
     assert!(
-        !watchdog.join().unwrap(),
+        !watchdog.stop(),
         "the child (pid {pid}) ran past its deadline and was killed"
     );
     out
+}
+
+/// Wait (up to `limit`) for `child` to exit, killing it at the limit: its
+/// exit code, `None` when it had to be killed (or a signal ended it).
+pub fn wait_or_kill(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
+    let watchdog = Watchdog::start(child.id(), limit);
+    let status = child.wait().expect("wait for the child");
+    if watchdog.stop() { None } else { status.code() }
+}
+
+/// Kills a process with SIGKILL unless stopped before `limit`: a channel
+/// wakes it at once when the process ends, no polling.
+struct Watchdog {
+    done: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    fn start(pid: u32, limit: Duration) -> Watchdog {
+        let (done, ended) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let overdue = ended.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+            if overdue {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            overdue
+        });
+        Watchdog { done, thread }
+    }
+
+    /// The process has ended: whether the watchdog had to kill it.
+    fn stop(self) -> bool {
+        let _ = self.done.send(());
+        self.thread.join().unwrap()
+    }
 }

@@ -245,18 +245,7 @@ impl Listener {
     /// Wait for the process to exit (killed after `wait`); its exit code and
     /// every message.
     pub fn finish(mut self, wait: Duration) -> (Option<i32>, Vec<String>) {
-        let end = Instant::now() + wait;
-        let code = loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                break status.code();
-            }
-            if Instant::now() >= end {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
+        let code = super::cmd::wait_or_kill(&mut self.child, wait);
         self.until(Duration::from_secs(5), |_| false);
         (code, std::mem::take(&mut self.messages))
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::broker::{Broker, require};
 
@@ -108,18 +108,7 @@ impl Sub {
 
     /// Wait (up to `timeout`) for the subscriber to exit; kill it at the timeout.
     pub fn finish(mut self, timeout: Duration) -> Ended {
-        let deadline = Instant::now() + timeout;
-        let code = loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                break status.code();
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
+        let code = super::cmd::wait_or_kill(&mut self.child, timeout);
         Ended {
             code,
             stdout: self.stdout.take().unwrap().join().unwrap(),
