@@ -36,7 +36,7 @@ fn consistent(r: &Value) {
         "{:#}",
         r["delivery"]
     );
-    assert_eq!(r["schema"], 1);
+    assert_eq!(r["schema"], 2);
     assert!(r["config"]["password"].is_null() || r["config"]["password"] == "<redacted>");
 }
 

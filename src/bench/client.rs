@@ -15,16 +15,24 @@ use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
-use crate::client::{ConnError, Event, Publisher, Session, Window, reason};
+use crate::client::{ConnError, Event, Lean, LeanPublisher, Phases, Window, reason};
 use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps};
 
 /// Everything one client measured; the report adds these up.
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub role: Option<Role>,
+    /// The client's index within its role.
+    pub index: u32,
     pub connected: bool,
     pub connect_error: Option<String>,
     pub connect: Hist,
+    /// The phases of each connect: TCP (through a proxy), TLS handshake,
+    /// WebSocket upgrade, and CONNECT → CONNACK.
+    pub connect_tcp: Hist,
+    pub connect_tls: Hist,
+    pub connect_ws: Hist,
+    pub connack: Hist,
     pub suback: Hist,
     pub suback_errors: BTreeMap<String, u64>,
     /// Publishes handed to the connection, and those inside the measured window.
@@ -54,9 +62,48 @@ pub struct Outcome {
     /// End to end from the actual send time (the broker's part, without the
     /// generator's lag).
     pub service: Hist,
-    /// Unexpected disconnects by cause.
+    /// Unexpected disconnects by cause (a lost connection; failed attempts
+    /// to connect again are `reconnect_failures`).
     pub disconnects: BTreeMap<String, u64>,
     pub reconnects: u64,
+    pub reconnect_failures: u64,
+    /// From losing the connection to the CONNACK of the next one.
+    pub reconnect: Hist,
+    /// When the connection was last lost and when it was back.
+    pub first_lost: Option<Instant>,
+    pub last_back: Option<Instant>,
+}
+
+impl Outcome {
+    /// The histograms, by their names in the report.
+    pub fn hists_mut(&mut self) -> [(&'static str, &mut Hist); 13] {
+        [
+            ("connect", &mut self.connect),
+            ("connect_tcp", &mut self.connect_tcp),
+            ("connect_tls", &mut self.connect_tls),
+            ("connect_ws", &mut self.connect_ws),
+            ("connack", &mut self.connack),
+            ("suback", &mut self.suback),
+            ("puback", &mut self.puback),
+            ("pubrec", &mut self.pubrec),
+            ("pubcomp", &mut self.pubcomp),
+            ("e2e", &mut self.e2e),
+            ("service", &mut self.service),
+            ("lag", &mut self.lag),
+            ("reconnect", &mut self.reconnect),
+        ]
+    }
+
+    fn record_phases(&mut self, p: Phases) {
+        self.connect_tcp.record(p.tcp.as_micros() as u64);
+        if let Some(tls) = p.tls {
+            self.connect_tls.record(tls.as_micros() as u64);
+        }
+        if let Some(ws) = p.ws {
+            self.connect_ws.record(ws.as_micros() as u64);
+        }
+        self.connack.record(p.connack.as_micros() as u64);
+    }
 }
 
 /// Phases the coordinator announces to every client.
@@ -72,7 +119,7 @@ pub enum Phase {
 struct Client {
     plan: Arc<Plan>,
     shared: Arc<Shared>,
-    session: Session,
+    conn: Lean,
     out: Outcome,
     filter: Option<String>,
     /// Send instants of unacknowledged QoS 1/2 publishes, by packet id.
@@ -80,14 +127,11 @@ struct Client {
     /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
     backoff: Backoff,
     secs: Option<Seconds>,
-    /// Acknowledge each message after counting it ([`Plan::conn_for`]).
-    manual_acks: bool,
-    /// QoS 2 messages counted and not yet released (PUBCOMP sent), by the
-    /// broker's packet id.
-    open_qos2: std::collections::HashSet<u16>,
     /// A publisher's QoS 1/2 flows open in the library; the schedule waits
     /// for room, so a full window shows as schedule lag.
     window: Arc<Window>,
+    /// Since when the connection is down (lost, not yet back).
+    down: Option<Instant>,
 }
 
 /// Run one client from connect to disconnect.
@@ -100,15 +144,16 @@ pub async fn run(
 ) -> Outcome {
     let mut out = Outcome {
         role: Some(role),
+        index,
         ..Outcome::default()
     };
     let conn = plan.conn_for(role, index);
     let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
     let started = Instant::now();
-    let connected = Session::connect(&conn).await;
+    let connected = Lean::connect(&conn, &plan.connector).await;
     drop(permit);
-    let session = match connected {
-        Ok(s) => s,
+    let lean = match connected {
+        Ok(c) => c,
         Err(f) => {
             out.connect_error = Some(f.message.lines().next().unwrap_or_default().to_string());
             shared.client_failed();
@@ -116,6 +161,7 @@ pub async fn run(
         }
     };
     out.connect.record(started.elapsed().as_micros() as u64);
+    out.record_phases(lean.phases());
     out.connected = true;
     let mut c = Client {
         filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
@@ -127,13 +173,12 @@ pub async fn run(
         ),
         plan,
         shared,
-        session,
+        conn: lean,
         out,
         pending: HashMap::new(),
         secs: None,
         window: Arc::new(Window::default()),
-        manual_acks: conn.manual_acks,
-        open_qos2: Default::default(),
+        down: None,
     };
     if c.filter.is_some() && !c.subscribe().await {
         c.shared.client_failed();
@@ -164,7 +209,7 @@ impl Client {
             }
             let ev = tokio::select! {
                 _ = phase.changed() => None,
-                ev = self.session.poll() => Some(ev),
+                ev = self.conn.poll() => Some(ev),
             };
             if let Some(ev) = ev {
                 self.handle(ev).await;
@@ -182,7 +227,7 @@ impl Client {
                     }
                     None
                 }
-                ev = self.session.poll() => Some(ev),
+                ev = self.conn.poll() => Some(ev),
             };
             if let Some(ev) = ev {
                 self.handle(ev).await;
@@ -200,14 +245,14 @@ impl Client {
             retain_handling: 0,
         };
         let sent = Instant::now();
-        if let Err(e) = self.session.publisher.subscribe(&[f], &SubscribeProps::default()) {
+        if let Err(e) = self.conn.subscribe(&[f], &SubscribeProps::default()) {
             *self.out.suback_errors.entry(e.to_string()).or_default() += 1;
             return false;
         }
-        let session = &mut self.session;
+        let conn = &mut self.conn;
         let wait = timeout(Duration::from_secs(30), async {
             loop {
-                match session.poll().await {
+                match conn.poll().await {
                     Ok(Event::SubAck { codes, .. }) => return Ok(codes),
                     Ok(_) => {}
                     Err(e) => return Err(e.to_string()),
@@ -231,11 +276,11 @@ impl Client {
     /// the client's queue, which only polling makes), poll meanwhile, then
     /// wait up to --drain for the last acknowledgements.
     async fn publish(&mut self, index: u32, t0: Instant) {
-        self.window.open_up(self.session.inflight_limit());
+        self.window.open_up(self.conn.inflight_limit());
         let task = tokio::spawn(schedule(
             self.plan.clone(),
             index,
-            self.session.publisher.clone(),
+            self.conn.publisher(),
             self.shared.clone(),
             self.window.clone(),
             t0,
@@ -263,7 +308,7 @@ impl Client {
                     None
                 }
                 _ = sleep(Duration::from_millis(20)), if deadline.is_some() => None,
-                ev = self.session.poll() => Some(ev),
+                ev = self.conn.poll() => Some(ev),
             };
             if let Some(ev) = ev {
                 self.handle(ev).await;
@@ -273,27 +318,26 @@ impl Client {
 
     /// Act on one event, or on the loss of the connection.
     async fn handle(&mut self, ev: Result<Event, ConnError>) {
+        self.on(ev).await;
+        // Full lists of latencies go to the run's histograms.
+        for (name, h) in self.out.hists_mut() {
+            if h.is_due() {
+                self.shared.absorb(name, h);
+            }
+        }
+        if let Some(secs) = &mut self.secs {
+            secs.flush_if_due();
+        }
+    }
+
+    async fn on(&mut self, ev: Result<Event, ConnError>) {
         let now = Instant::now();
         let measure_from = self.secs.as_ref().map(|s| s.t0() + self.plan.settings.warmup);
         let measured = |at: Instant| measure_from.is_some_and(|m| at >= m);
         let out = &mut self.out;
         match ev {
-            Ok(Event::Message(m)) => {
-                // A QoS 2 message sent again before its PUBREL (its PUBREC
-                // was lost with a connection) was counted already.
-                let again = m.qos == QoS::ExactlyOnce && self.manual_acks && !self.open_qos2.insert(m.pkid);
-                if !again {
-                    self.received(&m, now, measure_from);
-                }
-                if self.manual_acks {
-                    // A failure means the connection is gone: the broker
-                    // sends the message again.
-                    let _ = self.session.publisher.ack(&m).await;
-                }
-            }
-            Ok(Event::PubCompSent { pkid }) => {
-                self.open_qos2.remove(&pkid);
-            }
+            // (A QoS 2 message sent again before its PUBREL comes once.)
+            Ok(Event::Message(m)) => self.received(&m, now, measure_from),
             Ok(Event::PublishSent { pkid }) => {
                 out.written += 1;
                 if pkid != 0 {
@@ -326,6 +370,15 @@ impl Client {
             }
             Ok(Event::ConnAck { session_present, .. }) => {
                 out.reconnects += 1;
+                out.record_phases(self.conn.phases());
+                if let Some(lost) = self.down.take() {
+                    out.reconnect
+                        .record(now.saturating_duration_since(lost).as_micros() as u64);
+                }
+                out.last_back = Some(now);
+                if let Some(secs) = &mut self.secs {
+                    secs.bucket(now).reconnects += 1;
+                }
                 self.backoff.reset();
                 if !session_present {
                     self.window.reset();
@@ -334,15 +387,19 @@ impl Client {
                     self.subscribe().await;
                 }
             }
-            Ok(Event::DisconnectReceived { reason: code }) => {
-                *out.disconnects
-                    .entry(format!("DISCONNECT: {}", reason(code)))
-                    .or_default() += 1;
-            }
             Ok(_) => {}
             Err(e) => {
-                *out.disconnects.entry(e.to_string()).or_default() += 1;
-                self.shared.live.disconnects.fetch_add(1, Relaxed);
+                if self.down.is_none() {
+                    self.down = Some(now);
+                    out.first_lost.get_or_insert(now);
+                    *out.disconnects.entry(e.to_string()).or_default() += 1;
+                    self.shared.live.disconnects.fetch_add(1, Relaxed);
+                    if let Some(secs) = &mut self.secs {
+                        secs.bucket(now).disconnects += 1;
+                    }
+                } else {
+                    out.reconnect_failures += 1;
+                }
                 // Full jitter over an exponential ceiling: clients dropped
                 // together do not come back together.
                 sleep(self.backoff.next_pause()).await;
@@ -420,16 +477,7 @@ impl Client {
         if let Some(s) = &mut self.secs {
             s.flush();
         }
-        let _ = self.session.publisher.disconnect(&Default::default(), false);
-        let _ = timeout(Duration::from_secs(2), async {
-            loop {
-                match self.session.poll().await {
-                    Ok(Event::DisconnectSent) | Err(_) => break,
-                    Ok(_) => {}
-                }
-            }
-        })
-        .await;
+        self.conn.disconnect().await;
         self.out
     }
 }
@@ -470,7 +518,7 @@ struct Scheduled {
 async fn schedule(
     plan: Arc<Plan>,
     index: u32,
-    publisher: Publisher,
+    publisher: LeanPublisher,
     shared: Arc<Shared>,
     window: Arc<Window>,
     t0: Instant,
@@ -518,7 +566,7 @@ async fn schedule(
         if m.qos != QoS::AtMostOnce {
             window.take().await;
         }
-        if publisher.publish_untracked(m).await.is_err() {
+        if publisher.publish(m).await.is_err() {
             break;
         }
         let now = Instant::now();
@@ -527,6 +575,9 @@ async fn schedule(
         if intended >= measure_from {
             let lag = now.saturating_duration_since(intended);
             r.lag.record(lag.as_micros() as u64);
+            if r.lag.is_due() {
+                shared.absorb("lag", &mut r.lag);
+            }
             r.late += u64::from(lag > LATE);
             r.measured += 1;
             secs.bucket(now).sent += 1;

@@ -28,6 +28,9 @@ pub struct RunConfig {
     /// `--ifaddr`: the local addresses clients were bound to, in turn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ifaddrs: Vec<String>,
+    /// `-h HOST,HOST...`: the brokers clients were spread over, in turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     pub topic: String,
     pub filter: String,
     pub qos: u8,
@@ -78,6 +81,7 @@ impl RunConfig {
             },
             conn_rate: s.conn_rate,
             ifaddrs: s.ifaddrs.iter().map(ToString::to_string).collect(),
+            hosts: s.hosts.clone(),
             topic: s.topic.clone(),
             filter: s.filter.clone(),
             qos: s.qos as u8,

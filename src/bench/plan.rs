@@ -5,7 +5,8 @@ use std::ops::Range;
 use std::time::Duration;
 
 use super::header::Clock;
-use crate::settings::{BenchSettings, ConnSettings, Kind, Pacing};
+use crate::client::Connector;
+use crate::settings::{BenchSettings, ConnSettings, Endpoint, Kind, Pacing};
 
 /// What a client does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,11 +17,12 @@ pub enum Role {
     Holder = 2,
 }
 
-/// The resolved run: settings plus the clock every client shares.
-#[derive(Debug)]
+/// The resolved run: settings plus the clock and the connector (TLS
+/// configuration) every client shares.
 pub struct Plan {
     pub settings: BenchSettings,
     pub clock: Clock,
+    pub connector: Connector,
 }
 
 /// Indexes `0..total` sliced into `n` nearly equal parts; part `i`.
@@ -30,11 +32,16 @@ pub fn slice(total: u32, (i, n): (u32, u32)) -> Range<u32> {
 }
 
 impl Plan {
-    pub fn new(settings: BenchSettings) -> Plan {
-        Plan {
+    /// Fails when the TLS options cannot be loaded (a usage problem every
+    /// client would have).
+    pub fn new(settings: BenchSettings) -> anyhow::Result<Plan> {
+        let connector = Connector::new(&settings.conn)
+            .map_err(|f| anyhow::anyhow!("{}", f.message.trim_start_matches("Error: ").trim_end_matches('.')))?;
+        Ok(Plan {
             settings,
             clock: Clock::new(),
-        }
+            connector,
+        })
     }
 
     /// This shard's client indexes of a role (global numbering).
@@ -61,20 +68,33 @@ impl Plan {
     pub fn conn_for(&self, role: Role, index: u32) -> ConnSettings {
         let mut c = self.settings.conn.clone();
         c.client_id = Some(self.client_id(role, index));
-        // The MQTT 5 library drops the events it has queued when a
-        // connection ends, after acknowledging their messages itself: a
-        // subscriber acknowledges each message once it has counted it.
-        c.manual_acks = role == Role::Subscriber && c.protocol == crate::mqtt::Protocol::V5;
+        let slot = self.slot(role, index);
         if !self.settings.ifaddrs.is_empty() {
-            // In turn over all clients: publishers first, then subscribers.
-            let n = self.settings.ifaddrs.len() as u32;
-            let slot = match role {
-                Role::Subscriber => index + self.settings.publishers,
-                Role::Publisher | Role::Holder => index,
+            c.bind = Some(self.settings.ifaddrs[slot % self.settings.ifaddrs.len()]);
+        }
+        if let (Some(host), Endpoint::Tcp { port, .. }) = (self.host_for(role, index), &c.endpoint) {
+            c.endpoint = Endpoint::Tcp {
+                host: host.to_string(),
+                port: *port,
             };
-            c.bind = Some(self.settings.ifaddrs[(slot % n) as usize]);
         }
         c
+    }
+
+    /// A client's place when clients take turns (at source addresses,
+    /// brokers): publishers first, then subscribers.
+    fn slot(&self, role: Role, index: u32) -> usize {
+        let slot = match role {
+            Role::Subscriber => index + self.settings.publishers,
+            Role::Publisher | Role::Holder => index,
+        };
+        slot as usize
+    }
+
+    /// The broker of a client with `-h HOST,HOST...`, in turn (`None` with one).
+    pub fn host_for(&self, role: Role, index: u32) -> Option<&str> {
+        let hosts = &self.settings.hosts;
+        (!hosts.is_empty()).then(|| hosts[self.slot(role, index) % hosts.len()].as_str())
     }
 
     fn fill(&self, template: &str, role: Role, index: u32) -> String {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::config::RunConfig;
-use super::stats::{Hist, SeqTrack, Summary};
+use super::stats::{Bucket, Hist, SeqTrack, Summary};
 use crate::mqtt::{strip_share, topic_matches};
 use crate::settings::Kind;
 
@@ -25,7 +25,9 @@ pub enum Outcome {
 }
 
 /// Bumped when a field changes meaning; readers refuse other versions.
-pub const SCHEMA: u32 = 1;
+/// 2: connection phases, reconnect storms and brokers in `connections`,
+/// reconnects per second in `series`, `clients` with a host list.
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -49,6 +51,9 @@ pub struct Report {
     /// The histograms themselves (HdrHistogram V2, deflate, base64), for merging.
     pub histograms: BTreeMap<String, String>,
     pub series: Vec<Second>,
+    /// Each client's broker, when clients were spread over several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientRecord>,
     /// Each publisher of this report: what it sent where.
     pub publishers: Vec<PublisherRecord>,
     /// Each receiving unit (a subscriber, or a whole $share group) and what
@@ -77,6 +82,38 @@ pub struct Connections {
     /// Unexpected disconnects during the run, by cause, and reconnects.
     pub disconnects: BTreeMap<String, u64>,
     pub reconnects: u64,
+    /// Attempts to connect again that failed (the broker still away).
+    pub reconnect_failures: u64,
+    /// Reconnects in the busiest second: what the herd put on the broker.
+    pub peak_reconnect_rate: u64,
+    /// From the first lost connection to the last one back, seconds.
+    pub all_reconnected_s: Option<f64>,
+    /// Connections by broker (`-h HOST,HOST...` spreads clients over several).
+    pub brokers: BTreeMap<String, BrokerCounts>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BrokerCounts {
+    pub attempted: u64,
+    pub succeeded: u64,
+    pub disconnects: u64,
+    pub reconnects: u64,
+}
+
+impl BrokerCounts {
+    fn add(&mut self, o: &BrokerCounts) {
+        self.attempted += o.attempted;
+        self.succeeded += o.succeeded;
+        self.disconnects += o.disconnects;
+        self.reconnects += o.reconnects;
+    }
+}
+
+/// One client and the broker it was given (listed with several brokers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientRecord {
+    pub id: String,
+    pub broker: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -126,6 +163,9 @@ pub struct Second {
     pub e2e_p99_us: u64,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub e2e: String,
+    /// Connections lost and made again in this second.
+    pub disconnects: u64,
+    pub reconnects: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -238,13 +278,9 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
             hists.entry(k).or_default().add(&h);
         }
         for (t, s) in series_map(&r.series)? {
-            let e = series.entry(t).or_default();
-            e.0 += s.0;
-            e.1 += s.1;
-            e.2 += s.2;
-            e.3 += s.3;
-            e.4.add(&s.4);
+            series.entry(t).or_default().add(&s);
         }
+        m.clients.extend(r.clients);
         m.publishers.extend(r.publishers);
         m.groups = merge_groups(std::mem::take(&mut m.groups), r.groups);
         let g = &mut m.generator;
@@ -280,10 +316,8 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
     };
     m.generator.cpu_us_per_message = per_message(m.generator.cpu_s, per);
     (m.latency, m.histograms) = histograms(&hists);
-    m.series = series
-        .into_iter()
-        .map(|(t, (sent, acked, received, bytes, e2e))| second(t, sent, acked, received, bytes, &e2e))
-        .collect();
+    m.series = series.iter().map(|(t, b)| second(*t, b)).collect();
+    m.connections.peak_reconnect_rate = peak_reconnects(&m.series);
     m.verdicts.clear();
     Ok(m)
 }
@@ -298,6 +332,15 @@ impl Connections {
         add_maps(&mut self.suback_errors, r.suback_errors);
         add_maps(&mut self.disconnects, r.disconnects);
         self.reconnects += r.reconnects;
+        self.reconnect_failures += r.reconnect_failures;
+        // Shards' clocks are their own: the longest storm of any shard.
+        self.all_reconnected_s = match (self.all_reconnected_s, r.all_reconnected_s) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (k, b) in r.brokers {
+            self.brokers.entry(k).or_default().add(&b);
+        }
         self.connect_rate += r.connect_rate;
         self.connect_phase_s = self.connect_phase_s.max(r.connect_phase_s);
     }
@@ -335,35 +378,53 @@ pub fn per_message(cpu_s: f64, messages: u64) -> f64 {
     }
 }
 
-pub fn second(t: u64, sent: u64, acked: u64, received: u64, bytes: u64, e2e: &Hist) -> Second {
-    let s = e2e.summary();
+pub fn second(t: u64, b: &Bucket) -> Second {
+    let s = b.e2e.summary();
     Second {
         t,
-        sent,
-        acked,
-        received,
-        bytes,
+        sent: b.sent,
+        acked: b.acked,
+        received: b.received,
+        bytes: b.bytes,
         e2e_p50_us: s.p50_us,
         e2e_p99_us: s.p99_us,
-        e2e: if e2e.is_empty() { String::new() } else { e2e.encode() },
+        e2e: if b.e2e.is_empty() {
+            String::new()
+        } else {
+            b.e2e.encode()
+        },
+        disconnects: b.disconnects,
+        reconnects: b.reconnects,
     }
+}
+
+/// Reconnects in the busiest second of the series.
+pub fn peak_reconnects(series: &[Second]) -> u64 {
+    series.iter().map(|s| s.reconnects).max().unwrap_or(0)
 }
 
 fn decode_all(h: &BTreeMap<String, String>) -> anyhow::Result<BTreeMap<String, Hist>> {
     h.iter().map(|(k, v)| Ok((k.clone(), Hist::decode(v)?))).collect()
 }
 
-type SecondSums = (u64, u64, u64, u64, Hist);
-
-fn series_map(s: &[Second]) -> anyhow::Result<BTreeMap<u64, SecondSums>> {
+fn series_map(s: &[Second]) -> anyhow::Result<BTreeMap<u64, Bucket>> {
     s.iter()
         .map(|s| {
-            let h = if s.e2e.is_empty() {
+            let e2e = if s.e2e.is_empty() {
                 Hist::default()
             } else {
                 Hist::decode(&s.e2e)?
             };
-            Ok((s.t, (s.sent, s.acked, s.received, s.bytes, h)))
+            let b = Bucket {
+                sent: s.sent,
+                acked: s.acked,
+                received: s.received,
+                bytes: s.bytes,
+                e2e,
+                disconnects: s.disconnects,
+                reconnects: s.reconnects,
+            };
+            Ok((s.t, b))
         })
         .collect()
 }

@@ -26,7 +26,7 @@ use crate::signals::Signals;
 /// Run the scenario and build its report (verdicts are added by the caller).
 pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<Report> {
     let quiet = settings.conn.quiet;
-    let plan = Arc::new(Plan::new(settings));
+    let plan = Arc::new(Plan::new(settings)?);
     let shared = Arc::new(Shared::default());
     let mut clients: Vec<(Role, u32)> = Vec::new();
     for role in [Role::Subscriber, Role::Holder, Role::Publisher] {

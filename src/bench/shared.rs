@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
-use super::stats::Bucket;
+use super::stats::{Bucket, Hist};
 
 /// Connections being opened at once: more only fill the broker's accept
 /// backlog, and SYN retransmits would then count as connect latency.
@@ -32,6 +32,8 @@ pub struct Live {
 pub struct Shared {
     pub live: Live,
     pub series: Mutex<BTreeMap<u64, Bucket>>,
+    /// The values clients handed over ([`Shared::absorb`]), by histogram.
+    pub hists: Mutex<BTreeMap<&'static str, Hist>>,
     pub handshakes: Semaphore,
     pub ready: Notify,
     stopping: AtomicBool,
@@ -42,6 +44,7 @@ impl Default for Shared {
         Shared {
             live: Live::default(),
             series: Mutex::default(),
+            hists: Mutex::default(),
             handshakes: Semaphore::new(HANDSHAKES),
             ready: Notify::new(),
             stopping: AtomicBool::new(false),
@@ -68,6 +71,14 @@ impl Shared {
     /// Tell publishers to stop their schedules (a signal, or --count reached).
     pub fn stop(&self) {
         self.stopping.store(true, Relaxed);
+    }
+
+    /// Move a client's values of histogram `name` into the run's: a client
+    /// keeps a short list at most ([`Hist`]).
+    pub fn absorb(&self, name: &'static str, h: &mut Hist) {
+        let values = std::mem::take(h);
+        let mut hists = self.hists.lock().expect("no panics while holding the lock");
+        hists.entry(name).or_default().add(&values);
     }
 
     pub fn stopping(&self) -> bool {
@@ -109,9 +120,16 @@ impl Seconds {
         &mut self.bucket
     }
 
+    /// Hand the second over early when its latencies fill their list.
+    pub fn flush_if_due(&mut self) {
+        if self.bucket.e2e.is_due() {
+            self.flush();
+        }
+    }
+
     pub fn flush(&mut self) {
         let b = std::mem::take(&mut self.bucket);
-        if b.sent + b.acked + b.received > 0 {
+        if !b.is_empty() {
             let mut series = self.shared.series.lock().expect("no panics while holding the lock");
             series.entry(self.current).or_default().add(&b);
         }

@@ -10,10 +10,29 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer}
 use serde::{Deserialize, Serialize};
 
 /// A latency histogram in µs, 3 significant digits, growing as needed.
-/// Allocated at the first value: a client that never records one (most of
-/// the ten thousand in `conn`) costs nothing.
-#[derive(Clone, Debug, Default)]
-pub struct Hist(Option<Box<Histogram<u64>>>);
+///
+/// Small until it holds more than [`FEW`] values: a plain list, so a client
+/// that records one connect time costs a few bytes, not the ~30 KiB of an
+/// HDR histogram. Clients hand full lists to the run's shared histograms
+/// ([`super::shared::Shared::absorb`]), so each client stays small however
+/// long it runs. Adding lists or histograms up is exact either way.
+#[derive(Clone, Debug)]
+pub struct Hist(Repr);
+
+#[derive(Clone, Debug)]
+enum Repr {
+    Few(Vec<u64>),
+    Full(Box<Histogram<u64>>),
+}
+
+impl Default for Hist {
+    fn default() -> Hist {
+        Hist(Repr::Few(Vec::new()))
+    }
+}
+
+/// Values a histogram keeps as a list before it becomes an HDR histogram.
+pub const FEW: usize = 64;
 
 fn empty() -> Box<Histogram<u64>> {
     Box::new(Histogram::new(3).expect("3 significant digits is valid"))
@@ -22,34 +41,90 @@ fn empty() -> Box<Histogram<u64>> {
 impl Hist {
     /// Record `us` microseconds (0 counts as 1: the histogram starts at 1 µs).
     pub fn record(&mut self, us: u64) {
-        let _ = self.0.get_or_insert_with(empty).record(us.max(1));
+        match &mut self.0 {
+            Repr::Few(v) if v.len() < FEW => v.push(us.max(1)),
+            Repr::Few(_) => {
+                self.full().record(us.max(1)).ok();
+            }
+            Repr::Full(h) => {
+                h.record(us.max(1)).ok();
+            }
+        }
+    }
+
+    /// The HDR histogram, made from the list first if need be.
+    fn full(&mut self) -> &mut Histogram<u64> {
+        if let Repr::Few(v) = &self.0 {
+            let mut h = empty();
+            for &x in v {
+                h.record(x).ok();
+            }
+            self.0 = Repr::Full(h);
+        }
+        match &mut self.0 {
+            Repr::Full(h) => h,
+            Repr::Few(_) => unreachable!("made full above"),
+        }
+    }
+
+    /// An HDR histogram of the values (a copy, or the histogram itself).
+    fn hdr(&self) -> std::borrow::Cow<'_, Histogram<u64>> {
+        match &self.0 {
+            Repr::Full(h) => std::borrow::Cow::Borrowed(&**h),
+            Repr::Few(_) => std::borrow::Cow::Owned(*self.clone().full_box()),
+        }
+    }
+
+    fn full_box(mut self) -> Box<Histogram<u64>> {
+        self.full();
+        match self.0 {
+            Repr::Full(h) => h,
+            Repr::Few(_) => unreachable!("made full above"),
+        }
     }
 
     pub fn add(&mut self, other: &Hist) {
-        if let Some(o) = &other.0 {
-            let _ = self.0.get_or_insert_with(empty).add(&**o);
+        match &other.0 {
+            Repr::Few(v) => v.iter().for_each(|&x| self.record(x)),
+            Repr::Full(o) => {
+                self.full().add(&**o).ok();
+            }
         }
     }
 
     pub fn len(&self) -> u64 {
-        self.0.as_ref().map_or(0, |h| h.len())
+        match &self.0 {
+            Repr::Few(v) => v.len() as u64,
+            Repr::Full(h) => h.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// Whether the list is full, so the values are better handed to the
+    /// run's shared histogram.
+    pub fn is_due(&self) -> bool {
+        match &self.0 {
+            Repr::Few(v) => v.len() >= FEW,
+            Repr::Full(_) => true,
+        }
+    }
+
     /// The value at quantile `q` (0 when empty).
     pub fn quantile(&self, q: f64) -> u64 {
-        self.0.as_ref().map_or(0, |h| h.value_at_quantile(q))
+        if self.is_empty() {
+            return 0;
+        }
+        self.hdr().value_at_quantile(q)
     }
 
     /// V2 + deflate + base64: the HdrHistogram interchange format.
     pub fn encode(&self) -> String {
         let mut buf = Vec::new();
-        let h = self.0.clone().unwrap_or_else(empty);
         V2DeflateSerializer::new()
-            .serialize(&*h, &mut buf)
+            .serialize(&*self.hdr(), &mut buf)
             .expect("serializing to memory");
         base64::engine::general_purpose::STANDARD.encode(buf)
     }
@@ -61,13 +136,14 @@ impl Hist {
             .map_err(|e| anyhow::anyhow!("bad histogram: {e:?}"))?;
         let mut out = empty();
         let _ = out.add(&h);
-        Ok(Hist(Some(out)))
+        Ok(Hist(Repr::Full(out)))
     }
 
     pub fn summary(&self) -> Summary {
-        let Some(h) = self.0.as_ref().filter(|h| !h.is_empty()) else {
+        if self.is_empty() {
             return Summary::default();
-        };
+        }
+        let h = self.hdr();
         let q = |p: f64| h.value_at_quantile(p);
         Summary {
             count: h.len(),
@@ -167,6 +243,9 @@ pub struct Bucket {
     pub received: u64,
     pub bytes: u64,
     pub e2e: Hist,
+    /// Connections lost, and connections made again.
+    pub disconnects: u64,
+    pub reconnects: u64,
 }
 
 impl Bucket {
@@ -176,6 +255,12 @@ impl Bucket {
         self.received += o.received;
         self.bytes += o.bytes;
         self.e2e.add(&o.e2e);
+        self.disconnects += o.disconnects;
+        self.reconnects += o.reconnects;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sent + self.acked + self.received + self.disconnects + self.reconnects == 0
     }
 }
 

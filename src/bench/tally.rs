@@ -11,12 +11,15 @@ use super::client::Outcome;
 use super::config::RunConfig;
 use super::health::{delivery_warnings, run_error};
 use super::plan::{Plan, Role};
-use super::report::{self, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3};
+use super::report::{
+    self, ClientRecord, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3,
+};
 use super::shared::Shared;
 use super::stats::{Hist, SeqTrack};
 use super::sys;
+use crate::client::target_of;
 use crate::mqtt::QoS;
-use crate::settings::{Kind, Pacing};
+use crate::settings::{Endpoint, Kind, Pacing};
 
 /// Messages the subscribers should receive, from what publishers published.
 pub fn expected_now(plan: &Plan, published: &[Outcome]) -> u64 {
@@ -85,6 +88,9 @@ struct Sums {
     p: Publish,
     d: Delivery,
     hists: BTreeMap<String, Hist>,
+    clients: Vec<ClientRecord>,
+    /// When the first connection was lost and the last one came back.
+    storm: (Option<Instant>, Option<Instant>),
     publishers: Vec<PublisherRecord>,
     trackers: Vec<(u32, BTreeMap<u32, SeqTrack>)>,
     last_acked: Option<Instant>,
@@ -110,8 +116,8 @@ impl Sums {
             plan.indexes(Role::Publisher).start,
             plan.indexes(Role::Subscriber).start,
         );
-        for o in outcomes {
-            sums.connection(&o);
+        for mut o in outcomes {
+            sums.connection(plan, &mut o);
             match o.role {
                 Some(Role::Publisher) => {
                     sums.publisher(plan, next_pub, &o);
@@ -127,7 +133,7 @@ impl Sums {
         sums
     }
 
-    fn connection(&mut self, o: &Outcome) {
+    fn connection(&mut self, plan: &Plan, o: &mut Outcome) {
         let c = &mut self.c;
         if o.connected {
             c.succeeded += 1;
@@ -135,16 +141,7 @@ impl Sums {
             c.failed += 1;
             *c.errors.entry(o.connect_error.clone().unwrap_or_default()).or_default() += 1;
         }
-        for (name, h) in [
-            ("connect", &o.connect),
-            ("suback", &o.suback),
-            ("puback", &o.puback),
-            ("pubrec", &o.pubrec),
-            ("pubcomp", &o.pubcomp),
-            ("e2e", &o.e2e),
-            ("service", &o.service),
-            ("lag", &o.lag),
-        ] {
+        for (name, h) in o.hists_mut() {
             if !h.is_empty() {
                 self.hists.entry(name.to_string()).or_default().add(h);
             }
@@ -152,6 +149,32 @@ impl Sums {
         add(&mut c.suback_errors, &o.suback_errors);
         add(&mut c.disconnects, &o.disconnects);
         c.reconnects += o.reconnects;
+        c.reconnect_failures += o.reconnect_failures;
+        self.storm.0 = match (self.storm.0, o.first_lost) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.storm.1 = self.storm.1.max(o.last_back.filter(|_| o.first_lost.is_some()));
+        let role = o.role.unwrap_or(Role::Holder);
+        let host = plan.host_for(role, o.index);
+        let broker = match (host, &plan.settings.conn.endpoint) {
+            (Some(host), Endpoint::Tcp { port, .. }) => target_of(&Endpoint::Tcp {
+                host: host.to_string(),
+                port: *port,
+            }),
+            (_, endpoint) => target_of(endpoint),
+        };
+        if host.is_some() {
+            self.clients.push(ClientRecord {
+                id: plan.client_id(role, o.index),
+                broker: broker.clone(),
+            });
+        }
+        let b = c.brokers.entry(broker).or_default();
+        b.attempted += 1;
+        b.succeeded += u64::from(o.connected);
+        b.disconnects += o.disconnects.values().sum::<u64>();
+        b.reconnects += o.reconnects;
     }
 
     fn publisher(&mut self, plan: &Plan, i: u32, o: &Outcome) {
@@ -202,7 +225,9 @@ pub fn build(
         mut c,
         mut p,
         d,
-        hists,
+        mut hists,
+        clients,
+        storm,
         publishers,
         trackers,
         last_acked,
@@ -210,6 +235,13 @@ pub fn build(
         bytes,
         measured_acked,
     } = Sums::of(plan, outcomes);
+    // What clients handed over during the run.
+    for (name, h) in std::mem::take(&mut *shared.hists.lock().expect("no panics while holding the lock")) {
+        hists.entry(name.to_string()).or_default().add(&h);
+    }
+    if let (Some(first), Some(last)) = storm {
+        c.all_reconnected_s = Some(round3(last.saturating_duration_since(first).as_secs_f64()));
+    }
     c.connect_phase_s = round3(connect_phase.as_secs_f64());
     c.connect_rate = round3(c.succeeded as f64 / connect_phase.as_secs_f64().max(1e-9));
     p.offered_rate = round3(p.measured as f64 / secs);
@@ -236,6 +268,8 @@ pub fn build(
         bytes_rate: round3(bytes as f64 / rx_secs),
         ..accounted
     };
+    let series = series(shared);
+    c.peak_reconnect_rate = report::peak_reconnects(&series);
     let (latency, histograms) = report::histograms(&hists);
     let generator = generator(facts, delivery.measured, p.measured);
     let mut r = Report {
@@ -253,7 +287,8 @@ pub fn build(
         delivery,
         latency,
         histograms,
-        series: series(shared),
+        series,
+        clients,
         publishers,
         groups,
         generator,
@@ -306,10 +341,7 @@ fn warnings_for(r: &Report, f: &Facts, mut warnings: Vec<String>) -> Vec<String>
 /// The per-second series the clients recorded.
 fn series(shared: &Shared) -> Vec<report::Second> {
     let buckets = std::mem::take(&mut *shared.series.lock().expect("no panics while holding the lock"));
-    buckets
-        .into_iter()
-        .map(|(t, b)| report::second(t, b.sent, b.acked, b.received, b.bytes, &b.e2e))
-        .collect()
+    buckets.into_iter().map(|(t, b)| report::second(t, &b)).collect()
 }
 
 /// The publishing rate asked of this generator (its share of the publishers).

@@ -129,6 +129,15 @@ impl ConnError {
         }
     }
 
+    /// An error of our transport stack ([`super::transport`]): TLS failures
+    /// carry rustls's names inside `Tls(...)`.
+    pub(crate) fn from_io(e: io::Error) -> ConnError {
+        match tls_failure(&e.to_string()) {
+            Some(why) => ConnError::Tls(why),
+            None => ConnError::Io(e),
+        }
+    }
+
     pub(crate) fn from_v4(err: rumqttc::ConnectionError) -> ConnError {
         use rumqttc::{ConnectionError as E, StateError as S};
         if let Some(why) = tls_failure(&format!("{err:?}")) {

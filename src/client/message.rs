@@ -1,6 +1,21 @@
-//! The library's PUBLISH → mqttkit's [`Message`], for either protocol version.
+//! The library's PUBLISH → mqttkit's [`Message`], for either protocol
+//! version, and our publish properties → the library's.
 
 use crate::mqtt::{Message, PublishProps, QoS};
+
+/// The properties of a message to publish, as the MQTT 5 library takes them.
+pub(crate) fn props_v5(p: PublishProps) -> rumqttc5::PublishProperties {
+    rumqttc5::PublishProperties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: p.topic_alias,
+        response_topic: p.response_topic,
+        correlation_data: p.correlation_data,
+        user_properties: p.user_properties,
+        subscription_identifiers: Vec::new(),
+        content_type: p.content_type,
+    }
+}
 
 impl Message {
     pub(crate) fn from_v4(p: rumqttc::Publish) -> Message {
@@ -40,7 +55,7 @@ impl Message {
     }
 }
 
-fn qos_from4(q: rumqttc::QoS) -> QoS {
+pub(crate) fn qos_from4(q: rumqttc::QoS) -> QoS {
     match q {
         rumqttc::QoS::AtMostOnce => QoS::AtMostOnce,
         rumqttc::QoS::AtLeastOnce => QoS::AtLeastOnce,
@@ -48,7 +63,7 @@ fn qos_from4(q: rumqttc::QoS) -> QoS {
     }
 }
 
-fn qos_from5(q: rumqttc5::QoS) -> QoS {
+pub(crate) fn qos_from5(q: rumqttc5::QoS) -> QoS {
     match q {
         rumqttc5::QoS::AtMostOnce => QoS::AtMostOnce,
         rumqttc5::QoS::AtLeastOnce => QoS::AtLeastOnce,

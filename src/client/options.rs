@@ -14,7 +14,7 @@ use super::store::FileStore;
 
 use crate::settings::ConnSettings;
 
-use crate::mqtt::{Protocol, QoS};
+use crate::mqtt::{Filter, Protocol, QoS, SubscribeProps};
 
 /// MQTT's largest packet (the remaining length limit).
 pub const MAX_PACKET: usize = 268_435_455;
@@ -51,6 +51,31 @@ pub(crate) fn qos4(q: QoS) -> rumqttc::QoS {
     }
 }
 
+/// One subscription filter, as the MQTT 3.1.1 library takes it.
+pub(crate) fn filter_v4(f: &Filter) -> rumqttc::SubscribeFilter {
+    rumqttc::SubscribeFilter::new(f.topic.clone(), qos4(f.qos))
+}
+
+/// One subscription filter with its MQTT 5 options.
+pub(crate) fn filter_v5(f: &Filter) -> rumqttc5::SubscribeFilter {
+    let mut sf = rumqttc5::SubscribeFilter::new(f.topic.clone(), qos5(f.qos));
+    sf.nolocal = f.no_local;
+    sf.preserve_retain = f.retain_as_published;
+    sf.retain_forward_rule = match f.retain_handling {
+        0 => rumqttc5::RetainForwardRule::OnEverySubscribe,
+        1 => rumqttc5::RetainForwardRule::OnNewSubscribe,
+        _ => rumqttc5::RetainForwardRule::Never,
+    };
+    sf
+}
+
+pub(crate) fn subscribe_props_v5(p: &SubscribeProps) -> rumqttc5::SubscribeProperties {
+    rumqttc5::SubscribeProperties {
+        id: p.subscription_identifier.map(|i| i as usize),
+        user_properties: p.user_properties.clone(),
+    }
+}
+
 pub(crate) fn qos5(q: QoS) -> rumqttc5::QoS {
     match q {
         QoS::AtMostOnce => rumqttc5::QoS::AtMostOnce,
@@ -73,7 +98,7 @@ macro_rules! base_options {
     ($krate:ident, $s:expr, $tls:expr, $ids:expr) => {{
         let id = $s.client_id.clone().unwrap_or_default();
         let mut o = $krate::MqttOptions::new(id, ("localhost", 1883));
-        let dial = super::transport::Dial::new($s, $tls, $ids.clone());
+        let dial = super::transport::Dial::new($s, $tls, Some($ids.clone()));
         o.set_socket_connector(move |_addr, _net| dial.clone().open());
         o
     }};
@@ -84,6 +109,38 @@ pub(crate) fn v4(
     tls: Option<Tls>,
     ids: &PacketIds,
 ) -> anyhow::Result<(rumqttc::MqttOptions, rumqttc::NetworkOptions, Option<Store>)> {
+    let mut o = v4_options(s, tls, ids);
+    let store = super::store::v4(s, ids);
+    if let Some(st) = &store {
+        o.set_session_store_arc(st.clone());
+    }
+    Ok((o, network(), store.map(Store::V4)))
+}
+
+/// The CONNECT packet the MQTT 3.1.1 library sends for `s`.
+pub(crate) fn connect_v4(s: &ConnSettings) -> rumqttc::Connect {
+    let o = v4_options(s, None, &PacketIds::default());
+    let mut c = rumqttc::Connect::new(o.client_id());
+    c.keep_alive = u16::try_from(o.keep_alive().as_secs()).unwrap_or(u16::MAX);
+    c.clean_session = o.clean_session();
+    c.last_will = o.last_will();
+    c.auth = o.auth().clone();
+    c
+}
+
+/// The CONNECT packet, will and credentials the MQTT 5 library sends for `s`.
+pub(crate) fn connect_v5(s: &ConnSettings) -> rumqttc5::Packet {
+    let o = v5_options(s, None, &PacketIds::default());
+    let connect = rumqttc5::Connect {
+        client_id: o.client_id(),
+        keep_alive: u16::try_from(o.keep_alive().as_secs()).unwrap_or(u16::MAX),
+        clean_start: o.clean_start(),
+        properties: o.connect_properties(),
+    };
+    rumqttc5::Packet::Connect(connect, o.last_will(), o.auth().clone())
+}
+
+fn v4_options(s: &ConnSettings, tls: Option<Tls>, ids: &PacketIds) -> rumqttc::MqttOptions {
     let mut o = base_options!(rumqttc, s, tls, ids);
     o.set_keep_alive(s.keepalive);
     o.set_clean_session(s.clean);
@@ -111,11 +168,7 @@ pub(crate) fn v4(
             w.retain,
         ));
     }
-    let store = super::store::v4(s, ids);
-    if let Some(st) = &store {
-        o.set_session_store_arc(st.clone());
-    }
-    Ok((o, network(), store.map(Store::V4)))
+    o
 }
 
 pub(crate) fn v5(
@@ -123,6 +176,15 @@ pub(crate) fn v5(
     tls: Option<Tls>,
     ids: &PacketIds,
 ) -> anyhow::Result<(rumqttc5::MqttOptions, Option<Store>)> {
+    let mut o = v5_options(s, tls, ids);
+    let store = super::store::v5(s, ids);
+    if let Some(st) = &store {
+        o.set_session_store_arc(st.clone());
+    }
+    Ok((o, store.map(Store::V5)))
+}
+
+fn v5_options(s: &ConnSettings, tls: Option<Tls>, ids: &PacketIds) -> rumqttc5::MqttOptions {
     let mut o = base_options!(rumqttc5, s, tls, ids);
     debug_assert_eq!(s.protocol, Protocol::V5);
     o.set_keep_alive(s.keepalive);
@@ -132,10 +194,6 @@ pub(crate) fn v5(
     o.set_request_channel_capacity(CHANNEL);
     o.set_connect_timeout(CONNECT_TIMEOUT);
     o.set_network_options(network());
-    let store = super::store::v5(s, ids);
-    if let Some(st) = &store {
-        o.set_session_store_arc(st.clone());
-    }
     let c = &s.props.connect;
     o.set_session_expiry_interval(c.session_expiry_interval.or(s.session_expiry));
     // Like mosquitto: receive-maximum 20 unless -D says otherwise.
@@ -192,5 +250,5 @@ pub(crate) fn v5(
         Some(max) => o.set_max_packet_size(Some(max)),
         None => o.set_unlimited_incoming_packet_size(),
     };
-    Ok((o, store.map(Store::V5)))
+    o
 }

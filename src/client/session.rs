@@ -14,7 +14,7 @@ use super::events::{self, ConnError, Event};
 use super::ids::{PacketIds, Seen};
 use super::options::{self, qos4, qos5};
 use crate::mqtt::{DisconnectProps, Filter, Message, OutMessage, Protocol, QoS, SubscribeProps};
-use crate::settings::{ConnSettings, Endpoint};
+use crate::settings::ConnSettings;
 
 /// The sending half: cheap to clone, used by the producer of messages.
 #[derive(Clone)]
@@ -45,14 +45,57 @@ pub struct ConnectFailure {
 }
 
 impl ConnectFailure {
+    /// Connecting to `target` ended with `err` (after `--connect-retry`, if given).
+    pub(crate) fn new(err: &ConnError, target: &str, protocol: Protocol, retry: Option<Duration>) -> ConnectFailure {
+        let (code, mut msg) = err.connect_failure(target);
+        if let (Some(d), true) = (retry, err.is_transient()) {
+            msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
+        }
+        let old_protocol = matches!(
+            err,
+            ConnError::Refused { code: 1 | 132, .. }
+                | ConnError::Closed(_)
+                | ConnError::Other(_)
+                | ConnError::Protocol(_)
+        );
+        // A 3.1.1-only broker answers an MQTT 5 CONNECT with a 3.1.1 refusal
+        // and closes (aedes), or never answers (amqtt).
+        if protocol == Protocol::V5 && (old_protocol || matches!(err, ConnError::Timeout)) {
+            msg.push_str("\nError: the broker may not speak MQTT 5; try -V 311.");
+        }
+        ConnectFailure {
+            code,
+            message: msg,
+            old_protocol,
+        }
+    }
+
     /// A problem with the options themselves (exit 1), before any connection.
-    fn setup(message: String) -> ConnectFailure {
+    pub(crate) fn setup(message: String) -> ConnectFailure {
         ConnectFailure {
             code: crate::exit::ERROR,
             message,
             old_protocol: false,
         }
     }
+}
+
+/// The TLS configuration of `s`, built (certificates read) once per call;
+/// warns once about `--insecure`.
+pub(crate) fn tls_config(s: &ConnSettings) -> Result<Option<options::Tls>, ConnectFailure> {
+    let tls = s
+        .tls
+        .as_ref()
+        .map(super::tls::config)
+        .transpose()
+        .map_err(|e| ConnectFailure::setup(format!("Error: Problem setting TLS options: {e:#}.")))?
+        .map(std::sync::Arc::new);
+    if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
+        crate::exit::eprint_line(format_args!(
+            "Warning: --insecure: the broker's certificate and host name are not verified."
+        ));
+    }
+    Ok(tls)
 }
 
 /// A connected session: the event loop plus a [`Publisher`].
@@ -91,18 +134,7 @@ impl Session {
             s
         };
         let debug = Debug::new(s.debug, s.client_id.clone());
-        let tls = s
-            .tls
-            .as_ref()
-            .map(super::tls::config)
-            .transpose()
-            .map_err(|e| ConnectFailure::setup(format!("Error: Problem setting TLS options: {e:#}.")))?
-            .map(std::sync::Arc::new);
-        if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
-            crate::exit::eprint_line(format_args!(
-                "Warning: --insecure: the broker's certificate and host name are not verified."
-            ));
-        }
+        let tls = tls_config(s)?;
         let ids = PacketIds::default();
         let (inner, el, store) = match s.protocol {
             Protocol::V311 | Protocol::V31 => {
@@ -119,11 +151,7 @@ impl Session {
                 (Client::V5(c), Loop::V5(Box::new(el)), store)
             }
         };
-        let target = match &s.endpoint {
-            Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
-            Endpoint::Tcp { host, port } => format!("{host}:{port}"),
-            Endpoint::Unix(p) => p.display().to_string(),
-        };
+        let target = super::transport::target(&s.endpoint);
         let mut session = Session {
             publisher: Publisher {
                 inner,
@@ -164,27 +192,7 @@ impl Session {
                         self.debug.client(format_args!("sending CONNECT"));
                         continue;
                     }
-                    let (code, mut msg) = err.connect_failure(&self.target);
-                    if let (Some(d), true) = (retry, err.is_transient()) {
-                        msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
-                    }
-                    let old_protocol = matches!(
-                        err,
-                        ConnError::Refused { code: 1 | 132, .. }
-                            | ConnError::Closed(_)
-                            | ConnError::Other(_)
-                            | ConnError::Protocol(_)
-                    );
-                    // A 3.1.1-only broker answers an MQTT 5 CONNECT with a
-                    // 3.1.1 refusal and closes (aedes), or never answers (amqtt).
-                    if self.protocol == Protocol::V5 && (old_protocol || matches!(err, ConnError::Timeout)) {
-                        msg.push_str("\nError: the broker may not speak MQTT 5; try -V 311.");
-                    }
-                    return Err(ConnectFailure {
-                        code,
-                        message: msg,
-                        old_protocol,
-                    });
+                    return Err(ConnectFailure::new(&err, &self.target, self.protocol, retry));
                 }
             }
         }
@@ -464,16 +472,7 @@ impl Publisher {
             Client::V5(c) => {
                 let mut opts = rumqttc5::PublishOptions::new(qos5(m.qos)).retain(m.retain);
                 if let Some(p) = m.props {
-                    opts = opts.properties(rumqttc5::PublishProperties {
-                        payload_format_indicator: p.payload_format_indicator,
-                        message_expiry_interval: p.message_expiry_interval,
-                        topic_alias: p.topic_alias,
-                        response_topic: p.response_topic,
-                        correlation_data: p.correlation_data,
-                        user_properties: p.user_properties,
-                        subscription_identifiers: Vec::new(),
-                        content_type: p.content_type,
-                    });
+                    opts = opts.properties(super::message::props_v5(*p));
                 }
                 if !tracked {
                     c.publish(m.topic, m.payload, opts).await.map_err(|e| queue_err(&e))?;
@@ -532,30 +531,15 @@ impl Publisher {
         );
         let err = |e: &dyn std::fmt::Display| anyhow!("cannot subscribe: {e}");
         match &self.inner {
-            Client::V4(c) => {
-                let list = filters
-                    .iter()
-                    .map(|f| rumqttc::SubscribeFilter::new(f.topic.clone(), qos4(f.qos)));
-                c.try_subscribe_many(list).map_err(|e| err(&e))
-            }
-            Client::V5(c) => {
-                let list = filters.iter().map(|f| {
-                    let mut sf = rumqttc5::SubscribeFilter::new(f.topic.clone(), qos5(f.qos));
-                    sf.nolocal = f.no_local;
-                    sf.preserve_retain = f.retain_as_published;
-                    sf.retain_forward_rule = match f.retain_handling {
-                        0 => rumqttc5::RetainForwardRule::OnEverySubscribe,
-                        1 => rumqttc5::RetainForwardRule::OnNewSubscribe,
-                        _ => rumqttc5::RetainForwardRule::Never,
-                    };
-                    sf
-                });
-                let p = rumqttc5::SubscribeProperties {
-                    id: props.subscription_identifier.map(|i| i as usize),
-                    user_properties: props.user_properties.clone(),
-                };
-                c.try_subscribe_many_with_properties(list, p).map_err(|e| err(&e))
-            }
+            Client::V4(c) => c
+                .try_subscribe_many(filters.iter().map(options::filter_v4))
+                .map_err(|e| err(&e)),
+            Client::V5(c) => c
+                .try_subscribe_many_with_properties(
+                    filters.iter().map(options::filter_v5),
+                    options::subscribe_props_v5(props),
+                )
+                .map_err(|e| err(&e)),
         }
     }
 

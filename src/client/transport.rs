@@ -17,6 +17,7 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -47,12 +48,22 @@ pub struct Dial {
     /// The WebSocket path, when MQTT goes over WebSockets.
     ws_path: Option<String>,
     rules: Rules,
-    /// The client's packet id table, shared by all its connections.
-    ids: PacketIds,
+    /// The client's packet id table, shared by all its connections; `None`
+    /// for a connection that counts its ids up itself ([`super::lean`]).
+    ids: Option<PacketIds>,
+}
+
+/// How long each layer of one [`Dial::open`] took: TCP connect (through the
+/// proxy, when there is one), the TLS handshake and the WebSocket upgrade.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    pub tcp: Duration,
+    pub tls: Option<Duration>,
+    pub ws: Option<Duration>,
 }
 
 impl Dial {
-    pub fn new(s: &ConnSettings, tls: Option<Tls>, ids: PacketIds) -> Dial {
+    pub fn new(s: &ConnSettings, tls: Option<Tls>, ids: Option<PacketIds>) -> Dial {
         Dial {
             endpoint: s.endpoint.clone(),
             nodelay: s.nodelay,
@@ -75,10 +86,18 @@ impl Dial {
 
     /// Open the whole stack, ready for the CONNECT packet.
     pub async fn open(self) -> io::Result<Boxed> {
+        self.open_timed().await.map(|(stream, _)| stream)
+    }
+
+    /// [`Dial::open`], timing each layer.
+    pub async fn open_timed(&self) -> io::Result<(Boxed, Phases)> {
+        let mut phases = Phases::default();
+        let started = Instant::now();
         let (host, port) = match &self.endpoint {
             Endpoint::Unix(path) => {
                 let unix: Boxed = Box::new(tokio::net::UnixStream::connect(path).await?);
-                return Ok(self.top(unix));
+                phases.tcp = started.elapsed();
+                return Ok((self.top(unix), phases));
             }
             Endpoint::Tcp { host, port } => (host.as_str(), *port),
         };
@@ -86,13 +105,23 @@ impl Dial {
             None => Box::new(super::connect::tcp(host.to_string(), port, self.nodelay, self.bind).await?),
             Some(p) => proxy::open(p, host, port, self.nodelay, self.bind).await?,
         };
+        phases.tcp = started.elapsed();
         if let Some(cfg) = &self.tls {
+            let at = Instant::now();
             stream = tls(host, port, cfg, stream).await?;
+            phases.tls = Some(at.elapsed());
         }
         if let Some(path) = &self.ws_path {
+            let at = Instant::now();
             stream = websocket(host, port, self.tls.is_some(), path, stream).await?;
+            phases.ws = Some(at.elapsed());
         }
-        Ok(self.top(stream))
+        Ok((self.top(stream), phases))
+    }
+
+    /// `host:port` or the socket path, for messages.
+    pub fn target(&self) -> String {
+        target(&self.endpoint)
     }
 
     fn top(&self, stream: Boxed) -> Boxed {
@@ -101,7 +130,19 @@ impl Dial {
         } else {
             stream
         };
-        Box::new(Translate::new(stream, self.ids.clone()))
+        match &self.ids {
+            Some(ids) => Box::new(Translate::new(stream, ids.clone())),
+            None => stream,
+        }
+    }
+}
+
+/// `host:port` (`[v6]:port`) or the socket path of an endpoint, for messages.
+pub fn target(endpoint: &Endpoint) -> String {
+    match endpoint {
+        Endpoint::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
+        Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+        Endpoint::Unix(p) => p.display().to_string(),
     }
 }
 

@@ -5,14 +5,20 @@
 //! - latency, in ms or µs: `{e2e,service,puback,pubrec,pubcomp,connect,suback,lag}_{p50,p90,p95,p99,p999,max,min,mean}_{ms,us}`,
 //!   and without a prefix (`p99_ms`) the scenario's main latency: end to end
 //!   (sub, pubsub), the publish acknowledgement (pub at QoS 1/2), the
-//!   schedule lag (pub at QoS 0) or connect (conn);
+//!   schedule lag (pub at QoS 0) or connect (conn); the phases of every
+//!   connect: `connect_tcp`, `connect_tls`, `connect_ws`, `connack`
+//!   (`connect_tls_p99_ms`); `reconnect`, from a lost connection to the next
+//!   CONNACK;
 //! - rates in msg/s: `rate` (delivered for sub/pubsub, acknowledged for pub,
 //!   connections for conn), `delivered_rate`, `offered_rate`, `acked_rate`,
 //!   `target_rate`, `connect_rate`;
 //! - counts: `loss`/`lost`, `loss_ratio`, `duplicated`/`dup`, `out_of_order`,
 //!   `expected`, `received`, `unique`, `published`, `acked`, `refused`,
 //!   `late`, `connections`, `connect_failed`, `connect_fail_ratio`,
-//!   `disconnects`, `reconnects`, `errors`;
+//!   `disconnects`, `reconnects`, `reconnect_failures`, `errors`;
+//! - reconnect storms: `peak_reconnect_rate` (reconnects in the busiest
+//!   second), `all_reconnected_s` (from the first lost connection to the last
+//!   one back);
 //! - the generator: `cpu_s`, `cpu_us_per_msg`, `rss_per_conn_kb`.
 
 use std::fmt;
@@ -90,13 +96,28 @@ const COUNTS: &[&str] = &[
     "connect_fail_ratio",
     "disconnects",
     "reconnects",
+    "reconnect_failures",
+    "peak_reconnect_rate",
+    "all_reconnected_s",
     "errors",
     "cpu_s",
     "cpu_us_per_msg",
     "rss_per_conn_kb",
 ];
 const HISTS: &[&str] = &[
-    "e2e", "service", "puback", "pubrec", "pubcomp", "connect", "suback", "lag",
+    "e2e",
+    "service",
+    "puback",
+    "pubrec",
+    "pubcomp",
+    "connect",
+    "connect_tcp",
+    "connect_tls",
+    "connect_ws",
+    "connack",
+    "reconnect",
+    "suback",
+    "lag",
 ];
 const STATS: &[&str] = &["p50", "p90", "p95", "p99", "p999", "max", "min", "mean"];
 

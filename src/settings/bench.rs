@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::assertion::Assertion;
-use super::conn::ConnSettings;
+use super::conn::{ConnSettings, Endpoint};
 use super::number::{parse_duration, parse_int, parse_seconds};
 use super::publish::parse_qos;
 use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
@@ -50,6 +50,9 @@ pub struct BenchSettings {
     pub conn_rate: Option<f64>,
     /// `--ifaddr`: local addresses the clients bind to, in turn.
     pub ifaddrs: Vec<std::net::IpAddr>,
+    /// `-h HOST,HOST...`: the brokers clients connect to, in turn (empty
+    /// for one broker, `conn.endpoint`; it holds the first of a list).
+    pub hosts: Vec<String>,
     pub topic: String,
     pub filter: String,
     pub pacing: Pacing,
@@ -186,6 +189,7 @@ impl BenchSettings {
             subscribers: 0,
             conn_rate: None,
             ifaddrs: Vec::new(),
+            hosts: Vec::new(),
             topic: String::new(),
             filter: String::new(),
             pacing: Pacing::Unlimited,
@@ -224,6 +228,7 @@ impl BenchSettings {
         }
         s.conn_rate = positive(run.conn_rate.as_deref(), "--conn-rate")?;
         s.ifaddrs = ifaddrs(run.ifaddr.as_deref(), &s.conn)?;
+        s.hosts = hosts(&mut s.conn)?;
         s.run(run)?;
         if !s.filter.is_empty() {
             let plain = strip_share(&s.filter).ok_or_else(|| {
@@ -363,6 +368,25 @@ fn ifaddrs(list: Option<&str>, conn: &ConnSettings) -> anyhow::Result<Vec<std::n
             })
         })
         .collect()
+}
+
+/// `-h HOST,HOST...`: several brokers (a cluster's nodes), each on the
+/// port given; the connection settings keep the first.
+fn hosts(conn: &mut ConnSettings) -> anyhow::Result<Vec<String>> {
+    let Endpoint::Tcp { host, .. } = &mut conn.endpoint else {
+        return Ok(Vec::new());
+    };
+    if !host.contains(',') {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = host.split(',').map(|h| h.trim().to_string()).collect();
+    if list.iter().any(String::is_empty) {
+        return Err(usage!(
+            "Invalid host list '{host}': give host names or addresses separated by commas, such as node1,node2."
+        ));
+    }
+    *host = list[0].clone();
+    Ok(list)
 }
 
 #[cfg(test)]

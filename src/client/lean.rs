@@ -1,0 +1,759 @@
+//! A lean MQTT connection for mqtt-bench: the library's packet codec, our
+//! transport stack ([`super::transport`]), and only the state a load
+//! generator needs, so that ten thousand connections fit in a few KiB each.
+//!
+//! The library's event loop costs 43 KiB and more per connection before it
+//! sends a byte (four 65,536-bit packet-id sets, framing buffers, queues;
+//! docs/mqtt-library.md), which no option shrinks. This connection keeps:
+//!
+//! - a read buffer sized to the traffic (1 KiB idle, doubling while reads
+//!   fill it, released when a burst is over) and a write buffer released
+//!   after a burst;
+//! - its own QoS 1/2 flows in the order they started, each with the bytes of
+//!   its PUBLISH, so a resumed session sends them again (DUP set) and the
+//!   PUBRELs of released ones, in that order;
+//! - packet ids counted up 1 → 65535 and round again, skipping ids in
+//!   flight, as mosquitto's clients do;
+//! - the broker's QoS 2 messages awaiting PUBREL, so a message sent again
+//!   before its PUBREL is acknowledged again and delivered once.
+//!
+//! It reports the same [`Event`]s and [`ConnError`]s as [`super::Session`]
+//! (packets go through the same conversions), times each phase of a connect
+//! ([`Phases`]), notices a half-open connection like `Session::poll` (nothing
+//! from the broker for 1.5 × keep-alive while an answer is awaited), and
+//! connects again on the next [`Lean::poll`] after a loss. Publishing from
+//! another task goes through a small channel made on first use
+//! ([`Lean::publisher`]); a connection that only holds has none.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout};
+
+use super::events::{self, ConnError, Event};
+use super::message::{qos_from4, qos_from5};
+use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
+use super::session::{ConnectFailure, tls_config};
+use super::transport::{Boxed, Dial};
+use crate::mqtt::{Filter, OutMessage, Protocol, QoS, SubscribeProps};
+use crate::settings::ConnSettings;
+
+/// Requests a publisher may queue before it waits.
+const CHANNEL: usize = 64;
+/// Publishes taken from the channel into one write.
+const BATCH: usize = 64;
+/// The read buffer's size when idle, and its largest step.
+const READ_MIN: usize = 1024;
+const READ_MAX: usize = 64 * 1024;
+/// A write buffer larger than this is released once written.
+const WRITE_KEEP: usize = 16 * 1024;
+
+/// What every connection of a run shares: the TLS configuration, built
+/// (certificates read) once.
+#[derive(Clone)]
+pub struct Connector {
+    tls: Option<Tls>,
+}
+
+impl Connector {
+    pub fn new(s: &ConnSettings) -> Result<Connector, ConnectFailure> {
+        Ok(Connector { tls: tls_config(s)? })
+    }
+}
+
+/// How long each phase of the last connect took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// TCP connect (through the proxy, if any).
+    pub tcp: Duration,
+    pub tls: Option<Duration>,
+    pub ws: Option<Duration>,
+    /// From CONNECT written to CONNACK read.
+    pub connack: Duration,
+}
+
+/// The sending half, for a task that publishes while another polls.
+#[derive(Clone)]
+pub struct LeanPublisher {
+    tx: mpsc::Sender<Box<OutMessage>>,
+}
+
+impl LeanPublisher {
+    /// Queue a publish; waits while the channel is full. Fails once the
+    /// connection is gone for good.
+    pub async fn publish(&self, m: OutMessage) -> anyhow::Result<()> {
+        self.tx
+            .send(Box::new(m))
+            .await
+            .map_err(|_| anyhow::anyhow!("cannot queue a publish: the connection is closed"))
+    }
+}
+
+/// One of our QoS 1/2 flows, in the order flows started.
+struct Flow {
+    pkid: u16,
+    /// The PUBLISH as written (resent with DUP set), or `None` once PUBREC
+    /// came and PUBREL is what a resumed session sends.
+    publish: Option<Bytes>,
+}
+
+pub struct Lean {
+    v5: bool,
+    dial: Dial,
+    /// The CONNECT packet, encoded once.
+    connect: Bytes,
+    keepalive: Duration,
+    /// `-M`, and the broker's receive maximum (MQTT 5) when lower.
+    max_inflight: u16,
+    limit: u16,
+    stream: Option<Boxed>,
+    rbuf: BytesMut,
+    /// How much the next read may take (grows while reads fill it).
+    chunk: usize,
+    wbuf: BytesMut,
+    events: VecDeque<Event>,
+    /// The error to report once the events before it are taken.
+    failed: Option<ConnError>,
+    flows: VecDeque<Flow>,
+    next_id: u16,
+    /// The broker's QoS 2 messages delivered and awaiting PUBREL.
+    incoming_qos2: HashSet<u16>,
+    /// MQTT 5 topic aliases the broker set.
+    aliases: HashMap<u16, Bytes>,
+    rx: Option<mpsc::Receiver<Box<OutMessage>>>,
+    last_in: Instant,
+    last_out: Instant,
+    ping_out: bool,
+    phases: Phases,
+}
+
+/// What woke [`Lean::wait`].
+enum Woke {
+    Read(io::Result<usize>),
+    Request(Option<Box<OutMessage>>),
+    Timer,
+}
+
+impl Lean {
+    /// Connect and wait for a successful CONNACK (one attempt, bounded by
+    /// the connect timeout).
+    pub async fn connect(s: &ConnSettings, c: &Connector) -> Result<Lean, ConnectFailure> {
+        let v5 = s.protocol == Protocol::V5;
+        let mut connect = BytesMut::new();
+        let encoded = if v5 {
+            options::connect_v5(s)
+                .write(&mut connect, None)
+                .map_err(|e| e.to_string())
+        } else {
+            options::connect_v4(s).write(&mut connect).map_err(|e| e.to_string())
+        };
+        encoded.map_err(|e| ConnectFailure::setup(format!("Error: cannot encode CONNECT: {e}.")))?;
+        let now = Instant::now();
+        let mut lean = Lean {
+            v5,
+            dial: Dial::new(s, c.tls.clone(), None),
+            connect: connect.freeze(),
+            keepalive: Duration::from_secs(u64::from(s.keepalive)),
+            max_inflight: s.max_inflight.max(1),
+            limit: s.max_inflight.max(1),
+            stream: None,
+            rbuf: BytesMut::new(),
+            chunk: READ_MIN,
+            wbuf: BytesMut::new(),
+            events: VecDeque::new(),
+            failed: None,
+            flows: VecDeque::new(),
+            next_id: 0,
+            incoming_qos2: HashSet::new(),
+            aliases: HashMap::new(),
+            rx: None,
+            last_in: now,
+            last_out: now,
+            ping_out: false,
+            phases: Phases::default(),
+        };
+        match lean.open().await {
+            Ok(()) => {
+                // The first CONNACK is the caller's answer, not an event.
+                lean.events.pop_front();
+                Ok(lean)
+            }
+            Err(e) => Err(ConnectFailure::new(&e, &lean.dial.target(), s.protocol, None)),
+        }
+    }
+
+    /// The phases of the last successful connect.
+    pub fn phases(&self) -> Phases {
+        self.phases
+    }
+
+    /// How many QoS 1/2 flows may be open at once.
+    pub fn inflight_limit(&self) -> u16 {
+        self.limit
+    }
+
+    /// The sending half (its channel is made on the first call).
+    pub fn publisher(&mut self) -> LeanPublisher {
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        self.rx = Some(rx);
+        LeanPublisher { tx }
+    }
+
+    /// Queue one SUBSCRIBE with every filter; its SUBACK comes as an event.
+    pub fn subscribe(&mut self, filters: &[Filter], props: &SubscribeProps) -> Result<u16, ConnError> {
+        let pkid = self.next_pkid();
+        let written = if self.v5 {
+            let mut sub = rumqttc5::Subscribe::new_many(
+                filters.iter().map(options::filter_v5),
+                Some(options::subscribe_props_v5(props)),
+            );
+            sub.pkid = pkid;
+            rumqttc5::Packet::Subscribe(sub)
+                .write(&mut self.wbuf, None)
+                .map_err(|e| e.to_string())
+        } else {
+            let sub = rumqttc::Subscribe {
+                pkid,
+                filters: filters.iter().map(options::filter_v4).collect(),
+            };
+            sub.write(&mut self.wbuf).map_err(|e| e.to_string())
+        };
+        written.map_err(|e| ConnError::Other(format!("cannot encode SUBSCRIBE: {e}")))?;
+        Ok(pkid)
+    }
+
+    /// Send DISCONNECT and close (bounded: 2 s).
+    pub async fn disconnect(&mut self) {
+        if self.stream.is_none() {
+            return;
+        }
+        if self.v5 {
+            let d = rumqttc5::Disconnect::new(rumqttc5::DisconnectReasonCode::NormalDisconnection);
+            let _ = rumqttc5::Packet::Disconnect(d).write(&mut self.wbuf, None);
+        } else {
+            let _ = rumqttc::Packet::Disconnect.write(&mut self.wbuf, MAX_PACKET);
+        }
+        let _ = timeout(Duration::from_secs(2), async {
+            if self.flush().await.is_ok()
+                && let Some(s) = &mut self.stream
+            {
+                let _ = s.shutdown().await;
+            }
+        })
+        .await;
+        self.stream = None;
+    }
+
+    /// The next event; after a lost connection, the next call connects
+    /// again (a [`Event::ConnAck`], then the resumed session's resends).
+    /// Cancel-safe: nothing is lost when the future is dropped.
+    pub async fn poll(&mut self) -> Result<Event, ConnError> {
+        loop {
+            if let Some(ev) = self.events.pop_front() {
+                return Ok(ev);
+            }
+            if let Some(e) = self.failed.take() {
+                return Err(e);
+            }
+            if self.stream.is_none() {
+                self.open().await?;
+                continue;
+            }
+            if !self.wbuf.is_empty() {
+                if let Err(e) = self.flush().await {
+                    self.lose(e);
+                }
+                continue;
+            }
+            if let Err(e) = self.wait().await {
+                self.lose(e);
+            }
+        }
+    }
+
+    /// Open the transport, send CONNECT, read CONNACK; then the session's
+    /// resends, when the broker resumed it.
+    async fn open(&mut self) -> Result<(), ConnError> {
+        let (stream, rest, session_present, phases) = timeout(CONNECT_TIMEOUT, self.handshake())
+            .await
+            .map_err(|_| ConnError::Timeout)??;
+        let now = Instant::now();
+        self.stream = Some(stream);
+        self.rbuf = rest;
+        self.wbuf = BytesMut::new();
+        self.chunk = READ_MIN;
+        self.phases = phases;
+        (self.last_in, self.last_out, self.ping_out) = (now, now, false);
+        if session_present {
+            for f in &self.flows {
+                match &f.publish {
+                    Some(p) => {
+                        self.wbuf.extend_from_slice(p);
+                        // The DUP flag of the copy just appended.
+                        let at = self.wbuf.len() - p.len();
+                        self.wbuf[at] |= 0x08;
+                    }
+                    None => encode_ack(self.v5, &mut self.wbuf, Ack::PubRel, f.pkid),
+                }
+            }
+        } else {
+            self.flows.clear();
+            self.incoming_qos2.clear();
+        }
+        self.aliases.clear();
+        self.events.push_back(Event::ConnAck {
+            session_present,
+            assigned_id: None,
+        });
+        // Packets that came with the CONNACK.
+        if let Err(e) = self.decode() {
+            self.lose(e);
+        }
+        Ok(())
+    }
+
+    /// One connect: (the stream, bytes read after the CONNACK, session
+    /// present, phases).
+    async fn handshake(&mut self) -> Result<(Boxed, BytesMut, bool, Phases), ConnError> {
+        let (mut stream, p) = self.dial.open_timed().await.map_err(ConnError::from_io)?;
+        let mut phases = Phases {
+            tcp: p.tcp,
+            tls: p.tls,
+            ws: p.ws,
+            connack: Duration::ZERO,
+        };
+        let sent = Instant::now();
+        stream.write_all(&self.connect).await.map_err(ConnError::from_io)?;
+        stream.flush().await.map_err(ConnError::from_io)?;
+        let mut buf = BytesMut::with_capacity(READ_MIN);
+        loop {
+            let n = stream.read_buf(&mut buf).await.map_err(ConnError::from_io)?;
+            if n == 0 {
+                return Err(ConnError::Closed("the broker closed the connection".into()));
+            }
+            let session_present = if self.v5 {
+                match rumqttc5::Packet::read(&mut buf, None) {
+                    Ok(rumqttc5::Packet::ConnAck(a)) => {
+                        if a.code != rumqttc5::ConnectReturnCode::Success {
+                            return Err(ConnError::Refused {
+                                code: super::codes::connack_v5_code(a.code),
+                                v5: true,
+                            });
+                        }
+                        let (keepalive, receive_max) = a
+                            .properties
+                            .map_or((None, None), |p| (p.server_keep_alive, p.receive_max));
+                        if let Some(k) = keepalive {
+                            self.keepalive = Duration::from_secs(u64::from(k));
+                        }
+                        self.limit = self.max_inflight.min(receive_max.unwrap_or(u16::MAX)).max(1);
+                        a.session_present
+                    }
+                    Ok(other) => return Err(unexpected(&format!("{other:?}"))),
+                    Err(rumqttc5::mqttbytes::Error::InsufficientBytes(_)) => continue,
+                    Err(e) => return Err(malformed(&e)),
+                }
+            } else {
+                match rumqttc::Packet::read(&mut buf, MAX_PACKET) {
+                    Ok(rumqttc::Packet::ConnAck(a)) => {
+                        if a.code != rumqttc::ConnectReturnCode::Success {
+                            return Err(ConnError::Refused {
+                                code: a.code as u8,
+                                v5: false,
+                            });
+                        }
+                        a.session_present
+                    }
+                    Ok(other) => return Err(unexpected(&format!("{other:?}"))),
+                    Err(rumqttc::mqttbytes::Error::InsufficientBytes(_)) => continue,
+                    Err(e) => return Err(malformed(&e)),
+                }
+            };
+            phases.connack = sent.elapsed();
+            return Ok((stream, buf, session_present, phases));
+        }
+    }
+
+    /// Wait for bytes from the broker, a publish to send (while the window
+    /// has room) or the keep-alive timer, and act on it.
+    async fn wait(&mut self) -> Result<(), ConnError> {
+        if self.rbuf.is_empty() && self.rbuf.capacity() > 2 * self.chunk {
+            // A burst is over: give its buffer back.
+            self.rbuf = BytesMut::new();
+        }
+        if self.rbuf.capacity() - self.rbuf.len() < self.chunk / 2 {
+            self.rbuf.reserve(self.chunk);
+        }
+        let room = self.flows.len() < usize::from(self.limit);
+        let timer = self.timer();
+        let spare = self.rbuf.capacity() - self.rbuf.len();
+        let woke = {
+            let Lean { stream, rbuf, rx, .. } = self;
+            let stream = stream.as_mut().expect("wait runs connected");
+            tokio::select! {
+                r = stream.read_buf(rbuf) => Woke::Read(r),
+                m = recv(rx), if room => Woke::Request(m),
+                () = sleep_or_never(timer) => Woke::Timer,
+            }
+        };
+        match woke {
+            Woke::Read(Ok(0)) => Err(ConnError::Closed("the broker closed the connection".into())),
+            Woke::Read(Ok(n)) => {
+                self.last_in = Instant::now();
+                self.chunk = if n >= spare {
+                    (self.chunk * 2).min(READ_MAX)
+                } else {
+                    (self.chunk / 2).max(READ_MIN)
+                };
+                self.decode()
+            }
+            Woke::Read(Err(e)) => Err(ConnError::from_io(e)),
+            Woke::Request(None) => {
+                self.rx = None;
+                Ok(())
+            }
+            Woke::Request(Some(m)) => {
+                self.send(*m)?;
+                // More that are queued go in the same write.
+                for _ in 1..BATCH {
+                    if self.flows.len() >= usize::from(self.limit) {
+                        break;
+                    }
+                    match self.rx.as_mut().map(mpsc::Receiver::try_recv) {
+                        Some(Ok(m)) => self.send(*m)?,
+                        _ => break,
+                    }
+                }
+                Ok(())
+            }
+            Woke::Timer => self.tick(),
+        }
+    }
+
+    /// When the keep-alive timer is due: the next PINGREQ, or the moment a
+    /// broker that owes an answer counts as gone.
+    fn timer(&self) -> Option<Instant> {
+        if self.keepalive.is_zero() {
+            return None;
+        }
+        let silence = self.last_in + self.silence_limit();
+        let ping = self.last_out + self.keepalive;
+        Some(match (self.ping_out, self.awaiting()) {
+            (true, _) => silence,
+            (false, true) => ping.min(silence),
+            (false, false) => ping,
+        })
+    }
+
+    fn silence_limit(&self) -> Duration {
+        self.keepalive.mul_f64(1.5)
+    }
+
+    /// Whether an answer is owed: a PINGRESP, or an ack of ours.
+    fn awaiting(&self) -> bool {
+        self.ping_out || !self.flows.is_empty()
+    }
+
+    fn tick(&mut self) -> Result<(), ConnError> {
+        let now = Instant::now();
+        if self.awaiting() && now >= self.last_in + self.silence_limit() {
+            return Err(ConnError::Closed(format!(
+                "the broker sent nothing for {:.1} s, 1.5 × keep-alive",
+                self.silence_limit().as_secs_f64()
+            )));
+        }
+        if !self.ping_out && now >= self.last_out + self.keepalive {
+            if self.v5 {
+                let _ = rumqttc5::Packet::PingReq.write(&mut self.wbuf, None);
+            } else {
+                let _ = rumqttc::Packet::PingReq.write(&mut self.wbuf, MAX_PACKET);
+            }
+            self.ping_out = true;
+        }
+        Ok(())
+    }
+
+    /// Encode one publish; a QoS 1/2 one opens a flow.
+    fn send(&mut self, m: OutMessage) -> Result<(), ConnError> {
+        let pkid = match m.qos {
+            QoS::AtMostOnce => 0,
+            _ => self.next_pkid(),
+        };
+        let at = self.wbuf.len();
+        let topic = Bytes::from(m.topic.into_bytes());
+        let written = if self.v5 {
+            rumqttc5::Publish {
+                dup: false,
+                qos: qos5(m.qos),
+                retain: m.retain,
+                topic,
+                pkid,
+                payload: m.payload,
+                properties: m.props.map(|p| super::message::props_v5(*p)),
+            }
+            .write(&mut self.wbuf)
+            .map_err(|e| e.to_string())
+        } else {
+            rumqttc::Publish {
+                dup: false,
+                qos: qos4(m.qos),
+                retain: m.retain,
+                topic,
+                pkid,
+                payload: m.payload,
+            }
+            .write(&mut self.wbuf)
+            .map_err(|e| e.to_string())
+        };
+        written.map_err(|e| ConnError::Other(format!("cannot encode PUBLISH: {e}")))?;
+        if pkid != 0 {
+            self.flows.push_back(Flow {
+                pkid,
+                publish: Some(Bytes::copy_from_slice(&self.wbuf[at..])),
+            });
+        }
+        self.events.push_back(Event::PublishSent { pkid });
+        Ok(())
+    }
+
+    /// The next packet id not in flight: counted up, 1 → 65535, round again.
+    fn next_pkid(&mut self) -> u16 {
+        loop {
+            self.next_id = self.next_id.checked_add(1).unwrap_or(1);
+            let id = self.next_id;
+            if !self.flows.iter().any(|f| f.pkid == id) {
+                return id;
+            }
+        }
+    }
+
+    /// Handle every whole packet in the read buffer.
+    fn decode(&mut self) -> Result<(), ConnError> {
+        loop {
+            if self.v5 {
+                match rumqttc5::Packet::read(&mut self.rbuf, None) {
+                    Ok(p) => self.handle_v5(p)?,
+                    Err(rumqttc5::mqttbytes::Error::InsufficientBytes(_)) => return Ok(()),
+                    Err(e) => return Err(malformed(&e)),
+                }
+            } else {
+                match rumqttc::Packet::read(&mut self.rbuf, MAX_PACKET) {
+                    Ok(p) => self.handle_v4(p)?,
+                    Err(rumqttc::mqttbytes::Error::InsufficientBytes(_)) => return Ok(()),
+                    Err(e) => return Err(malformed(&e)),
+                }
+            }
+        }
+    }
+
+    fn handle_v4(&mut self, p: rumqttc::Packet) -> Result<(), ConnError> {
+        use rumqttc::Packet as P;
+        let deliver = match &p {
+            P::Publish(m) => self.received(qos_from4(m.qos), m.pkid),
+            P::PubAck(a) => self.flow_ended(a.pkid),
+            P::PubRec(a) => self.released(a.pkid),
+            P::PubComp(a) => self.flow_ended(a.pkid),
+            P::PubRel(r) => self.completed(r.pkid),
+            P::PingResp => {
+                self.ping_out = false;
+                false
+            }
+            P::SubAck(_) | P::UnsubAck(_) => true,
+            other => return Err(unexpected(&format!("{other:?}"))),
+        };
+        if deliver {
+            self.events.push_back(events::from_v4(rumqttc::Event::Incoming(p)));
+        }
+        Ok(())
+    }
+
+    fn handle_v5(&mut self, mut p: rumqttc5::Packet) -> Result<(), ConnError> {
+        use rumqttc5::Packet as P;
+        let deliver = match &mut p {
+            P::Publish(m) => {
+                self.alias(m)?;
+                self.received(qos_from5(m.qos), m.pkid)
+            }
+            P::PubAck(a) => self.flow_ended(a.pkid),
+            P::PubRec(a) if (a.reason as u8) >= 0x80 => self.flow_ended(a.pkid),
+            P::PubRec(a) => self.released(a.pkid),
+            P::PubComp(a) => self.flow_ended(a.pkid),
+            P::PubRel(r) => self.completed(r.pkid),
+            P::PingResp => {
+                self.ping_out = false;
+                false
+            }
+            P::SubAck(_) | P::UnsubAck(_) | P::Auth(_) => true,
+            P::Disconnect(d) => {
+                let why = format!(
+                    "the broker sent DISCONNECT: {}",
+                    super::codes::reason(d.reason_code as u8)
+                );
+                self.events.push_back(events::from_v5(rumqttc5::Event::Incoming(p)));
+                return Err(ConnError::Closed(why));
+            }
+            other => return Err(unexpected(&format!("{other:?}"))),
+        };
+        if deliver {
+            self.events.push_back(events::from_v5(rumqttc5::Event::Incoming(p)));
+        }
+        Ok(())
+    }
+
+    /// A message from the broker: acknowledge it; whether to deliver it
+    /// (not a QoS 2 message already delivered and awaiting PUBREL).
+    fn received(&mut self, qos: QoS, pkid: u16) -> bool {
+        match qos {
+            QoS::AtMostOnce => true,
+            QoS::AtLeastOnce => {
+                encode_ack(self.v5, &mut self.wbuf, Ack::PubAck, pkid);
+                true
+            }
+            QoS::ExactlyOnce => {
+                encode_ack(self.v5, &mut self.wbuf, Ack::PubRec, pkid);
+                self.incoming_qos2.insert(pkid)
+            }
+        }
+    }
+
+    /// PUBREL for a QoS 2 message of the broker's: PUBCOMP, and its id is free.
+    fn completed(&mut self, pkid: u16) -> bool {
+        encode_ack(self.v5, &mut self.wbuf, Ack::PubComp, pkid);
+        self.incoming_qos2.remove(&pkid);
+        self.events.push_back(Event::PubCompSent { pkid });
+        false
+    }
+
+    /// PUBACK, PUBCOMP or a refusing PUBREC: the flow is over.
+    fn flow_ended(&mut self, pkid: u16) -> bool {
+        if let Some(i) = self.flows.iter().position(|f| f.pkid == pkid) {
+            self.flows.remove(i);
+        }
+        true
+    }
+
+    /// PUBREC: answer PUBREL (also for a flow we no longer know, so the
+    /// broker can end it).
+    fn released(&mut self, pkid: u16) -> bool {
+        if let Some(f) = self.flows.iter_mut().find(|f| f.pkid == pkid) {
+            f.publish = None;
+        }
+        encode_ack(self.v5, &mut self.wbuf, Ack::PubRel, pkid);
+        true
+    }
+
+    /// Resolve an MQTT 5 topic alias the broker uses.
+    fn alias(&mut self, m: &mut rumqttc5::Publish) -> Result<(), ConnError> {
+        let Some(alias) = m.properties.as_ref().and_then(|p| p.topic_alias) else {
+            return Ok(());
+        };
+        if m.topic.is_empty() {
+            m.topic = (self.aliases.get(&alias).cloned())
+                .ok_or_else(|| ConnError::Protocol(format!("an unknown topic alias ({alias})")))?;
+        } else {
+            self.aliases.insert(alias, m.topic.clone());
+        }
+        Ok(())
+    }
+
+    /// Write what is buffered. Cancel-safe: written bytes leave the buffer
+    /// as they go.
+    async fn flush(&mut self) -> Result<(), ConnError> {
+        let limit = self.silence_limit().max(CONNECT_TIMEOUT);
+        let Lean { stream, wbuf, .. } = self;
+        let stream = stream.as_mut().expect("flush runs connected");
+        let written = timeout(limit, async {
+            while !wbuf.is_empty() {
+                let n = stream.write(wbuf).await?;
+                if n == 0 {
+                    return Err(io::Error::from(io::ErrorKind::WriteZero));
+                }
+                wbuf.advance(n);
+            }
+            stream.flush().await
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(ConnError::from_io(e)),
+            Err(_) => {
+                return Err(ConnError::Closed(format!(
+                    "the broker took nothing for {:.1} s",
+                    limit.as_secs_f64()
+                )));
+            }
+        }
+        self.last_out = Instant::now();
+        if self.wbuf.capacity() > WRITE_KEEP {
+            self.wbuf = BytesMut::new();
+        }
+        Ok(())
+    }
+
+    /// The connection is gone: report `e` after the events before it; the
+    /// flows stay for a resumed session.
+    fn lose(&mut self, e: ConnError) {
+        self.stream = None;
+        self.rbuf = BytesMut::new();
+        self.wbuf = BytesMut::new();
+        self.ping_out = false;
+        self.failed = Some(e);
+    }
+}
+
+#[derive(Clone, Copy)]
+#[allow(clippy::enum_variant_names)] // the packets' names
+enum Ack {
+    PubAck,
+    PubRec,
+    PubRel,
+    PubComp,
+}
+
+/// Append one acknowledgement packet (they cannot fail to encode).
+fn encode_ack(v5: bool, buf: &mut BytesMut, ack: Ack, pkid: u16) {
+    if v5 {
+        let p = match ack {
+            Ack::PubAck => rumqttc5::Packet::PubAck(rumqttc5::PubAck::new(pkid, None)),
+            Ack::PubRec => rumqttc5::Packet::PubRec(rumqttc5::PubRec::new(pkid, None)),
+            Ack::PubRel => rumqttc5::Packet::PubRel(rumqttc5::PubRel::new(pkid, None)),
+            Ack::PubComp => rumqttc5::Packet::PubComp(rumqttc5::PubComp::new(pkid, None)),
+        };
+        let _ = p.write(buf, None);
+    } else {
+        let p = match ack {
+            Ack::PubAck => rumqttc::Packet::PubAck(rumqttc::PubAck::new(pkid)),
+            Ack::PubRec => rumqttc::Packet::PubRec(rumqttc::PubRec::new(pkid)),
+            Ack::PubRel => rumqttc::Packet::PubRel(rumqttc::PubRel::new(pkid)),
+            Ack::PubComp => rumqttc::Packet::PubComp(rumqttc::PubComp::new(pkid)),
+        };
+        let _ = p.write(buf, MAX_PACKET);
+    }
+}
+
+fn malformed(e: &dyn std::fmt::Display) -> ConnError {
+    ConnError::Protocol(format!("a malformed packet: {e}"))
+}
+
+fn unexpected(what: &str) -> ConnError {
+    let name = what.split(['(', ' ', '{']).next().unwrap_or(what);
+    ConnError::Protocol(format!("an unexpected {name} packet"))
+}
+
+async fn recv(rx: &mut Option<mpsc::Receiver<Box<OutMessage>>>) -> Option<Box<OutMessage>> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_or_never(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
