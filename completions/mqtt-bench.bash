@@ -73,7 +73,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__conn)
-            opts="-c -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --conn-rate --ifaddr --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
+            opts="-c -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -92,6 +92,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 --ifaddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -463,7 +467,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__pub)
-            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --rate --interval --size --qos --retain --conn-rate --ifaddr --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
+            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --rate --interval --size --qos --retain --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -514,6 +518,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 --ifaddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -753,7 +761,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__pubsub)
-            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --publishers --subscribers --filter --topic --rate --interval --size --qos --retain --conn-rate --ifaddr --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
+            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --publishers --subscribers --filter --topic --rate --interval --size --qos --retain --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,6 +824,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 --ifaddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1055,7 +1067,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__sub)
-            opts="-c -t -q -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --qos --conn-rate --ifaddr --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
+            opts="-c -t -q -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --qos --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1090,6 +1102,10 @@ _mqtt__bench() {
                     return 0
                     ;;
                 --ifaddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

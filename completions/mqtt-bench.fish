@@ -35,6 +35,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "help" -d 'Pri
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s c -l clients -d 'Number of connections' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l ifaddr -d 'Local source addresses, given to the clients in turn (past the ~28,000 ports one address has per broker)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l threads -d 'Threads the clients run on [default: 1; more for a generator with many cores to spare — on a small machine one thread leaves the cores to the broker and costs less per message]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r
@@ -100,6 +101,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s s -l size 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l ifaddr -d 'Local source addresses, given to the clients in turn (past the ~28,000 ports one address has per broker)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l threads -d 'Threads the clients run on [default: 1; more for a generator with many cores to spare — on a small machine one thread leaves the cores to the broker and costs less per message]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r
@@ -163,6 +165,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s t -l topic
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -s q -l qos -d 'Subscription QoS: 0, 1 or 2' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l ifaddr -d 'Local source addresses, given to the clients in turn (past the ~28,000 ports one address has per broker)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l threads -d 'Threads the clients run on [default: 1; more for a generator with many cores to spare — on a small machine one thread leaves the cores to the broker and costs less per message]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand sub" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r
@@ -231,6 +234,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s s -l si
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l ifaddr -d 'Local source addresses, given to the clients in turn (past the ~28,000 ports one address has per broker)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l threads -d 'Threads the clients run on [default: 1; more for a generator with many cores to spare — on a small machine one thread leaves the cores to the broker and costs less per message]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l count -d 'Messages to publish in total (pub, pubsub) or to receive (sub)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l duration -d 'Length of the measured run (e.g. 30s, 2m) [default: 10s, unless --count]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l warmup -d 'Time before measuring starts: its messages are checked for loss but left out of latency and rate figures [default: 0s]' -r

@@ -71,11 +71,15 @@ pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Progra
     ExitCode::from(code)
 }
 
-/// The one tokio runtime builder: pub, sub and rr run on the current thread
-/// (start-up is most of a one-shot publish); mqtt-bench on every core.
-pub fn runtime(multi_thread: bool) -> std::io::Result<Runtime> {
-    let mut builder = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
+/// The one tokio runtime builder: `threads` 1 runs everything on the
+/// current thread (pub, sub and rr: start-up is most of a one-shot publish;
+/// mqtt-bench by default), more is a multi-thread runtime with that many
+/// workers (`mqtt-bench --threads`).
+pub fn runtime(threads: usize) -> std::io::Result<Runtime> {
+    let mut builder = if threads > 1 {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
     } else {
         tokio::runtime::Builder::new_current_thread()
     };

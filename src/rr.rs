@@ -60,5 +60,5 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<()> {
         watch: false,
         output: OutputSettings { ..s.output },
     };
-    crate::exit::status(crate::runtime(false)?.block_on(listen(sub, Some(request), program))?)
+    crate::exit::status(crate::runtime(1)?.block_on(listen(sub, Some(request), program))?)
 }

@@ -142,61 +142,72 @@ pub async fn run(
     shared: Arc<Shared>,
     mut phase: watch::Receiver<Phase>,
 ) -> Outcome {
-    let mut out = Outcome {
-        role: Some(role),
-        index,
-        ..Outcome::default()
-    };
-    let conn = plan.conn_for(role, index);
-    let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
-    let started = Instant::now();
-    let connected = Lean::connect(&conn, &plan.connector).await;
-    drop(permit);
-    let lean = match connected {
+    // Connecting and subscribing are boxed: the task of each of ten
+    // thousand clients then holds only what it waits on most of the time.
+    let mut c = match Box::pin(Client::connect(plan, role, index, shared)).await {
         Ok(c) => c,
-        Err(f) => {
-            out.connect_error = Some(f.message.lines().next().unwrap_or_default().to_string());
-            shared.client_failed();
-            return out;
-        }
+        Err(out) => return *out,
     };
-    out.connect.record(started.elapsed().as_micros() as u64);
-    out.record_phases(lean.phases());
-    out.connected = true;
-    let mut c = Client {
-        filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
-        backoff: Backoff::new(
-            Duration::from_millis(100),
-            Duration::from_millis(6400),
-            Spread::Full,
-            fastrand::Rng::with_seed(plan.settings.seed ^ (u64::from(index) << 2 | role as u64)),
-        ),
-        plan,
-        shared,
-        conn: lean,
-        out,
-        pending: HashMap::new(),
-        secs: None,
-        window: Arc::new(Window::default()),
-        down: None,
-    };
-    if c.filter.is_some() && !c.subscribe().await {
+    if c.filter.is_some() && !Box::pin(c.subscribe()).await {
         c.shared.client_failed();
-        return c.finish().await;
+        return Box::pin(c.finish()).await;
     }
     c.shared.client_ready();
     let Some(t0) = c.wait_for_start(&mut phase).await else {
-        return c.finish().await;
+        return Box::pin(c.finish()).await;
     };
     c.secs = Some(Seconds::new(t0, c.shared.clone()));
     match role {
-        Role::Publisher => c.publish(index, t0).await,
+        Role::Publisher => Box::pin(c.publish(index, t0)).await,
         Role::Subscriber | Role::Holder => c.receive_until_stop(&mut phase).await,
     }
-    c.finish().await
+    Box::pin(c.finish()).await
 }
 
 impl Client {
+    /// Connect (timed, at most [`super::shared::HANDSHAKES`] at once); the
+    /// outcome of a client that could not.
+    async fn connect(plan: Arc<Plan>, role: Role, index: u32, shared: Arc<Shared>) -> Result<Client, Box<Outcome>> {
+        let mut out = Outcome {
+            role: Some(role),
+            index,
+            ..Outcome::default()
+        };
+        let conn = plan.conn_for(role, index);
+        let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
+        let started = Instant::now();
+        let connected = Lean::connect(&conn, &plan.connector).await;
+        drop(permit);
+        let lean = match connected {
+            Ok(c) => c,
+            Err(f) => {
+                out.connect_error = Some(f.message.lines().next().unwrap_or_default().to_string());
+                shared.client_failed();
+                return Err(Box::new(out));
+            }
+        };
+        out.connect.record(started.elapsed().as_micros() as u64);
+        out.record_phases(lean.phases());
+        out.connected = true;
+        Ok(Client {
+            filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
+            backoff: Backoff::new(
+                Duration::from_millis(100),
+                Duration::from_millis(6400),
+                Spread::Full,
+                fastrand::Rng::with_seed(plan.settings.seed ^ (u64::from(index) << 2 | role as u64)),
+            ),
+            plan,
+            shared,
+            conn: lean,
+            out,
+            pending: HashMap::new(),
+            secs: None,
+            window: Arc::new(Window::default()),
+            down: None,
+        })
+    }
+
     /// Wait for the start, keeping the connection alive meanwhile: the
     /// instant every client starts, or `None` when the run stopped first.
     async fn wait_for_start(&mut self, phase: &mut watch::Receiver<Phase>) -> Option<Instant> {
@@ -384,7 +395,7 @@ impl Client {
                     self.window.reset();
                 }
                 if self.filter.is_some() && !session_present {
-                    self.subscribe().await;
+                    Box::pin(self.subscribe()).await;
                 }
             }
             Ok(_) => {}

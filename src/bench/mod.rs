@@ -48,7 +48,7 @@ pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<()> {
             if let Some(b) = &report_settings.baseline {
                 read_report(b)?;
             }
-            let report = crate::runtime(true)?.block_on(run::run(*settings, program))?;
+            let report = crate::runtime(settings.threads)?.block_on(run::run(*settings, program))?;
             exit::status(finish(report, &report_settings, program, quiet)?)
         }
     }

@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn a_client_task_that_dies_fails_the_run_with_exit_3() {
-        let rt = crate::runtime(false).unwrap();
+        let rt = crate::runtime(1).unwrap();
         let err = rt
             .block_on(async {
                 let fine = tokio::spawn(async { Outcome::default() });

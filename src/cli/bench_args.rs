@@ -235,6 +235,12 @@ pub struct RunArgs {
     #[arg(long = "ifaddr", value_name = "ADDR[,ADDR...]", help_heading = "Load")]
     pub ifaddr: Option<String>,
 
+    /// Threads the clients run on [default: 1; more for a generator with
+    /// many cores to spare — on a small machine one thread leaves the
+    /// cores to the broker and costs less per message]
+    #[arg(long = "threads", value_name = "N", help_heading = "Load")]
+    pub threads: Option<String>,
+
     /// Messages to publish in total (pub, pubsub) or to receive (sub)
     #[arg(long = "count", value_name = "N")]
     pub count: Option<String>,

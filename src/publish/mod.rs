@@ -21,7 +21,7 @@ use crate::settings::{PubSettings, Source};
 /// Entry point of `mqtt-pub`.
 pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<()> {
     let payload = read_payload(&settings.source, program)?;
-    exit::status(crate::runtime(false)?.block_on(publish(settings, payload, program))?)
+    exit::status(crate::runtime(1)?.block_on(publish(settings, payload, program))?)
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto

@@ -50,6 +50,8 @@ pub struct BenchSettings {
     pub conn_rate: Option<f64>,
     /// `--ifaddr`: local addresses the clients bind to, in turn.
     pub ifaddrs: Vec<std::net::IpAddr>,
+    /// `--threads`: worker threads of the runtime (1: all on the main thread).
+    pub threads: usize,
     /// `-h HOST,HOST...`: the brokers clients connect to, in turn (empty
     /// for one broker, `conn.endpoint`; it holds the first of a list).
     pub hosts: Vec<String>,
@@ -190,6 +192,7 @@ impl BenchSettings {
             conn_rate: None,
             ifaddrs: Vec::new(),
             hosts: Vec::new(),
+            threads: 1,
             topic: String::new(),
             filter: String::new(),
             pacing: Pacing::Unlimited,
@@ -282,6 +285,9 @@ impl BenchSettings {
             return Err(usage!(
                 "--count does not apply to conn; use --duration to hold the connections."
             ));
+        }
+        if let Some(t) = r.threads.as_deref() {
+            self.threads = count(t, "--threads")? as usize;
         }
         self.duration = duration(r.duration.as_deref(), "--duration")?;
         if self.count.is_none() && self.duration.is_none() {

@@ -25,7 +25,7 @@ use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
 pub fn run(settings: SubSettings, program: &Program) -> anyhow::Result<()> {
-    exit::status(crate::runtime(false)?.block_on(listen(settings, None, program))?)
+    exit::status(crate::runtime(1)?.block_on(listen(settings, None, program))?)
 }
 
 /// A request to publish once the subscription is in place (mqtt-rr).
