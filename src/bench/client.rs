@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use super::header::{self, Header};
+use super::pace::Ticker;
 use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
@@ -511,9 +512,9 @@ impl AckKind {
     }
 }
 
-/// A send this far behind its schedule counts as late: tokio's timer ticks
-/// every millisecond, so up to one tick of lag is the clock, not a backlog.
-pub const LATE: Duration = Duration::from_millis(2);
+/// A send this far behind its schedule counts as late (the pacing clock
+/// itself is tens of microseconds late at most: [`Ticker`]).
+pub const LATE: Duration = Duration::from_millis(1);
 
 /// What a publisher's schedule did.
 struct Scheduled {
@@ -547,17 +548,24 @@ async fn schedule(
         late: 0,
     };
     let mut secs = Seconds::new(t0, shared.clone());
+    // Paced publishers wake on a timerfd, to the microsecond; should one not
+    // be had, tokio's millisecond timer.
+    let ticker = interval.and_then(|i| Ticker::new(t0 + offset, i).ok());
     sleep_until(t0).await;
     for seq in 0..limit {
         let intended = match interval {
-            Some(i) => t0 + offset + i.mul_f64(seq as f64),
+            // In whole nanoseconds, as the ticker counts.
+            Some(i) => t0 + offset + Duration::from_nanos((i.as_nanos() as u64).saturating_mul(seq)),
             None => Instant::now(),
         };
         if end.is_some_and(|e| intended >= e) || shared.stopping() {
             break;
         }
         if intended > Instant::now() {
-            sleep_until(intended).await;
+            match &ticker {
+                Some(t) if t.until(intended).await.is_ok() => {}
+                _ => sleep_until(intended).await,
+            }
         }
         let m = OutMessage {
             topic: topic.clone(),

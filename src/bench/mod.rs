@@ -9,6 +9,7 @@ mod config;
 mod header;
 mod health;
 mod html;
+mod pace;
 mod plan;
 mod progress;
 pub mod report;

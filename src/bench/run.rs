@@ -20,7 +20,7 @@ use super::shared::{Shared, wait_settled};
 use super::sys;
 use super::tally::{Facts, build, expected_now};
 use crate::exit::Program;
-use crate::settings::{BenchSettings, Kind};
+use crate::settings::{BenchSettings, Kind, Pacing};
 use crate::signals::Signals;
 
 /// Run the scenario and build its report (verdicts are added by the caller).
@@ -33,7 +33,12 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         clients.extend(plan.indexes(role).map(|i| (role, i)));
     }
     let mut warnings = Vec::new();
-    let (nofile, warn) = sys::raise_open_files(clients.len() as u64);
+    // A paced publisher also holds its pacing timer (a timerfd).
+    let paced = match plan.settings.pacing {
+        Pacing::Unlimited => 0,
+        _ => plan.indexes(Role::Publisher).len() as u64,
+    };
+    let (nofile, warn) = sys::raise_open_files(clients.len() as u64, paced);
     if let Some(w) = warn {
         program.diag(quiet, format_args!("Warning: {w}."));
         warnings.push(w);

@@ -3,11 +3,11 @@
 
 use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
 
-/// Raise the soft open-file limit to fit `connections` sockets (plus a few
-/// descriptors of the process's own). Returns the limit in force and, when it
+/// Raise the soft open-file limit to fit `connections` sockets, `timers`
+/// pacing timers and a few descriptors of the process's own. Returns the limit in force and, when it
 /// is too low, what to do about it.
-pub fn raise_open_files(connections: u64) -> (u64, Option<String>) {
-    let needed = connections + 64;
+pub fn raise_open_files(connections: u64, timers: u64) -> (u64, Option<String>) {
+    let needed = connections + timers + 64;
     let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return (0, None);
     };
