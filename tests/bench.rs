@@ -316,10 +316,17 @@ fn three_shards_merge_into_the_counts_of_one_run() {
         "/latency/e2e/count",
         "/latency/puback/count",
         "/latency/connect/count",
+        "/latency/connect_tcp/count",
+        "/latency/connack/count",
     ] {
         assert_eq!(n(&m, key), n(&s, key), "{key}");
     }
     assert_eq!(m["shards"], serde_json::json!([0, 1, 2]));
+    // Per broker and per second, shards add up too.
+    assert_eq!(m["connections"]["brokers"], s["connections"]["brokers"]);
+    for field in ["sent", "received"] {
+        assert_eq!(series_sum(&m, field), series_sum(&s, field), "{field}");
+    }
 }
 
 #[test]
@@ -663,4 +670,241 @@ fn ifaddr_binds_clients_to_local_addresses_in_turn() {
         r.expect_code(2);
         assert!(r.stderr().starts_with("Error: "), "{}", r.stderr());
     }
+}
+
+/// The sum of one field over the per-second series.
+fn series_sum(r: &Value, field: &str) -> u64 {
+    r["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| n(s, &format!("/{field}")))
+        .sum()
+}
+
+#[test]
+fn a_host_list_spreads_clients_over_brokers_in_turn() {
+    let (a, b) = (Broker::anonymous(), Broker::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let hosts = format!("127.0.0.1:{},127.0.0.1:{}", a.port, b.port);
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.args([
+        "pubsub", "-h", &hosts, "-c", "2", "-I", "hl-", "--count", "40", "--rate", "200",
+    ])
+    .args([
+        "-t",
+        "hl/%i",
+        "--filter",
+        "hl/%i",
+        "--quiet",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    run(c).expect_code(0);
+    // Publishers first, then subscribers, in turn: pub-0 and sub-0 on the
+    // first broker, pub-1 and sub-1 on the second.
+    let connected = |broker: &Broker, id: &str| broker.log().contains(&format!(" as {id} "));
+    for (broker, ids) in [(&a, ["hl-pub-0", "hl-sub-0"]), (&b, ["hl-pub-1", "hl-sub-1"])] {
+        for id in ids {
+            assert!(
+                connected(broker, id),
+                "{id} not on port {}:\n{}",
+                broker.port,
+                broker.log()
+            );
+        }
+    }
+    assert!(!connected(&a, "hl-pub-1") && !connected(&b, "hl-pub-0"));
+    let r = report(&json);
+    consistent(&r);
+    assert_eq!(n(&r, "/delivery/unique"), 40);
+    let (ta, tb) = (format!("127.0.0.1:{}", a.port), format!("127.0.0.1:{}", b.port));
+    assert_eq!(r["config"]["hosts"], serde_json::json!([ta, tb]));
+    for t in [&ta, &tb] {
+        assert_eq!(
+            n(&r["connections"]["brokers"][t], "/attempted"),
+            2,
+            "{:#}",
+            r["connections"]
+        );
+        assert_eq!(n(&r["connections"]["brokers"][t], "/succeeded"), 2);
+    }
+    let clients = r["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 4);
+    assert!(
+        clients.contains(&serde_json::json!({"id": "hl-sub-1", "broker": tb})),
+        "{clients:?}"
+    );
+    // One broker: no client list, one entry in connections.brokers.
+    let one = home.path().join("one.json");
+    bench(
+        &a,
+        home.path(),
+        &[
+            "conn",
+            "-c",
+            "2",
+            "--duration",
+            "1s",
+            "--quiet",
+            "--json",
+            one.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let r = report(&one);
+    assert!(r.get("clients").is_none() && r["config"].get("hosts").is_none());
+    assert_eq!(n(&r["connections"]["brokers"][&ta], "/attempted"), 2);
+    // A list with an empty entry or a bad port is a usage error.
+    for bad in ["127.0.0.1,,127.0.0.2", "127.0.0.1,127.0.0.2:99999"] {
+        let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+        c.args(["conn", "-h", bad]);
+        let out = run(c);
+        out.expect_code(2);
+        assert!(out.stderr().contains("Invalid host list"), "{}", out.stderr());
+    }
+}
+
+#[test]
+fn connection_phases_are_timed_apart_and_asserted() {
+    let broker = Broker::anonymous();
+    let certs = crate::support::certs::Certs::make();
+    let wss = crate::support::ws::WsBridge::start(
+        broker.port,
+        Some((&certs.path("server.pem"), &certs.path("server.key"))),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let (plain, secure) = (home.path().join("tcp.json"), home.path().join("wss.json"));
+    bench(
+        &broker,
+        home.path(),
+        &[
+            "conn",
+            "-c",
+            "3",
+            "--duration",
+            "1s",
+            "--quiet",
+            "--json",
+            plain.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let r = report(&plain);
+    for h in ["connect", "connect_tcp", "connack"] {
+        assert_eq!(n(&r["latency"][h], "/count"), 3, "{h}: {:#}", r["latency"]);
+    }
+    assert!(r["latency"].get("connect_tls").is_none() && r["latency"].get("connect_ws").is_none());
+    // Over wss://: every layer has its own histogram, and each can be asserted.
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.args([
+        "conn",
+        "-h",
+        "localhost",
+        "-p",
+        &wss.port.to_string(),
+        "--ws",
+        "-c",
+        "3",
+        "--duration",
+        "1s",
+    ])
+    .args(["--cafile", certs.path("ca.pem").to_str().unwrap(), "--quiet"])
+    .args([
+        "--assert",
+        "connect_tls_p99_ms<=20000",
+        "--assert",
+        "connect_ws_p99_ms<=20000",
+    ])
+    .args(["--assert", "connack_p50_us>0", "--json", secure.to_str().unwrap()]);
+    run(c).expect_code(0);
+    let r = report(&secure);
+    for h in ["connect", "connect_tcp", "connect_tls", "connect_ws", "connack"] {
+        assert_eq!(n(&r["latency"][h], "/count"), 3, "{h}: {:#}", r["latency"]);
+    }
+    // The whole connect is at least its parts (each rounded to 1 µs).
+    let p = |h: &str| n(&r["latency"][h], "/min_us");
+    assert!(p("connect") + 4 >= p("connect_tcp") + p("connect_tls") + p("connect_ws") + p("connack") - 4);
+    // A phase that was not measured fails its assertion; a threshold nobody
+    // meets fails with the measured value named.
+    let out = bench(
+        &broker,
+        home.path(),
+        &[
+            "conn",
+            "-c",
+            "1",
+            "--duration",
+            "1s",
+            "--assert",
+            "connect_tls_p99_ms<=1000",
+            "--assert",
+            "connack_max_us<1",
+        ],
+    );
+    out.expect_code(1);
+    assert!(out.stdout().contains("connect_tls_p99_ms"), "{}", out.stdout());
+    assert!(out.stdout().contains("connack_max_us"), "{}", out.stdout());
+    // Unknown phase names are usage errors.
+    bench(&broker, home.path(), &["conn", "--assert", "connect_quic_p99_ms<1"]).expect_code(2);
+}
+
+#[test]
+fn a_reconnect_storm_is_measured() {
+    let mut broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let clients = 40;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+        .args([
+            "conn",
+            "-c",
+            &clients.to_string(),
+            "--duration",
+            "6s",
+            "-I",
+            "storm-",
+            "--seed",
+            "3",
+        ])
+        .args(["--json", json.to_str().unwrap(), "--quiet"])
+        .args(broker.addr_args())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(broker.wait_log_count("New client connected", clients, Duration::from_secs(20)));
+    let down = Duration::from_millis(700);
+    broker.restart(down);
+    let out = crate::support::cmd::wait_or_kill(&mut child, Duration::from_secs(60));
+    assert_eq!(out, Some(0));
+    let r = report(&json);
+    let c = &r["connections"];
+    let lost: u64 = c["disconnects"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(lost, clients as u64, "{c:#}");
+    assert_eq!(n(c, "/reconnects"), clients as u64, "{c:#}");
+    // Every client came back: each one's time to reconnect is in the histogram.
+    let rc = &r["latency"]["reconnect"];
+    assert_eq!(n(rc, "/count"), clients as u64, "{:#}", r["latency"]);
+    // The broker was away for the restart: nobody came back sooner; backoff
+    // spread them (full jitter), so not all at once.
+    assert!(n(rc, "/min_us") >= down.as_micros() as u64 / 2, "{rc:#}");
+    assert!(n(rc, "/max_us") > n(rc, "/min_us"), "{rc:#}");
+    let all = c["all_reconnected_s"].as_f64().unwrap();
+    assert!(all >= down.as_secs_f64() / 2.0 && all < 6.0, "{all}");
+    let peak = n(c, "/peak_reconnect_rate");
+    assert!(peak >= 1 && peak <= clients as u64, "{peak}");
+    assert_eq!(series_sum(&r, "reconnects"), clients as u64, "{:#}", r["series"]);
+    assert!(
+        r["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| n(s, "/reconnects") == peak)
+    );
 }

@@ -28,7 +28,7 @@ pub struct RunConfig {
     /// `--ifaddr`: the local addresses clients were bound to, in turn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ifaddrs: Vec<String>,
-    /// `-h HOST,HOST...`: the brokers clients were spread over, in turn.
+    /// `-h HOST[:PORT],...`: the brokers clients were spread over, in turn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
     pub topic: String,
@@ -81,7 +81,7 @@ impl RunConfig {
             },
             conn_rate: s.conn_rate,
             ifaddrs: s.ifaddrs.iter().map(ToString::to_string).collect(),
-            hosts: s.hosts.clone(),
+            hosts: s.hosts.iter().map(crate::client::target_of).collect(),
             topic: s.topic.clone(),
             filter: s.filter.clone(),
             qos: s.qos as u8,

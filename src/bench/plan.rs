@@ -72,11 +72,8 @@ impl Plan {
         if !self.settings.ifaddrs.is_empty() {
             c.bind = Some(self.settings.ifaddrs[slot % self.settings.ifaddrs.len()]);
         }
-        if let (Some(host), Endpoint::Tcp { port, .. }) = (self.host_for(role, index), &c.endpoint) {
-            c.endpoint = Endpoint::Tcp {
-                host: host.to_string(),
-                port: *port,
-            };
+        if let Some(endpoint) = self.host_for(role, index) {
+            c.endpoint = endpoint.clone();
         }
         c
     }
@@ -92,9 +89,9 @@ impl Plan {
     }
 
     /// The broker of a client with `-h HOST,HOST...`, in turn (`None` with one).
-    pub fn host_for(&self, role: Role, index: u32) -> Option<&str> {
+    pub fn host_for(&self, role: Role, index: u32) -> Option<&Endpoint> {
         let hosts = &self.settings.hosts;
-        (!hosts.is_empty()).then(|| hosts[self.slot(role, index) % hosts.len()].as_str())
+        (!hosts.is_empty()).then(|| &hosts[self.slot(role, index) % hosts.len()])
     }
 
     fn fill(&self, template: &str, role: Role, index: u32) -> String {

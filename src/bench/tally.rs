@@ -19,7 +19,7 @@ use super::stats::{Hist, SeqTrack};
 use super::sys;
 use crate::client::target_of;
 use crate::mqtt::QoS;
-use crate::settings::{Endpoint, Kind, Pacing};
+use crate::settings::{Kind, Pacing};
 
 /// Messages the subscribers should receive, from what publishers published.
 pub fn expected_now(plan: &Plan, published: &[Outcome]) -> u64 {
@@ -157,13 +157,7 @@ impl Sums {
         self.storm.1 = self.storm.1.max(o.last_back.filter(|_| o.first_lost.is_some()));
         let role = o.role.unwrap_or(Role::Holder);
         let host = plan.host_for(role, o.index);
-        let broker = match (host, &plan.settings.conn.endpoint) {
-            (Some(host), Endpoint::Tcp { port, .. }) => target_of(&Endpoint::Tcp {
-                host: host.to_string(),
-                port: *port,
-            }),
-            (_, endpoint) => target_of(endpoint),
-        };
+        let broker = target_of(host.unwrap_or(&plan.settings.conn.endpoint));
         if host.is_some() {
             self.clients.push(ClientRecord {
                 id: plan.client_id(role, o.index),

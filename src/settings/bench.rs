@@ -52,9 +52,10 @@ pub struct BenchSettings {
     pub ifaddrs: Vec<std::net::IpAddr>,
     /// `--threads`: worker threads of the runtime (1: all on the main thread).
     pub threads: usize,
-    /// `-h HOST,HOST...`: the brokers clients connect to, in turn (empty
-    /// for one broker, `conn.endpoint`; it holds the first of a list).
-    pub hosts: Vec<String>,
+    /// `-h HOST[:PORT],HOST[:PORT]...`: the brokers clients connect to, in
+    /// turn (empty for one broker, `conn.endpoint`, which holds the first of
+    /// a list).
+    pub hosts: Vec<Endpoint>,
     pub topic: String,
     pub filter: String,
     pub pacing: Pacing,
@@ -376,28 +377,81 @@ fn ifaddrs(list: Option<&str>, conn: &ConnSettings) -> anyhow::Result<Vec<std::n
         .collect()
 }
 
-/// `-h HOST,HOST...`: several brokers (a cluster's nodes), each on the
-/// port given; the connection settings keep the first.
-fn hosts(conn: &mut ConnSettings) -> anyhow::Result<Vec<String>> {
-    let Endpoint::Tcp { host, .. } = &mut conn.endpoint else {
+/// `-h HOST[:PORT],HOST[:PORT]...`: several brokers (a cluster's nodes),
+/// each on its own port or the one given; the connection settings keep the
+/// first.
+fn hosts(conn: &mut ConnSettings) -> anyhow::Result<Vec<Endpoint>> {
+    let Endpoint::Tcp { host, port } = &conn.endpoint else {
         return Ok(Vec::new());
     };
     if !host.contains(',') {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = host.split(',').map(|h| h.trim().to_string()).collect();
-    if list.iter().any(String::is_empty) {
-        return Err(usage!(
-            "Invalid host list '{host}': give host names or addresses separated by commas, such as node1,node2."
-        ));
-    }
-    *host = list[0].clone();
+    let bad = || {
+        usage!(
+            "Invalid host list '{host}': give hosts separated by commas, each with an optional :PORT, such as node1,node2:1884."
+        )
+    };
+    let list = host
+        .split(',')
+        .map(|entry| {
+            let entry = entry.trim();
+            let (h, p) = match entry.strip_prefix('[') {
+                // [v6] or [v6]:port
+                Some(rest) => {
+                    let (h, after) = rest.split_once(']').ok_or_else(bad)?;
+                    (h, after.strip_prefix(':'))
+                }
+                // host:port; a bare IPv6 address has more than one ':'
+                None => match entry.split_once(':') {
+                    Some((h, p)) if !p.contains(':') => (h, Some(p)),
+                    _ => (entry, None),
+                },
+            };
+            let port = match p {
+                Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(bad)?,
+                None => *port,
+            };
+            if h.is_empty() {
+                return Err(bad());
+            }
+            Ok(Endpoint::Tcp {
+                host: h.to_string(),
+                port,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    conn.endpoint = list[0].clone();
     Ok(list)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_lists_take_ports_and_ipv6() {
+        let mut c = ConnSettings::from_args(&ConnArgs::default(), Protocol::V311, false)
+            .unwrap()
+            .0;
+        c.endpoint = Endpoint::Tcp {
+            host: "a, b:1884,[::1]:1885,::2".into(),
+            port: 1883,
+        };
+        let tcp = |h: &str, p| Endpoint::Tcp {
+            host: h.into(),
+            port: p,
+        };
+        assert_eq!(
+            hosts(&mut c).unwrap(),
+            vec![tcp("a", 1883), tcp("b", 1884), tcp("::1", 1885), tcp("::2", 1883)]
+        );
+        assert_eq!(c.endpoint, tcp("a", 1883));
+        for bad in ["a,,b", "a,b:0", "a,b:x", "a,[::1"] {
+            c.endpoint = tcp(bad, 1883);
+            assert!(hosts(&mut c).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn default_filter_replaces_placeholder_levels() {
