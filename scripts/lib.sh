@@ -16,6 +16,16 @@ ensure_mosquitto() {
   # Debian enables a system broker on port 1883; tests never use it, so leave it be.
 }
 
+# Headless Chromium, which a test opens mqtt-bench's HTML report in.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  echo "Installing chromium (apt-get)..." >&2
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -908,3 +908,100 @@ fn a_reconnect_storm_is_measured() {
             .any(|s| n(s, "/reconnects") == peak)
     );
 }
+
+/// Pixels of one colour (within 2 per channel) in an RGB(A) screenshot.
+fn pixels_of(png: &[u8], width: usize, channels: usize, colour: &str) -> usize {
+    let c = u32::from_str_radix(colour.trim_start_matches('#'), 16).unwrap();
+    let want = [(c >> 16) as u8, (c >> 8) as u8, c as u8];
+    png.chunks_exact(channels)
+        .take(png.len() / channels / width * width)
+        .filter(|p| (0..3).all(|i| p[i].abs_diff(want[i]) <= 2))
+        .count()
+}
+
+#[test]
+fn the_html_report_renders_in_chromium_with_every_chart_drawn() {
+    let chromium = crate::support::broker::require("chromium");
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let html = home.path().join("report.html");
+    // One assertion holds, one cannot: the page leads with FAIL.
+    let r = bench(
+        &broker,
+        home.path(),
+        &[
+            "pubsub",
+            "-c",
+            "2",
+            "-q",
+            "1",
+            "--rate",
+            "400",
+            "--duration",
+            "2.5s",
+            "--quiet",
+            "--assert",
+            "loss==0",
+            "--assert",
+            "p99_us<1",
+            "--html",
+            html.to_str().unwrap(),
+        ],
+    );
+    r.expect_code(1);
+    let page = std::fs::read_to_string(&html).unwrap();
+    let banner = page.find("FAIL — 1 of 2 assertions failed").expect("the outcome first");
+    assert!(
+        banner < page.find("<svg").unwrap(),
+        "the verdicts come before the charts"
+    );
+    assert!(page.contains("<code>p99_us&lt;1</code>"));
+    // Headless Chromium renders the page; no console errors, and every
+    // chart's lines are on the screenshot (each line has its own colour).
+    let shot = home.path().join("shot.png");
+    let profile = home.path().join("chromium-profile");
+    let mut c = Command::new(chromium);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(["--enable-logging=stderr", "--v=0", "--window-size=900,2800"])
+    .arg(format!("--screenshot={}", shot.display()))
+    .arg(format!("file://{}", html.display()))
+    .env("HOME", home.path())
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let done = crate::support::cmd::finish(c.spawn().unwrap());
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "chromium failed:\n{stderr}");
+    for bad in ["CONSOLE", "Uncaught", "Failed to load"] {
+        assert!(!stderr.contains(bad), "{bad}:\n{stderr}");
+    }
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = &buf[..info.buffer_size()];
+    for (what, colour) in [
+        ("the FAIL banner", "#c62828"),
+        ("throughput: sent", "#9ecae1"),
+        ("throughput: acknowledged", "#2ca02c"),
+        ("throughput: received", "#d62728"),
+        ("e2e per second: p50", "#9467bd"),
+        ("e2e per second: p99", "#8c564b"),
+        ("phases: TCP connect", "#ff7f0e"),
+        ("phases: CONNECT → CONNACK", "#98df8a"),
+        ("phases: whole connect", "#393b79"),
+        ("latency by percentile", "#d6616b"),
+    ] {
+        // More than the legend's sample of the line: the line itself.
+        let n = pixels_of(pixels, info.width as usize, channels, colour);
+        assert!(n > 150, "{what} ({colour}): {n} pixels in {}", shot.display());
+    }
+}

@@ -128,7 +128,7 @@ pub struct Publish {
     pub target_rate: Option<f64>,
     pub offered_rate: f64,
     pub acked_rate: f64,
-    /// Sends more than 2 ms behind their schedule.
+    /// Sends more than 1 ms behind their schedule.
     pub late: u64,
 }
 
@@ -166,6 +166,9 @@ pub struct Second {
     /// Connections lost and made again in this second.
     pub disconnects: u64,
     pub reconnects: u64,
+    /// How much of the second the run covered (1 but for the last one):
+    /// counts ÷ span are per-second rates.
+    pub span_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -277,8 +280,11 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
         for (k, h) in decode_all(&r.histograms)? {
             hists.entry(k).or_default().add(&h);
         }
-        for (t, s) in series_map(&r.series)? {
-            series.entry(t).or_default().add(&s);
+        for (t, (s, span)) in series_map(&r.series)? {
+            let e = series.entry(t).or_insert((Bucket::default(), 0.0));
+            e.0.add(&s);
+            // Shards ran side by side: the second is as long as the longest.
+            e.1 = f64::max(e.1, span);
         }
         m.clients.extend(r.clients);
         m.publishers.extend(r.publishers);
@@ -316,7 +322,7 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
     };
     m.generator.cpu_us_per_message = per_message(m.generator.cpu_s, per);
     (m.latency, m.histograms) = histograms(&hists);
-    m.series = series.iter().map(|(t, b)| second(*t, b)).collect();
+    m.series = series.iter().map(|(t, (b, span))| second(*t, b, *span)).collect();
     m.connections.peak_reconnect_rate = peak_reconnects(&m.series);
     m.verdicts.clear();
     Ok(m)
@@ -378,7 +384,7 @@ pub fn per_message(cpu_s: f64, messages: u64) -> f64 {
     }
 }
 
-pub fn second(t: u64, b: &Bucket) -> Second {
+pub fn second(t: u64, b: &Bucket, span_s: f64) -> Second {
     let s = b.e2e.summary();
     Second {
         t,
@@ -395,6 +401,7 @@ pub fn second(t: u64, b: &Bucket) -> Second {
         },
         disconnects: b.disconnects,
         reconnects: b.reconnects,
+        span_s,
     }
 }
 
@@ -407,7 +414,7 @@ fn decode_all(h: &BTreeMap<String, String>) -> anyhow::Result<BTreeMap<String, H
     h.iter().map(|(k, v)| Ok((k.clone(), Hist::decode(v)?))).collect()
 }
 
-fn series_map(s: &[Second]) -> anyhow::Result<BTreeMap<u64, Bucket>> {
+fn series_map(s: &[Second]) -> anyhow::Result<BTreeMap<u64, (Bucket, f64)>> {
     s.iter()
         .map(|s| {
             let e2e = if s.e2e.is_empty() {
@@ -424,7 +431,7 @@ fn series_map(s: &[Second]) -> anyhow::Result<BTreeMap<u64, Bucket>> {
                 disconnects: s.disconnects,
                 reconnects: s.reconnects,
             };
-            Ok((s.t, b))
+            Ok((s.t, (b, s.span_s)))
         })
         .collect()
 }

@@ -78,6 +78,8 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let _ = phase.send(Phase::Stop);
     let mut outcomes = collect(others.into_iter().chain(publishers)).await?;
     outcomes.extend(published);
+    // Every client is done: the last second of the series ends here.
+    let stopped = Instant::now();
     progress.finish();
     let ended_wall = chrono::Local::now();
     let window = match plan.settings.kind {
@@ -97,6 +99,8 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         connected,
         nofile,
         interrupted,
+        t0,
+        stopped,
     };
     let r = build(
         &plan,

@@ -79,6 +79,10 @@ pub struct Facts {
     pub connected: u64,
     pub nofile: u64,
     pub interrupted: bool,
+    /// The start of the run (second 0 of the series) and the moment every
+    /// client was done (the end of its last second).
+    pub t0: Instant,
+    pub stopped: Instant,
 }
 
 /// The clients' outcomes, summed.
@@ -262,7 +266,17 @@ pub fn build(
         bytes_rate: round3(bytes as f64 / rx_secs),
         ..accounted
     };
-    let series = series(shared);
+    // The run's activity ends with the last publish, acknowledgement or
+    // arrival (pub, pubsub) — not with the drain that waited for more.
+    let active_end = match s.kind {
+        Kind::Pub | Kind::Pubsub => [Some(measure_from + window), last_acked, last_received]
+            .into_iter()
+            .flatten()
+            .max()
+            .map_or(facts.stopped, |end| end.min(facts.stopped)),
+        Kind::Sub | Kind::Conn => facts.stopped,
+    };
+    let series = series(shared, facts.t0, active_end);
     c.peak_reconnect_rate = report::peak_reconnects(&series);
     let (latency, histograms) = report::histograms(&hists);
     let generator = generator(facts, delivery.measured, p.measured);
@@ -332,10 +346,15 @@ fn warnings_for(r: &Report, f: &Facts, mut warnings: Vec<String>) -> Vec<String>
     warnings
 }
 
-/// The per-second series the clients recorded.
-fn series(shared: &Shared) -> Vec<report::Second> {
+/// The per-second series the clients recorded; the last second is as long
+/// as the run was active in it (until `end`).
+fn series(shared: &Shared, t0: Instant, end: Instant) -> Vec<report::Second> {
     let buckets = std::mem::take(&mut *shared.series.lock().expect("no panics while holding the lock"));
-    buckets.into_iter().map(|(t, b)| report::second(t, &b)).collect()
+    let ran = end.saturating_duration_since(t0).as_secs_f64();
+    buckets
+        .into_iter()
+        .map(|(t, b)| report::second(t, &b, round3((ran - t as f64).clamp(0.001, 1.0))))
+        .collect()
 }
 
 /// The publishing rate asked of this generator (its share of the publishers).
