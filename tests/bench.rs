@@ -895,6 +895,7 @@ fn a_reconnect_storm_is_measured() {
     // spread them (full jitter), so not all at once.
     assert!(n(rc, "/min_us") >= down.as_micros() as u64 / 2, "{rc:#}");
     assert!(n(rc, "/max_us") > n(rc, "/min_us"), "{rc:#}");
+    assert_eq!(n(c, "/still_down"), 0);
     let all = c["all_reconnected_s"].as_f64().unwrap();
     assert!(all >= down.as_secs_f64() / 2.0 && all < 6.0, "{all}");
     let peak = n(c, "/peak_reconnect_rate");

@@ -66,6 +66,7 @@ pub fn metric(r: &Report, name: &str) -> Option<f64> {
         "reconnect_failures" => c.reconnect_failures as f64,
         "peak_reconnect_rate" => c.peak_reconnect_rate as f64,
         "all_reconnected_s" => c.all_reconnected_s?,
+        "still_down" => c.still_down as f64,
         "errors" => (c.failed + p.refused.values().sum::<u64>()) as f64 + sum(&c.suback_errors) + sum(&c.disconnects),
         "cpu_s" => r.generator.cpu_s,
         "cpu_us_per_msg" => r.generator.cpu_us_per_message,

@@ -70,9 +70,11 @@ pub struct Outcome {
     pub reconnect_failures: u64,
     /// From losing the connection to the CONNACK of the next one.
     pub reconnect: Hist,
-    /// When the connection was last lost and when it was back.
+    /// When the connection was first lost and when it was last back.
     pub first_lost: Option<Instant>,
     pub last_back: Option<Instant>,
+    /// Lost, and not back when the run ended.
+    pub down_at_end: bool,
 }
 
 impl Outcome {
@@ -489,6 +491,7 @@ impl Client {
         if let Some(s) = &mut self.secs {
             s.flush();
         }
+        self.out.down_at_end = self.down.is_some();
         self.conn.disconnect().await;
         self.out
     }

@@ -31,6 +31,12 @@ pub fn delivery_warnings(r: &Report) -> Vec<String> {
     if dropped > 0 {
         w.push(format!("{dropped} unexpected disconnects, {} reconnects", c.reconnects));
     }
+    if c.still_down > 0 {
+        w.push(format!(
+            "{} connections were lost and not back when the run ended",
+            c.still_down
+        ));
+    }
     w
 }
 

@@ -1,8 +1,8 @@
 //! `--html FILE`: one self-contained page (no scripts, no network) that reads
 //! at a glance: the outcome and each assertion's verdict first, then the
 //! charts as inline SVG — throughput, end-to-end latency and connections
-//! per second, the connection phases and the main latency by percentile —
-//! and the text summary last.
+//! per second, the connection phases, the time to reconnect and the main
+//! latency by percentile — and the text summary last.
 //!
 //! Every line on the page has a colour of its own (a test finds each chart's
 //! lines in a screenshot by colour). Rates come from each second's counts ÷
@@ -343,7 +343,6 @@ fn charts(r: &Report) -> String {
         ("connect_ws", "WebSocket upgrade", "#1f77b4"),
         ("connack", "CONNECT → CONNACK", "#98df8a"),
         ("connect", "whole connect", "#393b79"),
-        ("reconnect", "lost → reconnected", "#7b4173"),
     ]
     .iter()
     .filter_map(|(key, name, colour)| {
@@ -356,6 +355,15 @@ fn charts(r: &Report) -> String {
             "Connection phases by percentile",
             "ms",
             &phases,
+            &nines_ticks(),
+            "",
+        ));
+    }
+    if let Some(h) = r.histograms.get("reconnect").and_then(|h| Hist::decode(h).ok()) {
+        body.push_str(&chart(
+            "Time to reconnect by percentile (lost → CONNACK)",
+            "ms",
+            &[Line::new("reconnect", "#7b4173", percentile_points(&h))],
             &nines_ticks(),
             "",
         ));

@@ -86,7 +86,10 @@ pub struct Connections {
     pub reconnect_failures: u64,
     /// Reconnects in the busiest second: what the herd put on the broker.
     pub peak_reconnect_rate: u64,
-    /// From the first lost connection to the last one back, seconds.
+    /// Connections lost and not back when the run ended.
+    pub still_down: u64,
+    /// From the first lost connection to the last one back, seconds (none
+    /// while any is still down).
     pub all_reconnected_s: Option<f64>,
     /// Connections by broker (`-h HOST,HOST...` spreads clients over several).
     pub brokers: BTreeMap<String, BrokerCounts>,
@@ -339,8 +342,11 @@ impl Connections {
         add_maps(&mut self.disconnects, r.disconnects);
         self.reconnects += r.reconnects;
         self.reconnect_failures += r.reconnect_failures;
-        // Shards' clocks are their own: the longest storm of any shard.
+        // Shards' clocks are their own: the longest storm of any shard,
+        // none while a shard has connections still down.
+        self.still_down += r.still_down;
         self.all_reconnected_s = match (self.all_reconnected_s, r.all_reconnected_s) {
+            _ if self.still_down > 0 => None,
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };

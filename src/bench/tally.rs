@@ -154,6 +154,7 @@ impl Sums {
         add(&mut c.disconnects, &o.disconnects);
         c.reconnects += o.reconnects;
         c.reconnect_failures += o.reconnect_failures;
+        c.still_down += u64::from(o.down_at_end);
         self.storm.0 = match (self.storm.0, o.first_lost) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -237,7 +238,7 @@ pub fn build(
     for (name, h) in std::mem::take(&mut *shared.hists.lock().expect("no panics while holding the lock")) {
         hists.entry(name.to_string()).or_default().add(&h);
     }
-    if let (Some(first), Some(last)) = storm {
+    if let (Some(first), Some(last), 0) = (storm.0, storm.1, c.still_down) {
         c.all_reconnected_s = Some(round3(last.saturating_duration_since(first).as_secs_f64()));
     }
     c.connect_phase_s = round3(connect_phase.as_secs_f64());

@@ -127,11 +127,14 @@ fn connections(r: &Report, o: &mut String) {
     if let Some(s) = r.latency.get("reconnect") {
         let _ = writeln!(
             *o,
-            "  reconnect    back within p50 {} p99 {} max {} ms; all back {} s after the first loss; peak {} reconnects/s; {} attempts failed",
+            "  reconnect    back within p50 {} p99 {} max {} ms; {}; peak {} reconnects/s; {} attempts failed",
             ms(s.p50_us),
             ms(s.p99_us),
             ms(s.max_us),
-            c.all_reconnected_s.map_or("-".to_string(), |v| format!("{v:.2}")),
+            match c.all_reconnected_s {
+                Some(v) => format!("all back {v:.2} s after the first loss"),
+                None => format!("{} STILL DOWN at the end", c.still_down),
+            },
             c.peak_reconnect_rate,
             c.reconnect_failures
         );

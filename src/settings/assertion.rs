@@ -18,7 +18,7 @@
 //!   `disconnects`, `reconnects`, `reconnect_failures`, `errors`;
 //! - reconnect storms: `peak_reconnect_rate` (reconnects in the busiest
 //!   second), `all_reconnected_s` (from the first lost connection to the last
-//!   one back);
+//!   one back; not measured while any is still down), `still_down`;
 //! - the generator: `cpu_s`, `cpu_us_per_msg`, `rss_per_conn_kb`.
 
 use std::fmt;
@@ -99,6 +99,7 @@ const COUNTS: &[&str] = &[
     "reconnect_failures",
     "peak_reconnect_rate",
     "all_reconnected_s",
+    "still_down",
     "errors",
     "cpu_s",
     "cpu_us_per_msg",
