@@ -7,8 +7,10 @@ Not a test: figures vary with the machine. Reported as ratios (mqtt-bench / mqtt
      as the inflight window allows, the same payload size and inflight:
      delivered msg/s, and the generator's CPU seconds per delivered message
      (user + system of the whole process, from wait4).
-  2. Latency at a fixed 1,000 msg/s (QoS 0): p50/p95/p99 end to end from the
-     intended send time (both tools correct for coordinated omission).
+  2. Latency at a fixed 1,000 and 10,000 msg/s (QoS 0, one publisher): p50/p95/p99
+     end to end from the intended send time (both tools correct for
+     coordinated omission), mqtt-bench's schedule lag (how late its pacing
+     clock sent), and each tool's CPU per delivered message.
   3. 10,000 connections held by mqtt-bench: connect rate and resident memory
      per connection (mqttv5's connections mode opens and closes, it cannot
      hold; its churn rate is printed for reference).
@@ -62,20 +64,25 @@ def theirs_throughput(port, qos, duration, inflight, size):
     return r["throughput_avg"], cpu / max(r["received"], 1), r["published"] - r["received"]
 
 
-def ours_latency(port, duration):
-    cmd = [BENCH, "pubsub", "-h", "127.0.0.1", "-p", str(port), "-c", "1", "--rate", "1000",
+def ours_latency(port, duration, rate):
+    """(e2e p50, p95, p99, schedule lag p50, p99, CPU us per delivered message)."""
+    cmd = [BENCH, "pubsub", "-h", "127.0.0.1", "-p", str(port), "-c", "1", "--rate", str(rate),
            "--duration", str(duration), "--warmup", "1", "--quiet", "--json", "-"]
-    out, _, _ = measured(cmd)
-    e2e = json.loads(out)["latency"]["e2e"]
-    return e2e["p50_us"], e2e["p95_us"], e2e["p99_us"]
+    out, cpu, _ = measured(cmd)
+    r = json.loads(out)
+    e2e, lag = r["latency"]["e2e"], r["latency"]["lag"]
+    return (e2e["p50_us"], e2e["p95_us"], e2e["p99_us"], lag["p50_us"], lag["p99_us"],
+            cpu * 1e6 / max(r["delivery"]["received"], 1))
 
 
-def theirs_latency(port, duration):
+def theirs_latency(port, duration, rate):
+    """(e2e p50, p95, p99, CPU us per delivered message)."""
     cmd = ["mqttv5", "bench", "--mode", "latency", "-H", "127.0.0.1", "-p", str(port),
-           "--rate", "1000", "--duration", str(duration), "--warmup", "1"]
-    out, _, _ = measured(cmd)
+           "--rate", str(rate), "--duration", str(duration), "--warmup", "1"]
+    out, cpu, _ = measured(cmd)
     r = json.loads(out[out.index(b"{"):])["results"]
-    return r["p50_us"], r["p95_us"], r["p99_us"]
+    received = r.get("messages") or 1
+    return r["p50_us"], r["p95_us"], r["p99_us"], cpu * 1e6 / max(received, 1)
 
 
 def median(xs):
@@ -109,12 +116,14 @@ def main():
                       f"CPU per delivered message {o_cpu * 1e6:.2f} vs {t_cpu * 1e6:.2f} us "
                       f"(ratio {o_cpu / t_cpu:.2f}, target <= 1.0); "
                       f"lost {[x[2] for x in ours]} vs {[x[2] for x in theirs]}")
-            ours = [ours_latency(broker.port, a.duration) for _ in range(a.runs)]
-            theirs = [theirs_latency(broker.port, a.duration) for _ in range(a.runs)]
-            o = [median([x[i] for x in ours]) for i in range(3)]
-            t = [median([x[i] for x in theirs]) for i in range(3)]
-            print(f"latency at 1,000 msg/s QoS 0, p50/p95/p99 us: {o[0]}/{o[1]}/{o[2]} vs "
-                  f"{t[0]}/{t[1]}/{t[2]}")
+            for rate in (1000, 10000):
+                ours = [ours_latency(broker.port, a.duration, rate) for _ in range(a.runs)]
+                theirs = [theirs_latency(broker.port, a.duration, rate) for _ in range(a.runs)]
+                o = [median([x[i] for x in ours]) for i in range(6)]
+                t = [median([x[i] for x in theirs]) for i in range(4)]
+                print(f"latency at {rate:,} msg/s QoS 0, e2e p50/p95/p99 us: {o[0]}/{o[1]}/{o[2]} vs "
+                      f"{t[0]}/{t[1]}/{t[2]}; mqtt-bench schedule lag p50/p99 {o[3]}/{o[4]} us; "
+                      f"CPU per delivered message {o[5]:.1f} vs {t[3]:.1f} us")
             out, cpu, rss = measured([BENCH, "conn", "-h", "127.0.0.1", "-p", str(broker.port), "-c",
                                       str(a.connections), "--duration", "3", "--quiet", "--json", "-"])
             r = json.loads(out)
