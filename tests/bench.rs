@@ -1006,3 +1006,39 @@ fn the_html_report_renders_in_chromium_with_every_chart_drawn() {
         assert!(n > 150, "{what} ({colour}): {n} pixels in {}", shot.display());
     }
 }
+
+#[test]
+fn debug_lines_show_each_clients_packets_as_mosquitto_prints_them() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let out = bench(
+        &broker,
+        home.path(),
+        &[
+            "pubsub", "-c", "1", "-q", "1", "--count", "2", "--rate", "50", "-d", "-I", "dbg-", "--quiet",
+        ],
+    );
+    out.expect_code(0);
+    let stdout = out.stdout();
+    let lines: Vec<&str> = stdout.lines().collect();
+    for want in [
+        "Client dbg-pub-0 sending CONNECT",
+        "Client dbg-pub-0 received CONNACK (0)",
+        "Client dbg-sub-0 sending SUBSCRIBE (Mid: 1, Topic: mqtt-bench/+, QoS: 1, Options: 0x00)",
+        "Client dbg-sub-0 received SUBACK",
+        "Client dbg-pub-0 sending PUBLISH (d0, q1, r0, m1, 'mqtt-bench/0', ... (64 bytes))",
+        "Client dbg-pub-0 received PUBACK (Mid: 1, RC:0)",
+        "Client dbg-pub-0 sending PUBLISH (d0, q1, r0, m2, 'mqtt-bench/0', ... (64 bytes))",
+        "Client dbg-sub-0 received PUBLISH (d0, q1, r0, m1, 'mqtt-bench/0', ... (64 bytes))",
+        "Client dbg-sub-0 sending PUBACK (m1, rc0)",
+        "Client dbg-pub-0 sending DISCONNECT",
+    ] {
+        assert!(lines.contains(&want), "{want}:\n{stdout}");
+    }
+    // A message's line comes before the acknowledgement it gets.
+    let at = |l: &str| lines.iter().position(|x| *x == l).unwrap();
+    assert!(
+        at("Client dbg-sub-0 received PUBLISH (d0, q1, r0, m1, 'mqtt-bench/0', ... (64 bytes))")
+            < at("Client dbg-sub-0 sending PUBACK (m1, rc0)")
+    );
+}

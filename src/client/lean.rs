@@ -34,6 +34,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
+use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
 use super::message::{qos_from4, qos_from5};
 use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
@@ -51,7 +52,8 @@ const READ_MIN: usize = 1024;
 const READ_MAX: usize = 64 * 1024;
 /// A write buffer larger than this is released once written.
 const WRITE_KEEP: usize = 16 * 1024;
-/// A pending write smaller than this waits for the other tasks once.
+/// A pending write smaller than this lets the other tasks run first, at
+/// most `YIELDS` times.
 const COALESCE: usize = 4096;
 const YIELDS: u8 = 2;
 
@@ -132,6 +134,10 @@ pub struct Lean {
     last_out: Instant,
     ping_out: bool,
     phases: Phases,
+    /// Events of our answers queued while the current packet is handled.
+    answers: usize,
+    /// mosquitto's `-d` lines (`None` without `-d`: nothing to carry).
+    debug: Option<Box<Debug>>,
     /// The keep-alive timer ([`Lean::timer`]), made on first use.
     sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     /// Whether the pending write already waited for the other tasks once.
@@ -184,13 +190,17 @@ impl Lean {
             ping_out: false,
             phases: Phases::default(),
             sleep: None,
+            answers: 0,
+            debug: s.debug.then(|| Box::new(Debug::new(true, s.client_id.clone()))),
             yielded: 0,
             yield_mark: 0,
         };
         match Box::pin(lean.open()).await {
             Ok(()) => {
                 // The first CONNACK is the caller's answer, not an event.
-                lean.events.pop_front();
+                if let (Some(ack), Some(d)) = (lean.events.pop_front(), &mut lean.debug) {
+                    d.event(&ack);
+                }
                 Ok(lean)
             }
             Err(e) => Err(ConnectFailure::new(&e, &lean.dial.target(), s.protocol, None)),
@@ -234,6 +244,15 @@ impl Lean {
             sub.write(&mut self.wbuf).map_err(|e| e.to_string())
         };
         written.map_err(|e| ConnError::Other(format!("cannot encode SUBSCRIBE: {e}")))?;
+        if let Some(d) = &self.debug {
+            d.queued_subscribe(
+                filters
+                    .iter()
+                    .map(|f| (f.topic.clone(), f.qos as u8, f.options_byte()))
+                    .collect(),
+            );
+            self.events.push_back(Event::SubscribeSent { pkid });
+        }
         Ok(pkid)
     }
 
@@ -248,6 +267,9 @@ impl Lean {
         } else {
             let _ = rumqttc::Packet::Disconnect.write(&mut self.wbuf, MAX_PACKET);
         }
+        if let Some(d) = &mut self.debug {
+            d.event(&Event::DisconnectSent);
+        }
         // Closing the socket sends the FIN after what was written.
         let _ = timeout(Duration::from_secs(2), self.flush()).await;
         self.stream = None;
@@ -259,6 +281,9 @@ impl Lean {
     pub async fn poll(&mut self) -> Result<Event, ConnError> {
         loop {
             if let Some(ev) = self.events.pop_front() {
+                if let Some(d) = &mut self.debug {
+                    d.event(&ev);
+                }
                 return Ok(ev);
             }
             if let Some(e) = self.failed.take() {
@@ -271,9 +296,10 @@ impl Lean {
                 continue;
             }
             if !self.wbuf.is_empty() {
-                // Let the other tasks run once before writing: a publisher's
-                // schedule adds its next messages, acknowledgements gather.
-                // Fewer, larger writes: on QoS 1 a fifth less CPU per message.
+                // Let the other tasks run before writing (once, and once
+                // more if that added to the write): a publisher's schedule
+                // adds its next messages, acknowledgements gather. Fewer,
+                // larger writes: on QoS 1 a fifth less CPU per message.
                 let before = self.wbuf.len();
                 if self.yielded < YIELDS && before < COALESCE && (self.yielded == 0 || before > self.yield_mark) {
                     self.yielded += 1;
@@ -299,9 +325,17 @@ impl Lean {
     /// Open the transport, send CONNECT, read CONNACK; then the session's
     /// resends, when the broker resumed it.
     async fn open(&mut self) -> Result<(), ConnError> {
-        let (stream, rest, session_present, phases) = timeout(CONNECT_TIMEOUT, self.handshake())
+        if let Some(d) = &self.debug {
+            d.client(format_args!("sending CONNECT"));
+        }
+        let opened = timeout(CONNECT_TIMEOUT, self.handshake())
             .await
-            .map_err(|_| ConnError::Timeout)??;
+            .map_err(|_| ConnError::Timeout)
+            .and_then(|r| r);
+        if let (Err(ConnError::Refused { code, .. }), Some(d)) = (&opened, &mut self.debug) {
+            d.connack(*code, None);
+        }
+        let (stream, rest, session_present, phases) = opened?;
         let now = Instant::now();
         self.stream = Some(stream);
         self.rbuf = rest;
@@ -516,6 +550,7 @@ impl Lean {
                 let _ = rumqttc::Packet::PingReq.write(&mut self.wbuf, MAX_PACKET);
             }
             self.ping_out = true;
+            self.for_debug(Event::PingReqSent);
         }
         Ok(())
     }
@@ -527,6 +562,14 @@ impl Lean {
             _ => self.next_pkid(),
         };
         let at = self.wbuf.len();
+        if let Some(d) = &self.debug {
+            d.queued(PublishLine {
+                qos: m.qos as u8,
+                retain: m.retain,
+                topic: m.topic.clone(),
+                len: m.payload.len(),
+            });
+        }
         let topic = Bytes::from(m.topic.into_bytes());
         let written = if self.v5 {
             rumqttc5::Publish {
@@ -595,6 +638,7 @@ impl Lean {
 
     fn handle_v4(&mut self, p: rumqttc::Packet) -> Result<(), ConnError> {
         use rumqttc::Packet as P;
+        self.answers = 0;
         let deliver = match &p {
             P::Publish(m) => self.received(qos_from4(m.qos), m.pkid),
             P::PubAck(a) => self.flow_ended(a.pkid),
@@ -608,14 +652,18 @@ impl Lean {
             P::SubAck(_) | P::UnsubAck(_) => true,
             other => return Err(unexpected(&format!("{other:?}"))),
         };
-        if deliver {
-            self.events.push_back(events::from_v4(rumqttc::Event::Incoming(p)));
+        // With -d, the packets nobody acts on are shown too.
+        let shown = self.debug.is_some() && !matches!(p, P::Publish(_));
+        if deliver || shown {
+            let ev = events::from_v4(rumqttc::Event::Incoming(p));
+            self.incoming(ev);
         }
         Ok(())
     }
 
     fn handle_v5(&mut self, mut p: rumqttc5::Packet) -> Result<(), ConnError> {
         use rumqttc5::Packet as P;
+        self.answers = 0;
         let deliver = match &mut p {
             P::Publish(m) => {
                 self.alias(m)?;
@@ -628,7 +676,7 @@ impl Lean {
             P::PubRel(r) => self.completed(r.pkid),
             P::PingResp => {
                 self.ping_out = false;
-                false
+                self.debug.is_some()
             }
             P::SubAck(_) | P::UnsubAck(_) | P::Auth(_) => true,
             P::Disconnect(d) => {
@@ -641,10 +689,28 @@ impl Lean {
             }
             other => return Err(unexpected(&format!("{other:?}"))),
         };
-        if deliver {
-            self.events.push_back(events::from_v5(rumqttc5::Event::Incoming(p)));
+        let shown = self.debug.is_some() && matches!(p, P::PubRel(_));
+        if deliver || shown {
+            let ev = events::from_v5(rumqttc5::Event::Incoming(p));
+            self.incoming(ev);
         }
         Ok(())
+    }
+
+    /// An incoming packet's event, before the events of our answers to it.
+    fn incoming(&mut self, ev: Event) {
+        // Answers (acks) were queued as events while the packet was handled:
+        // with -d, the packet's line comes first.
+        let answers = self.answers;
+        self.events.insert(self.events.len() - answers, ev);
+        self.answers = 0;
+    }
+
+    /// An event only `-d` shows (a packet of ours nobody acts on).
+    fn for_debug(&mut self, ev: Event) {
+        if self.debug.is_some() {
+            self.events.push_back(ev);
+        }
     }
 
     /// A message from the broker: acknowledge it; whether to deliver it
@@ -654,10 +720,12 @@ impl Lean {
             QoS::AtMostOnce => true,
             QoS::AtLeastOnce => {
                 encode_ack(self.v5, &mut self.wbuf, Ack::PubAck, pkid);
+                self.answered(Event::PubAckSent { pkid });
                 true
             }
             QoS::ExactlyOnce => {
                 encode_ack(self.v5, &mut self.wbuf, Ack::PubRec, pkid);
+                self.answered(Event::PubRecSent { pkid });
                 self.incoming_qos2.insert(pkid)
             }
         }
@@ -668,6 +736,7 @@ impl Lean {
         encode_ack(self.v5, &mut self.wbuf, Ack::PubComp, pkid);
         self.incoming_qos2.remove(&pkid);
         self.events.push_back(Event::PubCompSent { pkid });
+        self.answers += 1;
         false
     }
 
@@ -686,7 +755,16 @@ impl Lean {
             f.publish = None;
         }
         encode_ack(self.v5, &mut self.wbuf, Ack::PubRel, pkid);
+        self.answered(Event::PubRelSent { pkid });
         true
+    }
+
+    /// An answer of ours, shown with -d after the packet it answers.
+    fn answered(&mut self, ev: Event) {
+        if self.debug.is_some() {
+            self.events.push_back(ev);
+            self.answers += 1;
+        }
     }
 
     /// Resolve an MQTT 5 topic alias the broker uses.
