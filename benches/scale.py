@@ -17,7 +17,11 @@ with --conn-rate unbounded:
 mqttv5 bench cannot hold connections (its connections mode opens and closes
 them); its churn rate over TCP is printed for reference when it is installed.
 
-Usage: benches/scale.py [--sizes 10000,19000] [--transports tcp,tls]
+With one source address the kernel searches longer and longer for a free
+ephemeral port as they fill up (CPU charged to the generator); a last row
+repeats the largest size over TCP from four loopback addresses (--ifaddr).
+
+Usage: benches/scale.py [--sizes 10000,19000] [--transports tcp,tls] [--ifaddrs A,B,...]
 Needs: mosquitto, openssl; builds target/release/mqtt-bench.
 """
 
@@ -84,7 +88,7 @@ class Mosquitto:
         self.proc.wait()
 
 
-def measured_hold(n, transport, tmp, certs):
+def measured_hold(n, transport, tmp, certs, ifaddrs=None):
     """One held-connection run on a fresh broker: (report, generator CPU s,
     generator peak RSS bytes, broker CPU s)."""
     broker = Mosquitto(tmp, certs if transport == "tls" else None)
@@ -93,6 +97,8 @@ def measured_hold(n, transport, tmp, certs):
                "--quiet", "--json", "-"]
         if transport == "tls":
             cmd += ["--cafile", certs["ca.crt"]]
+        if ifaddrs:
+            cmd += ["--ifaddr", ifaddrs]
         before = broker.cpu()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         out = proc.stdout.read()
@@ -110,6 +116,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,19000")
     ap.add_argument("--transports", default="tcp,tls")
+    ap.add_argument("--ifaddrs", default="127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5",
+                    help="source addresses for one more TCP row at the largest size ('' for none)")
     a = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mqtt-bench"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,13 +126,17 @@ def main():
         print("| transport | connections | connected | seconds | connections/s | peak RSS per connection "
               "| generator CPU s | broker CPU s | generator/broker |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for n in (int(x) for x in a.sizes.split(",")):
-            for transport in a.transports.split(","):
-                r, cpu, rss, broker_cpu = measured_hold(n, transport, tmp, certs)
-                c = r["connections"]
-                print(f"| {transport.upper()} | {n:,} | {c['succeeded']:,} | {c['connect_phase_s']:.2f} "
-                      f"| {c['connect_rate']:,.0f} | {rss / n / 1024:.1f} KiB | {cpu:.2f} | {broker_cpu:.2f} "
-                      f"| {cpu / max(broker_cpu, 1e-9):.2f} |", flush=True)
+        rows = [(n, t, None) for n in (int(x) for x in a.sizes.split(",")) for t in a.transports.split(",")]
+        if a.ifaddrs:
+            # The largest size again over TCP, from several source addresses.
+            rows.append((max(n for n, _, _ in rows), "tcp", a.ifaddrs))
+        for n, transport, ifaddrs in rows:
+            r, cpu, rss, broker_cpu = measured_hold(n, transport, tmp, certs, ifaddrs)
+            c = r["connections"]
+            label = transport.upper() + (f", --ifaddr {ifaddrs}" if ifaddrs else "")
+            print(f"| {label} | {n:,} | {c['succeeded']:,} | {c['connect_phase_s']:.2f} "
+                  f"| {c['connect_rate']:,.0f} | {rss / n / 1024:.1f} KiB | {cpu:.2f} | {broker_cpu:.2f} "
+                  f"| {cpu / max(broker_cpu, 1e-9):.2f} |", flush=True)
         if shutil.which("mqttv5"):
             broker = Mosquitto(tmp)
             try:
