@@ -61,13 +61,13 @@ def _raise_open_files():
 class Broker:
     """mosquitto on a free loopback port (also used by sub.py, passwd.py, bench.py)."""
 
-    def __init__(self, workdir, websockets=False):
+    def __init__(self, workdir, websockets=False, listener_options=""):
         self.port = free_port()
         self.ws_port = free_port() if websockets else None
         conf = os.path.join(workdir, "bench.conf")
         with open(conf, "w") as f:
             f.write(f"user root\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    "max_queued_messages 0\npersistence false\n")
+                    "max_queued_messages 0\npersistence false\n" + listener_options)
             if websockets:
                 # mosquitto 2.0.11 opens a websockets listener only beside a plain one.
                 f.write(f"listener {self.ws_port} 127.0.0.1\nprotocol websockets\n")
@@ -82,6 +82,12 @@ class Broker:
                     time.sleep(0.02)
             else:
                 sys.exit("broker did not start")
+
+    def cpu(self):
+        """The broker's CPU seconds so far (user + system, /proc/PID/stat)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.proc.kill()

@@ -29,17 +29,14 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pub import ROOT, free_port, which, _raise_open_files  # noqa: E402
+from pub import ROOT, Broker  # noqa: E402
 
 BENCH = os.path.join(ROOT, "target", "release", "mqtt-bench")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def certificates(tmp):
@@ -57,41 +54,19 @@ def certificates(tmp):
     return {name: os.path.join(tmp, name) for name in ("ca.crt", "server.crt", "server.key")}
 
 
-class Mosquitto:
-    def __init__(self, tmp, certs=None):
-        self.port = free_port()
-        conf = os.path.join(tmp, f"scale-{self.port}.conf")
-        with open(conf, "w") as f:
-            f.write(f"user root\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    "max_connections -1\npersistence false\nlog_dest none\n")
-            if certs:
-                f.write(f"cafile {certs['ca.crt']}\ncertfile {certs['server.crt']}\n"
-                        f"keyfile {certs['server.key']}\n")
-        self.proc = subprocess.Popen([which("mosquitto"), "-c", conf], preexec_fn=_raise_open_files,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(250):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        else:
-            sys.exit("mosquitto did not start")
-
-    def cpu(self):
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
+def mosquitto(tmp, certs=None):
+    """A fresh broker (no connection limit; TLS on its listener with certs)."""
+    options = "max_connections -1\nlog_dest none\n"
+    if certs:
+        options += (f"cafile {certs['ca.crt']}\ncertfile {certs['server.crt']}\n"
+                    f"keyfile {certs['server.key']}\n")
+    return Broker(tmp, listener_options=options)
 
 
 def measured_hold(n, transport, tmp, certs, ifaddrs=None):
     """One held-connection run on a fresh broker: (report, generator CPU s,
     generator peak RSS bytes, broker CPU s)."""
-    broker = Mosquitto(tmp, certs if transport == "tls" else None)
+    broker = mosquitto(tmp, certs if transport == "tls" else None)
     try:
         cmd = [BENCH, "conn", "-h", "127.0.0.1", "-p", str(broker.port), "-c", str(n), "--duration", "3",
                "--quiet", "--json", "-"]
@@ -138,7 +113,7 @@ def main():
                   f"| {c['connect_rate']:,.0f} | {rss / n / 1024:.1f} KiB | {cpu:.2f} | {broker_cpu:.2f} "
                   f"| {cpu / max(broker_cpu, 1e-9):.2f} |", flush=True)
         if shutil.which("mqttv5"):
-            broker = Mosquitto(tmp)
+            broker = mosquitto(tmp)
             try:
                 out = subprocess.run(["mqttv5", "bench", "--mode", "connections", "-H", "127.0.0.1", "-p",
                                       str(broker.port), "--duration", "3", "--warmup", "0",
