@@ -130,8 +130,8 @@ struct Client {
     /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
     backoff: Backoff,
     secs: Option<Seconds>,
-    /// A publisher's QoS 1/2 flows open in the library; the schedule waits
-    /// for room, so a full window shows as schedule lag.
+    /// A publisher's QoS 1/2 flows open on its connection; the schedule
+    /// waits for room, so a full window shows as schedule lag.
     window: Arc<Window>,
     /// Since when the connection is down (lost, not yet back).
     down: Option<Instant>,

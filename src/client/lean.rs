@@ -73,7 +73,7 @@ impl Connector {
 /// How long each phase of the last connect took.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Phases {
-    /// TCP connect (through the proxy, if any).
+    /// TCP connect (through the proxy, if any), or the unix socket's.
     pub tcp: Duration,
     pub tls: Option<Duration>,
     pub ws: Option<Duration>,
