@@ -38,7 +38,7 @@ use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
 use super::message::{qos_from4, qos_from5};
 use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
-use super::session::{ConnectFailure, tls_config};
+use super::session::{ConnectFailure, Retry, tls_config};
 use super::transport::{Boxed, Dial};
 use crate::mqtt::{Filter, OutMessage, Protocol, QoS, SubscribeProps};
 use crate::settings::ConnSettings;
@@ -153,8 +153,8 @@ enum Woke {
 }
 
 impl Lean {
-    /// Connect and wait for a successful CONNACK (one attempt, bounded by
-    /// the connect timeout).
+    /// Connect and wait for a successful CONNACK: one attempt, bounded by
+    /// the connect timeout, or attempts until `--connect-retry` is up.
     pub async fn connect(s: &ConnSettings, c: &Connector) -> Result<Lean, ConnectFailure> {
         let v5 = s.protocol == Protocol::V5;
         let mut connect = BytesMut::new();
@@ -195,15 +195,33 @@ impl Lean {
             yielded: 0,
             yield_mark: 0,
         };
-        match Box::pin(lean.open()).await {
-            Ok(()) => {
-                // The first CONNACK is the caller's answer, not an event.
-                if let (Some(ack), Some(d)) = (lean.events.pop_front(), &mut lean.debug) {
-                    d.event(&ack);
+        // With --connect-retry, a refused or cut connect is tried again
+        // (with backoff, until the time is up), as the other tools do.
+        let mut retry = s.connect_retry.map(Retry::new);
+        loop {
+            match Box::pin(lean.open()).await {
+                Ok(()) => {
+                    // The first CONNACK is the caller's answer, not an event.
+                    if let (Some(ack), Some(d)) = (lean.events.pop_front(), &mut lean.debug) {
+                        d.event(&ack);
+                    }
+                    return Ok(lean);
                 }
-                Ok(lean)
+                Err(e) => {
+                    let again = match &mut retry {
+                        Some(r) if e.is_transient() => r.pause().await,
+                        _ => false,
+                    };
+                    if !again {
+                        return Err(ConnectFailure::new(
+                            &e,
+                            &lean.dial.target(),
+                            s.protocol,
+                            s.connect_retry,
+                        ));
+                    }
+                }
             }
-            Err(e) => Err(ConnectFailure::new(&e, &lean.dial.target(), s.protocol, None)),
         }
     }
 
