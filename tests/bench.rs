@@ -1042,3 +1042,40 @@ fn debug_lines_show_each_clients_packets_as_mosquitto_prints_them() {
             < at("Client dbg-sub-0 sending PUBACK (m1, rc0)")
     );
 }
+
+#[test]
+fn held_connections_keep_alive_with_pings() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let out = bench(
+        &broker,
+        home.path(),
+        &[
+            "conn",
+            "-c",
+            "1",
+            "-k",
+            "5",
+            "--duration",
+            "12s",
+            "-d",
+            "-I",
+            "ka-",
+            "--quiet",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    out.expect_code(0);
+    let pings = out.stdout().matches("Client ka-conn-0 sending PINGREQ").count();
+    let answers = out.stdout().matches("Client ka-conn-0 received PINGRESP").count();
+    // One every 5 s for 12 s (the broker drops a client silent for 7.5 s).
+    assert!(pings >= 2 && answers >= 2, "{}", out.stdout());
+    let r = report(&json);
+    assert!(
+        r["connections"]["disconnects"].as_object().unwrap().is_empty(),
+        "{:#}",
+        r["connections"]
+    );
+}

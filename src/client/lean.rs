@@ -463,9 +463,14 @@ impl Lean {
         }
         let room = self.flows.len() < usize::from(self.limit);
         let due = self.timer();
+        let now = Instant::now();
+        // Due already: a connection whose socket always has bytes to read
+        // (the select below tries reading first) still sends its PINGREQs.
+        if due.is_some_and(|at| at <= now) {
+            return self.tick();
+        }
         // One sleep for the connection's life, moved only when it must go
         // off sooner or has gone off: most waits leave the timer wheel alone.
-        let now = Instant::now();
         match (due, &mut self.sleep) {
             (None, _) => {}
             (Some(at), Some(s)) if s.deadline() > now && s.deadline() <= at => {}
