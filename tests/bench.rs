@@ -18,6 +18,17 @@ fn bench(broker: &Broker, home: &Path, args: &[&str]) -> Run {
     run(c)
 }
 
+/// mqtt-bench in the background against `broker`, quiet, its report to `json`.
+fn spawn_bench(broker: &Broker, args: &[&str], json: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
+        .args(args)
+        .args(["--quiet", "--json", json.to_str().unwrap()])
+        .args(broker.addr_args())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn report(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("report is JSON")
 }
@@ -208,24 +219,11 @@ fn qos0_loss_of_a_stalled_subscriber_is_found_from_sequence_gaps() {
     let home = tempfile::tempdir().unwrap();
     let sub_json = home.path().join("sub.json");
     let pub_json = home.path().join("pub.json");
-    let sub = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
-        .args([
-            "sub",
-            "-t",
-            "loss/#",
-            "--duration",
-            "8",
-            "--quiet",
-            "--json",
-            sub_json.to_str().unwrap(),
-        ])
-        .args(broker.addr_args())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let sub = spawn_bench(&broker, &["sub", "-t", "loss/#", "--duration", "8"], &sub_json);
     assert!(broker.wait_log("loss/#", Duration::from_secs(10)));
-    let publisher = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
-        .args([
+    let publisher = spawn_bench(
+        &broker,
+        &[
             "pub",
             "-t",
             "loss/%i",
@@ -235,13 +233,9 @@ fn qos0_loss_of_a_stalled_subscriber_is_found_from_sequence_gaps() {
             "3",
             "-s",
             "8000",
-            "--quiet",
-        ])
-        .args(["--json", pub_json.to_str().unwrap()])
-        .args(broker.addr_args())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+        &pub_json,
+    );
     // Publishing has begun: stall the subscriber for 1.5 s (the fault itself).
     assert!(broker.wait_log_count("Received PUBLISH from", 200, Duration::from_secs(10)));
     let pid = sub.id().to_string();
@@ -274,21 +268,9 @@ fn three_shards_merge_into_the_counts_of_one_run() {
     let shards: Vec<_> = (0..3)
         .map(|i| {
             let json = home.path().join(format!("shard{i}.json"));
-            let child = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
-                .args(common)
-                .args([
-                    "--shard",
-                    &format!("{i}/3"),
-                    "--quiet",
-                    "--json",
-                    json.to_str().unwrap(),
-                    "-I",
-                    "m-",
-                ])
-                .args(broker.addr_args())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap();
+            let shard = format!("{i}/3");
+            let args: Vec<&str> = common.iter().copied().chain(["--shard", &shard, "-I", "m-"]).collect();
+            let child = spawn_bench(&broker, &args, &json);
             (child, json)
         })
         .collect();
@@ -542,8 +524,9 @@ fn a_broker_restart_mid_run_is_counted_and_survived() {
     let mut broker = Broker::anonymous();
     let home = tempfile::tempdir().unwrap();
     let json = home.path().join("r.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
-        .args([
+    let child = spawn_bench(
+        &broker,
+        &[
             "pubsub",
             "-c",
             "2",
@@ -557,12 +540,9 @@ fn a_broker_restart_mid_run_is_counted_and_survived() {
             "7",
             "--drain",
             "1",
-        ])
-        .args(["--json", json.to_str().unwrap(), "--quiet"])
-        .args(broker.addr_args())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+        &json,
+    );
     // Messages are flowing (acknowledged at QoS 1): restart the broker now.
     assert!(broker.wait_log_count("Sending PUBACK to", 100, Duration::from_secs(10)));
     broker.restart(Duration::from_millis(500));
@@ -856,23 +836,12 @@ fn a_reconnect_storm_is_measured() {
     let home = tempfile::tempdir().unwrap();
     let json = home.path().join("r.json");
     let clients = 40;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-bench"))
-        .args([
-            "conn",
-            "-c",
-            &clients.to_string(),
-            "--duration",
-            "6s",
-            "-I",
-            "storm-",
-            "--seed",
-            "3",
-        ])
-        .args(["--json", json.to_str().unwrap(), "--quiet"])
-        .args(broker.addr_args())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let count = clients.to_string();
+    let mut child = spawn_bench(
+        &broker,
+        &["conn", "-c", &count, "--duration", "6s", "-I", "storm-", "--seed", "3"],
+        &json,
+    );
     assert!(broker.wait_log_count("New client connected", clients, Duration::from_secs(20)));
     let down = Duration::from_millis(700);
     broker.restart(down);

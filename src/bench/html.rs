@@ -206,13 +206,15 @@ fn time_ticks(r: &Report) -> Vec<(f64, String)> {
 /// second the run covered, at the middle of that part; partial seconds
 /// also as hollow points.
 fn per_second(r: &Report, name: &str, colour: &'static str, count: fn(&Second) -> f64) -> Line {
-    let at = |s: &Second| {
-        let span = s.span_s.clamp(0.001, 1.0);
-        (s.t as f64 + span / 2.0, count(s) / span)
-    };
+    let at = |s: &Second| (middle(s), count(s) / s.span_s.clamp(0.001, 1.0));
     let mut l = Line::new(name, colour, r.series.iter().map(at).collect());
     l.hollow = r.series.iter().filter(|s| s.span_s < 0.999).map(at).collect();
     l
+}
+
+/// The middle of the part of a second the run covered, on the time axis.
+fn middle(s: &Second) -> f64 {
+    s.t as f64 + s.span_s.clamp(0.001, 1.0) / 2.0
 }
 
 /// A note on the partial seconds of the series, if any.
@@ -310,7 +312,7 @@ fn charts(r: &Report) -> String {
                 colour,
                 (r.series.iter())
                     .filter(|s| s.received > 0)
-                    .map(|s| (s.t as f64 + s.span_s.clamp(0.001, 1.0) / 2.0, f(s) as f64 / 1000.0))
+                    .map(|s| (middle(s), f(s) as f64 / 1000.0))
                     .collect(),
             )
         };

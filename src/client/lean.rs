@@ -39,7 +39,7 @@ use super::events::{self, ConnError, Event};
 use super::message::{qos_from4, qos_from5};
 use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
 use super::session::{ConnectFailure, Retry, tls_config};
-use super::transport::{Boxed, Dial};
+use super::transport::{Boxed, Dial, Phases};
 use crate::mqtt::{Filter, OutMessage, Protocol, QoS, SubscribeProps};
 use crate::settings::ConnSettings;
 
@@ -68,17 +68,6 @@ impl Connector {
     pub fn new(s: &ConnSettings) -> Result<Connector, ConnectFailure> {
         Ok(Connector { tls: tls_config(s)? })
     }
-}
-
-/// How long each phase of the last connect took.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Phases {
-    /// TCP connect (through the proxy, if any), or the unix socket's.
-    pub tcp: Duration,
-    pub tls: Option<Duration>,
-    pub ws: Option<Duration>,
-    /// From CONNECT written to CONNACK read.
-    pub connack: Duration,
 }
 
 /// The sending half, for a task that publishes while another polls.
@@ -140,7 +129,8 @@ pub struct Lean {
     debug: Option<Box<Debug>>,
     /// The keep-alive timer ([`Lean::timer`]), made on first use.
     sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-    /// Whether the pending write already waited for the other tasks once.
+    /// How often the pending write let the other tasks run first, and its
+    /// size the last time ([`Lean::poll`]).
     yielded: u8,
     yield_mark: usize,
 }
@@ -392,13 +382,7 @@ impl Lean {
     /// One connect: (the stream, bytes read after the CONNACK, session
     /// present, phases).
     async fn handshake(&mut self) -> Result<(Boxed, BytesMut, bool, Phases), ConnError> {
-        let (mut stream, p) = self.dial.open_timed().await.map_err(ConnError::from_io)?;
-        let mut phases = Phases {
-            tcp: p.tcp,
-            tls: p.tls,
-            ws: p.ws,
-            connack: Duration::ZERO,
-        };
+        let (mut stream, mut phases) = self.dial.open_timed().await.map_err(ConnError::from_io)?;
         let sent = Instant::now();
         stream.write_all(&self.connect).await.map_err(ConnError::from_io)?;
         stream.flush().await.map_err(ConnError::from_io)?;
@@ -758,8 +742,7 @@ impl Lean {
     fn completed(&mut self, pkid: u16) -> bool {
         encode_ack(self.v5, &mut self.wbuf, Ack::PubComp, pkid);
         self.incoming_qos2.remove(&pkid);
-        self.events.push_back(Event::PubCompSent { pkid });
-        self.answers += 1;
+        self.answered(Event::PubCompSent { pkid });
         false
     }
 

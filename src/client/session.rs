@@ -443,17 +443,6 @@ impl Publisher {
     /// of the QoS 1 throughput — and are confirmed by counting events
     /// (`None`).
     pub async fn publish(&self, m: OutMessage) -> anyhow::Result<Option<Confirmation>> {
-        self.publish_with(m, true).await
-    }
-
-    /// Queue a publish without tracking it, also on MQTT 5: its outcome is
-    /// only seen as events (PUBACK/PUBREC/PUBCOMP with their reason codes),
-    /// which is what a load generator wants (mqtt-bench).
-    pub async fn publish_untracked(&self, m: OutMessage) -> anyhow::Result<()> {
-        self.publish_with(m, false).await.map(drop)
-    }
-
-    async fn publish_with(&self, m: OutMessage, tracked: bool) -> anyhow::Result<Option<Confirmation>> {
         if self.debug.enabled {
             self.debug.queued(PublishLine {
                 qos: m.qos as u8,
@@ -473,10 +462,6 @@ impl Publisher {
                 let mut opts = rumqttc5::PublishOptions::new(qos5(m.qos)).retain(m.retain);
                 if let Some(p) = m.props {
                     opts = opts.properties(super::message::props_v5(*p));
-                }
-                if !tracked {
-                    c.publish(m.topic, m.payload, opts).await.map_err(|e| queue_err(&e))?;
-                    return Ok(None);
                 }
                 let notice = c
                     .publish_tracked(m.topic, m.payload, opts)

@@ -53,13 +53,15 @@ pub struct Dial {
     ids: Option<PacketIds>,
 }
 
-/// How long each layer of one [`Dial::open`] took: TCP connect (through the
-/// proxy, when there is one), the TLS handshake and the WebSocket upgrade.
+/// How long each phase of one connect took: the layers [`Dial::open_timed`]
+/// builds, and CONNECT → CONNACK (set by the connection that sent CONNECT).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Phases {
+    /// TCP connect (through the proxy, if any), or the unix socket's.
     pub tcp: Duration,
     pub tls: Option<Duration>,
     pub ws: Option<Duration>,
+    pub connack: Duration,
 }
 
 impl Dial {
