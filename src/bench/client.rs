@@ -553,7 +553,7 @@ async fn schedule(
     let mut secs = Seconds::new(t0, shared.clone());
     // Paced publishers wake on a timerfd, to the microsecond; should one not
     // be had, tokio's millisecond timer.
-    let ticker = interval.and_then(|i| Ticker::new(t0 + offset, i).ok());
+    let mut ticker = interval.and_then(|_| Ticker::new().ok());
     sleep_until(t0).await;
     for seq in 0..limit {
         let intended = match interval {
@@ -565,9 +565,12 @@ async fn schedule(
             break;
         }
         if intended > Instant::now() {
-            match &ticker {
-                Some(t) if t.until(intended).await.is_ok() => {}
-                _ => sleep_until(intended).await,
+            let ticked = match &mut ticker {
+                Some(t) => t.until(intended).await.is_ok(),
+                None => false,
+            };
+            if !ticked {
+                sleep_until(intended).await;
             }
         }
         let m = OutMessage {
