@@ -10,7 +10,12 @@ Not a test: figures vary with the machine. Reported as ratios (mqtt-bench / mqtt
   2. Latency at a fixed 1,000 and 10,000 msg/s (QoS 0, one publisher): p50/p95/p99
      end to end from the intended send time (both tools correct for
      coordinated omission), mqtt-bench's schedule lag (how late its pacing
-     clock sent), and each tool's CPU per delivered message.
+     clock sent), and each tool's CPU per delivered message. Beside it, the
+     machine's floor: the CPU one sleep-and-wake costs at that rate (a bare
+     Python loop sleeping to absolute deadlines). Sending each message at
+     its time and timing its arrival wakes the generator twice per message
+     (the publisher's deadline, the subscriber's read); a tool that sends
+     ten messages per millisecond tick wakes less and sends late.
   3. 10,000 connections held by mqtt-bench: connect rate and resident memory
      per connection (mqttv5's connections mode opens and closes, it cannot
      hold; its churn rate is printed for reference).
@@ -85,6 +90,31 @@ def theirs_latency(port, duration, rate):
     return r["p50_us"], r["p95_us"], r["p99_us"], cpu * 1e6 / max(received, 1)
 
 
+WAKE = r"""
+import resource, sys, time
+rate = int(sys.argv[1]); n = 2 * rate; interval = 1 / rate
+t0 = time.monotonic()
+for k in range(1, n + 1):
+    wait = t0 + k * interval - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(ru.ru_utime + ru.ru_stime, n)
+"""
+
+
+def wake_floor(rate):
+    """CPU microseconds one sleep-and-wake costs at `rate` per second (2 s of a
+    bare loop in a child process; its start-up is measured and left out)."""
+    def cpu(r):
+        out = subprocess.run([sys.executable, "-c", WAKE, str(r)], capture_output=True, check=True).stdout
+        seconds, n = out.split()
+        return float(seconds), int(n)
+    idle, _ = cpu(1)  # start-up and two wake-ups
+    busy, n = cpu(rate)
+    return (busy - idle) * 1e6 / n
+
+
 def median(xs):
     return statistics.median(xs)
 
@@ -121,9 +151,11 @@ def main():
                 theirs = [theirs_latency(broker.port, a.duration, rate) for _ in range(a.runs)]
                 o = [median([x[i] for x in ours]) for i in range(6)]
                 t = [median([x[i] for x in theirs]) for i in range(4)]
+                floor = median([wake_floor(rate) for _ in range(a.runs)])
                 print(f"latency at {rate:,} msg/s QoS 0, e2e p50/p95/p99 us: {o[0]}/{o[1]}/{o[2]} vs "
                       f"{t[0]}/{t[1]}/{t[2]}; mqtt-bench schedule lag p50/p99 {o[3]}/{o[4]} us; "
-                      f"CPU per delivered message {o[5]:.1f} vs {t[3]:.1f} us")
+                      f"CPU per delivered message {o[5]:.1f} vs {t[3]:.1f} us; "
+                      f"machine floor: one wake-up {floor:.1f} us, two per message {2 * floor:.1f} us")
             out, cpu, rss = measured([BENCH, "conn", "-h", "127.0.0.1", "-p", str(broker.port), "-c",
                                       str(a.connections), "--duration", "3", "--quiet", "--json", "-"])
             r = json.loads(out)
