@@ -23,7 +23,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::time::Instant;
 
 /// The most a wake-up is asked early: a spin never lasts longer.
-const MOST_EARLY: Duration = Duration::from_micros(100);
+const MOST_EARLY: Duration = Duration::from_micros(50);
 /// The delay estimate falls by this fraction of the gap to a shorter
 /// wake-up delay and rises by the other towards a longer one: it settles
 /// near the shortest delays (a slow turn of the runtime, when other tasks
