@@ -2,8 +2,11 @@
 //! schedule, drain, disconnect), builds the report ([`report`]), prints it
 //! ([`text`], `--json`, [`html`]) and turns the verdicts into the exit code:
 //! 0 pass, 1 an assertion failed, 2 usage error, 3 the run itself failed.
+//! `check` ([`check`]) probes a broker's features instead, with its own
+//! report and the same exit codes.
 
 pub mod assert;
+mod check;
 mod client;
 mod config;
 mod header;
@@ -42,6 +45,7 @@ pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<()> {
             let merged = report::merge(reports).map_err(|e| exit::failure(USAGE, format!("Error: {e:#}.")))?;
             exit::status(finish(merged, &settings, program, false)?)
         }
+        BenchJob::Check(settings) => check::main(*settings, program),
         BenchJob::Run(settings) => {
             let quiet = settings.conn.quiet;
             let report_settings = settings.report.clone();

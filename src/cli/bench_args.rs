@@ -15,10 +15,10 @@ use super::ConnArgs;
 /// Publishers keep an absolute schedule (open loop) and write
 /// {publisher, sequence, intended send time} into every payload, so latency
 /// is measured from the intended time (coordinated omission corrected) and
-/// every loss, duplicate and reordering is counted. Exit codes: 0 the run
-/// worked and every --assert held, 1 an assertion failed, 2 usage or
-/// configuration error, 3 the run itself failed (could not connect, nothing
-/// delivered).
+/// every loss, duplicate and reordering is counted. `check` probes what a
+/// broker supports instead. Exit codes: 0 the run worked and every --assert
+/// held, 1 an assertion failed, 2 usage or configuration error, 3 the run
+/// itself failed (could not connect, nothing delivered).
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "mqtt-bench",
@@ -26,7 +26,7 @@ use super::ConnArgs;
     subcommand_required = true,
     arg_required_else_help = true,
     disable_help_flag = true,
-    after_help = "Examples:\n  mqtt-bench conn -c 1000 --conn-rate 500 --duration 10s\n  mqtt-bench pubsub --publishers 10 --subscribers 10 --rate 10000 --duration 30s -q 1 --assert 'p99_ms<=20' --assert 'loss==0'\n  mqtt-bench pub -c 5 --rate 2000 --count 100000 --json report.json\n  mqtt-bench merge shard-*.json --json all.json"
+    after_help = "Examples:\n  mqtt-bench conn -c 1000 --conn-rate 500 --duration 10s\n  mqtt-bench pubsub --publishers 10 --subscribers 10 --rate 10000 --duration 30s -q 1 --assert 'p99_ms<=20' --assert 'loss==0'\n  mqtt-bench pub -c 5 --rate 2000 --count 100000 --json report.json\n  mqtt-bench merge shard-*.json --json all.json\n  mqtt-bench check -h broker.example --assert qos2_exactly_once --assert 'max_packet_size>=1048576'"
 )]
 pub struct BenchArgs {
     #[command(subcommand)]
@@ -48,8 +48,60 @@ pub enum Scenario {
     Sub(SubRun),
     /// Publishers and subscribers together: end-to-end latency, loss, duplicates, order
     Pubsub(PubsubRun),
+    /// Check what a broker supports and whether it keeps MQTT's promises
+    Check(CheckRun),
     /// Merge the JSON reports of several shards (--shard) into one
     Merge(MergeArgs),
+}
+
+/// `mqtt-bench check`.
+#[derive(Args, Debug, Clone)]
+#[command(disable_help_flag = true)]
+pub struct CheckRun {
+    /// Topics the probes use live under this prefix (so a check can run on
+    /// a shared broker) [default: mqtt-bench/check/RANDOM]
+    #[arg(
+        long = "topic-prefix",
+        value_name = "PREFIX",
+        allow_hyphen_values = true,
+        help_heading = "Check"
+    )]
+    pub topic_prefix: Option<String>,
+
+    /// Largest payload to try, doubling from 1 KiB (e.g. 16MiB, 65536)
+    #[arg(
+        long = "max-payload",
+        value_name = "BYTES",
+        default_value = "16MiB",
+        help_heading = "Check"
+    )]
+    pub max_payload: String,
+
+    /// How long one probe may take before it counts as failed (e.g. 5s)
+    #[arg(
+        long = "probe-timeout",
+        value_name = "DURATION",
+        default_value = "5s",
+        help_heading = "Check"
+    )]
+    pub probe_timeout: String,
+
+    /// Write the JSON report, with each item's evidence, to FILE ('-' for stdout)
+    #[arg(long = "json", value_name = "FILE", help_heading = "Report")]
+    pub json: Option<String>,
+
+    /// An item that must hold: NAME (passes), '!NAME' (does not), or
+    /// 'NAME OP NUMBER' on an item's value, e.g. qos2_exactly_once,
+    /// '!retain', 'max_packet_size>=1048576' (repeatable)
+    #[arg(long = "assert", value_name = "EXPR", action = ArgAction::Append, help_heading = "Report")]
+    pub assert: Vec<String>,
+
+    /// Print help
+    #[arg(long = "help", action = ArgAction::Help, help_heading = "Other")]
+    pub help: Option<bool>,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
 }
 
 /// `mqtt-bench conn`.

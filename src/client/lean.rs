@@ -40,7 +40,7 @@ use super::message::{qos_from4, qos_from5};
 use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
 use super::session::{ConnectFailure, Retry, tls_config};
 use super::transport::{Boxed, Dial, Phases};
-use crate::mqtt::{Filter, OutMessage, Protocol, QoS, SubscribeProps};
+use crate::mqtt::{ConnAckProps, Filter, OutMessage, Protocol, QoS, SubscribeProps};
 use crate::settings::ConnSettings;
 
 /// Requests a publisher may queue before it waits.
@@ -133,6 +133,11 @@ pub struct Lean {
     /// size the last time ([`Lean::poll`]).
     yielded: u8,
     yield_mark: usize,
+    /// The properties of the last MQTT 5 CONNACK (boxed: most connections
+    /// never look).
+    connack_props: Option<Box<ConnAckProps>>,
+    /// The last CONNACK's session-present flag.
+    session_present: bool,
 }
 
 /// What woke [`Lean::wait`].
@@ -184,6 +189,8 @@ impl Lean {
             debug: s.debug.then(|| Box::new(Debug::new(true, s.client_id.clone()))),
             yielded: 0,
             yield_mark: 0,
+            connack_props: None,
+            session_present: false,
         };
         // With --connect-retry, a refused or cut connect is tried again
         // (with backoff, until the time is up), as the other tools do.
@@ -262,6 +269,29 @@ impl Lean {
             self.events.push_back(Event::SubscribeSent { pkid });
         }
         Ok(pkid)
+    }
+
+    /// The properties of the last MQTT 5 CONNACK, as sent (`None` on 3.1.1,
+    /// or when the broker sent none).
+    pub fn connack_props(&self) -> Option<&ConnAckProps> {
+        self.connack_props.as_deref()
+    }
+
+    /// Whether the broker resumed a session at the last CONNACK.
+    pub fn session_present(&self) -> bool {
+        self.session_present
+    }
+
+    /// Queue a publish on this connection (written by the next
+    /// [`Lean::poll`]); its packet id, 0 at QoS 0. The in-flight limit is
+    /// the caller's to keep.
+    pub fn publish(&mut self, m: OutMessage) -> Result<u16, ConnError> {
+        let qos = m.qos;
+        self.send(m)?;
+        Ok(match qos {
+            QoS::AtMostOnce => 0,
+            _ => self.flows.back().map_or(0, |f| f.pkid),
+        })
     }
 
     /// Send DISCONNECT and close (bounded: 2 s).
@@ -351,6 +381,7 @@ impl Lean {
         self.chunk = READ_MIN;
         self.phases = phases;
         (self.last_in, self.last_out, self.ping_out) = (now, now, false);
+        self.session_present = session_present;
         if session_present {
             for f in &self.flows {
                 match &f.publish {
@@ -403,7 +434,9 @@ impl Lean {
                         }
                         let (keepalive, receive_max) = a
                             .properties
+                            .as_ref()
                             .map_or((None, None), |p| (p.server_keep_alive, p.receive_max));
+                        self.connack_props = a.properties.map(|p| Box::new(connack_props(p)));
                         if let Some(k) = keepalive {
                             self.keepalive = Duration::from_secs(u64::from(k));
                         }
@@ -882,5 +915,26 @@ async fn sleep_or_never(sleep: Option<&mut std::pin::Pin<Box<tokio::time::Sleep>
     match sleep {
         Some(s) => s.as_mut().await,
         None => std::future::pending().await,
+    }
+}
+
+fn connack_props(p: rumqttc5::ConnAckProperties) -> ConnAckProps {
+    ConnAckProps {
+        session_expiry_interval: p.session_expiry_interval,
+        receive_maximum: p.receive_max,
+        maximum_qos: p.max_qos,
+        retain_available: p.retain_available,
+        maximum_packet_size: p.max_packet_size,
+        assigned_client_identifier: p.assigned_client_identifier,
+        topic_alias_maximum: p.topic_alias_max,
+        reason_string: p.reason_string,
+        user_properties: p.user_properties,
+        wildcard_subscription_available: p.wildcard_subscription_available,
+        subscription_identifiers_available: p.subscription_identifiers_available,
+        shared_subscription_available: p.shared_subscription_available,
+        server_keep_alive: p.server_keep_alive,
+        response_information: p.response_information,
+        server_reference: p.server_reference,
+        authentication_method: p.authentication_method,
     }
 }

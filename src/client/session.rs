@@ -42,6 +42,8 @@ pub struct ConnectFailure {
     /// The broker refused the protocol version or hung up on the CONNECT:
     /// perhaps it does not speak the version asked for.
     pub old_protocol: bool,
+    /// The CONNACK's refusal code, when the broker answered with one.
+    pub refused: Option<u8>,
 }
 
 impl ConnectFailure {
@@ -67,6 +69,10 @@ impl ConnectFailure {
             code,
             message: msg,
             old_protocol,
+            refused: match err {
+                ConnError::Refused { code, .. } => Some(*code),
+                _ => None,
+            },
         }
     }
 
@@ -76,6 +82,7 @@ impl ConnectFailure {
             code: crate::exit::ERROR,
             message,
             old_protocol: false,
+            refused: None,
         }
     }
 }

@@ -7,7 +7,7 @@ mod props;
 mod topic;
 
 pub use message::{Filter, Message, OutMessage};
-pub use props::{ConnectProps, DisconnectProps, PublishProps, SubscribeProps, WillProps};
+pub use props::{ConnAckProps, ConnectProps, DisconnectProps, PublishProps, SubscribeProps, WillProps};
 pub use topic::{strip_share, topic_matches, validate_filter, validate_publish_topic};
 
 /// MQTT quality of service.
@@ -30,7 +30,7 @@ impl QoS {
 }
 
 /// MQTT protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Protocol {
     /// MQTT 3.1 (`MQIsdp`, level 3): 3.1.1 with another CONNECT.
     V31,

@@ -61,3 +61,25 @@ pub struct SubscribeProps {
     pub subscription_identifier: Option<u32>,
     pub user_properties: Vec<(String, String)>,
 }
+
+/// The properties of an MQTT 5 CONNACK, as the broker sent them (`None`:
+/// absent, the protocol's default applies).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnAckProps {
+    pub session_expiry_interval: Option<u32>,
+    pub receive_maximum: Option<u16>,
+    pub maximum_qos: Option<u8>,
+    pub retain_available: Option<u8>,
+    pub maximum_packet_size: Option<u32>,
+    pub assigned_client_identifier: Option<String>,
+    pub topic_alias_maximum: Option<u16>,
+    pub reason_string: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+    pub wildcard_subscription_available: Option<u8>,
+    pub subscription_identifiers_available: Option<u8>,
+    pub shared_subscription_available: Option<u8>,
+    pub server_keep_alive: Option<u16>,
+    pub response_information: Option<String>,
+    pub server_reference: Option<String>,
+    pub authentication_method: Option<String>,
+}

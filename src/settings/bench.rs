@@ -150,6 +150,7 @@ fn positive(text: Option<&str>, what: &str) -> anyhow::Result<Option<f64>> {
 #[derive(Debug, Clone)]
 pub enum BenchJob {
     Run(Box<BenchSettings>),
+    Check(Box<super::check::CheckSettings>),
     Merge {
         reports: Vec<String>,
         report: ReportSettings,
@@ -163,6 +164,7 @@ impl BenchJob {
                 reports: m.reports.clone(),
                 report: ReportSettings::from_args(&m.report)?,
             },
+            Scenario::Check(c) => BenchJob::Check(Box::new(super::check::CheckSettings::from_args(c)?)),
             scenario => BenchJob::Run(Box::new(BenchSettings::from_args(scenario)?)),
         })
     }
@@ -176,7 +178,7 @@ impl BenchSettings {
             Scenario::Pub(a) => (Kind::Pub, &a.common),
             Scenario::Sub(a) => (Kind::Sub, &a.common),
             Scenario::Pubsub(a) => (Kind::Pubsub, &a.common),
-            Scenario::Merge(_) => unreachable!("merge has no run settings"),
+            Scenario::Merge(_) | Scenario::Check(_) => unreachable!("merge and check have no run settings"),
         };
         let (conn_args, run, report) = (&common.conn, &common.run, &common.report);
         let conn = conn_settings(conn_args)?;
@@ -228,7 +230,7 @@ impl BenchSettings {
                 s.publish(&a.publish)?;
                 s.filter = a.filter.clone().unwrap_or_else(|| default_filter(&s.topic));
             }
-            Scenario::Merge(_) => unreachable!(),
+            Scenario::Merge(_) | Scenario::Check(_) => unreachable!(),
         }
         s.conn_rate = positive(run.conn_rate.as_deref(), "--conn-rate")?;
         s.ifaddrs = ifaddrs(run.ifaddr.as_deref(), &s.conn)?;

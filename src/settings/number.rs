@@ -57,9 +57,37 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(v * scale))
 }
 
+/// A size in bytes: a whole number with an optional unit `B`, `KiB`/`K`/`KB`,
+/// `MiB`/`M`/`MB` or `GiB`/`G`/`GB` (all powers of 1024, as a payload limit
+/// is usually meant).
+pub fn parse_size(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (num, unit) = t.split_at(digits);
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    parse_int::<usize>(num)?.checked_mul(scale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("16MiB"), Some(16 << 20));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("1048576"), Some(1 << 20));
+        assert_eq!(parse_size("2 MB"), Some(2 << 20));
+        for bad in ["", "MiB", "-1", "1.5M", "3 parsecs", "99999999999999999999G"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn strict_integers() {

@@ -1,0 +1,514 @@
+//! `mqtt-bench check`: what a broker supports and whether it keeps MQTT's
+//! promises. The probes ([`probes`]) run one after another, each with its
+//! own time limit, under a topic prefix of their own; what they leave
+//! (retained messages, sessions) is cleared at the end. The report
+//! ([`report`]) lists every item with its result, value, detail and
+//! evidence, a latency sample, and the verdicts of `--assert`; exit codes
+//! as the other scenarios: 0 every assertion held, 1 one failed, 2 usage,
+//! 3 the broker could not be reached at all.
+
+mod probe;
+mod probes;
+mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use serde_json::json;
+use tokio::time::{Instant, timeout};
+
+use crate::client::{Connector, target_of};
+use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
+use crate::exit::{self, Program};
+use crate::mqtt::Protocol;
+use crate::settings::{CheckSettings, ITEMS};
+use probe::{Ctx, Evidence, Outcome};
+use probes::Found;
+use report::{CheckConfig, CheckReport, Item, Res};
+
+/// Entry point of `mqtt-bench check`.
+pub fn main(s: CheckSettings, program: &Program) -> anyhow::Result<()> {
+    let quiet = s.conn.quiet;
+    let mut r = crate::runtime(1)?.block_on(run(&s))?;
+    r.judge(&s.asserts);
+    let code = if r.error.is_some() {
+        RUN_FAILED
+    } else if r.verdicts.iter().any(|v| !v.pass) {
+        ASSERT_FAILED
+    } else {
+        PASS
+    };
+    r.outcome = match code {
+        PASS => report::Outcome::Pass,
+        ASSERT_FAILED => report::Outcome::Fail,
+        _ => report::Outcome::Error,
+    };
+    let table = r.table();
+    if s.json.as_deref() == Some("-") {
+        program.diag(quiet, format_args!("{}", table.trim_end()));
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(table.as_bytes())?;
+        out.flush()?;
+    }
+    if let Some(path) = &s.json {
+        let mut doc = serde_json::to_string_pretty(&r)?;
+        doc.push('\n');
+        if path == "-" {
+            let mut out = std::io::stdout().lock();
+            out.write_all(doc.as_bytes())?;
+            out.flush()?;
+        } else {
+            std::fs::write(path, doc).map_err(|e| exit::failure(USAGE, format!("Error: cannot write {path}: {e}.")))?;
+        }
+    }
+    if let Some(e) = &r.error {
+        program.diag(quiet, format_args!("Error: the check could not run: {e}"));
+    } else if code == ASSERT_FAILED {
+        let failed = r.verdicts.iter().filter(|v| !v.pass).count();
+        program.diag(
+            quiet,
+            format_args!("Error: {failed} of {} assertions failed.", r.verdicts.len()),
+        );
+    }
+    exit::status(code)
+}
+
+/// The items found so far, and the probes' shared context.
+struct Run<'a> {
+    ctx: &'a Ctx,
+    items: Vec<Item>,
+    s: &'a CheckSettings,
+}
+
+impl Run<'_> {
+    fn result(&self, name: &str) -> Option<Res> {
+        self.items.iter().find(|i| i.name == name).map(|i| i.result)
+    }
+
+    fn push(&mut self, found: Found, evidence: &[String]) {
+        for (name, o) in found {
+            debug_assert!(ITEMS.contains(&name), "{name} is not in ITEMS");
+            self.items.push(Item {
+                name,
+                group: group_of(name),
+                result: o.res,
+                value: o.value,
+                detail: o.detail,
+                evidence: evidence.to_vec(),
+            });
+        }
+    }
+
+    /// Run one probe with the time limit; every name it reports gets an
+    /// item (a probe cut off fails all of its items).
+    async fn probe(&mut self, names: &[&'static str], f: impl AsyncFnOnce(&Ctx, &Evidence) -> Found) {
+        let ev = Evidence::default();
+        let found = match timeout(self.s.probe_timeout, f(self.ctx, &ev)).await {
+            Ok(found) => found,
+            Err(_) => probes::all(
+                names,
+                &Outcome::fail(format!("no result within {:?} (--probe-timeout)", self.s.probe_timeout)),
+            ),
+        };
+        let evidence = ev.take();
+        self.push(found, &evidence);
+    }
+
+    /// Items that cannot run, all with the same outcome.
+    fn skip(&mut self, names: &[&'static str], o: &Outcome) {
+        self.push(probes::all(names, o), &[]);
+    }
+}
+
+fn group_of(name: &str) -> &'static str {
+    let at = ITEMS.iter().position(|n| *n == name).unwrap_or(0);
+    match at {
+        0..=7 => "connect",
+        8..=17 => "connack (MQTT 5)",
+        _ if name.ends_with("_ms") => "latency sample (ms)",
+        _ => "behaviour",
+    }
+}
+
+/// Items that need MQTT 5.
+const V5_ONLY: &[&str] = &[
+    "will_delay",
+    "no_local",
+    "retain_as_published",
+    "retain_handling",
+    "topic_alias",
+    "subscription_identifiers",
+    "properties_relayed",
+];
+
+const CONNACK: &[&str] = &[
+    "server_keep_alive",
+    "receive_maximum",
+    "maximum_qos",
+    "retain_available",
+    "max_packet_size",
+    "topic_alias_maximum",
+    "wildcard_subscription_available",
+    "subscription_identifiers_available",
+    "shared_subscription_available",
+    "session_expiry_interval",
+    "server_reference",
+];
+
+const BEHAVIOUR: &[&str] = &[
+    "qos0",
+    "qos1",
+    "qos2",
+    "qos2_exactly_once",
+    "retain",
+    "wildcard_plus",
+    "wildcard_hash",
+    "dollar_topics",
+    "shared_subscriptions",
+    "persistent_session",
+    "offline_qos1",
+    "offline_qos2",
+    "will",
+    "will_delay",
+    "message_expiry",
+    "no_local",
+    "retain_as_published",
+    "retain_handling",
+    "topic_alias",
+    "subscription_identifiers",
+    "properties_relayed",
+    "qos1_order",
+    "max_payload",
+    "max_topic_length",
+    "max_client_id_length",
+    "sys_topics",
+    "broker_version",
+];
+
+const LATENCY: &[&str] = &[
+    "connect_p50_ms",
+    "connect_p99_ms",
+    "qos0_p50_ms",
+    "qos0_p99_ms",
+    "qos1_p50_ms",
+    "qos1_p99_ms",
+    "qos2_p50_ms",
+    "qos2_p99_ms",
+];
+
+async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
+    let started_wall = chrono::Local::now();
+    let started = Instant::now();
+    let connector = Connector::new(&s.conn).map_err(|f| exit::failure(USAGE, f.message))?;
+    let ctx = Ctx::new(s.conn.clone(), connector, s.prefix.clone(), s.max_payload);
+    let mut run = Run {
+        ctx: &ctx,
+        items: Vec::new(),
+        s,
+    };
+    let mut latency = BTreeMap::new();
+    let mut error = None;
+
+    // Which versions the broker speaks.
+    let mut answered = false;
+    let mut accepted = HashMap::new();
+    let mut connacks = HashMap::new();
+    for (v, name) in [
+        (Protocol::V31, "mqtt31"),
+        (Protocol::V311, "mqtt311"),
+        (Protocol::V5, "mqtt5"),
+    ] {
+        let ev = Evidence::default();
+        let seen = match timeout(s.probe_timeout, probes::version(&ctx, &ev, v)).await {
+            Ok(seen) => seen,
+            Err(_) => probes::VersionSeen {
+                outcome: Outcome::fail(format!("no CONNACK within {:?}", s.probe_timeout)),
+                answered: false,
+                accepted: false,
+                connack: None,
+            },
+        };
+        answered |= seen.answered;
+        accepted.insert(v, seen.accepted);
+        if let Some(c) = seen.connack {
+            connacks.insert(v, c);
+        }
+        let mut o = seen.outcome;
+        // No MQTT 5 CONNACK in time from a broker that speaks 3.1.1: it
+        // does not speak 5 (some never answer one).
+        if v == Protocol::V5 && o.res == Res::Fail && !seen.answered && accepted.values().any(|a| *a) {
+            o = Outcome::unsupported(format!("{} (it answered MQTT 3.1.1)", o.detail)).with(json!(false));
+        }
+        run.push(vec![(name, o)], &ev.take());
+    }
+    let speaks_v5 = run.result("mqtt5") == Some(Res::Pass);
+    if !answered {
+        error = Some(format!(
+            "no CONNACK from {} in any MQTT version: {}",
+            target_of(&s.conn.endpoint),
+            run.items.first().map(|i| i.detail.clone()).unwrap_or_default()
+        ));
+    }
+
+    // The version the behaviour probes speak: -V, or the newest accepted.
+    let version = s.protocol.or_else(|| {
+        [Protocol::V5, Protocol::V311, Protocol::V31]
+            .into_iter()
+            .find(|v| accepted.get(v) == Some(&true))
+    });
+    if let Some(v) = version {
+        ctx.speak(v);
+        *ctx.connack.borrow_mut() = connacks.get(&v).cloned();
+    }
+
+    let ev = Evidence::default();
+    let (found, access) = match timeout(s.probe_timeout, probes::access(&ctx, &ev)).await {
+        Ok(r) => r,
+        Err(_) => (
+            probes::all(
+                &["anonymous", "credentials"],
+                &Outcome::fail("no result within --probe-timeout"),
+            ),
+            false,
+        ),
+    };
+    run.push(found, &ev.take());
+    let can_run = answered && access && version.is_some();
+    let why_not = if !answered {
+        "the broker could not be reached".to_string()
+    } else if !access {
+        "no connection was accepted (give -u/-P?)".to_string()
+    } else {
+        "no protocol version was accepted".to_string()
+    };
+
+    if can_run {
+        run.probe(
+            &["zero_length_client_id", "assigned_client_identifier"],
+            async |c, e| probes::zero_length_id(c, e).await,
+        )
+        .await;
+    } else {
+        run.skip(
+            &["zero_length_client_id", "assigned_client_identifier"],
+            &Outcome::skipped(why_not.clone()),
+        );
+    }
+
+    // The CONNACK.
+    let connack = ctx.connack.borrow().clone();
+    match (&connack, version) {
+        (Some(p), Some(Protocol::V5)) => {
+            let items = probes::connack_items(p);
+            run.push(items, &[]);
+        }
+        _ if !can_run => run.skip(CONNACK, &Outcome::skipped(why_not.clone())),
+        (None, Some(Protocol::V5)) => {
+            // An MQTT 5 CONNACK without properties: every default applies.
+            run.push(probes::connack_items(&Default::default()), &[]);
+        }
+        _ if speaks_v5 => run.skip(
+            CONNACK,
+            &Outcome::skipped(format!("-V {} given", ctx.version().number())),
+        ),
+        _ => run.skip(CONNACK, &Outcome::unsupported("the broker does not speak MQTT 5")),
+    }
+
+    if can_run {
+        behaviour(&mut run, speaks_v5).await;
+        match timeout(
+            s.probe_timeout,
+            probes::latency(&ctx, &Evidence::default(), max_qos(&run)),
+        )
+        .await
+        {
+            Ok(Ok(hists)) => {
+                let mut found = Vec::new();
+                for (name, h) in hists {
+                    let sm = h.summary();
+                    let (p50, p99) = LATENCY
+                        .iter()
+                        .filter(|n| n.starts_with(name) && n.as_bytes().get(name.len()) == Some(&b'_'))
+                        .fold((None, None), |acc, n| {
+                            if n.ends_with("p50_ms") {
+                                (Some(*n), acc.1)
+                            } else {
+                                (acc.0, Some(*n))
+                            }
+                        });
+                    if let (Some(p50), Some(p99)) = (p50, p99) {
+                        let n = sm.count;
+                        found.push((
+                            p50,
+                            Outcome::info(json!(sm.p50_us as f64 / 1000.0), format!("{n} samples")),
+                        ));
+                        found.push((
+                            p99,
+                            Outcome::info(json!(sm.p99_us as f64 / 1000.0), format!("{n} samples")),
+                        ));
+                    }
+                    latency.insert(name.to_string(), sm);
+                }
+                for n in LATENCY {
+                    if !found.iter().any(|(f, _)| f == n) {
+                        found.push((n, Outcome::unsupported("no QoS 2 (see qos2)")));
+                    }
+                }
+                run.push(found, &[]);
+            }
+            Ok(Err(o)) => run.skip(LATENCY, &o),
+            Err(_) => run.skip(LATENCY, &Outcome::fail("no result within --probe-timeout")),
+        }
+        let ev = Evidence::default();
+        let _ = timeout(s.probe_timeout, probes::clean_up(&ctx, &ev)).await;
+    } else {
+        run.skip(BEHAVIOUR, &Outcome::skipped(why_not.clone()));
+        run.skip(LATENCY, &Outcome::skipped(why_not));
+    }
+
+    // In the order of ITEMS.
+    let mut items = run.items;
+    items.sort_by_key(|i| ITEMS.iter().position(|n| *n == i.name));
+    Ok(CheckReport {
+        schema: report::SCHEMA,
+        tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
+        check: true,
+        broker: target_of(&s.conn.endpoint),
+        config: CheckConfig {
+            topic_prefix: s.prefix.clone(),
+            max_payload: s.max_payload,
+            probe_timeout_s: s.probe_timeout.as_secs_f64(),
+            protocol: version.map(|v| match v {
+                Protocol::V31 => 3,
+                Protocol::V311 => 4,
+                Protocol::V5 => 5,
+            }),
+            tls: s.conn.tls.is_some(),
+            username: s.conn.credentials.username.clone(),
+        },
+        started: started_wall.to_rfc3339(),
+        duration_s: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
+        connack: connack.as_ref().map(probes::connack_json),
+        items,
+        latency,
+        verdicts: Vec::new(),
+        outcome: report::Outcome::Pass,
+        error,
+    })
+}
+
+/// The highest QoS the round trips got through.
+fn max_qos(run: &Run) -> u8 {
+    if run.result("qos2") == Some(Res::Pass) {
+        2
+    } else if run.result("qos1") == Some(Res::Pass) {
+        1
+    } else {
+        0
+    }
+}
+
+/// The behaviour probes, in the order of [`BEHAVIOUR`].
+async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
+    for q in 0..=2u8 {
+        let name = ["qos0", "qos1", "qos2"][usize::from(q)];
+        run.probe(&[name], async |c, e| vec![(name, probes::round_trip(c, e, q).await)])
+            .await;
+    }
+    let qos2 = run.result("qos2");
+    run.probe(&["qos2_exactly_once"], async |c, e| {
+        vec![("qos2_exactly_once", probes::exactly_once(c, e, qos2).await)]
+    })
+    .await;
+    run.probe(&["retain"], async |c, e| vec![("retain", probes::retain(c, e).await)])
+        .await;
+    run.probe(&["wildcard_plus", "wildcard_hash"], async |c, e| {
+        probes::wildcards(c, e).await
+    })
+    .await;
+    run.probe(&["dollar_topics"], async |c, e| {
+        vec![("dollar_topics", probes::dollar_topics(c, e).await)]
+    })
+    .await;
+    run.probe(&["shared_subscriptions"], async |c, e| {
+        vec![("shared_subscriptions", probes::shared(c, e).await)]
+    })
+    .await;
+    let has_qos2 = qos2 == Some(Res::Pass);
+    run.probe(
+        &["persistent_session", "offline_qos1", "offline_qos2", "message_expiry"],
+        async |c, e| probes::persistent_session(c, e, has_qos2).await,
+    )
+    .await;
+    run.probe(&["will"], async |c, e| vec![("will", probes::will(c, e, false).await)])
+        .await;
+
+    let v5 = run.ctx.v5();
+    let not_v5 = if speaks_v5 {
+        Outcome::skipped(format!("MQTT 5 only; -V {} given", run.ctx.version().number()))
+    } else {
+        Outcome::unsupported("MQTT 5 only: the broker does not speak it")
+    };
+    if v5 {
+        run.probe(&["will_delay"], async |c, e| {
+            vec![("will_delay", probes::will(c, e, true).await)]
+        })
+        .await;
+        run.probe(&["no_local"], async |c, e| {
+            vec![("no_local", probes::no_local(c, e).await)]
+        })
+        .await;
+        let retain = run.result("retain");
+        if retain == Some(Res::Pass) {
+            run.probe(&["retain_as_published"], async |c, e| {
+                vec![("retain_as_published", probes::retain_as_published(c, e).await)]
+            })
+            .await;
+            run.probe(&["retain_handling"], async |c, e| {
+                vec![("retain_handling", probes::retain_handling(c, e).await)]
+            })
+            .await;
+        } else {
+            let o = match retain {
+                Some(Res::Unsupported) => Outcome::unsupported("no retained messages (see retain)"),
+                _ => Outcome::skipped("retained messages did not pass (see retain)"),
+            };
+            run.skip(&["retain_as_published", "retain_handling"], &o);
+        }
+        run.probe(&["topic_alias"], async |c, e| {
+            vec![("topic_alias", probes::topic_alias(c, e).await)]
+        })
+        .await;
+        run.probe(&["subscription_identifiers"], async |c, e| {
+            vec![("subscription_identifiers", probes::subscription_identifiers(c, e).await)]
+        })
+        .await;
+        run.probe(&["properties_relayed"], async |c, e| {
+            vec![("properties_relayed", probes::properties_relayed(c, e).await)]
+        })
+        .await;
+    } else {
+        run.skip(V5_ONLY, &not_v5);
+    }
+    run.probe(&["qos1_order"], async |c, e| {
+        vec![("qos1_order", probes::qos1_order(c, e).await)]
+    })
+    .await;
+    run.probe(&["max_payload"], async |c, e| {
+        vec![("max_payload", probes::max_payload(c, e).await)]
+    })
+    .await;
+    run.probe(&["max_topic_length"], async |c, e| {
+        vec![("max_topic_length", probes::max_topic_length(c, e).await)]
+    })
+    .await;
+    run.probe(&["max_client_id_length"], async |c, e| {
+        vec![("max_client_id_length", probes::max_client_id_length(c, e).await)]
+    })
+    .await;
+    run.probe(&["sys_topics", "broker_version"], async |c, e| {
+        probes::sys_topics(c, e).await
+    })
+    .await;
+}

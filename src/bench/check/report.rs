@@ -1,0 +1,203 @@
+//! A check's report: each item with its result, value, detail and evidence;
+//! the latency sample; the verdicts of `--assert`; the table on stdout.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::super::stats::Summary;
+use crate::settings::CheckAssertion;
+
+/// The JSON report's schema version (a check report's own series).
+pub const SCHEMA: u32 = 1;
+
+/// What a probe found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Res {
+    /// The broker did what MQTT promises.
+    Pass,
+    /// It did something else (the detail says what).
+    Fail,
+    /// It does not offer the feature (and said so, or refused it cleanly).
+    Unsupported,
+    /// Not tried: something it needs was not there (no connection, an
+    /// older protocol version, no credentials given).
+    Skipped,
+    /// A value the broker reported (a CONNACK property, a version).
+    Info,
+}
+
+impl Res {
+    fn text(self) -> &'static str {
+        match self {
+            Res::Pass => "pass",
+            Res::Fail => "FAIL",
+            Res::Unsupported => "unsupported",
+            Res::Skipped => "skipped",
+            Res::Info => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub name: &'static str,
+    pub group: &'static str,
+    pub result: Res,
+    /// The item's value, where it has one (a limit, a flag, a version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    pub detail: String,
+    /// What was sent and what came back.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub check: String,
+    pub pass: bool,
+    /// The item's result or value the check looked at.
+    pub found: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckConfig {
+    pub topic_prefix: String,
+    pub max_payload: usize,
+    pub probe_timeout_s: f64,
+    /// The MQTT version the behaviour probes spoke (3, 4 or 5), if any.
+    pub protocol: Option<u8>,
+    pub tls: bool,
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub schema: u32,
+    pub tool: String,
+    pub check: bool,
+    pub broker: String,
+    pub config: CheckConfig,
+    pub started: String,
+    pub duration_s: f64,
+    /// The MQTT 5 CONNACK's properties as the broker sent them (absent ones
+    /// left out).
+    pub connack: Option<BTreeMap<String, Value>>,
+    pub items: Vec<Item>,
+    /// Connect and QoS 0/1/2 round trips (publish to delivery), µs.
+    pub latency: BTreeMap<String, Summary>,
+    pub verdicts: Vec<Verdict>,
+    pub outcome: Outcome,
+    /// Why the check could not run (the broker could not be reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl CheckReport {
+    pub fn item(&self, name: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.name == name)
+    }
+
+    /// Judge every `--assert`.
+    pub fn judge(&mut self, asserts: &[CheckAssertion]) {
+        self.verdicts = asserts.iter().map(|a| verdict(self, a)).collect();
+    }
+
+    /// The table on stdout: one line per item, then the latency sample and
+    /// the verdicts.
+    pub fn table(&self) -> String {
+        let mut out = format!("mqtt-bench check: {} ({:.1} s)\n", self.broker, self.duration_s);
+        if let Some(e) = &self.error {
+            out.push_str(&format!("  {e}\n"));
+        }
+        let width = self.items.iter().map(|i| i.name.len()).max().unwrap_or(10);
+        let mut group = "";
+        for i in &self.items {
+            if i.group != group {
+                group = i.group;
+                out.push_str(&format!("{group}\n"));
+            }
+            let (result, detail) = match (i.result, &i.value) {
+                // A long value (an assigned id, a version) goes with the detail.
+                (Res::Info, Some(v)) if value_text(v).chars().count() > 12 => {
+                    ("info".to_string(), format!("{}: {}", value_text(v), i.detail))
+                }
+                (Res::Info, Some(v)) => (value_text(v), i.detail.clone()),
+                (Res::Info, None) => ("-".into(), i.detail.clone()),
+                (r, _) => (r.text().into(), i.detail.clone()),
+            };
+            out.push_str(&format!("  {:width$}  {:12} {}\n", i.name, result, detail));
+        }
+        if !self.verdicts.is_empty() {
+            out.push_str("assertions\n");
+            for v in &self.verdicts {
+                out.push_str(&format!(
+                    "  {} {} (found {})\n",
+                    if v.pass { "pass" } else { "FAIL" },
+                    v.check,
+                    value_text(&v.found)
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a value counts as "yes": true, a number other than 0, a
+/// non-empty string.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => false,
+    }
+}
+
+fn verdict(r: &CheckReport, a: &CheckAssertion) -> Verdict {
+    let item = r.item(a.item());
+    let result = item.map_or(Value::Null, |i| serde_json::to_value(i.result).unwrap_or(Value::Null));
+    // An item holds when it passed, or when it is a value that says yes.
+    let holds = item.map(|i| match i.result {
+        Res::Pass => Some(true),
+        Res::Fail | Res::Unsupported => Some(false),
+        Res::Skipped => None,
+        Res::Info => i.value.as_ref().map(truthy),
+    });
+    let (pass, found) = match a {
+        CheckAssertion::Holds(_) => (holds.flatten() == Some(true), result),
+        CheckAssertion::Not(_) => (holds.flatten() == Some(false), result),
+        CheckAssertion::Compare { op, value, .. } => {
+            let v = item.and_then(|i| i.value.clone()).unwrap_or(Value::Null);
+            let x = match &v {
+                Value::Number(n) => n.as_f64(),
+                Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                _ => None,
+            };
+            (x.is_some_and(|x| op.holds(x, *value)), v)
+        }
+    };
+    Verdict {
+        check: a.to_string(),
+        pass,
+        found,
+    }
+}
