@@ -5,6 +5,7 @@ mod support;
 
 mod bench;
 mod brokers;
+mod check;
 mod generated;
 mod misbehaving;
 mod mosquitto_compat;

@@ -125,6 +125,9 @@ fn read_report(path: &str) -> anyhow::Result<Report> {
     let bad = |why: String| exit::failure(USAGE, format!("Error: {path}: {why}."));
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    if value.get("scenario").and_then(serde_json::Value::as_str) == Some("check") {
+        return Err(bad("a check report, not a load test's".into()));
+    }
     match value.get("schema").and_then(serde_json::Value::as_u64) {
         Some(v) if v == u64::from(report::SCHEMA) => {}
         Some(v) => {

@@ -56,7 +56,12 @@ pub enum Scenario {
 
 /// `mqtt-bench check`.
 #[derive(Args, Debug, Clone)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    mut_arg("protocol_version", |a| a.help(
+        "The MQTT version the behaviour probes speak: 5, 311 or 31 [default: the newest the broker accepts]"
+    ).long_help(None))
+)]
 pub struct CheckRun {
     /// Topics the probes use live under this prefix (so a check can run on
     /// a shared broker) [default: mqtt-bench/check/RANDOM]

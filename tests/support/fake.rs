@@ -217,3 +217,116 @@ fn misbehave(mut s: TcpStream, how: Misbehaviour) {
         }
     }
 }
+
+/// A broker that lies, made of a real one: a proxy in front of `upstream`
+/// (127.0.0.1) that tells MQTT 5 clients in its CONNACK that retained
+/// messages are unavailable (while the broker behind keeps them), and hands
+/// every QoS 2 message it delivers over twice, the copy under a packet id of
+/// its own (acknowledged by the proxy itself, so the broker never sees it).
+/// Runs until the test process ends.
+pub struct Liar {
+    pub port: u16,
+}
+
+impl Liar {
+    pub fn start(upstream: u16) -> Liar {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(broker) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                std::thread::spawn(move || lie(client, broker));
+            }
+        });
+        Liar { port }
+    }
+}
+
+/// A packet's bytes: first byte, remaining length, body.
+fn packet(first: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![first];
+    let mut len = body.len();
+    loop {
+        let mut b = (len % 128) as u8;
+        len /= 128;
+        if len > 0 {
+            b |= 0x80;
+        }
+        out.push(b);
+        if len == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+fn lie(client: TcpStream, mut broker: TcpStream) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let v5 = Arc::new(AtomicBool::new(false));
+    // Packet ids of the copies the proxy made (the client acknowledges them
+    // to the proxy).
+    let copies = Arc::new(Mutex::new(std::collections::HashSet::<u16>::new()));
+    let to_client = Arc::new(Mutex::new(client.try_clone().unwrap()));
+    let (mut from_client, mut from_broker) = (client.try_clone().unwrap(), broker.try_clone().unwrap());
+    let up = {
+        let (v5, copies, to_client) = (v5.clone(), copies.clone(), to_client.clone());
+        std::thread::spawn(move || {
+            while let Some((first, body)) = read_packet(&mut from_client) {
+                let id = || u16::from_be_bytes([body[0], body[1]]);
+                match first >> 4 {
+                    1 => v5.store(body.get(6) == Some(&5), Ordering::SeqCst),
+                    // PUBREC of a copy: the proxy releases it.
+                    5 if copies.lock().unwrap().contains(&id()) => {
+                        let rel = if v5.load(Ordering::SeqCst) {
+                            vec![body[0], body[1], 0, 0]
+                        } else {
+                            vec![body[0], body[1]]
+                        };
+                        let _ = to_client.lock().unwrap().write_all(&packet(0x62, &rel));
+                        continue;
+                    }
+                    // PUBCOMP of a copy: done.
+                    7 if copies.lock().unwrap().remove(&id()) => continue,
+                    _ => {}
+                }
+                if broker.write_all(&packet(first, &body)).is_err() {
+                    break;
+                }
+            }
+            let _ = broker.shutdown(std::net::Shutdown::Both);
+        })
+    };
+    let mut next_copy = 60000u16;
+    while let Some((first, mut body)) = read_packet(&mut from_broker) {
+        let mut out = Vec::new();
+        match first >> 4 {
+            // CONNACK (MQTT 5): add Retain Available = 0 to its properties.
+            2 if v5.load(Ordering::SeqCst) && body.len() >= 3 && body[2] < 0x7e => {
+                body[2] += 2;
+                body.extend_from_slice(&[0x25, 0]);
+                out.extend(packet(first, &body));
+            }
+            // A QoS 2 PUBLISH: pass it on, then a copy under an id of ours.
+            3 if (first >> 1) & 3 == 2 => {
+                out.extend(packet(first, &body));
+                let topic_len = usize::from(u16::from_be_bytes([body[0], body[1]]));
+                let at = 2 + topic_len;
+                next_copy = next_copy.checked_add(1).unwrap_or(60000);
+                body[at..at + 2].copy_from_slice(&next_copy.to_be_bytes());
+                copies.lock().unwrap().insert(next_copy);
+                out.extend(packet(first & !0x08, &body));
+            }
+            _ => out.extend(packet(first, &body)),
+        }
+        if to_client.lock().unwrap().write_all(&out).is_err() {
+            break;
+        }
+    }
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    let _ = up.join();
+}

@@ -373,7 +373,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     Ok(CheckReport {
         schema: report::SCHEMA,
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
-        check: true,
+        scenario: "check",
         broker: target_of(&s.conn.endpoint),
         config: CheckConfig {
             topic_prefix: s.prefix.clone(),

@@ -588,9 +588,7 @@ pub async fn retain(ctx: &Ctx, ev: &Evidence) -> Outcome {
             } else {
                 ""
             };
-            return Outcome::unsupported(format!(
-                "the broker closed the connection on a retained PUBLISH{said}"
-            ));
+            return Outcome::unsupported(format!("the broker closed the connection on a retained PUBLISH{said}"));
         }
         Err(s) => return stopped("retained PUBLISH", s),
     };
@@ -964,6 +962,12 @@ pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Outcome {
         Outcome::fail(format!(
             "{twice} of {N} messages went to more than one member ({} and {})",
             per[0], per[1]
+        ))
+    } else if lost == N && !ctx.v5() {
+        // Shared subscriptions are MQTT 5's; a 3.1.1 broker may take the
+        // filter for a plain one that matches nothing.
+        Outcome::unsupported(format!(
+            "no member got any of {N} messages: '$share/...' was taken as a plain filter (shared subscriptions are MQTT 5's)"
         ))
     } else if lost > 0 {
         Outcome::fail(format!("{lost} of {N} messages reached no member"))

@@ -85,7 +85,8 @@ pub struct CheckConfig {
 pub struct CheckReport {
     pub schema: u32,
     pub tool: String,
-    pub check: bool,
+    /// Always "check" (a load test's report names its scenario here too).
+    pub scenario: &'static str,
     pub broker: String,
     pub config: CheckConfig,
     pub started: String,
