@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-bench' -ScriptBlock {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish on an open-loop schedule; PUBACK/PUBREC/PUBCOMP latency and schedule lag')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and measure what arrives (latency and loss from mqtt-bench payloads)')
             [CompletionResult]::new('pubsub', 'pubsub', [CompletionResultType]::ParameterValue, 'Publishers and subscribers together: end-to-end latency, loss, duplicates, order')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check what a broker supports and whether it keeps MQTT''s promises')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge the JSON reports of several shards (--shard) into one')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -367,6 +368,72 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-bench' -ScriptBlock {
             [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session when disconnecting (clean session / clean start off)')
             break
         }
+        'mqtt-bench;check' {
+            [CompletionResult]::new('--topic-prefix', '--topic-prefix', [CompletionResultType]::ParameterName, 'Topics the probes use live under this prefix (so a check can run on a shared broker) [default: mqtt-bench/check/RANDOM]')
+            [CompletionResult]::new('--max-payload', '--max-payload', [CompletionResultType]::ParameterName, 'Largest payload to try, doubling from 1 KiB (e.g. 16MiB, 65536)')
+            [CompletionResult]::new('--probe-timeout', '--probe-timeout', [CompletionResultType]::ParameterName, 'How long one probe may take before it counts as failed (e.g. 5s)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the JSON report, with each item''s evidence, to FILE (''-'' for stdout)')
+            [CompletionResult]::new('--assert', '--assert', [CompletionResultType]::ParameterName, 'An item that must hold: NAME (passes), ''!NAME'' (does not), or ''NAME OP NUMBER'' on an item''s value, e.g. qos2_exactly_once, ''!retain'', ''max_packet_size>=1048576'' (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port [default: 1883; 8883 with TLS]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port [default: 1883; 8883 with TLS]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect to a unix socket instead of TCP')
+            [CompletionResult]::new('--ws-path', '--ws-path', [CompletionResultType]::ParameterName, 'The HTTP path of the WebSocket endpoint')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Bind the local end of the connection to this address')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client id [default: none, the broker assigns one]')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client id [default: none, the broker assigns one]')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Client id prefix: the id becomes PREFIX followed by the process id')
+            [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client id prefix: the id becomes PREFIX followed by the process id')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Keep-alive interval in seconds (5-65535) [default: 60]')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Keep-alive interval in seconds (5-65535) [default: 60]')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never')
+            [CompletionResult]::new('-M', '-M ', [CompletionResultType]::ParameterName, 'Maximum number of QoS 1 and 2 messages in flight [default: 20]')
+            [CompletionResult]::new('--connect-retry', '--connect-retry', [CompletionResultType]::ParameterName, 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Read default options from FILE instead of ~/.config/<program>')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE')
+            [CompletionResult]::new('--property', '--property', [CompletionResultType]::ParameterName, 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE')
+            [CompletionResult]::new('--will-topic', '--will-topic', [CompletionResultType]::ParameterName, 'Topic of the will message')
+            [CompletionResult]::new('--will-payload', '--will-payload', [CompletionResultType]::ParameterName, 'Payload of the will message [default: empty]')
+            [CompletionResult]::new('--will-qos', '--will-qos', [CompletionResultType]::ParameterName, 'QoS of the will message (0, 1 or 2) [default: 0]')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'CA certificates file (PEM)')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Directory of CA certificates (PEM)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key (PEM)')
+            [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version: tlsv1.2 or tlsv1.3')
+            [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer')
+            [CompletionResult]::new('--keyform', '--keyform', [CompletionResultType]::ParameterName, 'Key form: pem or engine')
+            [CompletionResult]::new('--tls-engine', '--tls-engine', [CompletionResultType]::ParameterName, 'OpenSSL engine (not available with rustls)')
+            [CompletionResult]::new('--tls-engine-kpass-sha1', '--tls-engine-kpass-sha1', [CompletionResultType]::ParameterName, 'SHA-1 of the engine key password (not available with rustls)')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)')
+            [CompletionResult]::new('--ciphers', '--ciphers', [CompletionResultType]::ParameterName, 'Cipher list')
+            [CompletionResult]::new('--psk', '--psk', [CompletionResultType]::ParameterName, 'Pre-shared key in hex (not available with rustls)')
+            [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'Identity for --psk')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'The MQTT version the behaviour probes speak: 5, 311 or 31 [default: the newest the broker accepts]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'The MQTT version the behaviour probes speak: 5, 311 or 31 [default: the newest the broker accepts]')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session when disconnecting (clean session / clean start off)')
+            [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session when disconnecting (clean session / clean start off)')
+            [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm on the socket (TCP_NODELAY)')
+            [CompletionResult]::new('--pw-prompt', '--pw-prompt', [CompletionResultType]::ParameterName, 'Ask for the password on the terminal, without echo')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print every packet sent and received (mosquitto''s debug lines, on stdout)')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received (mosquitto''s debug lines, on stdout)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print runtime error messages')
+            [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will message')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Ignore every TLS option (for instance ones from the defaults file)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Skip server certificate verification')
+            [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Verify the server with the operating system''s CA store')
+            break
+        }
         'mqtt-bench;merge' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the JSON report to FILE (''-'' for stdout)')
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write a self-contained HTML report with SVG charts to FILE')
@@ -381,6 +448,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-bench' -ScriptBlock {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish on an open-loop schedule; PUBACK/PUBREC/PUBCOMP latency and schedule lag')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and measure what arrives (latency and loss from mqtt-bench payloads)')
             [CompletionResult]::new('pubsub', 'pubsub', [CompletionResultType]::ParameterValue, 'Publishers and subscribers together: end-to-end latency, loss, duplicates, order')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check what a broker supports and whether it keeps MQTT''s promises')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge the JSON reports of several shards (--shard) into one')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -395,6 +463,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-bench' -ScriptBlock {
             break
         }
         'mqtt-bench;help;pubsub' {
+            break
+        }
+        'mqtt-bench;help;check' {
             break
         }
         'mqtt-bench;help;merge' {

@@ -30,6 +30,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "conn" -d 'Ope
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "pub" -d 'Publish on an open-loop schedule; PUBACK/PUBREC/PUBCOMP latency and schedule lag'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "sub" -d 'Subscribe and measure what arrives (latency and loss from mqtt-bench payloads)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "pubsub" -d 'Publishers and subscribers together: end-to-end latency, loss, duplicates, order'
+complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "check" -d 'Check what a broker supports and whether it keeps MQTT\'s promises'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "merge" -d 'Merge the JSON reports of several shards (--shard) into one'
 complete -c mqtt-bench -n "__fish_mqtt_bench_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand conn" -s c -l clients -d 'Number of connections' -r
@@ -293,15 +294,67 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l no-tls 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l insecure -d 'Skip server certificate verification'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l tls-use-os-certs -d 'Verify the server with the operating system\'s CA store'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l topic-prefix -d 'Topics the probes use live under this prefix (so a check can run on a shared broker) [default: mqtt-bench/check/RANDOM]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l max-payload -d 'Largest payload to try, doubling from 1 KiB (e.g. 16MiB, 65536)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l probe-timeout -d 'How long one probe may take before it counts as failed (e.g. 5s)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l json -d 'Write the JSON report, with each item\'s evidence, to FILE (\'-\' for stdout)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l assert -d 'An item that must hold: NAME (passes), \'!NAME\' (does not), or \'NAME OP NUMBER\' on an item\'s value, e.g. qos2_exactly_once, \'!retain\', \'max_packet_size>=1048576\' (repeatable)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s L -l url -d 'Broker URL: mqtt://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l unix -d 'Connect to a unix socket instead of TCP' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l ws-path -d 'The HTTP path of the WebSocket endpoint' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l proxy -d 'Connect through a proxy: socks5h://[USER[:PASS]@]HOST[:PORT] or http://[USER[:PASS]@]HOST[:PORT]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s A -d 'Bind the local end of the connection to this address' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s i -l id -d 'Client id [default: none, the broker assigns one]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s I -l id-prefix -d 'Client id prefix: the id becomes PREFIX followed by the process id' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s k -l keepalive -d 'Keep-alive interval in seconds (5-65535) [default: 60]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s x -d 'MQTT v5 session expiry interval in seconds; -1 or ∞ means never' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s M -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l connect-retry -d 'Keep retrying the first connection until the broker answers or DURATION has passed (e.g. 30s, 2m, 500ms)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s u -l username -d 'User name' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s P -l pw -d 'Password (prefer MQTT_PASSWORD, --pw-prompt or --pw-file: argv is visible in ps)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l pw-file -d 'Read the password from the first line of FILE' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s o -d 'Read default options from FILE instead of ~/.config/<program>' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s D -l property -d 'MQTT v5 property: -D COMMAND NAME VALUE, or -D COMMAND user-property KEY VALUE' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l will-payload -d 'Payload of the will message [default: empty]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l will-qos -d 'QoS of the will message (0, 1 or 2) [default: 0]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l cafile -d 'CA certificates file (PEM)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l capath -d 'Directory of CA certificates (PEM)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l cert -d 'Client certificate (PEM)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l key -d 'Client private key (PEM)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l tls-version -d 'TLS version: tlsv1.2 or tlsv1.3' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l keyform -d 'Key form: pem or engine' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l tls-engine -d 'OpenSSL engine (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l tls-engine-kpass-sha1 -d 'SHA-1 of the engine key password (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l tls-keylog -d 'Write TLS session keys to FILE, for Wireshark (not available: rustls reads SSLKEYLOGFILE)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l ciphers -d 'Cipher list' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l psk -d 'Pre-shared key in hex (not available with rustls)' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l psk-identity -d 'Identity for --psk' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s V -l protocol-version -d 'The MQTT version the behaviour probes speak: 5, 311 or 31 [default: the newest the broker accepts]' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l help -d 'Print help'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s c -l disable-clean-session -d 'Keep the session when disconnecting (clean session / clean start off)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l nodelay -d 'Disable Nagle\'s algorithm on the socket (TCP_NODELAY)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l pw-prompt -d 'Ask for the password on the terminal, without echo'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -s d -l debug -d 'Print every packet sent and received (mosquitto\'s debug lines, on stdout)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l quiet -d 'Do not print runtime error messages'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l will-retain -d 'Retain the will message'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l no-tls -d 'Ignore every TLS option (for instance ones from the defaults file)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l insecure -d 'Skip server certificate verification'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand check" -l tls-use-os-certs -d 'Verify the server with the operating system\'s CA store'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand merge" -l json -d 'Write the JSON report to FILE (\'-\' for stdout)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand merge" -l html -d 'Write a self-contained HTML report with SVG charts to FILE' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand merge" -l assert -d 'A threshold that sets the exit code, e.g. \'p99_ms<=20\', \'loss==0\', \'rate>=9500\' (repeatable; metrics are listed in the README)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand merge" -l baseline -d 'Compare against a saved JSON report: rates may not drop and latencies may not grow by more than --tolerance' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand merge" -l tolerance -d 'Allowed regression against --baseline (e.g. 10%)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand merge" -l help -d 'Print help'
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "conn" -d 'Open and hold connections; connect latency, failures, memory per connection'
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "pub" -d 'Publish on an open-loop schedule; PUBACK/PUBREC/PUBCOMP latency and schedule lag'
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "sub" -d 'Subscribe and measure what arrives (latency and loss from mqtt-bench payloads)'
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "pubsub" -d 'Publishers and subscribers together: end-to-end latency, loss, duplicates, order'
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "merge" -d 'Merge the JSON reports of several shards (--shard) into one'
-complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub merge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "conn" -d 'Open and hold connections; connect latency, failures, memory per connection'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "pub" -d 'Publish on an open-loop schedule; PUBACK/PUBREC/PUBCOMP latency and schedule lag'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "sub" -d 'Subscribe and measure what arrives (latency and loss from mqtt-bench payloads)'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "pubsub" -d 'Publishers and subscribers together: end-to-end latency, loss, duplicates, order'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "check" -d 'Check what a broker supports and whether it keeps MQTT\'s promises'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "merge" -d 'Merge the JSON reports of several shards (--shard) into one'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand help; and not __fish_seen_subcommand_from conn pub sub pubsub check merge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -210,6 +210,21 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let mut latency = BTreeMap::new();
     let mut error = None;
 
+    // --connect-retry: wait for a broker that is still starting (CI).
+    if let Some(d) = s.conn.connect_retry {
+        let mut w = ctx.settings();
+        w.protocol = Protocol::V311;
+        w.connect_retry = Some(d);
+        let waited = timeout(
+            d + std::time::Duration::from_secs(15),
+            ctx.connect(&Evidence::default(), "wait", &w),
+        )
+        .await;
+        if let Ok(Ok(c)) = waited {
+            c.disconnect().await;
+        }
+    }
+
     // Which versions the broker speaks.
     let mut answered = false;
     let mut accepted = HashMap::new();
