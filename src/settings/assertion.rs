@@ -134,24 +134,30 @@ fn known(metric: &str) -> bool {
     STATS.contains(&stat) && prefix.is_some_and(|p| p.is_empty() || HISTS.contains(&p))
 }
 
+/// `NAME OP NUMBER` (no spaces) → its three parts, at the first operator
+/// (the longer of two that start at the same place).
+pub(crate) fn split_op(t: &str) -> Option<(&str, Op, &str)> {
+    let ops = [
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("==", Op::Eq),
+        ("!=", Op::Ne),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ];
+    let (at, len, op) = ops
+        .iter()
+        .filter_map(|(s, op)| t.find(s).map(|i| (i, s.len(), *op)))
+        .min_by_key(|(i, len, _)| (*i, usize::MAX - len))?;
+    Some((&t[..at], op, &t[at + len..]))
+}
+
 impl Assertion {
     pub fn parse(text: &str) -> Result<Assertion, String> {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let ops = [
-            ("<=", Op::Le),
-            (">=", Op::Ge),
-            ("==", Op::Eq),
-            ("!=", Op::Ne),
-            ("<", Op::Lt),
-            (">", Op::Gt),
-        ];
-        let (at, len, op) = ops
-            .iter()
-            .filter_map(|(s, op)| t.find(s).map(|i| (i, s.len(), *op)))
-            .min_by_key(|(i, len, _)| (*i, usize::MAX - len))
-            .ok_or_else(|| format!("--assert '{text}': expected METRIC OP NUMBER, e.g. 'p99_ms<=20'."))?;
-        let metric = t[..at].to_string();
-        let number = &t[at + len..];
+        let (metric, op, number) =
+            split_op(&t).ok_or_else(|| format!("--assert '{text}': expected METRIC OP NUMBER, e.g. 'p99_ms<=20'."))?;
+        let metric = metric.to_string();
         if !known(&metric) {
             return Err(format!(
                 "--assert '{text}': unknown metric '{metric}'. Metrics: {}, and latencies such as p99_ms, e2e_p999_us, puback_p50_ms, connect_max_ms.",

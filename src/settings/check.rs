@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::Op;
+use super::assertion::split_op;
 use super::conn::ConnSettings;
 use super::number::{parse_duration, parse_seconds, parse_size};
 use crate::cli::CheckRun;
@@ -12,9 +13,15 @@ use crate::mqtt::{Protocol, validate_publish_topic};
 use crate::usage;
 
 /// Every item a check reports, by the name `--assert` and the JSON report
-/// use (the feature fills them in this order).
-pub const ITEMS: &[&str] = &[
-    // Connecting.
+/// use, in groups (the report lists them in this order).
+pub const GROUPS: &[(&str, &[&str])] = &[
+    ("connect", CONNECT),
+    ("connack (MQTT 5)", CONNACK),
+    ("behaviour", BEHAVIOUR),
+    ("latency sample (ms)", LATENCY),
+];
+
+pub const CONNECT: &[&str] = &[
     "mqtt31",
     "mqtt311",
     "mqtt5",
@@ -22,8 +29,11 @@ pub const ITEMS: &[&str] = &[
     "credentials",
     "zero_length_client_id",
     "assigned_client_identifier",
+];
+
+/// The MQTT 5 CONNACK's properties, verbatim.
+pub const CONNACK: &[&str] = &[
     "server_keep_alive",
-    // The MQTT 5 CONNACK, verbatim.
     "receive_maximum",
     "maximum_qos",
     "retain_available",
@@ -34,7 +44,9 @@ pub const ITEMS: &[&str] = &[
     "shared_subscription_available",
     "session_expiry_interval",
     "server_reference",
-    // Behaviour.
+];
+
+pub const BEHAVIOUR: &[&str] = &[
     "qos0",
     "qos1",
     "qos2",
@@ -62,7 +74,9 @@ pub const ITEMS: &[&str] = &[
     "max_client_id_length",
     "sys_topics",
     "broker_version",
-    // The latency sample, in ms.
+];
+
+pub const LATENCY: &[&str] = &[
     "connect_p50_ms",
     "connect_p99_ms",
     "qos0_p50_ms",
@@ -72,6 +86,21 @@ pub const ITEMS: &[&str] = &[
     "qos2_p50_ms",
     "qos2_p99_ms",
 ];
+
+/// Every item, in report order.
+pub fn items() -> impl Iterator<Item = &'static str> {
+    GROUPS.iter().flat_map(|(_, names)| names.iter().copied())
+}
+
+/// An item's place in the report and its group; `None` for an unknown name.
+pub fn item_place(name: &str) -> Option<(usize, &'static str)> {
+    let at = items().position(|n| n == name)?;
+    let group = GROUPS
+        .iter()
+        .find(|(_, names)| names.contains(&name))
+        .map(|(g, _)| *g)?;
+    Some((at, group))
+}
 
 /// One `--assert` of a check.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,39 +117,29 @@ impl CheckAssertion {
     pub fn parse(text: &str) -> Result<CheckAssertion, String> {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let known = |name: &str| -> Result<String, String> {
-            if ITEMS.contains(&name) {
+            if item_place(name).is_some() {
                 Ok(name.to_string())
             } else {
                 Err(format!(
                     "--assert '{text}': no check item '{name}' (items: {}).",
-                    ITEMS.join(", ")
+                    items().collect::<Vec<_>>().join(", ")
                 ))
             }
         };
-        if let Some(name) = t.strip_prefix('!') {
-            return Ok(CheckAssertion::Not(known(name)?));
+        if let Some((name, op, number)) = split_op(&t) {
+            let value = parse_seconds(number)
+                .or_else(|| parse_size(number).map(|v| v as f64))
+                .ok_or_else(|| format!("--assert '{text}': '{number}' is not a number."))?;
+            return Ok(CheckAssertion::Compare {
+                name: known(name)?,
+                op,
+                value,
+            });
         }
-        let ops = [
-            ("<=", Op::Le),
-            (">=", Op::Ge),
-            ("==", Op::Eq),
-            ("!=", Op::Ne),
-            ("<", Op::Lt),
-            (">", Op::Gt),
-        ];
-        for (sym, op) in ops {
-            if let Some((name, number)) = t.split_once(sym) {
-                let value = parse_seconds(number)
-                    .or_else(|| parse_size(number).map(|v| v as f64))
-                    .ok_or_else(|| format!("--assert '{text}': '{number}' is not a number."))?;
-                return Ok(CheckAssertion::Compare {
-                    name: known(name)?,
-                    op,
-                    value,
-                });
-            }
+        match t.strip_prefix('!') {
+            Some(name) => Ok(CheckAssertion::Not(known(name)?)),
+            None => Ok(CheckAssertion::Holds(known(&t)?)),
         }
-        Ok(CheckAssertion::Holds(known(&t)?))
     }
 
     /// The item the assertion is about.

@@ -5,7 +5,7 @@
 mod argv;
 mod assertion;
 mod bench;
-mod check;
+pub mod check;
 mod conn;
 mod defaults_file;
 mod number;
@@ -17,7 +17,7 @@ mod tls;
 
 pub use assertion::{Assertion, Op};
 pub use bench::{BenchJob, BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter};
-pub use check::{CheckAssertion, CheckSettings, ITEMS};
+pub use check::{CheckAssertion, CheckSettings};
 pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};
 pub use passwd::{DEFAULT_ITERATIONS, HashKind, PasswdMode, PasswdSettings, PasswordFrom};

@@ -21,7 +21,8 @@ use crate::client::{Connector, target_of};
 use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
 use crate::exit::{self, Program};
 use crate::mqtt::Protocol;
-use crate::settings::{CheckSettings, ITEMS};
+use crate::settings::CheckSettings;
+use crate::settings::check::{BEHAVIOUR, CONNACK, LATENCY, item_place};
 use probe::{Ctx, Evidence, Outcome};
 use probes::Found;
 use report::{CheckConfig, CheckReport, Item, Res};
@@ -54,13 +55,7 @@ pub fn main(s: CheckSettings, program: &Program) -> anyhow::Result<()> {
     if let Some(path) = &s.json {
         let mut doc = serde_json::to_string_pretty(&r)?;
         doc.push('\n');
-        if path == "-" {
-            let mut out = std::io::stdout().lock();
-            out.write_all(doc.as_bytes())?;
-            out.flush()?;
-        } else {
-            std::fs::write(path, doc).map_err(|e| exit::failure(USAGE, format!("Error: cannot write {path}: {e}.")))?;
-        }
+        super::write_output(path, doc.as_bytes())?;
     }
     if let Some(e) = &r.error {
         program.diag(quiet, format_args!("Error: the check could not run: {e}"));
@@ -88,10 +83,10 @@ impl Run<'_> {
 
     fn push(&mut self, found: Found, evidence: &[String]) {
         for (name, o) in found {
-            debug_assert!(ITEMS.contains(&name), "{name} is not in ITEMS");
+            let (_, group) = item_place(name).unwrap_or_else(|| panic!("{name} is not a check item"));
             self.items.push(Item {
                 name,
-                group: group_of(name),
+                group,
                 result: o.res,
                 value: o.value,
                 detail: o.detail,
@@ -121,16 +116,6 @@ impl Run<'_> {
     }
 }
 
-fn group_of(name: &str) -> &'static str {
-    let at = ITEMS.iter().position(|n| *n == name).unwrap_or(0);
-    match at {
-        0..=7 => "connect",
-        8..=17 => "connack (MQTT 5)",
-        _ if name.ends_with("_ms") => "latency sample (ms)",
-        _ => "behaviour",
-    }
-}
-
 /// Items that need MQTT 5.
 const V5_ONLY: &[&str] = &[
     "will_delay",
@@ -140,61 +125,6 @@ const V5_ONLY: &[&str] = &[
     "topic_alias",
     "subscription_identifiers",
     "properties_relayed",
-];
-
-const CONNACK: &[&str] = &[
-    "server_keep_alive",
-    "receive_maximum",
-    "maximum_qos",
-    "retain_available",
-    "max_packet_size",
-    "topic_alias_maximum",
-    "wildcard_subscription_available",
-    "subscription_identifiers_available",
-    "shared_subscription_available",
-    "session_expiry_interval",
-    "server_reference",
-];
-
-const BEHAVIOUR: &[&str] = &[
-    "qos0",
-    "qos1",
-    "qos2",
-    "qos2_exactly_once",
-    "retain",
-    "wildcard_plus",
-    "wildcard_hash",
-    "dollar_topics",
-    "shared_subscriptions",
-    "persistent_session",
-    "offline_qos1",
-    "offline_qos2",
-    "will",
-    "will_delay",
-    "message_expiry",
-    "no_local",
-    "retain_as_published",
-    "retain_handling",
-    "topic_alias",
-    "subscription_identifiers",
-    "properties_relayed",
-    "qos1_order",
-    "max_payload",
-    "max_topic_length",
-    "max_client_id_length",
-    "sys_topics",
-    "broker_version",
-];
-
-const LATENCY: &[&str] = &[
-    "connect_p50_ms",
-    "connect_p99_ms",
-    "qos0_p50_ms",
-    "qos0_p99_ms",
-    "qos1_p50_ms",
-    "qos1_p99_ms",
-    "qos2_p50_ms",
-    "qos2_p99_ms",
 ];
 
 async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
@@ -382,9 +312,9 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         run.skip(LATENCY, &Outcome::skipped(why_not));
     }
 
-    // In the order of ITEMS.
+    // In the report's order.
     let mut items = run.items;
-    items.sort_by_key(|i| ITEMS.iter().position(|n| *n == i.name));
+    items.sort_by_key(|i| item_place(i.name).map(|(at, _)| at));
     Ok(CheckReport {
         schema: report::SCHEMA,
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),

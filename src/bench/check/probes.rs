@@ -410,6 +410,49 @@ async fn deliver(p: &mut Client, s: &mut Client, m: crate::mqtt::OutMessage) -> 
     got.map(|m| (m, took))
 }
 
+/// Publish `payloads` on `topic`, ten in flight, each acknowledged.
+async fn publish_many(
+    ev: &Evidence,
+    publ: &mut Client,
+    topic: &str,
+    q: QoS,
+    payloads: impl Iterator<Item = String>,
+) -> Result<(), Outcome> {
+    let payloads: Vec<String> = payloads.collect();
+    ev.note(format!(
+        "pub → {} × PUBLISH q{} '{topic}' '{}'..'{}' (10 in flight)",
+        payloads.len(),
+        q as u8,
+        payloads.first().map_or("", String::as_str),
+        payloads.last().map_or("", String::as_str)
+    ));
+    publ.mute();
+    for chunk in payloads.chunks(10) {
+        let mut ids = Vec::new();
+        for p in chunk {
+            ids.push(
+                publ.send(out(topic, p.clone(), q, false))
+                    .map_err(|s| stopped("PUBLISH", s))?,
+            );
+        }
+        let until = Instant::now() + ANSWER;
+        for id in ids {
+            let code = publ
+                .wait_ack(id, until)
+                .await
+                .map_err(|s| stopped("acknowledgement", s))?;
+            if code >= 0x80 {
+                return Err(Outcome::fail(format!(
+                    "a QoS {} PUBLISH was refused: 0x{code:02x} {}",
+                    q as u8,
+                    reason(code)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Fifty QoS 2 messages: each arrives exactly once.
 pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Outcome {
     match qos2 {
@@ -426,27 +469,17 @@ pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Outcom
             .await
     );
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
-    ev.note(format!(
-        "pub → {N} × PUBLISH q2 '{topic}' 'eo-0'..'eo-{}' (10 in flight)",
-        N - 1
-    ));
-    publ.mute();
     sub.mute();
-    for chunk in (0..N).collect::<Vec<_>>().chunks(10) {
-        let mut ids = Vec::new();
-        for k in chunk {
-            ids.push(tri!(
-                "publish",
-                publ.send(out(&topic, format!("eo-{k}"), QoS::ExactlyOnce, false))
-            ));
-        }
-        let until = Instant::now() + ANSWER;
-        for id in ids {
-            let code = tri!("PUBCOMP", publ.wait_ack(id, until).await);
-            if code >= 0x80 {
-                return Outcome::fail(format!("a QoS 2 PUBLISH was refused: 0x{code:02x} {}", reason(code)));
-            }
-        }
+    if let Err(o) = publish_many(
+        ev,
+        &mut publ,
+        &topic,
+        QoS::ExactlyOnce,
+        (0..N).map(|k| format!("eo-{k}")),
+    )
+    .await
+    {
+        return o;
     }
     // A last message: everything before it has arrived when it does.
     tri!(
@@ -502,24 +535,9 @@ pub async fn qos1_order(ctx: &Ctx, ev: &Evidence) -> Outcome {
             .await
     );
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
-    ev.note(format!(
-        "pub → {N} × PUBLISH q1 '{topic}' '0'..'{}' (10 in flight)",
-        N - 1
-    ));
-    publ.mute();
     sub.mute();
-    for chunk in (0..N).collect::<Vec<_>>().chunks(10) {
-        let mut ids = Vec::new();
-        for k in chunk {
-            ids.push(tri!(
-                "PUBLISH",
-                publ.send(out(&topic, k.to_string(), QoS::AtLeastOnce, false))
-            ));
-        }
-        let until = Instant::now() + ANSWER;
-        for id in ids {
-            tri!("PUBACK", publ.wait_ack(id, until).await);
-        }
+    if let Err(o) = publish_many(ev, &mut publ, &topic, QoS::AtLeastOnce, (0..N).map(|k| k.to_string())).await {
+        return o;
     }
     let until = Instant::now() + ANSWER;
     let mut seen = Vec::new();
@@ -1336,13 +1354,7 @@ pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Outcome {
             .await
     );
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
-    let mut sizes = Vec::new();
-    let mut size = 1024usize;
-    while size < ctx.max_payload {
-        sizes.push(size);
-        size *= 2;
-    }
-    sizes.push(ctx.max_payload);
+    let sizes = doubling(1024, ctx.max_payload);
     let mut best = 0usize;
     let mut stop = String::new();
     for size in sizes {
@@ -1389,6 +1401,15 @@ pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Outcome {
     }
 }
 
+/// `from`, twice that, and so on below `to`, then `to`.
+fn doubling(from: usize, to: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = std::iter::successors(Some(from), |n| n.checked_mul(2))
+        .take_while(|n| *n < to)
+        .collect();
+    v.push(to);
+    v
+}
+
 fn size_text(n: usize) -> String {
     if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
@@ -1406,13 +1427,7 @@ pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let base = ctx.topic("");
     let quiet = Evidence::default();
     let mut publ = connect!(ctx, &quiet, "pub", ctx.settings());
-    let mut lengths = vec![];
-    let mut n = 64usize;
-    while n < 65535 {
-        lengths.push(n);
-        n *= 2;
-    }
-    lengths.push(65535);
+    let lengths = doubling(64, 65535);
     let mut best = 0usize;
     let mut stop = String::new();
     for n in lengths {
@@ -1453,13 +1468,7 @@ pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
 /// Client id lengths doubling from 23 (MQTT 3.1's limit) to 65,535.
 pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let quiet = Evidence::default();
-    let mut lengths = vec![23usize];
-    let mut n = 64usize;
-    while n < 65535 {
-        lengths.push(n);
-        n *= 2;
-    }
-    lengths.push(65535);
+    let lengths: Vec<usize> = std::iter::once(23).chain(doubling(64, 65535)).collect();
     let mut best = 0usize;
     let mut stop = String::new();
     for n in lengths {
