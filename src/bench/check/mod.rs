@@ -13,6 +13,7 @@ mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::time::Duration;
 
 use serde_json::json;
 use tokio::time::{Instant, timeout};
@@ -98,12 +99,27 @@ impl Run<'_> {
     /// Run one probe with the time limit; every name it reports gets an
     /// item (a probe cut off fails all of its items).
     async fn probe(&mut self, names: &[&'static str], f: impl AsyncFnOnce(&Ctx, &Evidence) -> Found) {
+        self.probe_waiting(names, Duration::ZERO, f).await;
+    }
+
+    /// [`Run::probe`] for a probe that waits `wait` by design (an expiry,
+    /// a will delay) on top of the time limit.
+    async fn probe_waiting(
+        &mut self,
+        names: &[&'static str],
+        wait: Duration,
+        f: impl AsyncFnOnce(&Ctx, &Evidence) -> Found,
+    ) {
         let ev = Evidence::default();
-        let found = match timeout(self.s.probe_timeout, f(self.ctx, &ev)).await {
+        let limit = self.s.probe_timeout + wait;
+        let found = match timeout(limit, f(self.ctx, &ev)).await {
             Ok(found) => found,
             Err(_) => probes::all(
                 names,
-                &Outcome::fail(format!("no result within {:?} (--probe-timeout)", self.s.probe_timeout)),
+                &Outcome::fail(format!(
+                    "no result within {limit:?} (--probe-timeout {:?})",
+                    self.s.probe_timeout
+                )),
             ),
         };
         let evidence = ev.take();
@@ -146,7 +162,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         w.protocol = Protocol::V311;
         w.connect_retry = Some(d);
         let waited = timeout(
-            d + std::time::Duration::from_secs(15),
+            d + Duration::from_secs(15),
             ctx.connect(&Evidence::default(), "wait", &w),
         )
         .await;
@@ -264,7 +280,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         behaviour(&mut run, speaks_v5).await;
         match timeout(
             s.probe_timeout,
-            probes::latency(&ctx, &Evidence::default(), max_qos(&run)),
+            probes::latency(&ctx, &Evidence::default(), max_qos(&run), s.probe_timeout),
         )
         .await
         {
@@ -381,8 +397,9 @@ async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
     })
     .await;
     let has_qos2 = qos2 == Some(Res::Pass);
-    run.probe(
+    run.probe_waiting(
         &["persistent_session", "offline_qos1", "offline_qos2", "message_expiry"],
+        probes::EXPIRY_WAIT,
         async |c, e| probes::persistent_session(c, e, has_qos2).await,
     )
     .await;
@@ -396,7 +413,7 @@ async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
         Outcome::unsupported("MQTT 5 only: the broker does not speak it")
     };
     if v5 {
-        run.probe(&["will_delay"], async |c, e| {
+        run.probe_waiting(&["will_delay"], probes::WILL_DELAY_WAIT, async |c, e| {
             vec![("will_delay", probes::will(c, e, true).await)]
         })
         .await;
