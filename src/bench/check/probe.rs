@@ -205,8 +205,10 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// A connect error's first line, without the "Error: " the other tools print.
 pub fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
+    let line = s.lines().next().unwrap_or(s);
+    line.strip_prefix("Error: ").unwrap_or(line)
 }
 
 /// How a client's wait ended without what it waited for.
