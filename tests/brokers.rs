@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::cmd::{mqtt_pub, run};
+use crate::support::cmd::{binary, mqtt_pub, run};
 use crate::support::others::{Kind, Listener, OtherBroker};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -162,6 +162,18 @@ fn mqtt5_is_refused_with_the_version_named(kind: Kind) {
     c.args(b.addr_args()).args(["-V", "5", "-t", "t", "-m", "x"]);
     let r = run(c);
     assert_ne!(r.code(), 0, "on {}", kind.name());
+    assert!(
+        r.stderr().contains("may not speak MQTT 5; try -V 311"),
+        "on {}: {}",
+        kind.name(),
+        r.stderr()
+    );
+    // mqtt-bench keeps the hint in its report and its error line.
+    let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+    c.args(["conn", "-c", "1", "--duration", "1", "-V", "5"])
+        .args(b.addr_args());
+    let r = run(c);
+    assert_eq!(r.code(), 3, "on {}: {}", kind.name(), r.stderr());
     assert!(
         r.stderr().contains("may not speak MQTT 5; try -V 311"),
         "on {}: {}",
