@@ -175,7 +175,11 @@ fn truthy(v: &Value) -> bool {
 
 fn verdict(r: &CheckReport, a: &CheckAssertion) -> Verdict {
     let item = r.item(a.item());
-    let result = item.map_or(Value::Null, |i| serde_json::to_value(i.result).unwrap_or(Value::Null));
+    // What the check looked at: an item's value when it is one, else its result.
+    let result = item.map_or(Value::Null, |i| match (i.result, &i.value) {
+        (Res::Info, Some(v)) => v.clone(),
+        (r, _) => serde_json::to_value(r).unwrap_or(Value::Null),
+    });
     // An item holds when it passed, or when it is a value that says yes.
     let holds = item.map(|i| match i.result {
         Res::Pass => Some(true),
@@ -200,5 +204,87 @@ fn verdict(r: &CheckReport, a: &CheckAssertion) -> Verdict {
         check: a.to_string(),
         pass,
         found,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(items: Vec<(&'static str, Res, Option<Value>)>) -> CheckReport {
+        CheckReport {
+            schema: SCHEMA,
+            tool: String::new(),
+            scenario: "check",
+            broker: String::new(),
+            config: CheckConfig {
+                topic_prefix: String::new(),
+                max_payload: 0,
+                probe_timeout_s: 5.0,
+                protocol: Some(5),
+                tls: false,
+                username: None,
+            },
+            started: String::new(),
+            duration_s: 0.0,
+            connack: None,
+            items: items
+                .into_iter()
+                .map(|(name, result, value)| Item {
+                    name,
+                    group: "g",
+                    result,
+                    value,
+                    detail: String::new(),
+                    evidence: Vec::new(),
+                })
+                .collect(),
+            latency: BTreeMap::new(),
+            verdicts: Vec::new(),
+            outcome: Outcome::Pass,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn verdicts_read_results_and_values() {
+        let mut r = report(vec![
+            ("retain", Res::Unsupported, None),
+            ("qos2", Res::Pass, None),
+            ("will_delay", Res::Skipped, None),
+            ("retain_available", Res::Info, Some(json!(false))),
+            ("max_packet_size", Res::Info, Some(json!(2000))),
+            ("max_payload", Res::Pass, Some(json!(1024))),
+        ]);
+        let asserts: Vec<CheckAssertion> = [
+            "!retain",
+            "qos2",
+            "retain",
+            "will_delay",
+            "!will_delay",
+            "!retain_available",
+            "max_packet_size>=1048576",
+            "max_payload==1KiB",
+        ]
+        .iter()
+        .map(|a| CheckAssertion::parse(a).unwrap())
+        .collect();
+        r.judge(&asserts);
+        let got: Vec<(String, bool)> = r.verdicts.iter().map(|v| (v.check.clone(), v.pass)).collect();
+        let want = [
+            ("!retain", true),
+            ("qos2", true),
+            ("retain", false),
+            // A skipped item proves nothing either way.
+            ("will_delay", false),
+            ("!will_delay", false),
+            ("!retain_available", true),
+            ("max_packet_size>=1048576", false),
+            ("max_payload==1024", true),
+        ];
+        assert_eq!(got, want.map(|(c, p)| (c.to_string(), p)));
+        assert_eq!(r.verdicts[5].found, json!(false));
+        assert_eq!(r.verdicts[6].found, json!(2000));
     }
 }
