@@ -213,13 +213,18 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     }
 
     // The version the behaviour probes speak: -V, or the newest accepted.
-    let version = s.protocol.or_else(|| {
-        [Protocol::V5, Protocol::V311, Protocol::V31]
+    let version = match s.protocol {
+        Some(v) => accepted.get(&v).copied().unwrap_or(false).then_some(v),
+        None => [Protocol::V5, Protocol::V311, Protocol::V31]
             .into_iter()
-            .find(|v| accepted.get(v) == Some(&true))
-    });
+            .find(|v| accepted.get(v) == Some(&true)),
+    };
+    let newest = [Protocol::V5, Protocol::V311, Protocol::V31]
+        .into_iter()
+        .find(|v| accepted.get(v) == Some(&true));
+    // Access is tried in the version the probes speak, or one that works.
+    ctx.speak(version.or(newest).unwrap_or(s.conn.protocol));
     if let Some(v) = version {
-        ctx.speak(v);
         *ctx.connack.borrow_mut() = connacks.get(&v).cloned();
     }
 
@@ -235,13 +240,15 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         ),
     };
     run.push(found, &ev.take());
+    if let Some(v) = version {
+        ctx.speak(v);
+    }
     let can_run = answered && access && version.is_some();
-    let why_not = if !answered {
-        "the broker could not be reached".to_string()
-    } else if !access {
-        "no connection was accepted (give -u/-P?)".to_string()
-    } else {
-        "no protocol version was accepted".to_string()
+    let why_not = match (s.protocol, version) {
+        _ if !answered => "the broker could not be reached".to_string(),
+        (Some(v), None) => format!("MQTT {} (-V {}) was not accepted", name_of(v), v.number()),
+        _ if !access => "no connection was accepted (give -u/-P?)".to_string(),
+        _ => "no protocol version was accepted".to_string(),
     };
 
     if can_run {
@@ -288,32 +295,24 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
                 let mut found = Vec::new();
                 for (name, h) in hists {
                     let sm = h.summary();
-                    let (p50, p99) = LATENCY
-                        .iter()
-                        .filter(|n| n.starts_with(name) && n.as_bytes().get(name.len()) == Some(&b'_'))
-                        .fold((None, None), |acc, n| {
-                            if n.ends_with("p50_ms") {
-                                (Some(*n), acc.1)
-                            } else {
-                                (acc.0, Some(*n))
-                            }
-                        });
-                    if let (Some(p50), Some(p99)) = (p50, p99) {
-                        let n = sm.count;
-                        found.push((
-                            p50,
-                            Outcome::info(json!(sm.p50_us as f64 / 1000.0), format!("{n} samples")),
-                        ));
-                        found.push((
-                            p99,
-                            Outcome::info(json!(sm.p99_us as f64 / 1000.0), format!("{n} samples")),
-                        ));
+                    for (stat, us) in [("p50", sm.p50_us), ("p99", sm.p99_us)] {
+                        let key = format!("{name}_{stat}_ms");
+                        if let Some(item) = LATENCY.iter().find(|n| **n == key) {
+                            let detail = format!("{} samples", sm.count);
+                            found.push((*item, Outcome::info(json!(us as f64 / 1000.0), detail)));
+                        }
                     }
                     latency.insert(name.to_string(), sm);
                 }
+                // The QoS levels whose round trip did not pass.
                 for n in LATENCY {
                     if !found.iter().any(|(f, _)| f == n) {
-                        found.push((n, Outcome::unsupported("no QoS 2 (see qos2)")));
+                        let qos = n.split('_').next().unwrap_or_default();
+                        let o = match run.result(qos) {
+                            Some(Res::Unsupported) => Outcome::unsupported(format!("see {qos}")),
+                            _ => Outcome::skipped(format!("the {qos} round trip did not pass")),
+                        };
+                        found.push((n, o));
                     }
                 }
                 run.push(found, &[]);
@@ -357,6 +356,14 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         outcome: report::Outcome::Pass,
         error,
     })
+}
+
+fn name_of(v: Protocol) -> &'static str {
+    match v {
+        Protocol::V31 => "3.1",
+        Protocol::V311 => "3.1.1",
+        Protocol::V5 => "5",
+    }
 }
 
 /// The highest QoS the round trips got through.
