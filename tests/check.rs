@@ -341,6 +341,11 @@ fn an_mqtt_3_1_1_broker_has_every_mqtt_5_item_unsupported_not_failed() {
         .map(|i| i["name"].as_str().unwrap())
         .collect();
     assert!(failed.is_empty(), "failed on aedes: {failed:?}");
+    // Asked to speak MQTT 5 there, the probes do not run, and say why.
+    let (code, r) = check(broker.port, &["-V", "5"]);
+    assert_eq!(code, 0);
+    expect(&r, &["qos1", "retain"], "skipped");
+    assert!(item(&r, "qos1")["detail"].as_str().unwrap().contains("-V 5"));
 }
 
 #[test]
