@@ -184,14 +184,7 @@ impl Client {
         let lean = match connected {
             Ok(c) => c,
             Err(f) => {
-                // The first line, and the hint the other tools print on a
-                // second line when the broker may not speak MQTT 5.
-                let mut lines = f.message.lines();
-                let mut error = lines.next().unwrap_or_default().to_string();
-                if let Some(hint) = lines.find(|l| l.contains("-V 311")) {
-                    error = format!("{error} ({})", hint.trim_start_matches("Error: "));
-                }
-                out.connect_error = Some(error);
+                out.connect_error = Some(f.one_line());
                 shared.client_failed();
                 return Err(Box::new(out));
             }

@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::mqtt::Protocol;
 use crate::settings::{BenchSettings, Endpoint, Kind, Pacing};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -60,11 +59,7 @@ impl RunConfig {
         let conn_only = s.kind == Kind::Conn;
         RunConfig {
             broker: broker_url(s),
-            protocol: match c.protocol {
-                Protocol::V5 => 5,
-                Protocol::V311 => 4,
-                Protocol::V31 => 3,
-            },
+            protocol: c.protocol.level(),
             tls: c.tls.is_some(),
             username: c.credentials.username.clone(),
             password: c.credentials.password.as_ref().map(|_| "<redacted>".into()),

@@ -67,18 +67,8 @@ fn finish(mut r: Report, s: &ReportSettings, program: &Program, quiet: bool) -> 
         let base = read_report(b)?;
         r.verdicts.extend(assert::against_baseline(&r, &base, s.tolerance));
     }
-    let code = if r.run_error.is_some() {
-        RUN_FAILED
-    } else if r.verdicts.iter().any(|v| !v.pass) {
-        ASSERT_FAILED
-    } else {
-        PASS
-    };
-    r.outcome = match code {
-        PASS => report::Outcome::Pass,
-        ASSERT_FAILED => report::Outcome::Fail,
-        _ => report::Outcome::Error,
-    };
+    let code;
+    (code, r.outcome) = outcome(r.run_error.is_some(), r.verdicts.iter().any(|v| !v.pass));
     let summary = text::summary(&r);
     let json_to_stdout = s.json.as_deref() == Some("-");
     if json_to_stdout {
@@ -109,6 +99,18 @@ fn finish(mut r: Report, s: &ReportSettings, program: &Program, quiet: bool) -> 
         );
     }
     Ok(code)
+}
+
+/// The exit code and outcome of a run (or a check): it failed, or an
+/// assertion did, or it passed.
+fn outcome(run_failed: bool, assertion_failed: bool) -> (u8, report::Outcome) {
+    if run_failed {
+        (RUN_FAILED, report::Outcome::Error)
+    } else if assertion_failed {
+        (ASSERT_FAILED, report::Outcome::Fail)
+    } else {
+        (PASS, report::Outcome::Pass)
+    }
 }
 
 fn write_output(path: &str, bytes: &[u8]) -> anyhow::Result<()> {

@@ -34,6 +34,9 @@ enum Loop {
     V5(Box<rumqttc5::EventLoop>),
 }
 
+/// What a failed MQTT 5 connect adds when the broker may speak only 3.1.1.
+const V5_HINT: &str = "the broker may not speak MQTT 5; try -V 311.";
+
 /// Why connecting failed: the exit code and message (mosquitto's wording).
 #[derive(Debug)]
 pub struct ConnectFailure {
@@ -44,6 +47,8 @@ pub struct ConnectFailure {
     pub old_protocol: bool,
     /// The CONNACK's refusal code, when the broker answered with one.
     pub refused: Option<u8>,
+    /// The message ends with [`V5_HINT`].
+    v5_hint: bool,
 }
 
 impl ConnectFailure {
@@ -62,8 +67,9 @@ impl ConnectFailure {
         );
         // A 3.1.1-only broker answers an MQTT 5 CONNECT with a 3.1.1 refusal
         // and closes (aedes), or never answers (amqtt).
-        if protocol == Protocol::V5 && (old_protocol || matches!(err, ConnError::Timeout)) {
-            msg.push_str("\nError: the broker may not speak MQTT 5; try -V 311.");
+        let v5_hint = protocol == Protocol::V5 && (old_protocol || matches!(err, ConnError::Timeout));
+        if v5_hint {
+            msg.push_str(&format!("\nError: {V5_HINT}"));
         }
         ConnectFailure {
             code,
@@ -73,6 +79,18 @@ impl ConnectFailure {
                 ConnError::Refused { code, .. } => Some(*code),
                 _ => None,
             },
+            v5_hint,
+        }
+    }
+
+    /// The message on one line (for a report): its first line, with the
+    /// MQTT 5 hint when the message carries it.
+    pub fn one_line(&self) -> String {
+        let first = self.message.lines().next().unwrap_or_default();
+        if self.v5_hint {
+            format!("{first} ({V5_HINT})")
+        } else {
+            first.to_string()
         }
     }
 
@@ -83,6 +101,7 @@ impl ConnectFailure {
             message,
             old_protocol: false,
             refused: None,
+            v5_hint: false,
         }
     }
 }

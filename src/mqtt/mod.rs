@@ -39,6 +39,24 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// Its name: "3.1", "3.1.1" or "5".
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::V31 => "3.1",
+            Protocol::V311 => "3.1.1",
+            Protocol::V5 => "5",
+        }
+    }
+
+    /// The protocol level CONNECT carries: 3, 4 or 5.
+    pub fn level(self) -> u8 {
+        match self {
+            Protocol::V31 => 3,
+            Protocol::V311 => 4,
+            Protocol::V5 => 5,
+        }
+    }
+
     /// How `-V` spells it.
     pub fn number(self) -> &'static str {
         match self {

@@ -19,7 +19,7 @@ use serde_json::json;
 use tokio::time::{Instant, timeout};
 
 use crate::client::{Connector, target_of};
-use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
+use crate::exit::bench::{ASSERT_FAILED, USAGE};
 use crate::exit::{self, Program};
 use crate::mqtt::Protocol;
 use crate::settings::CheckSettings;
@@ -33,18 +33,8 @@ pub fn main(s: CheckSettings, program: &Program) -> anyhow::Result<()> {
     let quiet = s.conn.quiet;
     let mut r = crate::runtime(1)?.block_on(run(&s))?;
     r.judge(&s.asserts);
-    let code = if r.error.is_some() {
-        RUN_FAILED
-    } else if r.verdicts.iter().any(|v| !v.pass) {
-        ASSERT_FAILED
-    } else {
-        PASS
-    };
-    r.outcome = match code {
-        PASS => report::Outcome::Pass,
-        ASSERT_FAILED => report::Outcome::Fail,
-        _ => report::Outcome::Error,
-    };
+    let code;
+    (code, r.outcome) = super::outcome(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
     let table = r.table();
     if s.json.as_deref() == Some("-") {
         program.diag(quiet, format_args!("{}", table.trim_end()));
@@ -246,7 +236,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let can_run = answered && access && version.is_some();
     let why_not = match (s.protocol, version) {
         _ if !answered => "the broker could not be reached".to_string(),
-        (Some(v), None) => format!("MQTT {} (-V {}) was not accepted", name_of(v), v.number()),
+        (Some(v), None) => format!("MQTT {} (-V {}) was not accepted", v.name(), v.number()),
         _ if !access => "no connection was accepted (give -u/-P?)".to_string(),
         _ => "no protocol version was accepted".to_string(),
     };
@@ -339,11 +329,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
             topic_prefix: s.prefix.clone(),
             max_payload: s.max_payload,
             probe_timeout_s: s.probe_timeout.as_secs_f64(),
-            protocol: version.map(|v| match v {
-                Protocol::V31 => 3,
-                Protocol::V311 => 4,
-                Protocol::V5 => 5,
-            }),
+            protocol: version.map(Protocol::level),
             tls: s.conn.tls.is_some(),
             username: s.conn.credentials.username.clone(),
         },
@@ -353,17 +339,9 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         items,
         latency,
         verdicts: Vec::new(),
-        outcome: report::Outcome::Pass,
+        outcome: Default::default(),
         error,
     })
-}
-
-fn name_of(v: Protocol) -> &'static str {
-    match v {
-        Protocol::V31 => "3.1",
-        Protocol::V311 => "3.1.1",
-        Protocol::V5 => "5",
-    }
 }
 
 /// The highest QoS the round trips got through.

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::time::{Instant, timeout_at};
 
 use super::report::Res;
-use crate::client::{ConnError, ConnectFailure, Connector, Event, Lean, reason};
+use crate::client::{ConnectFailure, Connector, Event, Lean, reason};
 use crate::mqtt::{ConnAckProps, Filter, Message, OutMessage, Protocol, PublishProps, QoS, SubscribeProps};
 use crate::settings::ConnSettings;
 
@@ -276,7 +276,7 @@ impl Client {
         let ev = match timeout_at(until, self.lean.poll()).await {
             Err(_) => return Err(Stop::TimedOut),
             Ok(Err(e)) => {
-                let why = lost_text(&e);
+                let why = e.to_string();
                 self.ev.note(format!("{} ✗ {why}", self.label));
                 self.lost = Some(why.clone());
                 return Err(Stop::Lost(why));
@@ -334,7 +334,7 @@ impl Client {
         let pkid = self
             .lean
             .subscribe(std::slice::from_ref(&filter), &props)
-            .map_err(|e| Stop::Lost(lost_text(&e)))?;
+            .map_err(|e| Stop::Lost(e.to_string()))?;
         let until = Instant::now() + within;
         loop {
             if let Some(codes) = self.subacks.remove(&pkid) {
@@ -368,7 +368,7 @@ impl Client {
         if !self.muted {
             self.ev.note(format!("{} → {}", self.label, describe_out(&m)));
         }
-        self.lean.publish(m).map_err(|e| Stop::Lost(lost_text(&e)))
+        self.lean.publish(m).map_err(|e| Stop::Lost(e.to_string()))
     }
 
     /// Wait for the answer to an earlier [`Client::send`].
@@ -429,10 +429,6 @@ impl Client {
     }
 }
 
-fn lost_text(e: &ConnError) -> String {
-    e.to_string()
-}
-
 /// A message to publish, as the evidence shows it.
 pub fn out(topic: &str, payload: impl Into<Bytes>, qos: QoS, retain: bool) -> OutMessage {
     OutMessage {
@@ -475,33 +471,32 @@ fn show_topic(t: &str) -> String {
     }
 }
 
+/// A PUBLISH as the evidence shows it, sent or received.
+fn publish_text(
+    qos: QoS,
+    retain: bool,
+    dup: bool,
+    topic: &str,
+    payload: &[u8],
+    props: Option<&PublishProps>,
+) -> String {
+    format!(
+        "PUBLISH q{} r{}{} {} {}{}",
+        qos as u8,
+        u8::from(retain),
+        if dup { " d1" } else { "" },
+        show_topic(topic),
+        show_payload(payload),
+        props.map(props_text).unwrap_or_default()
+    )
+}
+
 fn describe_out(m: &OutMessage) -> String {
-    let mut s = format!(
-        "PUBLISH q{} r{} {} {}",
-        m.qos as u8,
-        u8::from(m.retain),
-        show_topic(&m.topic),
-        show_payload(&m.payload)
-    );
-    if let Some(p) = &m.props {
-        s.push_str(&props_text(p));
-    }
-    s
+    publish_text(m.qos, m.retain, false, &m.topic, &m.payload, m.props.as_deref())
 }
 
 fn describe(m: &Message) -> String {
-    let mut s = format!(
-        "PUBLISH q{} r{}{} {} {}",
-        m.qos as u8,
-        u8::from(m.retain),
-        if m.dup { " d1" } else { "" },
-        show_topic(&m.topic_str()),
-        show_payload(&m.payload)
-    );
-    if let Some(p) = &m.props {
-        s.push_str(&props_text(p));
-    }
-    s
+    publish_text(m.qos, m.retain, m.dup, &m.topic_str(), &m.payload, m.props.as_deref())
 }
 
 fn props_text(p: &PublishProps) -> String {

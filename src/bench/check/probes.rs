@@ -87,11 +87,7 @@ pub struct VersionSeen {
 pub async fn version(ctx: &Ctx, ev: &Evidence, v: Protocol) -> VersionSeen {
     let mut s = ctx.settings();
     s.protocol = v;
-    let name = match v {
-        Protocol::V31 => "MQTT 3.1",
-        Protocol::V311 => "MQTT 3.1.1",
-        Protocol::V5 => "MQTT 5",
-    };
+    let name = format!("MQTT {}", v.name());
     match ctx.connect(ev, "c", &s).await {
         Ok(c) => {
             let connack = c.connack().cloned();
@@ -1362,51 +1358,50 @@ pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Outcome {
             .await
     );
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
-    let sizes = doubling(1024, ctx.max_payload);
-    let mut best = 0usize;
-    let mut stop = String::new();
-    for size in sizes {
+    let (best, stop) = largest(doubling(1024, ctx.max_payload), async |size| {
         // The PUBLISH's size: fixed header, topic, packet id, properties.
         let packet = size + topic.len() + 2 + 2 + 1 + 5;
         if let Some(l) = limit
             && packet > l as usize
         {
-            stop = format!("; not tried beyond: the CONNACK's Maximum Packet Size is {l} bytes");
-            break;
+            return Err(format!(
+                "not tried beyond: the CONNACK's Maximum Packet Size is {l} bytes"
+            ));
         }
         let payload: Bytes = (0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
         let within = ANSWER + Duration::from_secs_f64(size as f64 / 20e6);
-        let code = match publ
+        let code = publ
             .publish(out(&topic, payload.clone(), QoS::AtLeastOnce, false), within)
             .await
-        {
-            Ok(c) => c,
-            Err(s) => {
-                stop = format!("; {} bytes: {s}", size);
-                break;
-            }
-        };
+            .map_err(|s| format!("{size} bytes: {s}"))?;
         if code >= 0x80 {
-            stop = format!("; {size} bytes refused: 0x{code:02x} {}", reason(code));
-            break;
+            return Err(format!("{size} bytes refused: 0x{code:02x} {}", reason(code)));
         }
         match sub.message_on(&topic, within).await {
-            Ok(m) if m.payload == payload => best = size,
-            Ok(m) => {
-                stop = format!("; {size} bytes arrived as {} different bytes", m.payload.len());
-                break;
-            }
-            Err(s) => {
-                stop = format!("; {size} bytes not delivered: {s}");
-                break;
-            }
+            Ok(m) if m.payload == payload => Ok(()),
+            Ok(m) => Err(format!("{size} bytes arrived as {} different bytes", m.payload.len())),
+            Err(s) => Err(format!("{size} bytes not delivered: {s}")),
         }
-    }
+    })
+    .await;
     if best == 0 {
         Outcome::fail(format!("not even 1 KiB was delivered{stop}")).with(json!(0))
     } else {
         Outcome::pass(format!("{} delivered intact{stop}", size_text(best))).with(json!(best))
     }
+}
+
+/// Try each size in turn until one fails: the largest that worked (0 for
+/// none), and "; why the next did not" ("" when every one worked).
+async fn largest(sizes: Vec<usize>, mut attempt: impl AsyncFnMut(usize) -> Result<(), String>) -> (usize, String) {
+    let mut best = 0;
+    for n in sizes {
+        match attempt(n).await {
+            Ok(()) => best = n,
+            Err(why) => return (best, format!("; {why}")),
+        }
+    }
+    (best, String::new())
 }
 
 /// `from`, twice that, and so on below `to`, then `to`.
@@ -1435,37 +1430,31 @@ pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let base = ctx.topic("");
     let quiet = Evidence::default();
     let mut publ = connect!(ctx, &quiet, "pub", ctx.settings());
-    let lengths = doubling(64, 65535);
-    let mut best = 0usize;
-    let mut stop = String::new();
-    for n in lengths {
-        if n <= base.len() {
-            continue;
-        }
+    let lengths = doubling(64, 65535).into_iter().filter(|n| *n > base.len()).collect();
+    let (best, stop) = largest(lengths, async |n| {
         if let Some(l) = limit
             && n + 16 > l as usize
         {
-            stop = format!("; not tried beyond: Maximum Packet Size {l}");
-            break;
+            return Err(format!("not tried beyond: Maximum Packet Size {l}"));
         }
         let topic = format!("{base}{}", "t".repeat(n - base.len()));
+        let what = format!("pub → PUBLISH q1 on a {n}-byte topic");
         match publ.publish(out(&topic, "t", QoS::AtLeastOnce, false), ANSWER).await {
             Ok(code) if code < 0x80 => {
-                best = n;
-                ev.note(format!("pub → PUBLISH q1 on a {n}-byte topic: PUBACK"));
+                ev.note(format!("{what}: PUBACK"));
+                Ok(())
             }
             Ok(code) => {
-                ev.note(format!("pub → PUBLISH q1 on a {n}-byte topic: refused 0x{code:02x}"));
-                stop = format!("; {n} bytes refused: 0x{code:02x} {}", reason(code));
-                break;
+                ev.note(format!("{what}: refused 0x{code:02x}"));
+                Err(format!("{n} bytes refused: 0x{code:02x} {}", reason(code)))
             }
             Err(s) => {
-                ev.note(format!("pub → PUBLISH q1 on a {n}-byte topic: {s}"));
-                stop = format!("; {n} bytes: {s}");
-                break;
+                ev.note(format!("{what}: {s}"));
+                Err(format!("{n} bytes: {s}"))
             }
         }
-    }
+    })
+    .await;
     if best == 0 {
         Outcome::fail(format!("no topic of 64 bytes or more was accepted{stop}")).with(json!(0))
     } else {
@@ -1476,27 +1465,26 @@ pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
 /// Client id lengths doubling from 23 (MQTT 3.1's limit) to 65,535.
 pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let quiet = Evidence::default();
-    let lengths: Vec<usize> = std::iter::once(23).chain(doubling(64, 65535)).collect();
-    let mut best = 0usize;
-    let mut stop = String::new();
-    for n in lengths {
+    let lengths = std::iter::once(23).chain(doubling(64, 65535)).collect();
+    let (best, stop) = largest(lengths, async |n| {
         let mut s = ctx.settings();
         let id = s.client_id.take().unwrap_or_default();
         s.client_id = Some(format!("{id}{}", "i".repeat(n.saturating_sub(id.len()))));
+        let what = format!("c → CONNECT with a {n}-character client id");
         match ctx.connect(&quiet, "c", &s).await {
             Ok(c) => {
-                best = n;
-                ev.note(format!("c → CONNECT with a {n}-character client id: accepted"));
+                ev.note(format!("{what}: accepted"));
                 c.disconnect().await;
+                Ok(())
             }
             Err(f) => {
                 let why = first_line(&f.message).to_string();
-                ev.note(format!("c → CONNECT with a {n}-character client id: {why}"));
-                stop = format!("; {n} characters: {why}");
-                break;
+                ev.note(format!("{what}: {why}"));
+                Err(format!("{n} characters: {why}"))
             }
         }
-    }
+    })
+    .await;
     if best == 0 {
         Outcome::fail(format!("no client id of 23 characters was accepted{stop}")).with(json!(0))
     } else {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::super::report::Outcome;
 use super::super::stats::Summary;
 use crate::settings::CheckAssertion;
 
@@ -60,14 +61,6 @@ pub struct Verdict {
     pub pass: bool,
     /// The item's result or value the check looked at.
     pub found: Value,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Pass,
-    Fail,
-    Error,
 }
 
 #[derive(Debug, Clone, Serialize)]
