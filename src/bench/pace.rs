@@ -89,6 +89,9 @@ impl Ticker {
                 {
                     Ok(result) => {
                         result?;
+                        // Expired once, read: the next wait starts unready
+                        // (not with a read that finds nothing).
+                        ready.clear_ready();
                         break;
                     }
                     // Not expired after all (read again when it is).

@@ -36,6 +36,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 
 use super::debug::{Debug, PublishLine};
 use super::events::{self, ConnError, Event};
+use super::gather::{AckHold, Gather};
 use super::message::{qos_from4, qos_from5};
 use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
 use super::session::{ConnectFailure, Retry, tls_config};
@@ -133,6 +134,10 @@ pub struct Lean {
     /// size the last time ([`Lean::poll`]).
     yielded: u8,
     yield_mark: usize,
+    /// Acknowledgements of the broker's messages waiting for company.
+    hold: AckHold,
+    /// A full window waiting for a quarter of it to be free.
+    refill: Gather,
     /// The properties of the last MQTT 5 CONNACK (boxed: most connections
     /// never look).
     connack_props: Option<Box<ConnAckProps>>,
@@ -189,6 +194,8 @@ impl Lean {
             debug: s.debug.then(|| Box::new(Debug::new(true, s.client_id.clone()))),
             yielded: 0,
             yield_mark: 0,
+            hold: AckHold::new(),
+            refill: Gather::new(quarter(s.max_inflight.max(1))),
             connack_props: None,
             session_present: false,
         };
@@ -333,6 +340,12 @@ impl Lean {
                 Box::pin(self.open()).await?;
                 continue;
             }
+            if self.hold.waits(self.wbuf.len(), Instant::now()) {
+                if let Err(e) = self.wait().await {
+                    self.lose(e);
+                }
+                continue;
+            }
             if !self.wbuf.is_empty() {
                 // Let the other tasks run before writing (once, and once
                 // more if that added to the write): a publisher's schedule
@@ -343,7 +356,14 @@ impl Lean {
                     self.yielded += 1;
                     self.yield_mark = before;
                     tokio::task::yield_now().await;
-                    if let Err(e) = self.take_queued() {
+                    // What arrived meanwhile answers in the same write
+                    // (a subscriber's acknowledgements; a publisher's
+                    // window opens for more).
+                    let more = match self.read_arrived().await {
+                        Ok(()) => self.take_queued(),
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = more {
                         self.lose(e);
                     }
                     continue;
@@ -378,6 +398,8 @@ impl Lean {
         self.stream = Some(stream);
         self.rbuf = rest;
         self.wbuf = BytesMut::new();
+        self.hold.flushing(usize::MAX, now);
+        self.refill.cancel();
         self.chunk = READ_MIN;
         self.phases = phases;
         (self.last_in, self.last_out, self.ping_out) = (now, now, false);
@@ -441,6 +463,7 @@ impl Lean {
                             self.keepalive = Duration::from_secs(u64::from(k));
                         }
                         self.limit = self.max_inflight.min(receive_max.unwrap_or(u16::MAX)).max(1);
+                        self.refill.set_most(quarter(self.limit));
                         a.session_present
                     }
                     Ok(other) => return Err(unexpected(&format!("{other:?}"))),
@@ -471,16 +494,13 @@ impl Lean {
     /// Wait for bytes from the broker, a publish to send (while the window
     /// has room) or the keep-alive timer, and act on it.
     async fn wait(&mut self) -> Result<(), ConnError> {
-        if self.rbuf.is_empty() && self.rbuf.capacity() > 2 * self.chunk {
-            // A burst is over: give its buffer back.
-            self.rbuf = BytesMut::new();
-        }
-        if self.rbuf.capacity() - self.rbuf.len() < self.chunk / 2 {
-            self.rbuf.reserve(self.chunk);
-        }
-        let room = self.flows.len() < usize::from(self.limit);
-        let due = self.timer();
+        let spare = self.read_room();
         let now = Instant::now();
+        let (room, refill) = self.room(now);
+        // The keep-alive's, or the end of a wait for company (the
+        // acknowledgements' is only waited for in `poll`).
+        let held = self.hold.waits(self.wbuf.len(), now).then(|| self.hold.until()).flatten();
+        let due = [self.timer(), held, refill].into_iter().flatten().min();
         // Due already: a connection whose socket always has bytes to read
         // (the select below tries reading first) still sends its PINGREQs.
         if due.is_some_and(|at| at <= now) {
@@ -494,7 +514,6 @@ impl Lean {
             (Some(at), Some(s)) => s.as_mut().reset(at),
             (Some(at), None) => self.sleep = Some(Box::pin(sleep_until(at))),
         }
-        let spare = self.rbuf.capacity() - self.rbuf.len();
         let woke = {
             let Lean {
                 stream,
@@ -513,17 +532,7 @@ impl Lean {
             }
         };
         match woke {
-            Woke::Read(Ok(0)) => Err(ConnError::Closed("the broker closed the connection".into())),
-            Woke::Read(Ok(n)) => {
-                self.last_in = Instant::now();
-                self.chunk = if n >= spare {
-                    (self.chunk * 2).min(READ_MAX)
-                } else {
-                    (self.chunk / 2).max(READ_MIN)
-                };
-                self.decode()
-            }
-            Woke::Read(Err(e)) => Err(ConnError::from_io(e)),
+            Woke::Read(r) => self.got(r, spare),
             Woke::Request(None) => {
                 self.rx = None;
                 Ok(())
@@ -534,6 +543,80 @@ impl Lean {
             }
             Woke::Timer => self.tick(),
         }
+    }
+
+    /// Make room in the read buffer (giving a burst's large one back once
+    /// it is empty); the room there is.
+    fn read_room(&mut self) -> usize {
+        if self.rbuf.is_empty() && self.rbuf.capacity() > 2 * self.chunk {
+            self.rbuf = BytesMut::new();
+        }
+        if self.rbuf.capacity() - self.rbuf.len() < self.chunk / 2 {
+            self.rbuf.reserve(self.chunk);
+        }
+        self.rbuf.capacity() - self.rbuf.len()
+    }
+
+    /// Act on a read of at most `spare` bytes: the next read's size follows
+    /// how full this one came back.
+    fn got(&mut self, r: io::Result<usize>, spare: usize) -> Result<(), ConnError> {
+        match r {
+            Ok(0) => Err(ConnError::Closed("the broker closed the connection".into())),
+            Ok(n) => {
+                self.last_in = Instant::now();
+                self.chunk = if n >= spare {
+                    (self.chunk * 2).min(READ_MAX)
+                } else {
+                    (self.chunk / 2).max(READ_MIN)
+                };
+                self.decode()
+            }
+            Err(e) => Err(ConnError::from_io(e)),
+        }
+    }
+
+    /// Read what has already arrived, without waiting for more (nothing
+    /// when the socket is empty).
+    async fn read_arrived(&mut self) -> Result<(), ConnError> {
+        let spare = self.read_room();
+        let Lean { stream, rbuf, .. } = self;
+        let Some(stream) = stream.as_mut() else {
+            return Ok(());
+        };
+        let mut read = std::pin::pin!(stream.read_buf(rbuf));
+        let r = std::future::poll_fn(|cx| std::task::Poll::Ready(read.as_mut().poll(cx))).await;
+        match r {
+            std::task::Poll::Ready(r) => self.got(r, spare),
+            std::task::Poll::Pending => Ok(()),
+        }
+    }
+
+    /// Whether the window takes another publish. Once full, it waits
+    /// (briefly, see [`Gather`]) until a quarter of it is free: the broker
+    /// still has the other three quarters to answer, and the next write
+    /// carries several.
+    /// While it waits with places free: until when.
+    fn room(&mut self, now: Instant) -> (bool, Option<Instant>) {
+        let free = self.limit.saturating_sub(u16::try_from(self.flows.len()).unwrap_or(u16::MAX));
+        if free == 0 {
+            self.refill.start(now);
+            return (false, None);
+        }
+        if self.refill.waits(free, now) {
+            return (false, self.refill.until());
+        }
+        if self.refill.waiting() {
+            self.refill.end(free, now);
+        }
+        (true, None)
+    }
+
+    /// Encode an acknowledgement of a message of the broker's: it may wait
+    /// for others to go in the same write.
+    fn ack_held(&mut self, ack: Ack, pkid: u16) {
+        let before = self.wbuf.len();
+        encode_ack(self.v5, &mut self.wbuf, ack, pkid);
+        self.hold.add(before, self.wbuf.len(), Instant::now());
     }
 
     /// Encode the publishes already queued (as many as the window and one
@@ -759,12 +842,12 @@ impl Lean {
         match qos {
             QoS::AtMostOnce => true,
             QoS::AtLeastOnce => {
-                encode_ack(self.v5, &mut self.wbuf, Ack::PubAck, pkid);
+                self.ack_held(Ack::PubAck, pkid);
                 self.answered(Event::PubAckSent { pkid });
                 true
             }
             QoS::ExactlyOnce => {
-                encode_ack(self.v5, &mut self.wbuf, Ack::PubRec, pkid);
+                self.ack_held(Ack::PubRec, pkid);
                 self.answered(Event::PubRecSent { pkid });
                 self.incoming_qos2.insert(pkid)
             }
@@ -773,7 +856,7 @@ impl Lean {
 
     /// PUBREL for a QoS 2 message of the broker's: PUBCOMP, and its id is free.
     fn completed(&mut self, pkid: u16) -> bool {
-        encode_ack(self.v5, &mut self.wbuf, Ack::PubComp, pkid);
+        self.ack_held(Ack::PubComp, pkid);
         self.incoming_qos2.remove(&pkid);
         self.answered(Event::PubCompSent { pkid });
         false
@@ -824,6 +907,7 @@ impl Lean {
     /// as they go.
     async fn flush(&mut self) -> Result<(), ConnError> {
         let limit = self.silence_limit().max(CONNECT_TIMEOUT);
+        self.hold.flushing(self.wbuf.len(), Instant::now());
         let Lean { stream, wbuf, .. } = self;
         let stream = stream.as_mut().expect("flush runs connected");
         let written = timeout(limit, async {
@@ -893,6 +977,11 @@ fn encode_ack(v5: bool, buf: &mut BytesMut, ack: Ack, pkid: u16) {
         };
         let _ = p.write(buf, MAX_PACKET);
     }
+}
+
+/// A quarter of a window, at least one.
+fn quarter(limit: u16) -> u16 {
+    (limit / 4).max(1)
 }
 
 fn malformed(e: &dyn std::fmt::Display) -> ConnError {

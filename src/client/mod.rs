@@ -16,6 +16,7 @@ mod connect;
 pub mod debug;
 mod deliver;
 mod events;
+mod gather;
 mod ids;
 mod lean;
 mod message;
