@@ -11,12 +11,21 @@ use tokio::net::{TcpSocket, TcpStream};
 
 /// Connect to `host:port`.
 pub async fn tcp(host: String, port: u16, nodelay: bool, bind: Option<IpAddr>) -> io::Result<TcpStream> {
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+    tcp_to(&resolve(&host, port)?, &host, nodelay, bind).await
+}
+
+/// The addresses of `host:port`, in getaddrinfo's order (an IP literal as it is).
+pub fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    Ok(match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => (host.as_str(), port).to_socket_addrs()?.collect(),
-    };
+        Err(_) => (host, port).to_socket_addrs()?.collect(),
+    })
+}
+
+/// Connect to the first of `addrs` (those of `host`) that answers.
+pub async fn tcp_to(addrs: &[SocketAddr], host: &str, nodelay: bool, bind: Option<IpAddr>) -> io::Result<TcpStream> {
     let mut last = None;
-    for addr in addrs {
+    for &addr in addrs {
         if let Some(b) = bind
             && b.is_ipv4() != addr.is_ipv4()
         {
@@ -37,7 +46,11 @@ async fn connect_one(addr: SocketAddr, nodelay: bool, bind: Option<IpAddr>) -> i
     } else {
         TcpSocket::new_v6()?
     };
-    socket.set_nodelay(nodelay)?;
+    // Off is a new socket's default: no call for it (a generator opening
+    // thousands of connections pays for each).
+    if nodelay {
+        socket.set_nodelay(true)?;
+    }
     if let Some(ip) = bind {
         socket.bind(SocketAddr::new(ip, 0))?;
     }

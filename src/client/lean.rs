@@ -27,6 +27,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -42,7 +44,7 @@ use super::options::{self, CONNECT_TIMEOUT, MAX_PACKET, Tls, qos4, qos5};
 use super::session::{ConnectFailure, Retry, tls_config};
 use super::transport::{Boxed, Dial, Phases};
 use crate::mqtt::{ConnAckProps, Filter, OutMessage, Protocol, QoS, SubscribeProps};
-use crate::settings::ConnSettings;
+use crate::settings::{ConnSettings, Endpoint};
 
 /// Requests a publisher may queue before it waits.
 const CHANNEL: usize = 64;
@@ -59,15 +61,48 @@ const COALESCE: usize = 4096;
 const YIELDS: u8 = 2;
 
 /// What every connection of a run shares: the TLS configuration, built
-/// (certificates read) once.
+/// (certificates read) once, and the brokers' addresses, resolved once per
+/// host (a generator opening 10,000 connections to `localhost` would
+/// otherwise read /etc/hosts 10,000 times).
 #[derive(Clone)]
 pub struct Connector {
     tls: Option<Tls>,
+    addrs: Arc<Mutex<HashMap<(String, u16), Addrs>>>,
 }
+
+/// A host's addresses, shared by its connections.
+type Addrs = Arc<[SocketAddr]>;
 
 impl Connector {
     pub fn new(s: &ConnSettings) -> Result<Connector, ConnectFailure> {
-        Ok(Connector { tls: tls_config(s)? })
+        Ok(Connector {
+            tls: tls_config(s)?,
+            addrs: Arc::default(),
+        })
+    }
+
+    /// The addresses of the settings' broker, from the first connection
+    /// that resolved them; `None` (each connect resolves, and reports a
+    /// failure as usual) through a proxy, for a unix socket, or while the
+    /// name does not resolve.
+    fn addrs(&self, s: &ConnSettings) -> Option<Addrs> {
+        let Endpoint::Tcp { host, port } = &s.endpoint else {
+            return None;
+        };
+        if s.proxy.is_some() {
+            return None;
+        }
+        let key = (host.clone(), *port);
+        let mut cache = self.addrs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(a) = cache.get(&key) {
+            return Some(a.clone());
+        }
+        let found: Addrs = super::connect::resolve(host, *port)
+            .ok()
+            .filter(|a| !a.is_empty())?
+            .into();
+        cache.insert(key, found.clone());
+        Some(found)
     }
 }
 
@@ -169,7 +204,7 @@ impl Lean {
         let now = Instant::now();
         let mut lean = Lean {
             v5,
-            dial: Dial::new(s, c.tls.clone(), None),
+            dial: Dial::new(s, c.tls.clone(), None).with_addrs(c.addrs(s)),
             connect: connect.freeze(),
             keepalive: Duration::from_secs(u64::from(s.keepalive)),
             max_inflight: s.max_inflight.max(1),
@@ -499,7 +534,11 @@ impl Lean {
         let (room, refill) = self.room(now);
         // The keep-alive's, or the end of a wait for company (the
         // acknowledgements' is only waited for in `poll`).
-        let held = self.hold.waits(self.wbuf.len(), now).then(|| self.hold.until()).flatten();
+        let held = self
+            .hold
+            .waits(self.wbuf.len(), now)
+            .then(|| self.hold.until())
+            .flatten();
         let due = [self.timer(), held, refill].into_iter().flatten().min();
         // Due already: a connection whose socket always has bytes to read
         // (the select below tries reading first) still sends its PINGREQs.
@@ -597,7 +636,9 @@ impl Lean {
     /// carries several.
     /// While it waits with places free: until when.
     fn room(&mut self, now: Instant) -> (bool, Option<Instant>) {
-        let free = self.limit.saturating_sub(u16::try_from(self.flows.len()).unwrap_or(u16::MAX));
+        let free = self
+            .limit
+            .saturating_sub(u16::try_from(self.flows.len()).unwrap_or(u16::MAX));
         if free == 0 {
             self.refill.start(now);
             return (false, None);

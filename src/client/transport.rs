@@ -16,7 +16,8 @@
 //! above TLS and WebSocket framing.
 
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_tungstenite::tungstenite::client::IntoClientRequest;
@@ -51,6 +52,9 @@ pub struct Dial {
     /// The client's packet id table, shared by all its connections; `None`
     /// for a connection that counts its ids up itself ([`super::lean`]).
     ids: Option<PacketIds>,
+    /// The broker's addresses, when resolved once for many connections
+    /// (else each connect resolves the host).
+    addrs: Option<Arc<[SocketAddr]>>,
 }
 
 /// How long each phase of one connect took: the layers [`Dial::open_timed`]
@@ -83,7 +87,15 @@ impl Dial {
                 },
             },
             ids,
+            addrs: None,
         }
+    }
+
+    /// Connect to these addresses of the host rather than resolving it
+    /// each time (the TLS and WebSocket layers still use its name).
+    pub fn with_addrs(mut self, addrs: Option<Arc<[SocketAddr]>>) -> Dial {
+        self.addrs = addrs;
+        self
     }
 
     /// Open the whole stack, ready for the CONNECT packet.
@@ -103,9 +115,10 @@ impl Dial {
             }
             Endpoint::Tcp { host, port } => (host.as_str(), *port),
         };
-        let mut stream: Boxed = match &self.proxy {
-            None => Box::new(super::connect::tcp(host.to_string(), port, self.nodelay, self.bind).await?),
-            Some(p) => proxy::open(p, host, port, self.nodelay, self.bind).await?,
+        let mut stream: Boxed = match (&self.proxy, &self.addrs) {
+            (None, Some(addrs)) => Box::new(super::connect::tcp_to(addrs, host, self.nodelay, self.bind).await?),
+            (None, None) => Box::new(super::connect::tcp(host.to_string(), port, self.nodelay, self.bind).await?),
+            (Some(p), _) => proxy::open(p, host, port, self.nodelay, self.bind).await?,
         };
         phases.tcp = started.elapsed();
         if let Some(cfg) = &self.tls {
