@@ -171,8 +171,10 @@ pub struct Lean {
     yield_mark: usize,
     /// Acknowledgements of the broker's messages waiting for company.
     hold: AckHold,
-    /// A full window waiting for a quarter of it to be free.
+    /// A full window waiting for a quarter of it to be free (not at QoS 2:
+    /// see [`Lean::room`]); whether the last publish was QoS 2.
     refill: Gather,
+    exactly_once: bool,
     /// The properties of the last MQTT 5 CONNACK (boxed: most connections
     /// never look).
     connack_props: Option<Box<ConnAckProps>>,
@@ -231,6 +233,7 @@ impl Lean {
             yield_mark: 0,
             hold: AckHold::new(),
             refill: Gather::new(quarter(s.max_inflight.max(1))),
+            exactly_once: false,
             connack_props: None,
             session_present: false,
         };
@@ -633,12 +636,17 @@ impl Lean {
     /// Whether the window takes another publish. Once full, it waits
     /// (briefly, see [`Gather`]) until a quarter of it is free: the broker
     /// still has the other three quarters to answer, and the next write
-    /// carries several.
+    /// carries several. Not at QoS 2, whose flows end two round trips
+    /// later: there the wait cost a third of the throughput and saved no
+    /// CPU (mosquitto 2.0 and aedes, measured).
     /// While it waits with places free: until when.
     fn room(&mut self, now: Instant) -> (bool, Option<Instant>) {
         let free = self
             .limit
             .saturating_sub(u16::try_from(self.flows.len()).unwrap_or(u16::MAX));
+        if self.exactly_once {
+            return (free > 0, None);
+        }
         if free == 0 {
             self.refill.start(now);
             return (false, None);
@@ -725,6 +733,7 @@ impl Lean {
             QoS::AtMostOnce => 0,
             _ => self.next_pkid(),
         };
+        self.exactly_once = m.qos == QoS::ExactlyOnce;
         let at = self.wbuf.len();
         if let Some(d) = &self.debug {
             d.queued(PublishLine {
