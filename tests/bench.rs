@@ -175,6 +175,47 @@ fn lossy_broker() -> Broker {
 }
 
 #[test]
+fn at_full_speed_a_broker_that_waits_for_each_answer_still_gets_everything() {
+    // A window of one toward the subscriber: the broker sends the next
+    // message only after the last one's PUBACK (PUBREC, PUBCOMP), so a
+    // subscriber that gathers its acknowledgements must stop gathering;
+    // the publisher's window waits for company as well (at QoS 1: mosquitto
+    // also takes only one QoS 2 message at a time, and resets a client
+    // that sends more).
+    let broker = Broker::start(BrokerConfig {
+        extra: "max_inflight_messages 1\n".into(),
+        ..BrokerConfig::default()
+    });
+    let home = tempfile::tempdir().unwrap();
+    for (qos, inflight) in [("1", "20"), ("2", "1")] {
+        let json = home.path().join(format!("q{qos}.json"));
+        bench(
+            &broker,
+            home.path(),
+            &[
+                "pubsub",
+                "-q",
+                qos,
+                "-M",
+                inflight,
+                "--count",
+                "3000",
+                "--json",
+                json.to_str().unwrap(),
+                "--assert",
+                "loss==0",
+            ],
+        )
+        .expect_code(0);
+        let r = report(&json);
+        consistent(&r);
+        assert_eq!(n(&r, "/publish/acked"), 3000, "{:#}", r["publish"]);
+        assert_eq!(n(&r, "/delivery/unique"), 3000, "{:#}", r["delivery"]);
+        assert_eq!(n(&r, "/delivery/duplicated"), 0, "{:#}", r["delivery"]);
+    }
+}
+
+#[test]
 fn qos1_messages_the_broker_drops_are_reported_lost() {
     // mosquitto drops QoS 1 messages beyond max_queued_messages for a
     // subscriber that is online but behind, and tells nobody.
