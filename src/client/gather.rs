@@ -145,9 +145,14 @@ impl AckHold {
     pub fn flushing(&mut self, len: usize, now: Instant) {
         if len == self.bytes {
             self.gather.end(self.count, now);
-        } else {
-            self.gather.cancel();
         }
+        self.clear();
+    }
+
+    /// Nothing is held any more (a new connection's empty buffer); nothing
+    /// learnt.
+    pub fn clear(&mut self) {
+        self.gather.cancel();
         self.bytes = 0;
         self.count = 0;
     }

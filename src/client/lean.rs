@@ -436,7 +436,7 @@ impl Lean {
         self.stream = Some(stream);
         self.rbuf = rest;
         self.wbuf = BytesMut::new();
-        self.hold.flushing(usize::MAX, now);
+        self.hold.clear();
         self.refill.cancel();
         self.chunk = READ_MIN;
         self.phases = phases;
@@ -638,8 +638,8 @@ impl Lean {
     /// still has the other three quarters to answer, and the next write
     /// carries several. Not at QoS 2, whose flows end two round trips
     /// later: there the wait cost a third of the throughput and saved no
-    /// CPU (mosquitto 2.0 and aedes, measured).
-    /// While it waits with places free: until when.
+    /// CPU (mosquitto 2.0 and aedes, measured). With the answer, until
+    /// when it waits while places are free (to be woken then).
     fn room(&mut self, now: Instant) -> (bool, Option<Instant>) {
         let free = self
             .limit
