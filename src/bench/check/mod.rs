@@ -92,6 +92,11 @@ impl Run<'_> {
         self.probe_waiting(names, Duration::ZERO, f).await;
     }
 
+    /// [`Run::probe`] for a probe of one item.
+    async fn one(&mut self, name: &'static str, f: impl AsyncFnOnce(&Ctx, &Evidence) -> Outcome) {
+        self.probe(&[name], async |c, e| vec![(name, f(c, e).await)]).await;
+    }
+
     /// [`Run::probe`] for a probe that waits `wait` by design (an expiry,
     /// a will delay) on top of the time limit.
     async fn probe_waiting(
@@ -244,7 +249,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     if can_run {
         run.probe(
             &["zero_length_client_id", "assigned_client_identifier"],
-            async |c, e| probes::zero_length_id(c, e).await,
+            probes::zero_length_id,
         )
         .await;
     } else {
@@ -359,28 +364,15 @@ fn max_qos(run: &Run) -> u8 {
 async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
     for q in 0..=2u8 {
         let name = ["qos0", "qos1", "qos2"][usize::from(q)];
-        run.probe(&[name], async |c, e| vec![(name, probes::round_trip(c, e, q).await)])
-            .await;
+        run.one(name, async |c, e| probes::round_trip(c, e, q).await).await;
     }
     let qos2 = run.result("qos2");
-    run.probe(&["qos2_exactly_once"], async |c, e| {
-        vec![("qos2_exactly_once", probes::exactly_once(c, e, qos2).await)]
-    })
-    .await;
-    run.probe(&["retain"], async |c, e| vec![("retain", probes::retain(c, e).await)])
+    run.one("qos2_exactly_once", async |c, e| probes::exactly_once(c, e, qos2).await)
         .await;
-    run.probe(&["wildcard_plus", "wildcard_hash"], async |c, e| {
-        probes::wildcards(c, e).await
-    })
-    .await;
-    run.probe(&["dollar_topics"], async |c, e| {
-        vec![("dollar_topics", probes::dollar_topics(c, e).await)]
-    })
-    .await;
-    run.probe(&["shared_subscriptions"], async |c, e| {
-        vec![("shared_subscriptions", probes::shared(c, e).await)]
-    })
-    .await;
+    run.one("retain", probes::retain).await;
+    run.probe(&["wildcard_plus", "wildcard_hash"], probes::wildcards).await;
+    run.one("dollar_topics", probes::dollar_topics).await;
+    run.one("shared_subscriptions", probes::shared).await;
     let has_qos2 = qos2 == Some(Res::Pass);
     run.probe_waiting(
         &["persistent_session", "offline_qos1", "offline_qos2", "message_expiry"],
@@ -388,8 +380,7 @@ async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
         async |c, e| probes::persistent_session(c, e, has_qos2).await,
     )
     .await;
-    run.probe(&["will"], async |c, e| vec![("will", probes::will(c, e, false).await)])
-        .await;
+    run.one("will", async |c, e| probes::will(c, e, false).await).await;
 
     let v5 = run.ctx.v5();
     let not_v5 = if speaks_v5 {
@@ -402,20 +393,11 @@ async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
             vec![("will_delay", probes::will(c, e, true).await)]
         })
         .await;
-        run.probe(&["no_local"], async |c, e| {
-            vec![("no_local", probes::no_local(c, e).await)]
-        })
-        .await;
+        run.one("no_local", probes::no_local).await;
         let retain = run.result("retain");
         if retain == Some(Res::Pass) {
-            run.probe(&["retain_as_published"], async |c, e| {
-                vec![("retain_as_published", probes::retain_as_published(c, e).await)]
-            })
-            .await;
-            run.probe(&["retain_handling"], async |c, e| {
-                vec![("retain_handling", probes::retain_handling(c, e).await)]
-            })
-            .await;
+            run.one("retain_as_published", probes::retain_as_published).await;
+            run.one("retain_handling", probes::retain_handling).await;
         } else {
             let o = match retain {
                 Some(Res::Unsupported) => Outcome::unsupported("no retained messages (see retain)"),
@@ -423,39 +405,16 @@ async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
             };
             run.skip(&["retain_as_published", "retain_handling"], &o);
         }
-        run.probe(&["topic_alias"], async |c, e| {
-            vec![("topic_alias", probes::topic_alias(c, e).await)]
-        })
-        .await;
-        run.probe(&["subscription_identifiers"], async |c, e| {
-            vec![("subscription_identifiers", probes::subscription_identifiers(c, e).await)]
-        })
-        .await;
-        run.probe(&["properties_relayed"], async |c, e| {
-            vec![("properties_relayed", probes::properties_relayed(c, e).await)]
-        })
-        .await;
+        run.one("topic_alias", probes::topic_alias).await;
+        run.one("subscription_identifiers", probes::subscription_identifiers)
+            .await;
+        run.one("properties_relayed", probes::properties_relayed).await;
     } else {
         run.skip(V5_ONLY, &not_v5);
     }
-    run.probe(&["qos1_order"], async |c, e| {
-        vec![("qos1_order", probes::qos1_order(c, e).await)]
-    })
-    .await;
-    run.probe(&["max_payload"], async |c, e| {
-        vec![("max_payload", probes::max_payload(c, e).await)]
-    })
-    .await;
-    run.probe(&["max_topic_length"], async |c, e| {
-        vec![("max_topic_length", probes::max_topic_length(c, e).await)]
-    })
-    .await;
-    run.probe(&["max_client_id_length"], async |c, e| {
-        vec![("max_client_id_length", probes::max_client_id_length(c, e).await)]
-    })
-    .await;
-    run.probe(&["sys_topics", "broker_version"], async |c, e| {
-        probes::sys_topics(c, e).await
-    })
-    .await;
+    run.one("qos1_order", probes::qos1_order).await;
+    run.one("max_payload", probes::max_payload).await;
+    run.one("max_topic_length", probes::max_topic_length).await;
+    run.one("max_client_id_length", probes::max_client_id_length).await;
+    run.probe(&["sys_topics", "broker_version"], probes::sys_topics).await;
 }

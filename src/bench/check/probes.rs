@@ -1358,50 +1358,65 @@ pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Outcome {
             .await
     );
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
-    let (best, stop) = largest(doubling(1024, ctx.max_payload), async |size| {
-        // The PUBLISH's size: fixed header, topic, packet id, properties.
-        let packet = size + topic.len() + 2 + 2 + 1 + 5;
-        if let Some(l) = limit
-            && packet > l as usize
-        {
-            return Err(format!(
-                "not tried beyond: the CONNACK's Maximum Packet Size is {l} bytes"
-            ));
-        }
-        let payload: Bytes = (0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
-        let within = ANSWER + Duration::from_secs_f64(size as f64 / 20e6);
-        let code = publ
-            .publish(out(&topic, payload.clone(), QoS::AtLeastOnce, false), within)
-            .await
-            .map_err(|s| format!("{size} bytes: {s}"))?;
-        if code >= 0x80 {
-            return Err(format!("{size} bytes refused: 0x{code:02x} {}", reason(code)));
-        }
-        match sub.message_on(&topic, within).await {
-            Ok(m) if m.payload == payload => Ok(()),
-            Ok(m) => Err(format!("{size} bytes arrived as {} different bytes", m.payload.len())),
-            Err(s) => Err(format!("{size} bytes not delivered: {s}")),
-        }
-    })
-    .await;
-    if best == 0 {
-        Outcome::fail(format!("not even 1 KiB was delivered{stop}")).with(json!(0))
-    } else {
-        Outcome::pass(format!("{} delivered intact{stop}", size_text(best))).with(json!(best))
-    }
+    let shown = |best| format!("{} delivered intact", size_text(best));
+    largest(
+        doubling(1024, ctx.max_payload),
+        "not even 1 KiB was delivered",
+        shown,
+        async |size| {
+            // The PUBLISH's size: fixed header, topic, packet id, properties.
+            let packet = size + topic.len() + 2 + 2 + 1 + 5;
+            if let Some(l) = limit
+                && packet > l as usize
+            {
+                return Err(format!(
+                    "not tried beyond: the CONNACK's Maximum Packet Size is {l} bytes"
+                ));
+            }
+            let payload: Bytes = (0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
+            let within = ANSWER + Duration::from_secs_f64(size as f64 / 20e6);
+            let code = publ
+                .publish(out(&topic, payload.clone(), QoS::AtLeastOnce, false), within)
+                .await
+                .map_err(|s| format!("{size} bytes: {s}"))?;
+            if code >= 0x80 {
+                return Err(format!("{size} bytes refused: 0x{code:02x} {}", reason(code)));
+            }
+            match sub.message_on(&topic, within).await {
+                Ok(m) if m.payload == payload => Ok(()),
+                Ok(m) => Err(format!("{size} bytes arrived as {} different bytes", m.payload.len())),
+                Err(s) => Err(format!("{size} bytes not delivered: {s}")),
+            }
+        },
+    )
+    .await
 }
 
-/// Try each size in turn until one fails: the largest that worked (0 for
-/// none), and "; why the next did not" ("" when every one worked).
-async fn largest(sizes: Vec<usize>, mut attempt: impl AsyncFnMut(usize) -> Result<(), String>) -> (usize, String) {
+/// Try each size in turn until one fails: a pass showing the largest that
+/// worked (`shown`; the value is the size), or `none` failed when not even
+/// the first did, each with why the next did not.
+async fn largest(
+    sizes: Vec<usize>,
+    none: &str,
+    shown: impl Fn(usize) -> String,
+    mut attempt: impl AsyncFnMut(usize) -> Result<(), String>,
+) -> Outcome {
     let mut best = 0;
+    let mut stop = String::new();
     for n in sizes {
         match attempt(n).await {
             Ok(()) => best = n,
-            Err(why) => return (best, format!("; {why}")),
+            Err(why) => {
+                stop = format!("; {why}");
+                break;
+            }
         }
     }
-    (best, String::new())
+    if best == 0 {
+        Outcome::fail(format!("{none}{stop}")).with(json!(0))
+    } else {
+        Outcome::pass(format!("{}{stop}", shown(best))).with(json!(best))
+    }
 }
 
 /// `from`, twice that, and so on below `to`, then `to`.
@@ -1431,65 +1446,67 @@ pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let quiet = Evidence::default();
     let mut publ = connect!(ctx, &quiet, "pub", ctx.settings());
     let lengths = doubling(64, 65535).into_iter().filter(|n| *n > base.len()).collect();
-    let (best, stop) = largest(lengths, async |n| {
-        if let Some(l) = limit
-            && n + 16 > l as usize
-        {
-            return Err(format!("not tried beyond: Maximum Packet Size {l}"));
-        }
-        let topic = format!("{base}{}", "t".repeat(n - base.len()));
-        let what = format!("pub → PUBLISH q1 on a {n}-byte topic");
-        match publ.publish(out(&topic, "t", QoS::AtLeastOnce, false), ANSWER).await {
-            Ok(code) if code < 0x80 => {
-                ev.note(format!("{what}: PUBACK"));
-                Ok(())
+    let none = "no topic of 64 bytes or more was accepted";
+    largest(
+        lengths,
+        none,
+        |best| format!("{best} bytes"),
+        async |n| {
+            if let Some(l) = limit
+                && n + 16 > l as usize
+            {
+                return Err(format!("not tried beyond: Maximum Packet Size {l}"));
             }
-            Ok(code) => {
-                ev.note(format!("{what}: refused 0x{code:02x}"));
-                Err(format!("{n} bytes refused: 0x{code:02x} {}", reason(code)))
+            let topic = format!("{base}{}", "t".repeat(n - base.len()));
+            let what = format!("pub → PUBLISH q1 on a {n}-byte topic");
+            match publ.publish(out(&topic, "t", QoS::AtLeastOnce, false), ANSWER).await {
+                Ok(code) if code < 0x80 => {
+                    ev.note(format!("{what}: PUBACK"));
+                    Ok(())
+                }
+                Ok(code) => {
+                    ev.note(format!("{what}: refused 0x{code:02x}"));
+                    Err(format!("{n} bytes refused: 0x{code:02x} {}", reason(code)))
+                }
+                Err(s) => {
+                    ev.note(format!("{what}: {s}"));
+                    Err(format!("{n} bytes: {s}"))
+                }
             }
-            Err(s) => {
-                ev.note(format!("{what}: {s}"));
-                Err(format!("{n} bytes: {s}"))
-            }
-        }
-    })
-    .await;
-    if best == 0 {
-        Outcome::fail(format!("no topic of 64 bytes or more was accepted{stop}")).with(json!(0))
-    } else {
-        Outcome::pass(format!("{best} bytes{stop}")).with(json!(best))
-    }
+        },
+    )
+    .await
 }
 
 /// Client id lengths doubling from 23 (MQTT 3.1's limit) to 65,535.
 pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let quiet = Evidence::default();
     let lengths = std::iter::once(23).chain(doubling(64, 65535)).collect();
-    let (best, stop) = largest(lengths, async |n| {
-        let mut s = ctx.settings();
-        let id = s.client_id.take().unwrap_or_default();
-        s.client_id = Some(format!("{id}{}", "i".repeat(n.saturating_sub(id.len()))));
-        let what = format!("c → CONNECT with a {n}-character client id");
-        match ctx.connect(&quiet, "c", &s).await {
-            Ok(c) => {
-                ev.note(format!("{what}: accepted"));
-                c.disconnect().await;
-                Ok(())
+    let none = "no client id of 23 characters was accepted";
+    largest(
+        lengths,
+        none,
+        |best| format!("{best} characters"),
+        async |n| {
+            let mut s = ctx.settings();
+            let id = s.client_id.take().unwrap_or_default();
+            s.client_id = Some(format!("{id}{}", "i".repeat(n.saturating_sub(id.len()))));
+            let what = format!("c → CONNECT with a {n}-character client id");
+            match ctx.connect(&quiet, "c", &s).await {
+                Ok(c) => {
+                    ev.note(format!("{what}: accepted"));
+                    c.disconnect().await;
+                    Ok(())
+                }
+                Err(f) => {
+                    let why = first_line(&f.message).to_string();
+                    ev.note(format!("{what}: {why}"));
+                    Err(format!("{n} characters: {why}"))
+                }
             }
-            Err(f) => {
-                let why = first_line(&f.message).to_string();
-                ev.note(format!("{what}: {why}"));
-                Err(format!("{n} characters: {why}"))
-            }
-        }
-    })
-    .await;
-    if best == 0 {
-        Outcome::fail(format!("no client id of 23 characters was accepted{stop}")).with(json!(0))
-    } else {
-        Outcome::pass(format!("{best} characters{stop}")).with(json!(best))
-    }
+        },
+    )
+    .await
 }
 
 /// `$SYS` topics, and the broker's version where it publishes one.
