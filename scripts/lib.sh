@@ -56,3 +56,57 @@ ensure_other_brokers() {
     cp tests/brokers/amqtt/requirements.txt "$venv/installed-requirements.txt"
   fi
 }
+
+# Install the Debian packages named that are not installed yet (apt-get).
+ensure_apt_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} = 0 ] && return 0
+  echo "Installing ${missing[*]} (apt-get)..." >&2
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Where builds of mosquitto live: outside the checkout, kept between runs.
+mosquitto_cache() {
+  echo "${MQTTKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mqttkit}/mosquitto"
+}
+
+# Build mosquitto's broker and clients from SOURCE (a checkout) or, with a
+# TAG, from that tag of the git repository SOURCE; print the build directory
+# (client/mosquitto_pub, src/mosquitto, apps/mosquitto_passwd/...). The
+# build is made once and reused (cmake rebuilds what changed in a checkout).
+mosquitto_build() {
+  local src="$1" tag="$2" dir
+  if [ -n "$tag" ]; then
+    dir="$(mosquitto_cache)/$tag"
+    if [ ! -f "$dir/src/CMakeLists.txt" ]; then
+      git --git-dir="$(git -C "$src" rev-parse --absolute-git-dir 2>/dev/null || echo "$src")" \
+        rev-parse -q --verify "$tag^{commit}" >/dev/null ||
+        { echo "Error: $src has no tag $tag (give a git repository of mosquitto)." >&2; return 1; }
+      rm -rf "$dir" && mkdir -p "$dir/src"
+      git --git-dir="$(git -C "$src" rev-parse --absolute-git-dir 2>/dev/null || echo "$src")" \
+        archive "$tag" | tar -x -C "$dir/src" || { echo "Error: cannot export $tag from $src." >&2; return 1; }
+    fi
+    src="$dir/src"
+  else
+    [ -d "$src/test/client" ] ||
+      { echo "Error: $src/test/client not found: give a mosquitto checkout, or a repository and --tag." >&2; return 1; }
+    src="$(cd "$src" && pwd)"
+    dir="$(mosquitto_cache)/tree-$(echo "$src" | sha1sum | cut -c1-12)"
+  fi
+  mkdir -p "$dir/build"
+  if [ ! -x "$dir/build/src/mosquitto" ] || [ -z "$tag" ]; then
+    ensure_apt_packages cmake libssl-dev libcjson-dev libargon2-dev
+    echo "Building mosquitto from $src in $dir/build (cmake; a minute or two)..." >&2
+    (cd "$dir/build" &&
+      cmake "$src" -DWITH_DOCS=OFF -DWITH_CTRL_SHELL=OFF -DWITH_TESTS=OFF >cmake.log 2>&1 &&
+      make -j"$(nproc)" mosquitto mosquitto_pub mosquitto_sub mosquitto_rr mosquitto_passwd >make.log 2>&1) ||
+      { echo "Error: building mosquitto failed; see $dir/build/cmake.log and make.log." >&2; return 1; }
+  fi
+  echo "$dir/build"
+}

@@ -101,6 +101,24 @@ impl fmt::Display for Usage {
 }
 impl std::error::Error for Usage {}
 
+/// A command-line error that mosquitto_pub follows with its usage text on
+/// stdout instead of the `Use '... --help'` line: printed as `Error: ...`,
+/// exit 1, and the shared main prints the usage.
+#[derive(Debug)]
+pub struct UsageText(pub String);
+
+impl fmt::Display for UsageText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageText {}
+
+/// A [`UsageText`] error.
+pub fn usage_text(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageText(message.into()))
+}
+
 /// Build a [`Usage`] error from format arguments.
 #[macro_export]
 macro_rules! usage {
@@ -149,6 +167,16 @@ impl fmt::Display for Failure {
 }
 impl std::error::Error for Failure {}
 
+/// An I/O error's reason as C's strerror words it ("No such file or
+/// directory"), without Rust's " (os error 2)".
+pub fn strerror(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(at) => s[..at].to_string(),
+        None => s,
+    }
+}
+
 /// True when the error chain contains a broken pipe: a closed stdout is a
 /// normal way for a reader such as `head -1` to say it has had enough.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -172,6 +200,10 @@ pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8, other_code
             "Error: {}\n\nUse '{} --help' to see usage.",
             usage.0, program.name
         );
+        return usage_code;
+    }
+    if let Some(usage) = err.downcast_ref::<UsageText>() {
+        let _ = writeln!(stderr, "Error: {}", usage.0);
         return usage_code;
     }
     if let Some(failure) = err.downcast_ref::<Failure>() {

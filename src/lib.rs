@@ -65,7 +65,14 @@ pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Progra
             Ok(()) => exit::OK,
             Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
         },
-        Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
+        Err(err) => {
+            let code = exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE);
+            if err.downcast_ref::<exit::UsageText>().is_some() {
+                let mut cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
+                let _ = write!(std::io::stdout().lock(), "{}", cmd.render_long_help());
+            }
+            code
+        }
     };
     let _ = std::io::stdout().flush();
     ExitCode::from(code)

@@ -15,7 +15,7 @@ use crate::subscribe::{Request, listen};
 
 /// Entry point of `mqtt-rr`.
 pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<()> {
-    let payload = read_payload(&s.source, program)?.expect("rr sources are single payloads");
+    let payload = read_payload(&s.source)?.expect("rr sources are single payloads");
     let mut props = s.conn.props.publish.clone();
     props.response_topic = Some(s.response_topic.clone());
     let correlation = match &props.correlation_data {
@@ -53,11 +53,14 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<()> {
         qos: s.qos,
         count: Some(1),
         exit_after_subscribe: false,
+        exit_after_unsubscribe: false,
         random_filter: None,
         remove_retained: false,
         retained_only: false,
         exec: None,
         watch: false,
+        message_rate: false,
+        latency: s.latency,
         output: OutputSettings { ..s.output },
     };
     crate::exit::status(crate::runtime(1)?.block_on(listen(sub, Some(request), program))?)

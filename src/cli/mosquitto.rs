@@ -75,6 +75,10 @@ pub const CLIENT_MISSING: &[(&str, &str)] = &[
     ),
     ("--repeat", "--repeat argument given but no count specified.\n"),
     (
+        "--retain-handling",
+        "--retain-handling argument given but no option specified.\n",
+    ),
+    (
         "--repeat-delay",
         "--repeat-delay argument given but no time specified.\n",
     ),

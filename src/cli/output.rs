@@ -43,6 +43,13 @@ pub struct OutputArgs {
     #[arg(short = 'R')]
     pub no_retained: bool,
 
+    /// MQTT v5: which retained messages the broker sends on subscribing
+    ///
+    /// `always` (the default), `new` (only when the subscription did not
+    /// exist yet) or `never`. -R implies `never`.
+    #[arg(long = "retain-handling", value_name = "WHEN", allow_hyphen_values = true)]
+    pub retain_handling: Option<String>,
+
     /// MQTT v5: keep the retain flag as the publisher set it
     #[arg(long = "retain-as-published")]
     pub retain_as_published: bool,

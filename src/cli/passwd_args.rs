@@ -27,17 +27,17 @@ use clap::{ArgAction, Parser};
 pub struct PasswdArgs {
     /// Hash to write: sha512-pbkdf2 ($7$, default), sha512 ($6$), or argon2id
     ///
-    /// argon2id is mosquitto 2.1's format: only mosquitto 2.1 brokers read it.
-    /// The default $7$ uses 210,000 iterations and a 12-byte salt, which
-    /// mosquitto 2.0 and 2.1 brokers both accept.
+    /// The default $7$ has a 12-byte salt, which every mosquitto 2.0 and 2.1
+    /// broker accepts (mosquitto 2.1's own tool writes 64-byte salts, which 2.0
+    /// brokers refuse). argon2id is read by mosquitto 2.1 brokers only.
     #[arg(short = 'H', value_name = "HASH", allow_hyphen_values = true)]
     pub hash: Option<String>,
 
-    /// PBKDF2 iterations for sha512-pbkdf2 [default: 210000]
+    /// PBKDF2 iterations for sha512-pbkdf2 [default: 210000; 1000 under the name mosquitto_passwd, as mosquitto 2.1]
     #[arg(short = 'I', value_name = "ITERATIONS", allow_hyphen_values = true)]
     pub iterations: Option<String>,
 
-    /// Create a new password file (refused if it exists, as mosquitto 2.1)
+    /// Create a new password file (refused if it exists, as mosquitto 2.1); FILE `-` writes it to stdout
     #[arg(short = 'c')]
     pub create: bool,
 

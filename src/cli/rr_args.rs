@@ -38,6 +38,13 @@ pub struct RrArgs {
     #[arg(short = 'q', long = "qos", value_name = "QOS", allow_hyphen_values = true)]
     pub qos: Option<String>,
 
+    /// Print the time from sending the request to receiving the response
+    ///
+    /// After the response, as `Latency: 1.234567ms` (ns, µs or ms; seconds
+    /// with nine decimals from one second up). Turns Nagle's algorithm off.
+    #[arg(long = "latency")]
+    pub latency: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

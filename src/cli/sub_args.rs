@@ -69,6 +69,13 @@ pub struct SubArgs {
     #[arg(long = "exec", value_name = "COMMAND", allow_hyphen_values = true)]
     pub exec: Option<String>,
 
+    /// Print the number of messages received each second instead of the messages
+    ///
+    /// One line a second, `N msgs/s`, until -W or a signal ends the run
+    /// (-C is not reached: no message is printed).
+    #[arg(long = "message-rate")]
+    pub message_rate: bool,
+
     /// Print each topic on a line of its own, overwritten by its next message
     ///
     /// A terminal view of many topics (mosquitto 2.1): the screen is cleared,

@@ -44,3 +44,32 @@ impl Stamp {
         self.0.format_with_items(items.into_iter()).to_string()
     }
 }
+
+/// mqtt-rr `--latency`: `Latency: ...` as mosquitto_rr 2.1 prints it —
+/// seconds and nine decimals from one second up, else ns, µs or ms.
+pub fn latency(d: std::time::Duration) -> String {
+    let ns = d.subsec_nanos();
+    if d.as_secs() > 0 {
+        format!("Latency: {}.{ns:09}", d.as_secs())
+    } else if ns < 1_000 {
+        format!("Latency: {ns}ns")
+    } else if ns < 1_000_000 {
+        format!("Latency: {:.6}µs", f64::from(ns) / 1e3)
+    } else {
+        format!("Latency: {:.6}ms", f64::from(ns) / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn latency_as_mosquitto_rr_prints_it() {
+        assert_eq!(latency(Duration::from_nanos(999)), "Latency: 999ns");
+        assert_eq!(latency(Duration::from_nanos(1_500)), "Latency: 1.500000µs");
+        assert_eq!(latency(Duration::from_micros(2_345)), "Latency: 2.345000ms");
+        assert_eq!(latency(Duration::from_millis(1_020)), "Latency: 1.020000000");
+    }
+}

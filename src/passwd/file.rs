@@ -205,7 +205,7 @@ impl Locked {
                     .filter(|d| !d.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
                 let dir = std::fs::canonicalize(dir).map_err(|e| {
-                    let (shown, why) = (path.display(), os_reason(&e));
+                    let (shown, why) = (path.display(), crate::exit::strerror(&e));
                     fail(if create {
                         format!("Error: Unable to open file {shown} for writing. {why}.")
                     } else {
@@ -233,7 +233,7 @@ impl Locked {
             Err(e) => Err(fail(format!(
                 "Error: Unable to open password file {}. {}.",
                 self.shown.display(),
-                os_reason(&e)
+                crate::exit::strerror(&e)
             ))),
         }
     }
@@ -246,7 +246,7 @@ impl Locked {
             fail(format!(
                 "Error: Unable to write {}: {} (the file is unchanged).",
                 self.shown.display(),
-                os_reason(&e)
+                crate::exit::strerror(&e)
             ))
         };
         let old = std::fs::metadata(&self.target).ok();
@@ -268,12 +268,6 @@ impl Locked {
         File::open(dir).and_then(|d| d.sync_all()).map_err(err)?;
         Ok(())
     }
-}
-
-/// "No such file or directory" from an I/O error, as strerror says it.
-fn os_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_string()
 }
 
 #[cfg(test)]

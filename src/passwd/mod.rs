@@ -68,8 +68,12 @@ fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kin
         (Some(bytes), false) => PwFile::parse(&bytes, file)?,
         (None, true) => PwFile::default(),
     };
-    pwfile.set(user, hash::hash(&pw, kind));
-    locked.write(&pwfile.to_bytes())
+    let added = pwfile.set(user, hash::hash(&pw, kind));
+    locked.write(&pwfile.to_bytes())?;
+    // mosquitto 2.1 says which it did, on stdout (once the file is written, here).
+    let did = if added { "Adding" } else { "Updating" };
+    writeln!(std::io::stdout().lock(), "{did} password for user {user}")?;
+    Ok(())
 }
 
 /// `-U`: hash every plaintext password (hashed entries are kept).

@@ -21,45 +21,38 @@ fn failure(message: String) -> anyhow::Error {
     exit::failure(exit::ERROR, message)
 }
 
-/// `-f`: the whole file, binary-safe. `mosquitto_wording`: a file that
-/// cannot be opened is reported without the reason, as mosquitto does.
-pub fn read_file(path: &Path, mosquitto_wording: bool) -> anyhow::Result<Bytes> {
+/// `-f`: the whole file, binary-safe. Errors in mosquitto 2.1's words
+/// (`Unable to read file "F": <reason>.`), under every name.
+pub fn read_file(path: &Path) -> anyhow::Result<Bytes> {
     let shown = path.display();
-    let mut file = File::open(path).map_err(|e| {
-        let why = if mosquitto_wording {
-            String::new()
-        } else {
-            format!(": {e}")
-        };
+    let unreadable = |why: String| {
         failure(format!(
-            "Error: Unable to open file \"{shown}\"{why}.\nError loading input file \"{shown}\"."
+            "Error: Unable to read file \"{shown}\": {why}.\nError loading input file \"{shown}\"."
         ))
-    })?;
-    let meta = file.metadata()?;
+    };
+    let too_big = || {
+        failure(format!(
+            "Error: File must be less than {MAX_PAYLOAD} bytes.\n\nError loading input file \"{shown}\"."
+        ))
+    };
+    let mut file = File::open(path).map_err(|e| unreadable(exit::strerror(&e)))?;
+    let meta = file.metadata().map_err(|e| unreadable(exit::strerror(&e)))?;
     if meta.is_dir() {
-        return Err(failure(format!(
-            "Error: \"{shown}\" is a directory.\nError loading input file \"{shown}\"."
-        )));
+        return Err(unreadable("Is a directory".into()));
     }
     if meta.len() > MAX_PAYLOAD as u64 {
-        return Err(failure(format!(
-            "Error: File must be less than {MAX_PAYLOAD} bytes.\nError loading input file \"{shown}\"."
-        )));
+        return Err(too_big());
     }
     let bar = progress::bytes(meta.len(), "reading");
     let mut buf = Vec::with_capacity(meta.len() as usize);
     let mut chunk = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut chunk).map_err(|e| {
-            failure(format!(
-                "Error: cannot read \"{shown}\": {e}.\nError loading input file \"{shown}\"."
-            ))
-        })?;
+        let n = file.read(&mut chunk).map_err(|e| unreadable(exit::strerror(&e)))?;
         if n == 0 {
             break;
         }
         if buf.len() + n > MAX_PAYLOAD {
-            return Err(failure(format!("Error: File must be less than {MAX_PAYLOAD} bytes.")));
+            return Err(too_big());
         }
         buf.extend_from_slice(&chunk[..n]);
         bar.inc(n as u64);
@@ -87,7 +80,7 @@ pub fn read_stdin() -> anyhow::Result<Bytes> {
     }
     if buf.len() > MAX_PAYLOAD {
         return Err(failure(format!(
-            "Error: Message length must be less than {MAX_PAYLOAD} bytes."
+            "Error: Message length must be less than {MAX_PAYLOAD} bytes.\n\nError loading input from stdin."
         )));
     }
     Ok(Bytes::from(buf))

@@ -20,17 +20,17 @@ use crate::settings::{PubSettings, Source};
 
 /// Entry point of `mqtt-pub`.
 pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<()> {
-    let payload = read_payload(&settings.source, program)?;
+    let payload = read_payload(&settings.source)?;
     exit::status(crate::runtime(1)?.block_on(publish(settings, payload, program))?)
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto
 /// does, so a missing file never costs a connection; `None` for line input.
-pub fn read_payload(source: &Source, program: &Program) -> anyhow::Result<Option<Bytes>> {
+pub fn read_payload(source: &Source) -> anyhow::Result<Option<Bytes>> {
     Ok(match source {
         Source::Message(m) => Some(Bytes::from(m.clone())),
         Source::Null => Some(Bytes::new()),
-        Source::File(path) => Some(input::read_file(path, program.mosquitto_wording())?),
+        Source::File(path) => Some(input::read_file(path)?),
         Source::Stdin => Some(input::read_stdin()?),
         Source::Lines | Source::JsonLines => None,
     })

@@ -329,7 +329,8 @@ fn conn_settings(a: &ConnArgs) -> anyhow::Result<ConnSettings> {
     if a.will.will_topic.is_some() {
         return Err(usage!("mqtt-bench does not send wills."));
     }
-    let (mut conn, url_topic) = ConnSettings::from_args(a, Protocol::V311, false)?;
+    let (conn, url_topic) = ConnSettings::from_args(a, Protocol::V311, false, "")?;
+    let mut conn = conn?;
     if url_topic.is_some_and(|t| !t.is_empty()) {
         return Err(usage!(
             "mqtt-bench takes topics from -t/--filter, not from the URL path."
@@ -433,9 +434,10 @@ mod tests {
 
     #[test]
     fn host_lists_take_ports_and_ipv6() {
-        let mut c = ConnSettings::from_args(&ConnArgs::default(), Protocol::V311, false)
+        let mut c = ConnSettings::from_args(&ConnArgs::default(), Protocol::V311, false, "")
             .unwrap()
-            .0;
+            .0
+            .unwrap();
         c.endpoint = Endpoint::Tcp {
             host: "a, b:1884,[::1]:1885,::2".into(),
             port: 1883,

@@ -186,7 +186,8 @@ impl CheckSettings {
         if c.will.will_topic.is_some() {
             return Err(usage!("mqtt-bench check sends its own wills; drop --will-topic."));
         }
-        let (conn, url_topic) = ConnSettings::from_args(c, Protocol::V5, false)?;
+        let (conn, url_topic) = ConnSettings::from_args(c, Protocol::V5, false, "")?;
+        let conn = conn?;
         if url_topic.is_some_and(|t| !t.is_empty()) {
             return Err(usage!(
                 "mqtt-bench check takes its topics from --topic-prefix, not from the URL path."

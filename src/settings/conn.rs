@@ -111,15 +111,40 @@ pub struct UrlParts {
     ws: bool,
 }
 
+/// The first of the errors mosquitto finds only when it sets up the
+/// connection (TLS files, the bind address, an empty client id, ...): kept
+/// while the other options are checked, and reported after what is missing.
+#[derive(Default)]
+struct AtConnect(Option<anyhow::Error>);
+
+impl AtConnect {
+    /// The value, or `None` with the error kept (the first one wins).
+    fn keep<T>(&mut self, r: anyhow::Result<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.get_or_insert(e);
+                None
+            }
+        }
+    }
+}
+
 impl ConnSettings {
     /// Validate the connection options. Returns the settings and the topic
-    /// from `-L`, if one was given. `mosquitto_wording`: the few errors that
-    /// differ are worded as mosquitto's.
+    /// from `-L`, if one was given. An error in the outer result is one
+    /// mosquitto reports as it reads the options; one in the settings'
+    /// result is one it reports only when it connects, so callers report it
+    /// after checking that the topic (and message) are there.
+    /// `mosquitto_wording`: the few errors that differ are worded as
+    /// mosquitto's; `invalid_id` is that client's sentence for an empty `-i`
+    /// (mosquitto_pub and mosquitto_sub word it differently).
     pub fn from_args(
         args: &ConnArgs,
         default_protocol: Protocol,
         mosquitto_wording: bool,
-    ) -> anyhow::Result<(ConnSettings, Option<String>)> {
+        invalid_id: &str,
+    ) -> anyhow::Result<(anyhow::Result<ConnSettings>, Option<String>)> {
         let url = args.url.as_deref().map(parse_url).transpose()?;
         // -p wins over the URL's port (explicit options over -L, whatever their order).
         let explicit_port = match &args.port {
@@ -131,22 +156,25 @@ impl ConnSettings {
         let session_expiry = args.session_expiry.as_deref().map(parse_session_expiry).transpose()?;
         let protocol = protocol(args, &props, session_expiry, default_protocol)?;
         let keepalive = keepalive(args)?;
-        let max_inflight = max_inflight(args)?;
-        let client_id = client_id(args)?;
+        let max_inflight = max_inflight(args, mosquitto_wording)?;
+        if args.id.is_some() && args.id_prefix.is_some() {
+            return Err(usage!("-i and -I argument cannot be used together.\n"));
+        }
+        let proxy = args
+            .proxy
+            .as_deref()
+            .map(|p| parse_proxy(p, mosquitto_wording))
+            .transpose()?;
+        let connect_retry = args.connect_retry.as_deref().map(parse_retry).transpose()?;
         // mosquitto's checks of the whole, in its order: will, TLS, client id.
         let will = will(args)?;
-        let tls = TlsSettings::from_args(
-            &args.tls,
-            url.as_ref().is_some_and(|u| u.tls),
-            explicit_port,
-            mosquitto_wording,
-        )?;
+        super::tls::mosquittos_checks(&args.tls)?;
         let clean = !args.disable_clean_session;
         let session_expiry = match (protocol, clean, session_expiry) {
             (Protocol::V5, false, None) => Some(u32::MAX),
             (_, _, s) => s,
         };
-        if client_id.is_none() {
+        if args.id.is_none() && args.id_prefix.is_none() {
             if protocol == Protocol::V5 && session_expiry == Some(u32::MAX) {
                 return Err(usage!(
                     "You must provide a client id if you are using an infinite session expiry interval."
@@ -156,19 +184,44 @@ impl ConnSettings {
                 return Err(usage!("You must provide a client id if you are using the -c option."));
             }
         }
+        let credentials = credentials(args, url.as_ref())?;
 
+        let mut at_connect = AtConnect::default();
+        let client_id = at_connect
+            .keep(client_id(args, mosquitto_wording.then_some(invalid_id)))
+            .flatten();
+        if password_without_user(&credentials, protocol) {
+            at_connect.keep::<()>(Err(if mosquitto_wording {
+                crate::exit::failure(crate::exit::ERROR, "Error: Problem setting username and/or password.")
+            } else {
+                usage!("A password needs a user name (-u) with MQTT 3.1.1.")
+            }));
+        }
+        let tls = at_connect
+            .keep(TlsSettings::from_args(
+                &args.tls,
+                url.as_ref().is_some_and(|u| u.tls),
+                explicit_port,
+                mosquitto_wording,
+            ))
+            .flatten();
         let endpoint = endpoint(args, url.as_ref(), explicit_port, tls.is_some());
         let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
         if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
-            return Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket."));
+            at_connect.keep::<()>(Err(usage!(
+                "WebSockets (--ws) need a TCP endpoint, not a unix socket."
+            )));
         }
-        let proxy = args.proxy.as_deref().map(parse_proxy).transpose()?;
         if proxy.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
-            return Err(usage!("--proxy needs a TCP endpoint, not a unix socket."));
+            at_connect.keep::<()>(Err(usage!("--proxy needs a TCP endpoint, not a unix socket.")));
         }
-        let credentials = credentials(args, url.as_ref(), protocol)?;
-        let bind = args.bind_address.as_deref().map(parse_bind).transpose()?;
-        let connect_retry = args.connect_retry.as_deref().map(parse_retry).transpose()?;
+        let bind = at_connect
+            .keep(args.bind_address.as_deref().map(parse_bind).transpose())
+            .flatten();
+        let topic = url.map(|u| u.topic);
+        if let Some(e) = at_connect.0 {
+            return Ok((Err(e), topic));
+        }
 
         let settings = ConnSettings {
             endpoint,
@@ -192,7 +245,7 @@ impl ConnSettings {
             receive_maximum: 20,
             manual_acks: false,
         };
-        Ok((settings, url.map(|u| u.topic)))
+        Ok((Ok(settings), topic))
     }
 }
 
@@ -231,11 +284,14 @@ fn keepalive(args: &ConnArgs) -> anyhow::Result<u16> {
     }
 }
 
-fn max_inflight(args: &ConnArgs) -> anyhow::Result<u16> {
+fn max_inflight(args: &ConnArgs, mosquitto_wording: bool) -> anyhow::Result<u16> {
+    let not_positive = || usage!("Maximum inflight messages must be greater than 0.\n");
     match args.max_inflight.as_deref() {
         None => Ok(20),
         Some(m) => match parse_int::<u32>(m) {
-            Some(0) => Err(usage!("Maximum inflight messages must be greater than 0.\n")),
+            Some(0) => Err(not_positive()),
+            // What mosquitto's atoi makes of it, said as mosquitto says it.
+            None if mosquitto_wording && super::number::c_atoi(m) < 1 => Err(not_positive()),
             Some(n) => {
                 u16::try_from(n).map_err(|_| usage!("Maximum inflight messages must be at most 65535 (-M {n}).\n"))
             }
@@ -244,10 +300,15 @@ fn max_inflight(args: &ConnArgs) -> anyhow::Result<u16> {
     }
 }
 
-/// `-i`, or `-I` followed by the process id.
-fn client_id(args: &ConnArgs) -> anyhow::Result<Option<String>> {
+/// `-i`, or `-I` followed by the process id. `mosquitto_sentence`: an
+/// empty id is refused in these words (mosquitto refuses it when it makes its
+/// client, with no usage line).
+fn client_id(args: &ConnArgs, mosquitto_sentence: Option<&str>) -> anyhow::Result<Option<String>> {
     match (&args.id, &args.id_prefix) {
-        (Some(_), Some(_)) => Err(usage!("-i and -I argument cannot be used together.\n")),
+        (Some(id), _) if id.is_empty() && mosquitto_sentence.is_some() => Err(crate::exit::failure(
+            crate::exit::ERROR,
+            format!("Error: {}", mosquitto_sentence.unwrap_or_default()),
+        )),
         (Some(id), _) if id.is_empty() => Err(usage!("Invalid id: a client id must not be empty.")),
         (Some(id), _) if id.len() > 65535 => Err(usage!("Invalid id: longer than 65535 bytes.")),
         (Some(id), _) => Ok(Some(id.clone())),
@@ -279,8 +340,10 @@ fn parse_session_expiry(text: &str) -> anyhow::Result<u32> {
 
 /// `socks5h://[USER[:PASSWORD]@]HOST[:PORT]` (port 1080) or
 /// `http://[USER[:PASSWORD]@]HOST[:PORT]` (port 8080); user and password may
-/// be percent-encoded, an IPv6 host goes in brackets.
-fn parse_proxy(url: &str) -> anyhow::Result<Proxy> {
+/// be percent-encoded, an IPv6 host goes in brackets. `mosquitto_wording`:
+/// a malformed URL is reported in mosquitto's words (no host: `Invalid
+/// proxy.`; a port out of range, as `atoi` read it).
+fn parse_proxy(url: &str, mosquitto_wording: bool) -> anyhow::Result<Proxy> {
     let (kind, rest, default_port) = if let Some(rest) = url.strip_prefix("socks5h://") {
         (ProxyKind::Socks5, rest, 1080)
     } else if let Some(rest) = url.strip_prefix("http://") {
@@ -295,13 +358,23 @@ fn parse_proxy(url: &str) -> anyhow::Result<Proxy> {
     let (host, port) =
         split_host_port(hostport).ok_or_else(|| usage!("Invalid proxy URL {url}: no ']' after the IPv6 address."))?;
     if host.is_empty() {
-        return Err(usage!("Invalid proxy URL {url}: the host is missing."));
+        return Err(if mosquitto_wording {
+            usage!("Invalid proxy.")
+        } else {
+            usage!("Invalid proxy URL {url}: the host is missing.")
+        });
     }
     let port = match port {
         None => default_port,
         Some(p) => parse_int::<u16>(p)
             .filter(|p| *p > 0)
-            .ok_or_else(|| usage!("Invalid proxy URL {url}: bad port '{p}'."))?,
+            .ok_or_else(|| {
+                if mosquitto_wording {
+                    usage!("Invalid proxy port {}", super::number::c_atoi(p))
+                } else {
+                    usage!("Invalid proxy URL {url}: bad port '{p}'.")
+                }
+            })?,
     };
     Ok(Proxy {
         kind,
@@ -361,7 +434,13 @@ fn will(args: &ConnArgs) -> anyhow::Result<Option<Will>> {
     }))
 }
 
-fn credentials(args: &ConnArgs, url: Option<&UrlParts>, protocol: Protocol) -> anyhow::Result<Credentials> {
+/// A password without a user name, which MQTT 3.1.1 cannot send (MQTT 5 and
+/// 3.1 can).
+fn password_without_user(c: &Credentials, protocol: Protocol) -> bool {
+    c.password.is_some() && c.username.is_none() && protocol == Protocol::V311
+}
+
+fn credentials(args: &ConnArgs, url: Option<&UrlParts>) -> anyhow::Result<Credentials> {
     let username = args.username.clone().or_else(|| url.and_then(|u| u.username.clone()));
     let mut password = args
         .password
@@ -376,9 +455,6 @@ fn credentials(args: &ConnArgs, url: Option<&UrlParts>, protocol: Protocol) -> a
     if args.pw_prompt {
         let pw = rpassword::prompt_password("Password: ").context("cannot read the password from the terminal")?;
         password = Some(pw.into_bytes());
-    }
-    if password.is_some() && username.is_none() && protocol == Protocol::V311 {
-        return Err(usage!("A password needs a user name (-u) with MQTT 3.1.1."));
     }
     Ok(Credentials { username, password })
 }
@@ -485,7 +561,7 @@ mod tests {
 
     #[test]
     fn proxy_urls() {
-        let p = parse_proxy("socks5h://user:pass%3Aword@127.0.0.1:1099").unwrap();
+        let p = parse_proxy("socks5h://user:pass%3Aword@127.0.0.1:1099", false).unwrap();
         assert_eq!(
             (p.kind, p.host.as_str(), p.port),
             (ProxyKind::Socks5, "127.0.0.1", 1099)
@@ -494,13 +570,13 @@ mod tests {
             (p.username.as_deref(), p.password.as_deref()),
             (Some("user"), Some("pass:word"))
         );
-        let p = parse_proxy("http://[::1]").unwrap();
+        let p = parse_proxy("http://[::1]", false).unwrap();
         assert_eq!(
             (p.kind, p.host.as_str(), p.port, p.username),
             (ProxyKind::Http, "::1", 8080, None)
         );
-        assert!(parse_proxy("socks4://h").is_err());
-        assert!(parse_proxy("http://h:0").is_err());
+        assert!(parse_proxy("socks4://h", false).is_err());
+        assert!(parse_proxy("http://h:0", false).is_err());
     }
 
     #[test]

@@ -24,7 +24,12 @@ pub fn load(program: &Program, args: &[OsString]) -> anyhow::Result<Vec<OsString
     };
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+        // mosquitto 2.1 goes on without a `-o` file it cannot open; under
+        // our names a file named on the command line must be there.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && (explicit.is_none() || program.mosquitto_wording()) =>
+        {
             return Ok(Vec::new());
         }
         Err(e) => {

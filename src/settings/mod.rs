@@ -20,7 +20,7 @@ pub use bench::{BenchJob, BenchSettings, HEADER_LEN, Kind, Pacing, ReportSetting
 pub use check::{CheckAssertion, CheckSettings};
 pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};
-pub use passwd::{DEFAULT_ITERATIONS, HashKind, PasswdMode, PasswdSettings, PasswordFrom};
+pub use passwd::{DEFAULT_ITERATIONS, HashKind, MOSQUITTO_ITERATIONS, PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::Props;
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};
 pub use subscribe::{OutputSettings, RrSettings, SubSettings};
@@ -63,7 +63,7 @@ into_settings! {
     crate::cli::PubArgs => PubSettings, worded;
     crate::cli::SubArgs => SubSettings, worded;
     crate::cli::RrArgs => RrSettings, worded;
-    crate::cli::PasswdArgs => PasswdSettings, plain;
+    crate::cli::PasswdArgs => PasswdSettings, worded;
     crate::cli::BenchArgs => BenchJob, plain;
 }
 

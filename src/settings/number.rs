@@ -33,6 +33,30 @@ pub fn parse_c_long(text: &str) -> Option<i64> {
     Some(if neg { -value } else { value })
 }
 
+/// What C's `atoi` makes of `text` (leading blanks, a sign, the digits that
+/// follow; 0 for none): how mosquitto shows a number it refused, so its
+/// sentences can be repeated word for word (`Invalid message count "0".`).
+pub fn c_atoi(text: &str) -> i64 {
+    let t = text.trim_start();
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'-') => (-1, &t[1..]),
+        Some(b'+') => (1, &t[1..]),
+        _ => (1, t),
+    };
+    let digits = body.bytes().take_while(u8::is_ascii_digit).take(18);
+    sign * digits.fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
+}
+
+/// `text` as mosquitto would show it in an error: itself, or under a
+/// mosquitto name what `atoi` read from it.
+pub fn shown(text: &str, mosquitto_wording: bool) -> String {
+    if mosquitto_wording {
+        c_atoi(text).to_string()
+    } else {
+        text.to_string()
+    }
+}
+
 /// A finite, non-negative decimal number of seconds such as `0.5`.
 pub fn parse_seconds(text: &str) -> Option<f64> {
     let v: f64 = text.trim().parse().ok()?;
@@ -77,6 +101,14 @@ pub fn parse_size(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atoi_reads_as_c_does() {
+        assert_eq!(c_atoi("abc"), 0);
+        assert_eq!(c_atoi("  -12x"), -12);
+        assert_eq!(c_atoi("+7"), 7);
+        assert_eq!(c_atoi(""), 0);
+    }
 
     #[test]
     fn sizes_take_binary_units() {

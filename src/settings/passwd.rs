@@ -7,8 +7,15 @@ use super::number::parse_int;
 use crate::cli::PasswdArgs;
 use crate::exit;
 
-/// The default PBKDF2 iteration count: mosquitto 2.1's strength.
+/// The default PBKDF2 iteration count of mqtt-passwd (OWASP's advice for
+/// PBKDF2-HMAC-SHA512).
 pub const DEFAULT_ITERATIONS: u32 = 210_000;
+
+/// The default under the name mosquitto_passwd: mosquitto 2.1.2's.
+pub const MOSQUITTO_ITERATIONS: u32 = 1_000;
+
+/// The file name that means standard output with `-c` (mosquitto 2.1).
+pub const STDOUT: &str = "-";
 
 /// Which hash to write (`-H`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +93,13 @@ fn check_user(user: &str) -> anyhow::Result<()> {
 }
 
 impl PasswdSettings {
-    pub fn from_args(a: PasswdArgs) -> anyhow::Result<PasswdSettings> {
-        let kind = hash_kind(&a)?;
+    pub fn from_args(a: PasswdArgs, mosquitto_wording: bool) -> anyhow::Result<PasswdSettings> {
+        let default_iterations = if mosquitto_wording {
+            MOSQUITTO_ITERATIONS
+        } else {
+            DEFAULT_ITERATIONS
+        };
+        let kind = hash_kind(&a, default_iterations)?;
         exclusive(&a)?;
         let mode = mode(&a)?;
         Ok(PasswdSettings { mode, kind })
@@ -95,11 +107,11 @@ impl PasswdSettings {
 }
 
 /// `-H` and `-I`.
-fn hash_kind(a: &PasswdArgs) -> anyhow::Result<HashKind> {
+fn hash_kind(a: &PasswdArgs, default_iterations: u32) -> anyhow::Result<HashKind> {
     Ok(match a.hash.as_deref() {
         None | Some("sha512-pbkdf2") => {
             let iterations = match a.iterations.as_deref() {
-                None => DEFAULT_ITERATIONS,
+                None => default_iterations,
                 Some(i) => parse_int::<u32>(i)
                     .filter(|i| *i > 0)
                     .ok_or_else(|| fail("Number of iterations must be > 0."))?,
@@ -158,6 +170,9 @@ fn mode(a: &PasswdArgs) -> anyhow::Result<PasswdMode> {
         let [file] = a.args.as_slice() else {
             return Err(fail("-U argument given but password file missing."));
         };
+        if file == STDOUT {
+            return Err(fail("'-' (standard output) can only be the file of -c."));
+        }
         PasswdMode::Upgrade {
             file: PathBuf::from(file),
         }
@@ -181,6 +196,17 @@ fn mode(a: &PasswdArgs) -> anyhow::Result<PasswdMode> {
         }
         let (file, user) = (PathBuf::from(&a.args[0]), a.args[1].clone());
         check_user(&user)?;
+        if a.args[0] == STDOUT {
+            // `-c -`: the new file is written to stdout (mosquitto 2.1); a
+            // file named `-` is never written, nor read for an update.
+            if !a.create || a.verify {
+                return Err(fail("'-' (standard output) can only be the file of -c."));
+            }
+            return Ok(PasswdMode::Print {
+                user,
+                password: password(a, &a.args[2..])?,
+            });
+        }
         if a.delete {
             PasswdMode::Delete { file, user }
         } else if a.verify {

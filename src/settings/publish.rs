@@ -7,7 +7,7 @@ use super::conn::ConnSettings;
 use super::number::{parse_int, parse_seconds};
 use crate::cli::{PayloadArgs, PubArgs};
 use crate::mqtt::{Protocol, QoS, validate_publish_topic};
-use crate::usage;
+use crate::{exit, usage};
 
 /// Where the payload(s) come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,8 @@ pub struct PubSettings {
 
 impl PubSettings {
     pub fn from_args(args: PubArgs, mosquitto_wording: bool) -> anyhow::Result<PubSettings> {
-        let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording)?;
+        let (conn, url_topic) =
+            ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording, "Invalid id.")?;
         // What is wrong with the values given comes before what is missing.
         let source = message_source(args.payload, args.stdin_line, args.jsonl)?;
         // -t and -L both set the topic; -t wins (it is the more specific).
@@ -66,8 +67,14 @@ impl PubSettings {
         };
         let source = match source {
             Some(source) if topic.is_some() || source == Source::JsonLines => source,
+            // mosquitto_pub follows this one with its usage text on stdout.
+            _ if mosquitto_wording => {
+                return Err(exit::usage_text("Both topic and message must be supplied."));
+            }
             _ => return Err(usage!("Both topic and message must be supplied.")),
         };
+        // What mosquitto finds only when it connects comes after what is missing.
+        let conn = conn?;
         if (repeat > 1 || !repeat_delay.is_zero()) && matches!(source, Source::Lines | Source::JsonLines) {
             return Err(usage!(
                 "--repeat and --repeat-delay apply to -m, -f, -s and -n, not to -l or --jsonl."

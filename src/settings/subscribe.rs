@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Source;
 use super::conn::ConnSettings;
-use super::number::{parse_int, parse_seconds};
+use super::number::{parse_int, parse_seconds, shown};
 use super::publish::{message_source, parse_qos};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit;
@@ -20,12 +20,15 @@ pub struct OutputSettings {
     /// `-R`: skip retained messages.
     pub no_retained: bool,
     pub retain_as_published: bool,
+    /// The subscription's retain handling (MQTT 5): 0 always, 1 new
+    /// subscriptions only, 2 never (`--retain-handling`; `-R` makes it 2).
+    pub retain_handling: u8,
     /// `-W`.
     pub timeout: Option<Duration>,
 }
 
 impl OutputSettings {
-    fn from_args(a: &OutputArgs) -> anyhow::Result<OutputSettings> {
+    fn from_args(a: &OutputArgs, mosquitto_wording: bool) -> anyhow::Result<OutputSettings> {
         let mode = if a.json {
             Mode::Json
         } else if let Some(f) = &a.format {
@@ -40,9 +43,18 @@ impl OutputSettings {
             Some(w) => Some(Duration::from_secs(
                 parse_int::<u64>(w)
                     .filter(|w| *w >= 1)
-                    .ok_or_else(|| usage!("Invalid timeout \"{w}\".\n"))?,
+                    .ok_or_else(|| usage!("Invalid timeout \"{}\".\n", shown(w, mosquitto_wording)))?,
             )),
         };
+        let retain_handling = match a.retain_handling.as_deref() {
+            None | Some("always") => 0,
+            Some("new") => 1,
+            Some("never") => 2,
+            Some(other) => return Err(usage!("Unknown value '{other}' for --retain-handling.\n")),
+        };
+        // -R asks for none, whatever else was said (the output is the same:
+        // -R also skips retained messages here).
+        let retain_handling = if a.no_retained { 2 } else { retain_handling };
         Ok(OutputSettings {
             printer: Printer {
                 mode,
@@ -51,6 +63,7 @@ impl OutputSettings {
             },
             no_retained: a.no_retained,
             retain_as_published: a.retain_as_published,
+            retain_handling,
             timeout,
         })
     }
@@ -66,6 +79,9 @@ pub struct SubSettings {
     pub qos: QoS,
     pub count: Option<u64>,
     pub exit_after_subscribe: bool,
+    /// With only `-U`: end once every UNSUBSCRIBE is acknowledged (mqtt-sub;
+    /// mosquitto_sub 2.1 stays until -W or a signal).
+    pub exit_after_unsubscribe: bool,
     /// `--random-filter`, as a fraction 0.001–1.0.
     pub random_filter: Option<f64>,
     pub remove_retained: bool,
@@ -73,13 +89,22 @@ pub struct SubSettings {
     pub exec: Option<String>,
     /// `-w/--watch`: each topic on a line of its own (a terminal view).
     pub watch: bool,
+    /// `--message-rate`: count the messages each second instead of printing them.
+    pub message_rate: bool,
+    /// mqtt-rr `--latency`: print the time from request to response.
+    pub latency: bool,
     pub output: OutputSettings,
 }
 
 impl SubSettings {
     pub fn from_args(args: SubArgs, mosquitto_wording: bool) -> anyhow::Result<SubSettings> {
-        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording)?;
-        let output = OutputSettings::from_args(&args.output)?;
+        let (conn, url_topic) = ConnSettings::from_args(
+            &args.conn,
+            Protocol::V311,
+            mosquitto_wording,
+            "Invalid id and/or clean_session.",
+        )?;
+        let output = OutputSettings::from_args(&args.output, mosquitto_wording)?;
         let mut filters = args.topic;
         filters.extend(url_topic);
         for f in &filters {
@@ -97,7 +122,7 @@ impl SubSettings {
             Some(c) => Some(
                 parse_int::<u64>(c)
                     .filter(|c| *c >= 1)
-                    .ok_or_else(|| usage!("Invalid message count \"{c}\".\n"))?,
+                    .ok_or_else(|| usage!("Invalid message count \"{}\".\n", shown(c, mosquitto_wording)))?,
             ),
         };
         let random_filter = match args.random_filter.as_deref() {
@@ -114,6 +139,8 @@ impl SubSettings {
                 "You must specify a topic to subscribe to (-t) or unsubscribe from (-U)."
             ));
         }
+        // What mosquitto finds only when it connects comes after what is missing.
+        let mut conn = conn?;
         if output.no_retained && args.retained_only {
             return Err(exit::failure(
                 exit::ERROR,
@@ -141,11 +168,15 @@ impl SubSettings {
             qos,
             count,
             exit_after_subscribe: args.exit_after_subscribe,
+            exit_after_unsubscribe: !mosquitto_wording,
             random_filter,
             remove_retained: args.remove_retained,
             retained_only: args.retained_only,
             exec: args.exec,
-            watch: args.watch,
+            // --message-rate prints no message, so there is nothing to watch.
+            watch: args.watch && !args.message_rate,
+            message_rate: args.message_rate,
+            latency: false,
             output,
         })
     }
@@ -159,13 +190,20 @@ pub struct RrSettings {
     pub response_topic: String,
     pub source: Source,
     pub qos: QoS,
+    /// `--latency`.
+    pub latency: bool,
     pub output: OutputSettings,
 }
 
 impl RrSettings {
     pub fn from_args(args: RrArgs, mosquitto_wording: bool) -> anyhow::Result<RrSettings> {
-        let (mut conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V5, mosquitto_wording)?;
-        let output = OutputSettings::from_args(&args.output)?;
+        let (conn, url_topic) = ConnSettings::from_args(
+            &args.conn,
+            Protocol::V5,
+            mosquitto_wording,
+            "Invalid id and/or clean_session.",
+        )?;
+        let output = OutputSettings::from_args(&args.output, mosquitto_wording)?;
         let source = message_source(args.payload, 0, 0)?;
         let topic = args.topic.or(url_topic);
         if let Some(t) = &topic {
@@ -178,17 +216,21 @@ impl RrSettings {
         let (Some(topic), Some(response_topic), Some(source)) = (topic, args.response_topic, source) else {
             return Err(usage!("All of topic, message, and response topic must be supplied."));
         };
+        let mut conn = conn?;
         if conn.props.publish.response_topic.is_some() {
             return Err(usage!("Error in PUBLISH properties: Duplicate response topic."));
         }
         // One response is all we wait for.
         conn.receive_maximum = 1;
+        // As mosquitto_rr: no wait behind Nagle's algorithm in what is measured.
+        conn.nodelay |= args.latency;
         Ok(RrSettings {
             conn,
             topic,
             response_topic,
             source,
             qos,
+            latency: args.latency,
             output,
         })
     }

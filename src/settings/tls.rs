@@ -29,7 +29,9 @@ pub struct TlsSettings {
 }
 
 impl TlsSettings {
-    /// `None` when the connection is plain MQTT.
+    /// `None` when the connection is plain MQTT. What is checked here
+    /// mosquitto checks when it sets up the connection, after the options'
+    /// consistency ([`mosquittos_checks`]) and after what is missing.
     ///
     /// `mosquitto_wording`: a missing file is reported in mosquitto's words.
     pub fn from_args(
@@ -38,7 +40,6 @@ impl TlsSettings {
         port: Option<u16>,
         mosquitto_wording: bool,
     ) -> anyhow::Result<Option<TlsSettings>> {
-        mosquittos_checks(a)?;
         if a.no_tls {
             return Ok(None);
         }
@@ -88,8 +89,9 @@ impl TlsSettings {
     }
 }
 
-/// mosquitto's consistency checks, in its order and words.
-fn mosquittos_checks(a: &TlsArgs) -> anyhow::Result<()> {
+/// mosquitto's consistency checks of the TLS options, in its order and
+/// words: made once all options are read, before anything else is looked at.
+pub fn mosquittos_checks(a: &TlsArgs) -> anyhow::Result<()> {
     if a.cert.is_some() != a.key.is_some() {
         return Err(usage!(
             "Both certfile and keyfile must be provided if one of them is set."
@@ -162,8 +164,12 @@ fn version(a: &TlsArgs) -> anyhow::Result<Option<TlsVersion>> {
 fn ca_files(a: &TlsArgs) -> anyhow::Result<Vec<PathBuf>> {
     let mut ca_files: Vec<PathBuf> = a.cafile.iter().map(PathBuf::from).collect();
     if let Some(dir) = &a.capath {
-        let entries =
-            std::fs::read_dir(dir).map_err(|e| usage!("Problem setting TLS options: --capath {dir}: {e}."))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            usage!(
+                "Problem setting TLS options: --capath {dir}: {}.",
+                crate::exit::strerror(&e)
+            )
+        })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())

@@ -152,6 +152,8 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
     let mut backoff = reconnect_backoff();
     let closed = stdout_closed();
     tokio::pin!(closed);
+    let second = std::time::Duration::from_secs(1);
+    let mut rate = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
     loop {
         // Output is flushed whenever the next event is not already at hand, so
         // a pipe never waits for a message while a burst costs one write.
@@ -174,6 +176,12 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                     biased;
                     _ = signals.recv() => Err(Ending::SIGNAL),
                     () = &mut closed, if !run.state.disconnecting() => Err(Ending::DONE),
+                    _ = rate.tick(), if s.message_rate && run.state.ending().is_none() => {
+                        if run.rate_line() {
+                            continue;
+                        }
+                        Err(Ending::DONE)
+                    }
                     () = timed_out(), if run.state.ending().is_none() => {
                         program.diag(quiet, format_args!("Timed out"));
                         Err(Ending::TIMEOUT)
@@ -236,6 +244,11 @@ struct Run<'a> {
     unsolicited: u64,
     /// `-w/--watch`: the line of each topic.
     watch: Option<Watch>,
+    /// mqtt-rr `--latency`: when the request went, and how long its answer took.
+    request_at: Option<std::time::Instant>,
+    latency: Option<std::time::Duration>,
+    /// `--message-rate`: messages received in the current second.
+    this_second: u64,
 }
 
 impl<'a> Run<'a> {
@@ -271,6 +284,9 @@ impl<'a> Run<'a> {
             asked: s.filters.iter().map(|f| strip_share(f).unwrap_or(f)).collect(),
             unsolicited: 0,
             watch,
+            request_at: None,
+            latency: None,
+            this_second: 0,
         }
     }
 
@@ -285,7 +301,7 @@ impl<'a> Run<'a> {
                     qos: s.qos,
                     no_local: false,
                     retain_as_published: s.output.retain_as_published,
-                    retain_handling: if s.output.no_retained { 2 } else { 0 },
+                    retain_handling: s.output.retain_handling,
                 })
                 .collect();
             session.publisher.subscribe(&filters, &s.conn.props.subscribe)?;
@@ -299,7 +315,7 @@ impl<'a> Run<'a> {
     /// Only -U: nothing will arrive; leave once every UNSUBSCRIBE is acknowledged.
     fn unsubscribed(&mut self, session: &Session) {
         self.unsubacks += 1;
-        if self.s.filters.is_empty() && self.unsubacks >= self.s.unsubscribe.len() {
+        if self.s.exit_after_unsubscribe && self.s.filters.is_empty() && self.unsubacks >= self.s.unsubscribe.len() {
             self.end(session, Ending::DONE);
         }
     }
@@ -340,6 +356,7 @@ impl<'a> Run<'a> {
             && !self.request_sent
         {
             self.request_sent = true;
+            self.request_at = Some(std::time::Instant::now());
             // The confirmation (if any) is not awaited: the response is the answer.
             let _ = session.publisher.publish(r.message.clone()).await?;
         }
@@ -376,6 +393,14 @@ impl<'a> Run<'a> {
             }
             return Ok(());
         }
+        if s.message_rate {
+            // Counted, not printed (so -C is never reached, as in mosquitto_sub).
+            self.this_second += 1;
+            if s.conn.manual_acks {
+                session.publisher.ack(&m).await?;
+            }
+            return Ok(());
+        }
         if self.state.ending().is_some() {
             // After the -C'th message: not acknowledged, so a persistent session keeps it.
             self.open_qos2.remove(&m.pkid);
@@ -405,6 +430,9 @@ impl<'a> Run<'a> {
                 // stdout is closed (`| head -1`): a normal way to stop.
                 self.end(session, Ending::DONE);
                 return Ok(());
+            }
+            if self.request.is_some() && self.latency.is_none() {
+                self.latency = self.request_at.map(|at| at.elapsed());
             }
         }
         if s.conn.manual_acks {
@@ -563,7 +591,17 @@ impl<'a> Run<'a> {
     }
 
     /// Finish output and commands; the exit code.
+    /// `--message-rate`: one line for the second that has passed.
+    fn rate_line(&mut self) -> bool {
+        let line = format!("{} msgs/s\n", self.this_second);
+        self.this_second = 0;
+        self.out.write_all(line.as_bytes()).and_then(|()| self.out.flush()).is_ok()
+    }
+
     fn close(&mut self, code: u8) -> u8 {
+        if let Some(d) = self.latency.filter(|_| self.s.latency) {
+            let _ = writeln!(self.out, "{}", crate::format::latency(d));
+        }
         let _ = self.out.flush();
         if let Some(e) = &mut self.exec {
             e.finish();
