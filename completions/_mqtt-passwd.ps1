@@ -22,8 +22,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-passwd' -ScriptBlock {
     $completions = @(switch ($command) {
         'mqtt-passwd' {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Hash to write: sha512-pbkdf2 ($7$, default), sha512 ($6$), or argon2id')
-            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'PBKDF2 iterations for sha512-pbkdf2 [default: 210000]')
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Create a new password file (refused if it exists, as mosquitto 2.1)')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'PBKDF2 iterations for sha512-pbkdf2 [default: 210000; 1000 under the name mosquitto_passwd, as mosquitto 2.1]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Create a new password file (refused if it exists, as mosquitto 2.1); FILE `-` writes it to stdout')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Delete USER from the file')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Take the password from the command line (visible in ps; prefer --stdin)')
             [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'Hash every plaintext password in FILE (entries already hashed are kept)')

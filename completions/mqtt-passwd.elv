@@ -19,8 +19,8 @@ set edit:completion:arg-completer[mqtt-passwd] = {|@words|
     var completions = [
         &'mqtt-passwd'= {
             cand -H 'Hash to write: sha512-pbkdf2 ($7$, default), sha512 ($6$), or argon2id'
-            cand -I 'PBKDF2 iterations for sha512-pbkdf2 [default: 210000]'
-            cand -c 'Create a new password file (refused if it exists, as mosquitto 2.1)'
+            cand -I 'PBKDF2 iterations for sha512-pbkdf2 [default: 210000; 1000 under the name mosquitto_passwd, as mosquitto 2.1]'
+            cand -c 'Create a new password file (refused if it exists, as mosquitto 2.1); FILE `-` writes it to stdout'
             cand -D 'Delete USER from the file'
             cand -b 'Take the password from the command line (visible in ps; prefer --stdin)'
             cand -U 'Hash every plaintext password in FILE (entries already hashed are kept)'

@@ -4,6 +4,7 @@ complete -c mqtt-rr -s m -l message -d 'Send MESSAGE as the payload' -r
 complete -c mqtt-rr -s f -l file -d 'Send the whole of FILE as the payload (binary-safe)' -r
 complete -c mqtt-rr -s q -l qos -d 'Quality of service of the request and the response subscription [default: 0]' -r
 complete -c mqtt-rr -s F -d 'Print each message with FORMAT (mosquitto\'s -F language)' -r
+complete -c mqtt-rr -l retain-handling -d 'MQTT v5: which retained messages the broker sends on subscribing' -r
 complete -c mqtt-rr -s W -d 'Give up after SECONDS without finishing: print "Timed out", exit 27' -r
 complete -c mqtt-rr -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
 complete -c mqtt-rr -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]' -r
@@ -42,6 +43,7 @@ complete -c mqtt-rr -l psk -d 'Pre-shared key in hex (not available with rustls)
 complete -c mqtt-rr -l psk-identity -d 'Identity for --psk' -r
 complete -c mqtt-rr -s s -l stdin-file -d 'Send all of stdin as one payload (binary-safe)'
 complete -c mqtt-rr -s n -l null-message -d 'Send an empty (zero-length) payload'
+complete -c mqtt-rr -l latency -d 'Print the time from sending the request to receiving the response'
 complete -c mqtt-rr -s v -l verbose -d 'Print the topic before the payload: `topic payload`'
 complete -c mqtt-rr -s N -d 'Do not end each message with a newline'
 complete -c mqtt-rr -l pretty -d 'Indent %j and %J JSON output with tabs'

@@ -6,6 +6,7 @@ complete -c mqtt-sub -s C -d 'Exit after COUNT messages' -r
 complete -c mqtt-sub -l random-filter -d 'Print only PERCENT % of the messages, at random (0.1-100)' -r
 complete -c mqtt-sub -l exec -d 'Run COMMAND (with sh -c) for each message, in order, one at a time' -r
 complete -c mqtt-sub -s F -d 'Print each message with FORMAT (mosquitto\'s -F language)' -r
+complete -c mqtt-sub -l retain-handling -d 'MQTT v5: which retained messages the broker sends on subscribing' -r
 complete -c mqtt-sub -s W -d 'Give up after SECONDS without finishing: print "Timed out", exit 27' -r
 complete -c mqtt-sub -s h -l host -d 'Broker host name or IP address [default: localhost]' -r
 complete -c mqtt-sub -s p -l port -d 'Broker port [default: 1883; 8883 with TLS]' -r
@@ -45,6 +46,7 @@ complete -c mqtt-sub -l psk-identity -d 'Identity for --psk' -r
 complete -c mqtt-sub -s E -d 'Exit once the subscriptions are acknowledged'
 complete -c mqtt-sub -l remove-retained -d 'Clear each retained message received (publish an empty retained message)'
 complete -c mqtt-sub -l retained-only -d 'Print only retained messages; exit at the first live one'
+complete -c mqtt-sub -l message-rate -d 'Print the number of messages received each second instead of the messages'
 complete -c mqtt-sub -s w -l watch -d 'Print each topic on a line of its own, overwritten by its next message'
 complete -c mqtt-sub -s v -l verbose -d 'Print the topic before the payload: `topic payload`'
 complete -c mqtt-sub -s N -d 'Do not end each message with a newline'

@@ -12,7 +12,9 @@
 //! | 27 | `-W` timeout |
 //! | 255 | (sub, rr) a signal before the connection was up, as mosquitto_sub |
 //!
-//! mqtt-passwd: 0 done, 1 error, 2 the two passwords typed differ.
+//! mqtt-passwd: 0 done, 1 error, 2 the two passwords typed differ; under
+//! the name mosquitto_passwd, 10 for `-H argon2id` (mosquitto 2.1.2's build
+//! has no argon2).
 //!
 //! A code travels one way: a feature returns `Ok(())` for success, or an
 //! error — a [`Usage`] error, a [`Failure`] carrying its code (and the
@@ -38,6 +40,9 @@ pub const CONN_LOST: u8 = 7;
 pub const TLS: u8 = 8;
 /// `-W` timed out (`MOSQ_ERR_TIMEOUT`).
 pub const TIMEOUT: u8 = 27;
+/// (mosquitto_passwd) `-H argon2id`, which mosquitto 2.1.2 cannot hash
+/// (`MOSQ_ERR_NOT_SUPPORTED`).
+pub const PASSWD_NO_HASH: u8 = 10;
 /// (sub, rr) SIGINT/SIGTERM before the connection was up: mosquitto_sub's
 /// `exit(-1)` from its signal handler.
 pub const SIGNAL_BEFORE_CONNECT: u8 = 255;
@@ -102,8 +107,9 @@ impl fmt::Display for Usage {
 impl std::error::Error for Usage {}
 
 /// A command-line error that mosquitto_pub follows with its usage text on
-/// stdout instead of the `Use '... --help'` line: printed as `Error: ...`,
-/// exit 1, and the shared main prints the usage.
+/// stdout instead of the `Use '... --help'` line: printed as `Error: ...`
+/// (nothing when empty: mosquitto_passwd's usage alone), exit 1, and the
+/// shared main prints the usage.
 #[derive(Debug)]
 pub struct UsageText(pub String);
 
@@ -203,7 +209,9 @@ pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8, other_code
         return usage_code;
     }
     if let Some(usage) = err.downcast_ref::<UsageText>() {
-        let _ = writeln!(stderr, "Error: {}", usage.0);
+        if !usage.0.is_empty() {
+            let _ = writeln!(stderr, "Error: {}", usage.0);
+        }
         return usage_code;
     }
     if let Some(failure) = err.downcast_ref::<Failure>() {

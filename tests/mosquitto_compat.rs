@@ -457,3 +457,227 @@ fn no_tls_drops_tls_options_from_the_defaults_file() {
     assert!(r.stderr().contains("File not found"), "{}", r.stderr());
     cmd::run(pub_on(&broker, home.path(), &["-t", "t", "-m", "x", "--no-tls"])).expect_code(0);
 }
+
+/// The subscription options byte of the SUBSCRIBE a subscriber sends to a
+/// fake MQTT 5 broker, which then ends the run with one message.
+fn subscription_options(program: &Path, args: &[&str]) -> u8 {
+    let fake = FakeBroker::start(|mut s| {
+        read_packet(&mut s).expect("CONNECT");
+        s.write_all(&[0x20, 3, 0, 0, 0]).unwrap();
+        let (_, sub) = read_packet(&mut s).expect("SUBSCRIBE");
+        s.write_all(&[0x90, 4, sub[0], sub[1], 0, 0]).unwrap();
+        s.write_all(&v5_publish("rh", b"")).unwrap();
+        read_packet(&mut s); // DISCONNECT
+        sub
+    });
+    let port = fake.port.to_string();
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cmd::binary(program, home.path());
+    // An id of our own: a CONNACK to an empty one must assign one.
+    c.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-V",
+        "5",
+        "-C",
+        "1",
+        "-W",
+        "10",
+        "-t",
+        "rh",
+        "-i",
+        "rh",
+    ])
+    .args(args);
+    cmd::run(c).expect_code(0);
+    let sub = fake.finish();
+    // Packet id, no properties, the topic, then the options.
+    assert_eq!(sub[2], 0, "{sub:?}");
+    assert_eq!(&sub[3..7], b"\x00\x02rh", "{sub:?}");
+    sub[7]
+}
+
+#[test]
+fn retain_handling_goes_on_the_wire() {
+    let sub = Path::new(env!("CARGO_BIN_EXE_mqtt-sub"));
+    for (args, options) in [
+        (&[][..], 0x00),
+        (&["--retain-handling", "always"], 0x00),
+        (&["--retain-handling", "new"], 0x10),
+        (&["--retain-handling", "never"], 0x20),
+        (&["-R"], 0x20),
+        (&["--retain-handling", "new", "--retain-as-published"], 0x18),
+    ] {
+        assert_eq!(subscription_options(sub, args), options, "{args:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, ours, extra) in [
+        ("mosquitto_sub", env!("CARGO_BIN_EXE_mqtt-sub"), &[][..]),
+        (
+            "mosquitto_rr",
+            env!("CARGO_BIN_EXE_mqtt-rr"),
+            &["-t", "a", "-e", "b", "-m", "x"],
+        ),
+    ] {
+        let link = as_mosquitto(dir.path(), name, ours);
+        let mut args = vec!["--retain-handling", "sometimes"];
+        args.extend(extra);
+        let (code, _, stderr) = run(&link, &args);
+        assert_eq!(
+            (code, stderr),
+            (
+                1,
+                format!(
+                    "Error: Unknown value 'sometimes' for --retain-handling.\n\n\nUse '{name} --help' to see usage.\n"
+                )
+            )
+        );
+        let (code, _, stderr) = run(&link, &["--retain-handling"]);
+        assert_eq!(
+            (code, stderr),
+            (
+                1,
+                format!(
+                    "Error: --retain-handling argument given but no option specified.\n\n\nUse '{name} --help' to see usage.\n"
+                )
+            )
+        );
+    }
+}
+
+#[test]
+fn rr_latency_is_printed_after_the_response() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let responder = Sub::mqtt_sub(&broker, home.path(), "lat/req", &["-C", "1"]);
+    let rr = spawn_rr(
+        &broker,
+        home.path(),
+        &["-t", "lat/req", "-e", "lat/resp", "-m", "ping", "--latency", "-W", "10"],
+    );
+    assert_eq!(responder.text(WAIT), "ping\n");
+    cmd::run(pub_on(
+        &broker,
+        home.path(),
+        &["-V", "5", "-t", "lat/resp", "-m", "pong"],
+    ))
+    .expect_code(0);
+    let out = crate::support::cmd::finish(rr);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let latency = stdout.strip_prefix("pong\nLatency: ").expect(&stdout);
+    let (number, unit) = latency.trim_end().split_at(
+        latency
+            .trim_end()
+            .find(|c: char| c.is_alphabetic())
+            .unwrap_or(latency.trim_end().len()),
+    );
+    assert!(
+        number.parse::<f64>().is_ok() && ["ns", "µs", "ms", ""].contains(&unit),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with('\n') && stdout.lines().count() == 2, "{stdout}");
+}
+
+#[test]
+fn message_rate_counts_instead_of_printing() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        "rate/#",
+        &["--message-rate", "-W", "3", "-C", "2"],
+    );
+    let mut c = pub_on(&broker, home.path(), &["-t", "rate/a", "-l", "-q", "1"]);
+    c.write_stdin("1\n2\n3\n4\n5\n");
+    cmd::run(c).expect_code(0);
+    let ended = sub.finish(WAIT);
+    // -C is never reached: no message is printed, -W ends the run.
+    assert_eq!(ended.code, Some(27), "{}", ended.stderr);
+    let out = String::from_utf8(ended.stdout).unwrap();
+    let counts: Vec<u64> = out
+        .lines()
+        .map(|l| l.strip_suffix(" msgs/s").expect(l).parse().unwrap())
+        .collect();
+    assert!(counts.len() >= 2, "{out}");
+    assert_eq!(counts.iter().sum::<u64>(), 5, "{out}");
+}
+
+#[test]
+fn what_is_missing_comes_before_what_is_checked_at_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    let pub_ = as_mosquitto(dir.path(), "mosquitto_pub", env!("CARGO_BIN_EXE_mqtt-pub"));
+    let sub = as_mosquitto(dir.path(), "mosquitto_sub", env!("CARGO_BIN_EXE_mqtt-sub"));
+    // mosquitto_pub: the sentence alone on stderr, its usage on stdout.
+    let (_, help, _) = run(&pub_, &["--help"]);
+    for args in [
+        &["-t", "a"][..],
+        &["-t", "a", "--cafile", "/nonexistent"],
+        &["-m", "x", "-A", "nowhere"],
+    ] {
+        let (code, stdout, stderr) = run(&pub_, args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(stderr, "Error: Both topic and message must be supplied.\n", "{args:?}");
+        assert_eq!(stdout, help, "{args:?}");
+    }
+    let (code, _, stderr) = run(&sub, &["--cafile", "/nonexistent", "-i", ""]);
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("Error: You must specify a topic"), "{stderr}");
+    // With the topic there, the connect-time check speaks (before any connection).
+    let (code, _, stderr) = run(&sub, &["-t", "a", "-i", "", "-p", "1"]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (1, "Error: Invalid id and/or clean_session.\n")
+    );
+    // Under our name, clap's and our clearer words remain.
+    let (code, stdout, stderr) = run(Path::new(env!("CARGO_BIN_EXE_mqtt-pub")), &["-t", "a"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.is_empty() && stderr.contains("Use 'mqtt-pub --help'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn options_files_under_mosquittos_names_are_read_as_mosquitto_2_1_reads_them() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sub = as_mosquitto(dir.path(), "mosquitto_sub", env!("CARGO_BIN_EXE_mqtt-sub"));
+    // A -o file that is not there is passed over (mqtt-sub refuses it).
+    let (code, _, stderr) = run(&sub, &["-o", "/nonexistent"]);
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("Error: You must specify a topic"), "{stderr}");
+    let (code, _, stderr) = run(
+        Path::new(env!("CARGO_BIN_EXE_mqtt-sub")),
+        &["-o", "/nonexistent", "-t", "a"],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot read options file /nonexistent"), "{stderr}");
+    // -L on the command line replaces the defaults file's host and port.
+    let config = home.path().join(".config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("mqtt-pub"), "-h nowhere.invalid\n-p 1\n-q 1\n").unwrap();
+    let url = format!("mqtt://127.0.0.1:{}/cfg/url", broker.port);
+    let s = Sub::mqtt_sub(&broker, home.path(), "cfg/url", &["-C", "1"]);
+    cmd::run(crate::support::mqtt_pub(home.path(), &["-L", &url, "-m", "via url"])).expect_code(0);
+    assert_eq!(s.text(WAIT), "via url\n");
+}
+
+#[test]
+fn unsubscribing_alone_stays_under_mosquittos_name_and_leaves_under_ours() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sub = as_mosquitto(dir.path(), "mosquitto_sub", env!("CARGO_BIN_EXE_mqtt-sub"));
+    let mut args: Vec<&str> = broker.addr_args().iter().map(String::as_str).collect();
+    args.extend(["-U", "u/#", "-W", "1"]);
+    let (code, _, stderr) = run(&sub, &args);
+    assert_eq!((code, stderr.as_str()), (27, "Timed out\n"));
+    let mut c = cmd::binary(env!("CARGO_BIN_EXE_mqtt-sub"), home.path());
+    c.args(&args);
+    cmd::run(c).expect_code(0);
+}

@@ -306,3 +306,77 @@ fn prompts_on_a_terminal_do_not_echo() {
     )
     .expect_code(0);
 }
+
+#[test]
+fn mosquitto_2_1_messages_and_dash_for_stdout() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("pw");
+    let f = file.to_str().unwrap();
+    // What it did, on stdout, as mosquitto_passwd 2.1 says it.
+    let r = passwd(home.path(), &["-c", "-b", f, "aa", "one"]);
+    r.expect_code(0);
+    assert_eq!(r.stdout(), "Adding password for user aa\n");
+    let r = passwd(home.path(), &["-b", f, "bb", "two"]);
+    assert_eq!(r.stdout(), "Adding password for user bb\n");
+    let r = passwd(home.path(), &["-b", f, "aa", "three"]);
+    assert_eq!(r.stdout(), "Updating password for user aa\n");
+    assert_eq!(login(&file, home.path(), "aa", "three"), 0);
+
+    // -c -: the new file on stdout, and no file named '-'.
+    let r = passwd(home.path(), &["-c", "-b", "-", "cc", "four"]);
+    r.expect_code(0);
+    assert!(r.stdout().starts_with("cc:$7$210000$"), "{}", r.stdout());
+    assert_eq!(r.stdout().lines().count(), 1);
+    let r = passwd_stdin(home.path(), &["-c", "-", "dd"], "pw\npw\n");
+    r.expect_code(0);
+    assert!(
+        r.stdout().starts_with("Password: \nReenter password: \ndd:$7$"),
+        "{}",
+        r.stdout()
+    );
+    for args in [&["-b", "-", "ee", "x"][..], &["-D", "-", "ee"], &["-U", "-"]] {
+        let r = passwd(home.path(), args);
+        r.expect_code(1);
+        assert!(r.stderr().contains("'-' (standard output)"), "{args:?}: {}", r.stderr());
+    }
+    assert!(!home.path().join("-").exists() && !Path::new("-").exists());
+}
+
+#[test]
+fn under_mosquittos_name_it_hashes_as_mosquitto_2_1_2() {
+    let home = tempfile::tempdir().unwrap();
+    let link = home.path().join("mosquitto_passwd");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_mqtt-passwd"), &link).unwrap();
+    let run = |args: &[&str]| {
+        let mut c = cmd::binary(&link, home.path());
+        c.args(args).current_dir(home.path());
+        cmd::run(c)
+    };
+    // mosquitto 2.1.2's default: sha512-pbkdf2 with 1000 iterations.
+    let r = run(&["-c", "-b", "-", "aa", "x"]);
+    r.expect_code(0);
+    assert!(r.stdout().starts_with("aa:$7$1000$"), "{}", r.stdout());
+    // Its build has no argon2: neither its tool nor its broker can use one.
+    let file = home.path().join("pw");
+    let r = run(&["-c", "-H", "argon2id", "-b", file.to_str().unwrap(), "aa", "x"]);
+    r.expect_code(10);
+    assert_eq!(r.stderr(), "Error: Unable to hash password.\n");
+    assert!(!file.exists());
+    // Too few arguments: the usage on stdout and nothing else.
+    let r = run(&["pw"]);
+    r.expect_code(1);
+    assert_eq!(r.stderr(), "");
+    assert_eq!(r.stdout(), run(&["--help"]).stdout());
+    // A file that exists is named by its full path, as mosquitto does.
+    run(&["-c", "-b", file.to_str().unwrap(), "aa", "x"]).expect_code(0);
+    let r = run(&["-c", "-b", "pw", "aa", "x"]);
+    r.expect_code(1);
+    let full = std::fs::canonicalize(&file).unwrap();
+    assert_eq!(
+        r.stderr(),
+        format!(
+            "Error: Unable to open file {} for writing. File exists.\n",
+            full.display()
+        )
+    );
+}

@@ -237,14 +237,7 @@ fn conversion(s: &Spec, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &
         b'l' => int(s, Some(m.payload.len() as i64), out),
         b'm' => int(s, Some(i64::from(m.pkid)), out),
         b'P' => user_properties(props, out),
-        b'p' => {
-            let p = &m.payload[..if s.width > 0 {
-                s.width.min(m.payload.len())
-            } else {
-                m.payload.len()
-            }];
-            padded(s, p, pad_char(s), out);
-        }
+        b'p' => payload_field(s, &m.payload, None, out),
         b'q' => out.push(b'0' + m.qos as u8),
         b'R' => {
             if let Some(r) = props.and_then(|p| p.response_topic.as_deref()) {
@@ -261,16 +254,17 @@ fn conversion(s: &Spec, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &
         ),
         b't' => text(s, &m.topic, out),
         b'U' => out.extend_from_slice(stamp.expect("timed").epoch().as_bytes()),
-        b'x' | b'X' => hex(s, &m.payload, s.conv == b'X', out),
+        b'x' | b'X' => payload_field(s, &m.payload, Some(s.conv == b'X'), out),
         b'f' | b'd' => float(s, &m.payload, s.conv == b'd', out),
         _ => unreachable!("validated conversion"),
     }
 }
 
-/// `%j` and `%J` (the payload parsed as JSON; an error line when it is not).
+/// `%j` and `%J` (the payload parsed as JSON; an error line when it is not;
+/// `null` when it is empty, for both).
 fn json_conversion(parse: bool, m: &Message, stamp: Option<&Stamp>, pretty: bool, out: &mut Vec<u8>) {
     let parsed;
-    let payload = if parse {
+    let payload = if parse && !m.payload.is_empty() {
         match serde_json::from_slice::<serde_json::Value>(&m.payload) {
             Ok(v) => {
                 parsed = v;
@@ -305,52 +299,92 @@ fn user_properties(props: Option<&crate::mqtt::PublishProps>, out: &mut Vec<u8>)
     }
 }
 
-/// `%x`/`%X` (2.1): at most `width` bytes, grouped by `precision` nibbles.
-fn hex(s: &Spec, payload: &[u8], upper: bool, out: &mut Vec<u8>) {
-    let bytes = &payload[..if s.width > 0 {
-        s.width.min(payload.len())
+/// `%p`, `%x` and `%X` as mosquitto 2.1 writes them: at most `width` bytes
+/// of the payload; the padding is `width` less the characters of those bytes
+/// (their count, or twice it in hex), before them, or after them with `-`,
+/// where C's `printf("%*s", n, "")` pads by the size of `n` even when it is
+/// negative (so a hex field wider than its width still gets spaces after).
+/// In hex a separator follows every `precision`th character, padding
+/// included. `upper`: `None` for the raw payload.
+fn payload_field(s: &Spec, payload: &[u8], upper: Option<bool>, out: &mut Vec<u8>) {
+    let bytes = if s.width > 0 {
+        &payload[..s.width.min(payload.len())]
     } else {
-        payload.len()
-    }];
-    let digits: &[u8; 16] = if upper {
-        b"0123456789ABCDEF"
-    } else {
-        b"0123456789abcdef"
+        payload
     };
-    let mut body = Vec::with_capacity(bytes.len() * 3);
+    let chars = bytes.len() * if upper.is_some() { 2 } else { 1 };
+    let pad = s.width as i64 - if s.width > 0 { chars } else { bytes.len() } as i64;
     let group = s.precision.filter(|g| *g > 0);
-    let mut nibbles = 0;
-    for b in bytes {
-        for n in [b >> 4, b & 0xf] {
-            if let Some(g) = group
-                && nibbles > 0
-                && nibbles % g == 0
-            {
-                body.push(s.separator.unwrap_or(b' '));
-            }
-            body.push(digits[n as usize]);
-            nibbles += 1;
+    let separator = s.separator.unwrap_or(b' ');
+    let mut xpos = 0usize;
+    let sep_after = |xpos: usize, out: &mut Vec<u8>| {
+        if let Some(g) = group
+            && upper.is_some()
+            && xpos % g == g - 1
+        {
+            out.push(separator);
+        }
+    };
+    if !s.left {
+        for _ in 0..pad.max(0) {
+            out.push(pad_char(s));
+            sep_after(xpos, out);
+            xpos += 1;
         }
     }
-    padded(s, &body, pad_char(s), out);
+    match upper {
+        None => out.extend_from_slice(bytes),
+        Some(upper) => {
+            let digits: &[u8; 16] = if upper {
+                b"0123456789ABCDEF"
+            } else {
+                b"0123456789abcdef"
+            };
+            for (i, b) in bytes.iter().enumerate() {
+                out.push(digits[usize::from(b >> 4)]);
+                sep_after(xpos, out);
+                xpos += 1;
+                out.push(digits[usize::from(b & 0xf)]);
+                if i + 1 < bytes.len() {
+                    sep_after(xpos, out);
+                    xpos += 1;
+                }
+            }
+        }
+    }
+    if s.left {
+        out.extend(std::iter::repeat_n(b' ', pad.unsigned_abs() as usize));
+    }
 }
 
-/// `%f`/`%d` (2.1): the payload as a native-endian float/double.
+/// `%f`/`%d` (2.1): the payload as a native-endian float/double, printed as
+/// C's `%f` (six decimals unless a precision is given).
 fn float(s: &Spec, payload: &[u8], double: bool, out: &mut Vec<u8>) {
     let value = match (double, payload.len()) {
         (false, 4) => f64::from(f32::from_ne_bytes(payload.try_into().expect("4 bytes"))),
         (true, 8) => f64::from_ne_bytes(payload.try_into().expect("8 bytes")),
         _ => {
             use std::io::Write;
-            let _ = std::io::stderr().write_all(b"requested float printing, but non-float data received");
+            let what: &[u8] = if double {
+                b"requested double printing, but non-double data received"
+            } else {
+                b"requested float printing, but non-float data received"
+            };
+            let _ = std::io::stderr().write_all(what);
             return;
         }
     };
-    let p = s.precision.unwrap_or(0);
-    let body = if s.zero && !s.left {
-        format!("{value:0w$.p$}", w = s.width)
+    let p = s.precision.unwrap_or(6);
+    let body = if value.is_finite() {
+        if s.zero && !s.left {
+            format!("{value:0w$.p$}", w = s.width)
+        } else {
+            format!("{value:.p$}")
+        }
     } else {
-        format!("{value:.p$}")
+        // glibc's words, never zero-padded.
+        let sign = if value.is_sign_negative() { "-" } else { "" };
+        format!("{sign}{}", if value.is_nan() { "nan" } else { "inf" })
     };
     padded(s, body.as_bytes(), b' ', out);
 }
@@ -469,12 +503,40 @@ mod tests {
     }
 
     #[test]
+    fn hex_fields_as_mosquitto_2_1_2_prints_them() {
+        // Outputs of mosquitto_sub 2.1.2 for the same payloads.
+        let mut m = message(false);
+        let cases: &[(&[u8], &str, &[u8])] = &[
+            (b"kept", "%-10x|", b"6b657074  |"),
+            (b"hello world", "%-10x|", b"68656c6c6f20776f726c          |"),
+            (b"", "%-10x|", b"          |"),
+            (b"hello world", "%10x|", b"68656c6c6f20776f726c|"),
+            (b"kept", "%010x|", b"006b657074|"),
+            (b"kept", "%12.6X|", b"    6B 657074|"),
+            (b"\xff\xfe\x00\x01a", "%12.6X|", b"  FFFE 000161|"),
+            (b"kept", "%-12.6X|", b"6B6570 74    |"),
+            (b"hello world", "%-12.6X|", b"68656C 6C6F20 776F72 6C64          |"),
+            (b"", "%12.6X|", b"              |"),
+            (b"\x00\x00\x00\x00\x00\x00\xf0?", "%12.6X|", b"000000 000000 F03F|"),
+        ];
+        for (payload, fmt, want) in cases {
+            m.payload = Bytes::copy_from_slice(payload);
+            assert_eq!(
+                render(fmt, &m),
+                *want,
+                "{fmt} of {payload:?}: got {:?}",
+                String::from_utf8_lossy(&render(fmt, &m))
+            );
+        }
+    }
+
+    #[test]
     fn floats_and_doubles() {
         let mut m = message(false);
         m.payload = Bytes::copy_from_slice(&1.5f32.to_ne_bytes());
         assert_eq!(
-            render("%f|%.2f|%8.3f|%-8.1f|%08.2f", &m),
-            b"2|1.50|   1.500|1.5     |00001.50"
+            render("%f|%.2f|%8.3f|%-8.1f|%08.2f|%.0f", &m),
+            b"1.500000|1.50|   1.500|1.5     |00001.50|2"
         );
         m.payload = Bytes::copy_from_slice(&(-2.25f64).to_ne_bytes());
         assert_eq!(render("%.2d", &m), b"-2.25");

@@ -52,7 +52,10 @@ fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kin
                 1,
                 format!(
                     "Error: Unable to open file {} for writing. File exists.",
-                    file.display()
+                    // As mosquitto_passwd says it: the full path.
+                    std::fs::canonicalize(file)
+                        .unwrap_or_else(|_| file.to_path_buf())
+                        .display()
                 ),
             ));
         }

@@ -208,9 +208,7 @@ impl ConnSettings {
         let endpoint = endpoint(args, url.as_ref(), explicit_port, tls.is_some());
         let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
         if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
-            at_connect.keep::<()>(Err(usage!(
-                "WebSockets (--ws) need a TCP endpoint, not a unix socket."
-            )));
+            at_connect.keep::<()>(Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket.")));
         }
         if proxy.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
             at_connect.keep::<()>(Err(usage!("--proxy needs a TCP endpoint, not a unix socket.")));
@@ -366,15 +364,13 @@ fn parse_proxy(url: &str, mosquitto_wording: bool) -> anyhow::Result<Proxy> {
     }
     let port = match port {
         None => default_port,
-        Some(p) => parse_int::<u16>(p)
-            .filter(|p| *p > 0)
-            .ok_or_else(|| {
-                if mosquitto_wording {
-                    usage!("Invalid proxy port {}", super::number::c_atoi(p))
-                } else {
-                    usage!("Invalid proxy URL {url}: bad port '{p}'.")
-                }
-            })?,
+        Some(p) => parse_int::<u16>(p).filter(|p| *p > 0).ok_or_else(|| {
+            if mosquitto_wording {
+                usage!("Invalid proxy port {}", super::number::c_atoi(p))
+            } else {
+                usage!("Invalid proxy URL {url}: bad port '{p}'.")
+            }
+        })?,
     };
     Ok(Proxy {
         kind,

@@ -26,18 +26,47 @@ pub fn load(program: &Program, args: &[OsString]) -> anyhow::Result<Vec<OsString
         Ok(b) => b,
         // mosquitto 2.1 goes on without a `-o` file it cannot open; under
         // our names a file named on the command line must be there.
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && (explicit.is_none() || program.mosquitto_wording()) =>
-        {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && (explicit.is_none() || program.mosquitto_wording()) => {
             return Ok(Vec::new());
         }
         Err(e) => {
             return Err(e).with_context(|| format!("cannot read options file {}", path.display()));
         }
     };
-    Ok(tokens(&bytes))
+    Ok(without_what_a_url_sets(lines(&bytes), args)
+        .into_iter()
+        .flat_map(|(opt, value)| std::iter::once(opt).chain(value))
+        .collect())
 }
+
+/// The file's options that a `-L URL` on the command line replaces: the
+/// file is read first, so mosquitto's later `-L` sets host and port (and the
+/// user and password when the URL has them) over the file's. (Between
+/// options on the command line itself, an explicit `-h`/`-p` wins: clap does
+/// not keep their order.)
+fn without_what_a_url_sets(file: Vec<Line>, args: &[OsString]) -> Vec<Line> {
+    let url = args
+        .windows(2)
+        .filter(|w| w[0] == "-L" || w[0] == "--url")
+        .map(|w| w[1].to_string_lossy().into_owned())
+        .next_back();
+    let Some(url) = url else {
+        return file;
+    };
+    let authority = url
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    let mut replaced = vec!["-h", "--host", "-p", "--port", "--unix"];
+    if authority.contains('@') {
+        replaced.extend(["-u", "--username", "-P", "--pw"]);
+    }
+    file.into_iter()
+        .filter(|(opt, _)| !replaced.iter().any(|r| opt == *r))
+        .collect()
+}
+
+/// One line of the file: the option and the rest of the line, if any.
+type Line = (OsString, Option<OsString>);
 
 /// The value of `-o FILE` on the command line, which replaces the default file.
 fn options_file_arg(args: &[OsString]) -> anyhow::Result<Option<OsString>> {
@@ -65,9 +94,9 @@ fn default_path(program: &str) -> Option<PathBuf> {
     Some(PathBuf::from(home).join(".config").join(program))
 }
 
-/// Split the file into argv tokens: per line, the option and (if any) the
-/// rest of the line as one value.
-fn tokens(bytes: &[u8]) -> Vec<OsString> {
+/// Split the file into lines of argv: the option and (if any) the rest of
+/// the line as one value.
+fn lines(bytes: &[u8]) -> Vec<Line> {
     let mut out = Vec::new();
     for raw in bytes.split(|&b| b == b'\n') {
         let mut line = raw;
@@ -86,10 +115,7 @@ fn tokens(bytes: &[u8]) -> Vec<OsString> {
             Some(sp) => (&line[..sp], Some(&line[sp + 1..])),
             None => (line, None),
         };
-        out.push(os(opt));
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            out.push(os(v));
-        }
+        out.push((os(opt), value.filter(|v| !v.is_empty()).map(os)));
     }
     out
 }
@@ -105,17 +131,27 @@ mod tests {
 
     #[test]
     fn value_is_rest_of_line_verbatim() {
-        let t = tokens(b"# comment\n-t cfg/topic \n\n  -m hello world  with  spaces\r\n-d\n");
+        let t = lines(b"# comment\n-t cfg/topic \n\n  -m hello world  with  spaces\r\n-d\n");
+        let line = |o: &str, v: Option<&str>| (OsString::from(o), v.map(OsString::from));
         assert_eq!(
             t,
             vec![
-                OsString::from("-t"),
-                OsString::from("cfg/topic "),
-                OsString::from("-m"),
-                OsString::from("hello world  with  spaces"),
-                OsString::from("-d"),
+                line("-t", Some("cfg/topic ")),
+                line("-m", Some("hello world  with  spaces")),
+                line("-d", None),
             ]
         );
+    }
+
+    #[test]
+    fn a_url_on_the_command_line_replaces_the_files_host_and_port() {
+        let file = lines(b"-h filehost\n-p 1884\n-q 1\n-u me\n");
+        let opts = |l: Vec<Line>| l.into_iter().map(|(o, _)| o).collect::<Vec<_>>();
+        let args: Vec<OsString> = ["-L", "mqtt://h:1/t"].iter().map(OsString::from).collect();
+        assert_eq!(opts(without_what_a_url_sets(file.clone(), &args)), ["-q", "-u"]);
+        let args: Vec<OsString> = ["-L", "mqtt://u:p@h/t"].iter().map(OsString::from).collect();
+        assert_eq!(opts(without_what_a_url_sets(file.clone(), &args)), ["-q"]);
+        assert_eq!(without_what_a_url_sets(file.clone(), &[]), file);
     }
 
     #[test]

@@ -101,7 +101,12 @@ impl PasswdSettings {
         };
         let kind = hash_kind(&a, default_iterations)?;
         exclusive(&a)?;
-        let mode = mode(&a)?;
+        let mode = mode(&a, mosquitto_wording)?;
+        if kind == HashKind::Argon2id && mosquitto_wording {
+            // mosquitto 2.1.2 is built without argon2: its tool cannot write
+            // such a hash, nor its broker read one.
+            return Err(exit::failure(exit::PASSWD_NO_HASH, "Error: Unable to hash password."));
+        }
         Ok(PasswdSettings { mode, kind })
     }
 }
@@ -162,10 +167,17 @@ fn password(a: &PasswdArgs, rest: &[String]) -> anyhow::Result<PasswordFrom> {
 }
 
 /// The mode and its file, user and password, from the arguments left.
-fn mode(a: &PasswdArgs) -> anyhow::Result<PasswdMode> {
+fn mode(a: &PasswdArgs, mosquitto_wording: bool) -> anyhow::Result<PasswdMode> {
     let n = a.args.len();
     let want_password = usize::from(a.batch);
-    let usage = || fail("wrong number of arguments; see 'mqtt-passwd --help'.");
+    // mosquitto_passwd prints its usage, and nothing else.
+    let usage = || {
+        if mosquitto_wording {
+            exit::usage_text("")
+        } else {
+            fail("wrong number of arguments; see 'mqtt-passwd --help'.")
+        }
+    };
     Ok(if a.upgrade {
         let [file] = a.args.as_slice() else {
             return Err(fail("-U argument given but password file missing."));

@@ -43,8 +43,7 @@ pub struct PubSettings {
 
 impl PubSettings {
     pub fn from_args(args: PubArgs, mosquitto_wording: bool) -> anyhow::Result<PubSettings> {
-        let (conn, url_topic) =
-            ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording, "Invalid id.")?;
+        let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording, "Invalid id.")?;
         // What is wrong with the values given comes before what is missing.
         let source = message_source(args.payload, args.stdin_line, args.jsonl)?;
         // -t and -L both set the topic; -t wins (it is the more specific).

@@ -595,7 +595,10 @@ impl<'a> Run<'a> {
     fn rate_line(&mut self) -> bool {
         let line = format!("{} msgs/s\n", self.this_second);
         self.this_second = 0;
-        self.out.write_all(line.as_bytes()).and_then(|()| self.out.flush()).is_ok()
+        self.out
+            .write_all(line.as_bytes())
+            .and_then(|()| self.out.flush())
+            .is_ok()
     }
 
     fn close(&mut self, code: u8) -> u8 {
