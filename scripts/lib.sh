@@ -104,7 +104,7 @@ mosquitto_build() {
     ensure_apt_packages cmake libssl-dev libcjson-dev libargon2-dev
     echo "Building mosquitto from $src in $dir/build (cmake; a minute or two)..." >&2
     (cd "$dir/build" &&
-      cmake "$src" -DWITH_DOCS=OFF -DWITH_CTRL_SHELL=OFF -DWITH_TESTS=OFF >cmake.log 2>&1 &&
+      cmake "$src" -DWITH_DOCS=OFF -DDOCUMENTATION=OFF -DWITH_CTRL_SHELL=OFF -DWITH_TESTS=OFF -Wno-dev >cmake.log 2>&1 &&
       make -j"$(nproc)" mosquitto mosquitto_pub mosquitto_sub mosquitto_rr mosquitto_passwd >make.log 2>&1) ||
       { echo "Error: building mosquitto failed; see $dir/build/cmake.log and make.log." >&2; return 1; }
   fi

@@ -34,8 +34,10 @@ pub struct Debug {
     pub enabled: bool,
     id: Option<String>,
     pending: Arc<Mutex<Pending>>,
-    /// mosquitto numbers QoS 0 messages too; we count them here.
-    qos0_mid: u32,
+    /// The last message id shown: libmosquitto numbers QoS 0 messages from
+    /// the same counter as everything else (a QoS 0 PUBLISH after SUBSCRIBE
+    /// 1 is m2), so a QoS 0 one is shown as the next.
+    last_mid: u32,
 }
 
 impl Debug {
@@ -113,11 +115,11 @@ impl Debug {
             Event::PublishSent { pkid } => {
                 let line = self.pending().publishes.pop_front();
                 let mid = if *pkid == 0 {
-                    self.qos0_mid += 1;
-                    self.qos0_mid
+                    self.last_mid + 1
                 } else {
                     u32::from(*pkid)
                 };
+                self.last_mid = mid;
                 if let Some(l) = line {
                     let r = u8::from(l.retain);
                     self.client(format_args!(
@@ -146,6 +148,7 @@ impl Debug {
             Event::PubRelReceived { pkid } => self.client(format_args!("received PUBREL (Mid: {pkid})")),
             Event::PubCompSent { pkid } => self.client(format_args!("sending PUBCOMP (m{pkid})")),
             Event::SubscribeSent { pkid } => {
+                self.last_mid = u32::from(*pkid);
                 let filters = self.pending().subscribes.pop_front().unwrap_or_default();
                 for (topic, qos, options) in filters {
                     self.client(format_args!(
@@ -155,6 +158,7 @@ impl Debug {
             }
             Event::SubAck { .. } => self.client(format_args!("received SUBACK")),
             Event::UnsubscribeSent { pkid } => {
+                self.last_mid = u32::from(*pkid);
                 if let Some(topic) = self.pending().unsubscribes.pop_front() {
                     self.client(format_args!("sending UNSUBSCRIBE (Mid: {pkid}, Topic: {topic})"));
                 }

@@ -118,7 +118,7 @@ impl ConnError {
                 exit::ERROR,
                 format!("Unable to connect (Lookup error.): cannot resolve {target}"),
             ),
-            ConnError::Io(e) => (exit::ERROR, format!("Error: {e} ({target})")),
+            ConnError::Io(e) => (exit::ERROR, format!("Error: {} ({target})", exit::strerror(e))),
             ConnError::Timeout => (exit::ERROR, format!("Error: timed out connecting to {target}")),
             ConnError::Tls(why) => (exit::TLS, format!("Error: A TLS error occurred with {target}: {why}.")),
             ConnError::Closed(m) | ConnError::Other(m) => (exit::ERROR, format!("Unable to connect ({m}) to {target}")),

@@ -24,6 +24,8 @@ pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyho
     out.extend(it.next());
     // The (sub)command whose options are being read (mqtt-bench has subcommands).
     let mut cmd = cmd;
+    // Where -V, -x and -D are in `out`, for mosquitto's "the last one decides".
+    let mut versions = Versions::default();
     while let Some(token) = it.next() {
         let Some(text) = token.to_str().filter(|t| t.len() > 1 && t.starts_with('-')) else {
             if let Some(sub) = token.to_str().and_then(|t| cmd.find_subcommand(t)) {
@@ -45,6 +47,7 @@ pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyho
             out.push(token);
             continue;
         };
+        versions.saw(arg.get_id().as_str(), out.len());
         out.push(token);
         if arg.get_id() == "property" {
             let mut values = Vec::with_capacity(4);
@@ -68,7 +71,65 @@ pub fn prepare(cmd: &Command, program: &Program, tokens: Vec<OsString>) -> anyho
             }
         }
     }
+    if dialect && !passwd {
+        versions.as_mosquitto_reads_them(&mut out);
+    }
     Ok(out)
+}
+
+/// The positions of the options that choose the protocol version. mosquitto
+/// sets it as it reads each: `-V` to its version, `-x` and `-D` to MQTT 5, so
+/// the last one decides (`-V 311 -x 60` is MQTT 5; `-x 60 -V 311` is 3.1.1,
+/// where mosquitto then ignores -x). Under our names an explicit older `-V`
+/// with them is an error instead.
+#[derive(Default)]
+struct Versions {
+    /// Index in the output of each `-V` (its value follows).
+    v: Vec<usize>,
+    /// Index of each `-x` (its value follows).
+    x: Vec<usize>,
+    /// Index of the last `-x` or `-D`.
+    last_v5: Option<usize>,
+}
+
+impl Versions {
+    fn saw(&mut self, id: &str, at: usize) {
+        match id {
+            "protocol_version" => self.v.push(at),
+            "session_expiry" => {
+                self.x.push(at);
+                self.last_v5 = Some(at);
+            }
+            "property" => self.last_v5 = Some(at),
+            _ => {}
+        }
+    }
+
+    /// Drop what mosquitto's order overrides: every `-V` when a `-x`/`-D`
+    /// comes after the last one; a `-x` before a final `-V 31`/`-V 311`.
+    fn as_mosquitto_reads_them(&self, out: &mut Vec<OsString>) {
+        let Some(&last_v) = self.v.last() else {
+            return;
+        };
+        let dropped: Vec<usize> = if self.last_v5.is_some_and(|x| x > last_v) {
+            self.v.clone()
+        } else if out
+            .get(last_v + 1)
+            .and_then(|v| v.to_str())
+            .is_some_and(|v| !matches!(v, "5" | "mqttv5"))
+        {
+            self.x.iter().copied().filter(|&x| x < last_v).collect()
+        } else {
+            return;
+        };
+        // Each is an option and its value.
+        let mut i = 0;
+        out.retain(|_| {
+            let keep = !dropped.iter().any(|&d| i == d || i == d + 1);
+            i += 1;
+            keep
+        });
+    }
 }
 
 /// How many values a `-D` takes once `values` have been read: three, or
@@ -133,6 +194,23 @@ mod tests {
             walk("mqtt-pub", &["-D", "connect", "user-property", "k"])
                 .unwrap_err()
                 .contains("not enough")
+        );
+    }
+
+    #[test]
+    fn the_last_of_v_x_and_d_decides_the_version_under_mosquittos_name() {
+        let w = |args: &[&str]| walk("mosquitto_pub", args).unwrap();
+        assert_eq!(w(&["-V", "311", "-x", "60"]), ["-x", "60"]);
+        assert_eq!(w(&["-x", "60", "-V", "311"]), ["-V", "311"]);
+        assert_eq!(w(&["-x", "60", "-V", "5"]), ["-x", "60", "-V", "5"]);
+        assert_eq!(
+            w(&["-V", "31", "-D", "connect", "receive-maximum", "5"]),
+            ["-D", "connect", "receive-maximum", "5", PROPERTY_END]
+        );
+        // Under our name, clap gets them all (and the settings refuse the mix).
+        assert_eq!(
+            walk("mqtt-pub", &["-V", "311", "-x", "60"]).unwrap(),
+            ["-V", "311", "-x", "60"]
         );
     }
 

@@ -321,7 +321,8 @@ impl<'a> Run<'a> {
     }
 
     async fn subscribed(&mut self, session: &Session, pkid: u16, codes: &[u8]) -> anyhow::Result<()> {
-        if session.debug.enabled && !self.s.conn.quiet {
+        // mosquitto_sub's line (mosquitto_rr prints none).
+        if session.debug.enabled && !self.s.conn.quiet && self.request.is_none() {
             let list: Vec<String> = codes.iter().map(u8::to_string).collect();
             session
                 .debug
