@@ -116,7 +116,7 @@ pub(crate) fn tls_config(s: &ConnSettings) -> Result<Option<options::Tls>, Conne
         .transpose()
         .map_err(|e| ConnectFailure::setup(format!("Error: Problem setting TLS options: {e:#}.")))?
         .map(std::sync::Arc::new);
-    if s.tls.as_ref().is_some_and(|t| t.insecure) && !s.quiet {
+    if s.tls.as_ref().is_some_and(|t| t.insecure && t.warn_insecure) && !s.quiet {
         crate::exit::eprint_line(format_args!(
             "Warning: --insecure: the broker's certificate and host name are not verified."
         ));

@@ -130,6 +130,17 @@ impl AtConnect {
     }
 }
 
+/// mosquitto prints what it finds when it sets up the connection without
+/// the `Use '... --help'` line: under its name, so do we.
+fn at_connect_wording(e: anyhow::Error, mosquitto_wording: bool) -> anyhow::Error {
+    match e.downcast_ref::<crate::exit::Usage>() {
+        Some(u) if mosquitto_wording => {
+            crate::exit::failure(crate::exit::ERROR, format!("Error: {}", u.0.trim_end_matches('\n')))
+        }
+        _ => e,
+    }
+}
+
 impl ConnSettings {
     /// Validate the connection options. Returns the settings and the topic
     /// from `-L`, if one was given. An error in the outer result is one
@@ -218,7 +229,7 @@ impl ConnSettings {
             .flatten();
         let topic = url.map(|u| u.topic);
         if let Some(e) = at_connect.0 {
-            return Ok((Err(e), topic));
+            return Ok((Err(at_connect_wording(e, mosquitto_wording)), topic));
         }
 
         let settings = ConnSettings {

@@ -24,6 +24,9 @@ pub struct TlsSettings {
     pub client: Option<(PathBuf, PathBuf)>,
     /// Verify nothing about the broker's certificate.
     pub insecure: bool,
+    /// Say so on stderr when `insecure` (not under a mosquitto name:
+    /// mosquitto says nothing).
+    pub warn_insecure: bool,
     pub version: Option<TlsVersion>,
     pub alpn: Vec<Vec<u8>>,
 }
@@ -50,7 +53,7 @@ impl TlsSettings {
             .zip(&a.key)
             .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k)))
             .next();
-        let version = version(a)?;
+        let version = version(a, mosquitto_wording)?;
         let ca_files = ca_files(a)?;
         for f in ca_files.iter().chain(client.iter().flat_map(|(c, k)| [c, k])) {
             if !f.exists() {
@@ -83,6 +86,7 @@ impl TlsSettings {
             os_roots,
             client,
             insecure: a.insecure,
+            warn_insecure: !mosquitto_wording,
             version,
             alpn: a.tls_alpn.iter().map(|p| p.as_bytes().to_vec()).collect(),
         }))
@@ -148,12 +152,14 @@ fn refuse_unsupported(a: &TlsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn version(a: &TlsArgs) -> anyhow::Result<Option<TlsVersion>> {
+/// `--tls-version`. mosquitto 2.1 has no TLS 1.1 either; under its name it
+/// is refused in its words.
+fn version(a: &TlsArgs, mosquitto_wording: bool) -> anyhow::Result<Option<TlsVersion>> {
     match a.tls_version.as_deref() {
         None => Ok(None),
         Some("tlsv1.3") => Ok(Some(TlsVersion::Tls13)),
         Some("tlsv1.2") => Ok(Some(TlsVersion::Tls12)),
-        Some("tlsv1.1" | "tlsv1") => Err(usage!(
+        Some("tlsv1.1" | "tlsv1") if !mosquitto_wording => Err(usage!(
             "TLS versions before 1.2 are not supported (rustls speaks tlsv1.2 and tlsv1.3)."
         )),
         Some(_) => Err(usage!("Problem setting TLS options, check the options are valid.")),
