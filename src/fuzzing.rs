@@ -59,6 +59,7 @@ pub fn format(data: &[u8]) {
             user_properties: vec![("k".into(), "v".into())],
             ..PublishProps::default()
         })),
+        props_order: vec![0x26, 0x03, 0x09],
     };
     for pretty in [false, true] {
         let printer = Printer {

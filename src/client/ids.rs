@@ -36,11 +36,15 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::prop_order::PropertyOrder;
 use super::rewrite::varint;
 
-/// One client's id table (cheap to clone: the clones share it).
+/// One client's id table (cheap to clone: the clones share it), and the
+/// order of the properties of the MQTT 5 PUBLISHes its connections read
+/// ([`super::prop_order`]): what the byte stream says that the library's
+/// events do not.
 #[derive(Clone, Debug, Default)]
-pub struct PacketIds(Arc<Mutex<Table>>);
+pub struct PacketIds(Arc<Mutex<Table>>, PropertyOrder);
 
 #[derive(Debug, Default, PartialEq)]
 struct Table {
@@ -164,7 +168,12 @@ impl PacketIds {
             t.started.insert(wire, t.next_start);
             t.next_start += 1;
         }
-        Some(PacketIds(Arc::new(Mutex::new(t))))
+        Some(PacketIds(Arc::new(Mutex::new(t)), PropertyOrder::default()))
+    }
+
+    /// The property orders of the PUBLISHes read on this client's connections.
+    pub fn property_order(&self) -> &PropertyOrder {
+        &self.1
     }
 
     /// When the flow with this wire id started (unknown ones last).

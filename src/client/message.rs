@@ -27,6 +27,7 @@ impl Message {
             dup: p.dup,
             pkid: p.pkid,
             props: None,
+            props_order: Vec::new(),
         }
     }
 
@@ -51,6 +52,7 @@ impl Message {
             dup: p.dup,
             pkid: p.pkid,
             props: Some(props.unwrap_or_default()),
+            props_order: Vec::new(),
         }
     }
 }

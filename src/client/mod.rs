@@ -21,6 +21,7 @@ mod ids;
 mod lean;
 mod message;
 pub mod options;
+mod prop_order;
 mod proxy;
 mod rewrite;
 mod session;

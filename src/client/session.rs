@@ -229,7 +229,13 @@ impl Session {
             Loop::V4(el) => el.poll().await.map(events::from_v4).map_err(ConnError::from_v4),
             Loop::V5(el) => el.poll().await.map(events::from_v5).map_err(ConnError::from_v5),
         }?;
-        Ok(on_wire(&self.ids, ev))
+        let mut ev = on_wire(&self.ids, ev);
+        if let Event::Message(m) = &mut ev
+            && m.props.is_some()
+        {
+            m.props_order = self.ids.property_order().take(m.pkid, m.payload.len());
+        }
+        Ok(ev)
     }
 
     /// How many QoS 1/2 flows the library can have open at once: `-M`, or

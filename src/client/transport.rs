@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::ids::{PacketIds, Translate};
 use super::options::Tls;
+use super::prop_order::Tap;
 use super::proxy;
 use super::rewrite::{self, Rewrite, Rules};
 use crate::mqtt::Protocol;
@@ -52,6 +53,9 @@ pub struct Dial {
     /// The client's packet id table, shared by all its connections; `None`
     /// for a connection that counts its ids up itself ([`super::lean`]).
     ids: Option<PacketIds>,
+    /// MQTT 5 with `ids`: note the order of each PUBLISH's properties
+    /// ([`super::prop_order`]).
+    tap: bool,
     /// The broker's addresses, when resolved once for many connections
     /// (else each connect resolves the host).
     addrs: Option<Arc<[SocketAddr]>>,
@@ -86,6 +90,7 @@ impl Dial {
                     _ => Vec::new(),
                 },
             },
+            tap: s.protocol == Protocol::V5,
             ids,
             addrs: None,
         }
@@ -146,6 +151,10 @@ impl Dial {
             stream
         };
         match &self.ids {
+            Some(ids) if self.tap => Box::new(Tap::new(
+                Translate::new(stream, ids.clone()),
+                ids.property_order().clone(),
+            )),
             Some(ids) => Box::new(Translate::new(stream, ids.clone())),
             None => stream,
         }

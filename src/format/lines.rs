@@ -24,7 +24,7 @@ pub fn message_json<'a>(m: &'a Message, stamp: &Stamp, payload: J<'a>) -> J<'a> 
         fields.push(("mid", J::Int(i64::from(m.pkid))));
     }
     if let Some(p) = m.props.as_deref() {
-        let props = properties(p);
+        let props = properties(p, &m.props_order);
         if !props.is_empty() {
             fields.push(("properties", J::Obj(props)));
         }
@@ -33,21 +33,22 @@ pub fn message_json<'a>(m: &'a Message, stamp: &Stamp, payload: J<'a>) -> J<'a> 
     J::Obj(fields)
 }
 
-/// The properties mosquitto prints, in the order a mosquitto broker sends
-/// them (the library hands them over parsed, not in wire order).
-fn properties(p: &PublishProps) -> Vec<(&'static str, J<'_>)> {
-    let mut v = Vec::new();
+/// The properties mosquitto prints, in the order the broker sent them
+/// (`order`: their identifiers as read off the wire); any not in `order` in
+/// the order a mosquitto broker sends them.
+fn properties<'a>(p: &'a PublishProps, order: &[u8]) -> Vec<(&'static str, J<'a>)> {
+    let mut v: Vec<(u8, &'static str, J<'a>)> = Vec::new();
     if let Some(x) = p.payload_format_indicator {
-        v.push(("payload-format-indicator", J::Int(i64::from(x))));
+        v.push((0x01, "payload-format-indicator", J::Int(i64::from(x))));
     }
     if let Some(x) = &p.content_type {
-        v.push(("content-type", J::Str(Cow::Borrowed(x.as_bytes()))));
+        v.push((0x03, "content-type", J::Str(Cow::Borrowed(x.as_bytes()))));
     }
     if let Some(x) = &p.response_topic {
-        v.push(("response-topic", J::Str(Cow::Borrowed(x.as_bytes()))));
+        v.push((0x08, "response-topic", J::Str(Cow::Borrowed(x.as_bytes()))));
     }
     if let Some(x) = &p.correlation_data {
-        v.push(("correlation-data", J::Str(Cow::Borrowed(x))));
+        v.push((0x09, "correlation-data", J::Str(Cow::Borrowed(x))));
     }
     if !p.user_properties.is_empty() {
         let list = p
@@ -55,20 +56,23 @@ fn properties(p: &PublishProps) -> Vec<(&'static str, J<'_>)> {
             .iter()
             .map(|(k, val)| J::Obj(vec![(k.as_str(), J::Str(Cow::Borrowed(val.as_bytes())))]))
             .collect();
-        v.push(("user-properties", J::Arr(list)));
+        // At the place of the first user property, as mosquitto puts it.
+        v.push((0x26, "user-properties", J::Arr(list)));
     }
     if let Some(x) = p.message_expiry_interval {
-        v.push(("message-expiry-interval", J::Int(i64::from(x))));
+        v.push((0x02, "message-expiry-interval", J::Int(i64::from(x))));
     }
     if let Some(x) = p.topic_alias {
-        v.push(("topic-alias", J::Int(i64::from(x))));
+        v.push((0x23, "topic-alias", J::Int(i64::from(x))));
     }
     // One key per identifier, as mosquitto prints them (a message matching
     // several subscriptions carries several).
     for &x in &p.subscription_identifiers {
-        v.push(("subscription-identifier", J::Int(x as i64)));
+        v.push((0x0b, "subscription-identifier", J::Int(x as i64)));
     }
-    v
+    let rank = |id: u8| order.iter().position(|&o| o == id).unwrap_or(usize::MAX);
+    v.sort_by_key(|(id, _, _)| rank(*id));
+    v.into_iter().map(|(_, k, j)| (k, j)).collect()
 }
 
 /// One `--json` line (without the newline): valid JSON whatever the bytes,

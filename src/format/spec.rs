@@ -417,6 +417,7 @@ mod tests {
             dup: false,
             pkid: 1,
             props: v5.then(|| Box::new(props)),
+            props_order: Vec::new(),
         }
     }
 

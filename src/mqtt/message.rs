@@ -20,6 +20,9 @@ pub struct Message {
     pub pkid: u16,
     /// `None` on MQTT 3.1.1 connections.
     pub props: Option<Box<PublishProps>>,
+    /// The identifiers of `props` in the order the broker sent them, as
+    /// far as known (empty when not): `%j` lists the properties so.
+    pub props_order: Vec<u8>,
 }
 
 impl Message {
