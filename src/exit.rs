@@ -95,40 +95,38 @@ impl Program {
 }
 
 /// A command-line error: printed as `Error: ...` followed by
-/// `Use '<program> --help' to see usage.`, exit 1.
+/// `Use '<program> --help' to see usage.`, exit 1 — or, with
+/// `usage_on_stdout` (mosquitto_pub's missing topic or message,
+/// mosquitto_passwd's wrong arguments), followed by nothing while the shared
+/// main prints the usage on stdout (and with an empty `text`, nothing on
+/// stderr at all).
 #[derive(Debug)]
-pub struct Usage(pub String);
+pub struct Usage {
+    pub text: String,
+    pub usage_on_stdout: bool,
+}
 
 impl fmt::Display for Usage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 impl std::error::Error for Usage {}
 
-/// A command-line error that mosquitto_pub follows with its usage text on
-/// stdout instead of the `Use '... --help'` line: printed as `Error: ...`
-/// (nothing when empty: mosquitto_passwd's usage alone), exit 1, and the
-/// shared main prints the usage.
-#[derive(Debug)]
-pub struct UsageText(pub String);
-
-impl fmt::Display for UsageText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for UsageText {}
-
-/// A [`UsageText`] error.
-pub fn usage_text(message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(UsageText(message.into()))
+/// A [`Usage`] error after which the usage goes to stdout.
+pub fn usage_text(text: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Usage {
+        text: text.into(),
+        usage_on_stdout: true,
+    })
 }
 
 /// Build a [`Usage`] error from format arguments.
 #[macro_export]
 macro_rules! usage {
-    ($($arg:tt)*) => { anyhow::Error::new($crate::exit::Usage(format!($($arg)*))) };
+    ($($arg:tt)*) => {
+        anyhow::Error::new($crate::exit::Usage { text: format!($($arg)*), usage_on_stdout: false })
+    };
 }
 
 /// An error with a specific exit code. `message` is printed as is (it
@@ -201,16 +199,14 @@ pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8, other_code
     }
     let mut stderr = io::stderr().lock();
     if let Some(usage) = err.downcast_ref::<Usage>() {
-        let _ = writeln!(
-            stderr,
-            "Error: {}\n\nUse '{} --help' to see usage.",
-            usage.0, program.name
-        );
-        return usage_code;
-    }
-    if let Some(usage) = err.downcast_ref::<UsageText>() {
-        if !usage.0.is_empty() {
-            let _ = writeln!(stderr, "Error: {}", usage.0);
+        if !usage.usage_on_stdout {
+            let _ = writeln!(
+                stderr,
+                "Error: {}\n\nUse '{} --help' to see usage.",
+                usage.text, program.name
+            );
+        } else if !usage.text.is_empty() {
+            let _ = writeln!(stderr, "Error: {}", usage.text);
         }
         return usage_code;
     }

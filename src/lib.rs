@@ -67,7 +67,7 @@ pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Progra
         },
         Err(err) => {
             let code = exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE);
-            if err.downcast_ref::<exit::UsageText>().is_some() {
+            if err.downcast_ref::<exit::Usage>().is_some_and(|u| u.usage_on_stdout) {
                 let mut cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
                 let _ = write!(std::io::stdout().lock(), "{}", cmd.render_long_help());
             }

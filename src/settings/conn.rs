@@ -135,7 +135,7 @@ impl AtConnect {
 fn at_connect_wording(e: anyhow::Error, mosquitto_wording: bool) -> anyhow::Error {
     match e.downcast_ref::<crate::exit::Usage>() {
         Some(u) if mosquitto_wording => {
-            crate::exit::failure(crate::exit::ERROR, format!("Error: {}", u.0.trim_end_matches('\n')))
+            crate::exit::failure(crate::exit::ERROR, format!("Error: {}", u.text.trim_end_matches('\n')))
         }
         _ => e,
     }
