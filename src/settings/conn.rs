@@ -12,7 +12,7 @@ use super::number::{parse_c_long, parse_duration, parse_int};
 use super::props::Props;
 use super::tls::TlsSettings;
 use crate::cli::ConnArgs;
-use crate::mqtt::{Protocol, QoS, validate_publish_topic};
+use crate::mqtt::{Protocol, QoS};
 use crate::usage;
 
 /// Where the broker listens.
@@ -178,7 +178,7 @@ impl ConnSettings {
             .transpose()?;
         let connect_retry = args.connect_retry.as_deref().map(parse_retry).transpose()?;
         // mosquitto's checks of the whole, in its order: will, TLS, client id.
-        let will = will(args)?;
+        let will = will(args, mosquitto_wording)?;
         super::tls::mosquittos_checks(&args.tls)?;
         let clean = !args.disable_clean_session;
         let session_expiry = match (protocol, clean, session_expiry) {
@@ -415,7 +415,7 @@ fn endpoint(args: &ConnArgs, url: Option<&UrlParts>, port: Option<u16>, tls: boo
     Endpoint::Tcp { host, port }
 }
 
-fn will(args: &ConnArgs) -> anyhow::Result<Option<Will>> {
+fn will(args: &ConnArgs, mosquitto_wording: bool) -> anyhow::Result<Option<Will>> {
     let w = &args.will;
     let qos = match w.will_qos.as_deref() {
         None => QoS::AtMostOnce,
@@ -432,7 +432,7 @@ fn will(args: &ConnArgs) -> anyhow::Result<Option<Will>> {
         }
         return Ok(None);
     };
-    validate_publish_topic(topic, "will topic").map_err(|e| usage!("{e}"))?;
+    super::publish::check_publish_topic(topic, "will topic", mosquitto_wording)?;
     Ok(Some(Will {
         topic: topic.clone(),
         payload: w.will_payload.clone().unwrap_or_default().into_bytes(),

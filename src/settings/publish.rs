@@ -49,7 +49,7 @@ impl PubSettings {
         // -t and -L both set the topic; -t wins (it is the more specific).
         let topic = args.topic.or(url_topic);
         if let Some(t) = &topic {
-            validate_publish_topic(t, "publish topic").map_err(|e| usage!("{e}"))?;
+            check_publish_topic(t, "publish topic", mosquitto_wording)?;
         }
         let qos = parse_qos(args.qos.as_deref())?;
         let repeat = match args.repeat.as_deref() {
@@ -130,6 +130,18 @@ pub(crate) fn message_source(p: PayloadArgs, stdin_line: u8, jsonl: u8) -> anyho
     } else {
         None
     })
+}
+
+/// A topic to publish to (`label`: "publish topic", "will topic", ...).
+/// Under a mosquitto name an empty one gets mosquitto 2.1's sentence, which
+/// asks about wildcards; ours says it is empty.
+pub(crate) fn check_publish_topic(topic: &str, label: &str, mosquitto_wording: bool) -> anyhow::Result<()> {
+    match validate_publish_topic(topic, label) {
+        Err(_) if topic.is_empty() && mosquitto_wording => {
+            Err(usage!("Invalid {label} '', does it contain '+' or '#'?"))
+        }
+        r => r.map_err(|e| usage!("{e}")),
+    }
 }
 
 /// `-q`: 0, 1 or 2 (default 0).

@@ -6,11 +6,11 @@ use std::time::Duration;
 use super::Source;
 use super::conn::ConnSettings;
 use super::number::{parse_int, parse_seconds, shown};
-use super::publish::{message_source, parse_qos};
+use super::publish::{check_publish_topic, message_source, parse_qos};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit;
 use crate::format::{Format, Mode, Printer};
-use crate::mqtt::{Protocol, QoS, validate_filter, validate_publish_topic};
+use crate::mqtt::{Protocol, QoS, validate_filter};
 use crate::usage;
 
 /// How messages are printed, and when waiting ends.
@@ -207,10 +207,10 @@ impl RrSettings {
         let source = message_source(args.payload, 0, 0)?;
         let topic = args.topic.or(url_topic);
         if let Some(t) = &topic {
-            validate_publish_topic(t, "publish topic").map_err(|e| usage!("{e}"))?;
+            check_publish_topic(t, "publish topic", mosquitto_wording)?;
         }
         if let Some(t) = &args.response_topic {
-            validate_publish_topic(t, "response topic").map_err(|e| usage!("{e}"))?;
+            check_publish_topic(t, "response topic", mosquitto_wording)?;
         }
         let qos = parse_qos(args.qos.as_deref())?;
         let (Some(topic), Some(response_topic), Some(source)) = (topic, args.response_topic, source) else {
