@@ -160,6 +160,11 @@ fn usage_errors_in_mosquittos_words_under_its_names() {
         ),
         (&rr, &["-r"], "Error: Unknown option '-r'.\n".to_string()),
         (
+            &pub_,
+            &["-t", "", "-m", "x"],
+            "Error: Invalid publish topic '', does it contain '+' or '#'?\n".to_string(),
+        ),
+        (
             &rr,
             &["-e", "t/#"],
             "Error: Invalid response topic 't/#', does it contain '+' or '#'?\n".to_string(),
@@ -681,4 +686,29 @@ fn unsubscribing_alone_stays_under_mosquittos_name_and_leaves_under_ours() {
     let mut c = cmd::binary(env!("CARGO_BIN_EXE_mqtt-sub"), home.path());
     c.args(&args);
     cmd::run(c).expect_code(0);
+}
+
+#[test]
+fn under_mosquittos_name_the_last_of_v_x_and_d_decides_the_version() {
+    let broker = Broker::anonymous();
+    let dir = tempfile::tempdir().unwrap();
+    let pub_ = as_mosquitto(dir.path(), "mosquitto_pub", env!("CARGO_BIN_EXE_mqtt-pub"));
+    let addr: Vec<&str> = broker.addr_args().iter().map(String::as_str).collect();
+    for (id, order) in [("v-x", &["-V", "311", "-x", "60"][..]), ("x-v", &["-x", "60", "-V", "311"])] {
+        let mut args = addr.clone();
+        args.extend(["-t", "vx", "-m", "x", "-i", id]);
+        args.extend(order);
+        let (code, _, stderr) = run(&pub_, &args);
+        assert_eq!(code, 0, "{order:?}: {stderr}");
+    }
+    // mosquitto 2.0 logs the protocol as p2 (3.1.1) and p5.
+    let log = broker.log();
+    assert!(log.contains(" as v-x (p5,"), "{log}");
+    assert!(log.contains(" as x-v (p2,"), "{log}");
+    // Under our name the mix is an error.
+    let mut args = addr.clone();
+    args.extend(["-t", "vx", "-m", "x", "-V", "311", "-x", "60"]);
+    let (code, _, stderr) = run(Path::new(env!("CARGO_BIN_EXE_mqtt-pub")), &args);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("-x need MQTT v5"), "{stderr}");
 }
