@@ -694,7 +694,10 @@ fn under_mosquittos_name_the_last_of_v_x_and_d_decides_the_version() {
     let dir = tempfile::tempdir().unwrap();
     let pub_ = as_mosquitto(dir.path(), "mosquitto_pub", env!("CARGO_BIN_EXE_mqtt-pub"));
     let addr: Vec<&str> = broker.addr_args().iter().map(String::as_str).collect();
-    for (id, order) in [("v-x", &["-V", "311", "-x", "60"][..]), ("x-v", &["-x", "60", "-V", "311"])] {
+    for (id, order) in [
+        ("v-x", &["-V", "311", "-x", "60"][..]),
+        ("x-v", &["-x", "60", "-V", "311"]),
+    ] {
         let mut args = addr.clone();
         args.extend(["-t", "vx", "-m", "x", "-i", id]);
         args.extend(order);
