@@ -666,7 +666,8 @@ fn options_files_under_mosquittos_names_are_read_as_mosquitto_2_1_reads_them() {
     // -L on the command line replaces the defaults file's host and port.
     let config = home.path().join(".config");
     std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("mqtt-pub"), "-h nowhere.invalid\n-p 1\n-q 1\n").unwrap();
+    // (Were it not, the port would be 1, where nothing listens.)
+    std::fs::write(config.join("mqtt-pub"), "-h 127.0.0.1\n-p 1\n-q 1\n").unwrap();
     let url = format!("mqtt://127.0.0.1:{}/cfg/url", broker.port);
     let s = Sub::mqtt_sub(&broker, home.path(), "cfg/url", &["-C", "1"]);
     cmd::run(crate::support::mqtt_pub(home.path(), &["-L", &url, "-m", "via url"])).expect_code(0);
