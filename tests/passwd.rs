@@ -103,6 +103,8 @@ fn error_cases_exit_1_and_change_nothing() {
     let file = home.path().join("pw");
     let f = file.to_str().unwrap();
     std::fs::write(&file, "# keep me\nalice:$7$1$b/kfHUcQPnha4rdu$C4J1r5t+es6BXTWHEYPm9uRpTBHWN4BpuK3LxXgth/oX33hVqj/QTaV8aux6txlNZRftgCI9ZiAcCX3hsT7Aig==\n").unwrap();
+    // As a password file should be (a world-readable one is warned about).
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let before = std::fs::read(&file).unwrap();
     let long = "x".repeat(65536);
     let cases: &[(&[&str], &str)] = &[
@@ -379,4 +381,27 @@ fn under_mosquittos_name_it_hashes_as_mosquitto_2_1_2() {
             full.display()
         )
     );
+}
+
+#[test]
+fn a_world_readable_file_is_warned_about_and_keeps_its_mode() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("pw");
+    std::fs::write(&file, "aa:x\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = passwd(home.path(), &["-b", file.to_str().unwrap(), "bb", "y"]);
+    r.expect_code(0);
+    let full = std::fs::canonicalize(&file).unwrap();
+    assert_eq!(
+        r.stderr(),
+        format!(
+            "Warning: File {0} has world readable permissions. Future versions will refuse to load this file.\n\
+             To fix this, use `chmod 0700 {0}`.\n",
+            full.display()
+        )
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let r = passwd(home.path(), &["-D", file.to_str().unwrap(), "bb"]);
+    assert_eq!((r.code(), r.stderr()), (0, String::new()));
 }

@@ -228,13 +228,29 @@ impl Locked {
     /// The file's bytes, or `None` when it does not exist.
     pub fn read(&self) -> anyhow::Result<Option<Vec<u8>>> {
         match std::fs::read(&self.target) {
-            Ok(b) => Ok(Some(b)),
+            Ok(b) => {
+                self.warn_if_world_readable();
+                Ok(Some(b))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(fail(format!(
                 "Error: Unable to open password file {}. {}.",
                 self.shown.display(),
                 crate::exit::strerror(&e)
             ))),
+        }
+    }
+
+    /// mosquitto 2.1's warning about a file others may read (the broker
+    /// says the same when it loads it); the file keeps its mode.
+    fn warn_if_world_readable(&self) {
+        let mode = std::fs::metadata(&self.target).map_or(0, |m| m.permissions().mode());
+        if mode & 0o007 != 0 {
+            let shown = self.target.display();
+            crate::exit::eprint_line(format_args!(
+                "Warning: File {shown} has world readable permissions. Future versions will refuse to load this file.\n\
+                 To fix this, use `chmod 0700 {shown}`."
+            ));
         }
     }
 
