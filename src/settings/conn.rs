@@ -180,74 +180,35 @@ impl ConnSettings {
         // mosquitto's checks of the whole, in its order: will, TLS, client id.
         let will = will(args, mosquitto_wording)?;
         super::tls::mosquittos_checks(&args.tls)?;
-        let clean = !args.disable_clean_session;
-        let session_expiry = match (protocol, clean, session_expiry) {
-            (Protocol::V5, false, None) => Some(u32::MAX),
-            (_, _, s) => s,
-        };
-        if args.id.is_none() && args.id_prefix.is_none() {
-            if protocol == Protocol::V5 && session_expiry == Some(u32::MAX) {
-                return Err(usage!(
-                    "You must provide a client id if you are using an infinite session expiry interval."
-                ));
-            }
-            if protocol != Protocol::V5 && !clean {
-                return Err(usage!("You must provide a client id if you are using the -c option."));
-            }
-        }
+        let (clean, session_expiry) = session(args, protocol, session_expiry)?;
         let credentials = credentials(args, url.as_ref())?;
-
-        let mut at_connect = AtConnect::default();
-        let client_id = at_connect
-            .keep(client_id(args, mosquitto_wording.then_some(invalid_id)))
-            .flatten();
-        if password_without_user(&credentials, protocol) {
-            at_connect.keep::<()>(Err(if mosquitto_wording {
-                crate::exit::failure(crate::exit::ERROR, "Error: Problem setting username and/or password.")
-            } else {
-                usage!("A password needs a user name (-u) with MQTT 3.1.1.")
-            }));
-        }
-        let tls = at_connect
-            .keep(TlsSettings::from_args(
-                &args.tls,
-                url.as_ref().is_some_and(|u| u.tls),
-                explicit_port,
-                mosquitto_wording,
-            ))
-            .flatten();
-        let endpoint = endpoint(args, url.as_ref(), explicit_port, tls.is_some());
-        let websocket = (args.ws || url.as_ref().is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
-        if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
-            at_connect.keep::<()>(Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket.")));
-        }
-        if proxy.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
-            at_connect.keep::<()>(Err(usage!("--proxy needs a TCP endpoint, not a unix socket.")));
-        }
-        let bind = at_connect
-            .keep(args.bind_address.as_deref().map(parse_bind).transpose())
-            .flatten();
-        let topic = url.map(|u| u.topic);
-        if let Some(e) = at_connect.0 {
-            return Ok((Err(at_connect_wording(e, mosquitto_wording)), topic));
-        }
-
+        let topic = url.as_ref().map(|u| u.topic.clone());
+        let link = match link(
+            args,
+            url.as_ref(),
+            explicit_port,
+            (protocol, &credentials, proxy.is_some()),
+            mosquitto_wording.then_some(invalid_id),
+        ) {
+            Ok(link) => link,
+            Err(e) => return Ok((Err(e), topic)),
+        };
         let settings = ConnSettings {
-            endpoint,
+            endpoint: link.endpoint,
             protocol,
-            client_id,
+            client_id: link.client_id,
             clean,
             keepalive,
             session_expiry,
             credentials,
             max_inflight,
             nodelay: args.nodelay,
-            bind,
+            bind: link.bind,
             will,
             props,
             connect_retry,
-            tls,
-            websocket,
+            tls: link.tls,
+            websocket: link.websocket,
             proxy,
             debug: args.debug,
             quiet: args.quiet,
@@ -255,6 +216,85 @@ impl ConnSettings {
             manual_acks: false,
         };
         Ok((Ok(settings), topic))
+    }
+}
+
+/// `-c` and the session expiry: clean start, and the expiry (`-c` on MQTT 5
+/// without `-x` keeps the session for ever), with mosquitto's rule that a
+/// session kept needs a client id of our own.
+fn session(args: &ConnArgs, protocol: Protocol, expiry: Option<u32>) -> anyhow::Result<(bool, Option<u32>)> {
+    let clean = !args.disable_clean_session;
+    let expiry = match (protocol, clean, expiry) {
+        (Protocol::V5, false, None) => Some(u32::MAX),
+        (_, _, s) => s,
+    };
+    if args.id.is_none() && args.id_prefix.is_none() {
+        if protocol == Protocol::V5 && expiry == Some(u32::MAX) {
+            return Err(usage!(
+                "You must provide a client id if you are using an infinite session expiry interval."
+            ));
+        }
+        if protocol != Protocol::V5 && !clean {
+            return Err(usage!("You must provide a client id if you are using the -c option."));
+        }
+    }
+    Ok((clean, expiry))
+}
+
+/// What mosquitto works out only when it sets up the connection.
+struct Link {
+    client_id: Option<String>,
+    tls: Option<TlsSettings>,
+    endpoint: Endpoint,
+    websocket: Option<String>,
+    bind: Option<IpAddr>,
+}
+
+/// The client id, TLS, endpoint, WebSocket path and bind address, checked
+/// as mosquitto checks them when it connects: the first mistake is the
+/// error (`mosquitto_id`: under a mosquitto name, its sentence for an empty
+/// `-i`). `(protocol, credentials, proxied)` are what the checks depend on.
+fn link(
+    args: &ConnArgs,
+    url: Option<&UrlParts>,
+    port: Option<u16>,
+    (protocol, credentials, proxied): (Protocol, &Credentials, bool),
+    mosquitto_id: Option<&str>,
+) -> anyhow::Result<Link> {
+    let mosquitto_wording = mosquitto_id.is_some();
+    let mut at_connect = AtConnect::default();
+    let client_id = at_connect.keep(client_id(args, mosquitto_id)).flatten();
+    if password_without_user(credentials, protocol) {
+        at_connect.keep::<()>(Err(if mosquitto_wording {
+            crate::exit::failure(crate::exit::ERROR, "Error: Problem setting username and/or password.")
+        } else {
+            usage!("A password needs a user name (-u) with MQTT 3.1.1.")
+        }));
+    }
+    let url_tls = url.is_some_and(|u| u.tls);
+    let tls = at_connect
+        .keep(TlsSettings::from_args(&args.tls, url_tls, port, mosquitto_wording))
+        .flatten();
+    let endpoint = endpoint(args, url, port, tls.is_some());
+    let websocket = (args.ws || url.is_some_and(|u| u.ws)).then(|| args.ws_path.clone());
+    if websocket.is_some() && matches!(endpoint, Endpoint::Unix(_)) {
+        at_connect.keep::<()>(Err(usage!("WebSockets (--ws) need a TCP endpoint, not a unix socket.")));
+    }
+    if proxied && matches!(endpoint, Endpoint::Unix(_)) {
+        at_connect.keep::<()>(Err(usage!("--proxy needs a TCP endpoint, not a unix socket.")));
+    }
+    let bind = at_connect
+        .keep(args.bind_address.as_deref().map(parse_bind).transpose())
+        .flatten();
+    match at_connect.0 {
+        Some(e) => Err(at_connect_wording(e, mosquitto_wording)),
+        None => Ok(Link {
+            client_id,
+            tls,
+            endpoint,
+            websocket,
+            bind,
+        }),
     }
 }
 

@@ -107,33 +107,18 @@ impl SubSettings {
         let output = OutputSettings::from_args(&args.output, mosquitto_wording)?;
         let mut filters = args.topic;
         filters.extend(url_topic);
-        for f in &filters {
-            validate_filter(f, "subscription topic").map_err(|e| usage!("{e}"))?;
-        }
-        for f in &args.filter_out {
-            validate_filter(f, "filter topic").map_err(|e| usage!("{e}"))?;
-        }
-        for f in &args.unsubscribe {
-            validate_filter(f, "unsubscribe topic").map_err(|e| usage!("{e}"))?;
+        for (list, what) in [
+            (&filters, "subscription topic"),
+            (&args.filter_out, "filter topic"),
+            (&args.unsubscribe, "unsubscribe topic"),
+        ] {
+            for f in list {
+                validate_filter(f, what).map_err(|e| usage!("{e}"))?;
+            }
         }
         let qos = parse_qos(args.qos.as_deref())?;
-        let count = match args.count.as_deref() {
-            None => None,
-            Some(c) => Some(
-                parse_int::<u64>(c)
-                    .filter(|c| *c >= 1)
-                    .ok_or_else(|| usage!("Invalid message count \"{}\".\n", shown(c, mosquitto_wording)))?,
-            ),
-        };
-        let random_filter = match args.random_filter.as_deref() {
-            None => None,
-            Some(r) => Some(
-                parse_seconds(r)
-                    .filter(|r| (0.1..=100.0).contains(r))
-                    .ok_or_else(|| usage!("--random-filter chance must be between 0.1-100.0\n"))?
-                    / 100.0,
-            ),
-        };
+        let count = args.count.as_deref().map(|c| count(c, mosquitto_wording)).transpose()?;
+        let random_filter = args.random_filter.as_deref().map(random_filter).transpose()?;
         if filters.is_empty() && args.unsubscribe.is_empty() {
             return Err(usage!(
                 "You must specify a topic to subscribe to (-t) or unsubscribe from (-U)."
@@ -147,19 +132,7 @@ impl SubSettings {
                 "\nError: Combining '-R' and '--retained-only' makes no sense.",
             ));
         }
-        if let Some(c) = count
-            && c < 20
-        {
-            conn.receive_maximum = c as u16;
-        }
-        // Acknowledge a message only once it is handled (printed): messages
-        // after the -C'th stay with the broker. On MQTT 5 always: that
-        // library throws away the events it has queued when a connection
-        // ends, after acknowledging their messages itself, so a message read
-        // just before a cut was lost (found by the chaos soak). The 3.1.1
-        // library keeps them, and its manual acknowledgements reordered QoS 2
-        // redeliveries under the same chaos, so it acknowledges itself there.
-        conn.manual_acks = count.is_some() || conn.protocol == crate::mqtt::Protocol::V5;
+        acknowledge_when_handled(&mut conn, count);
         Ok(SubSettings {
             conn,
             filters,
@@ -180,6 +153,38 @@ impl SubSettings {
             output,
         })
     }
+}
+
+/// `-C`: at least one.
+fn count(c: &str, mosquitto_wording: bool) -> anyhow::Result<u64> {
+    parse_int::<u64>(c)
+        .filter(|c| *c >= 1)
+        .ok_or_else(|| usage!("Invalid message count \"{}\".\n", shown(c, mosquitto_wording)))
+}
+
+/// `--random-filter`: a percentage, as the fraction of messages printed.
+fn random_filter(r: &str) -> anyhow::Result<f64> {
+    let percent = parse_seconds(r)
+        .filter(|r| (0.1..=100.0).contains(r))
+        .ok_or_else(|| usage!("--random-filter chance must be between 0.1-100.0\n"))?;
+    Ok(percent / 100.0)
+}
+
+/// With `-C`, the broker sends at most the messages wanted at once (mosquitto
+/// sets receive maximum to a count below 20), and each is acknowledged only
+/// once handled (printed): messages after the -C'th stay with the broker.
+/// On MQTT 5 always: that library throws away the events it has queued when
+/// a connection ends, after acknowledging their messages itself, so a
+/// message read just before a cut was lost (found by the chaos soak). The
+/// 3.1.1 library keeps them, and its manual acknowledgements reordered QoS 2
+/// redeliveries under the same chaos, so it acknowledges itself there.
+fn acknowledge_when_handled(conn: &mut ConnSettings, count: Option<u64>) {
+    if let Some(c) = count
+        && c < 20
+    {
+        conn.receive_maximum = c as u16;
+    }
+    conn.manual_acks = count.is_some() || conn.protocol == Protocol::V5;
 }
 
 /// Validated mqtt-rr settings.
