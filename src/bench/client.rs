@@ -564,15 +564,7 @@ async fn schedule(
         if end.is_some_and(|e| intended >= e) || shared.stopping() {
             break;
         }
-        if intended > Instant::now() {
-            let ticked = match &mut ticker {
-                Some(t) => t.until(intended).await.is_ok(),
-                None => false,
-            };
-            if !ticked {
-                sleep_until(intended).await;
-            }
-        }
+        wait_until(intended, &mut ticker).await;
         let m = OutMessage {
             topic: topic.clone(),
             payload: maker.make(Header {
@@ -594,20 +586,40 @@ async fn schedule(
         if publisher.publish(m).await.is_err() {
             break;
         }
-        let now = Instant::now();
-        r.published += 1;
         shared.live.sent.fetch_add(1, Relaxed);
-        if intended >= measure_from {
-            let lag = now.saturating_duration_since(intended);
-            r.lag.record(lag.as_micros() as u64);
-            if r.lag.is_due() {
-                shared.absorb("lag", &mut r.lag);
-            }
-            r.late += u64::from(lag > LATE);
-            r.measured += 1;
-            secs.bucket(now).sent += 1;
-        }
+        r.sent(intended, intended >= measure_from, &shared, &mut secs);
     }
     secs.flush();
     r
+}
+
+/// Sleep until `intended` (on the ticker when there is one), unless it has passed.
+async fn wait_until(intended: Instant, ticker: &mut Option<Ticker>) {
+    if intended > Instant::now() {
+        let ticked = match ticker {
+            Some(t) => t.until(intended).await.is_ok(),
+            None => false,
+        };
+        if !ticked {
+            sleep_until(intended).await;
+        }
+    }
+}
+
+impl Scheduled {
+    /// A message due at `intended` went out now; `measured`: after the warm-up.
+    fn sent(&mut self, intended: Instant, measured: bool, shared: &Shared, secs: &mut Seconds) {
+        let now = Instant::now();
+        self.published += 1;
+        if measured {
+            let lag = now.saturating_duration_since(intended);
+            self.lag.record(lag.as_micros() as u64);
+            if self.lag.is_due() {
+                shared.absorb("lag", &mut self.lag);
+            }
+            self.late += u64::from(lag > LATE);
+            self.measured += 1;
+            secs.bucket(now).sent += 1;
+        }
+    }
 }

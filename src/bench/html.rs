@@ -64,24 +64,7 @@ fn escape(s: &str) -> String {
 
 /// A line chart with a legend; x ticks are given as (position, label).
 fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)], note: &str) -> String {
-    let all = lines.iter().flat_map(|l| l.points.iter());
-    let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
-    for (x, y) in all {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-        y1 = y1.max(*y);
-    }
-    for (x, _) in x_ticks {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-    }
-    if x0 >= x1 {
-        x1 = x0 + 1.0;
-    }
-    if y1 <= 0.0 {
-        y1 = 1.0;
-    }
-    let y1 = y1 * 1.1;
+    let (x0, x1, y1) = bounds(lines, x_ticks);
     let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - PAD);
     let sy = |y: f64| H - PAD - (y / y1) * (H - PAD - TOP);
     let mut s = format!(
@@ -122,43 +105,7 @@ fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)], 
         escape(y_label)
     );
     for (i, l) in lines.iter().enumerate() {
-        let pts: Vec<String> = l
-            .points
-            .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
-            .collect();
-        let dash = if l.dash.is_empty() {
-            String::new()
-        } else {
-            format!(r#" stroke-dasharray="{}""#, l.dash)
-        };
-        let _ = write!(
-            s,
-            r#"<polyline fill="none" stroke="{c}" stroke-width="{w}" stroke-linejoin="round"{dash} points="{p}"/>"#,
-            c = l.colour,
-            w = l.width,
-            p = pts.join(" "),
-        );
-        for (x, y) in &l.hollow {
-            let _ = write!(
-                s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="white" stroke="{}" stroke-width="2"/>"#,
-                sx(*x),
-                sy(*y),
-                l.colour
-            );
-        }
-        // The legend, in two columns above the plot.
-        let (lx, ly) = (LEFT + 10.0 + 260.0 * (i % 2) as f64, 18.0 + 16.0 * (i / 2) as f64);
-        let _ = write!(
-            s,
-            r##"<line x1="{lx}" y1="{ly}" x2="{x2}" y2="{ly}" stroke="{c}" stroke-width="{w}"{dash}/><text x="{tx}" y="{ly}" dominant-baseline="middle" fill="#222">{n}</text>"##,
-            x2 = lx + 18.0,
-            c = l.colour,
-            w = l.width,
-            tx = lx + 24.0,
-            n = escape(&l.name)
-        );
+        draw(&mut s, i, l, &sx, &sy);
     }
     s.push_str("</svg>");
     if !note.is_empty() {
@@ -166,6 +113,70 @@ fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)], 
     }
     s.push_str("</section>");
     s
+}
+
+/// The x range of the lines and ticks, and the top of the y axis (a tenth
+/// above the highest point; never an empty range).
+fn bounds(lines: &[Line], x_ticks: &[(f64, String)]) -> (f64, f64, f64) {
+    let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
+    for (x, y) in lines.iter().flat_map(|l| l.points.iter()) {
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+        y1 = y1.max(*y);
+    }
+    for (x, _) in x_ticks {
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+    }
+    if x0 >= x1 {
+        x1 = x0 + 1.0;
+    }
+    if y1 <= 0.0 {
+        y1 = 1.0;
+    }
+    (x0, x1, y1 * 1.1)
+}
+
+/// Line `i` of a chart: its polyline, its hollow points and its legend entry
+/// (in two columns above the plot); `sx`/`sy` map data to the picture.
+fn draw(s: &mut String, i: usize, l: &Line, sx: &impl Fn(f64) -> f64, sy: &impl Fn(f64) -> f64) {
+    let pts: Vec<String> = l
+        .points
+        .iter()
+        .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+        .collect();
+    let dash = if l.dash.is_empty() {
+        String::new()
+    } else {
+        format!(r#" stroke-dasharray="{}""#, l.dash)
+    };
+    let _ = write!(
+        s,
+        r#"<polyline fill="none" stroke="{c}" stroke-width="{w}" stroke-linejoin="round"{dash} points="{p}"/>"#,
+        c = l.colour,
+        w = l.width,
+        p = pts.join(" "),
+    );
+    for (x, y) in &l.hollow {
+        let _ = write!(
+            s,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="white" stroke="{}" stroke-width="2"/>"#,
+            sx(*x),
+            sy(*y),
+            l.colour
+        );
+    }
+    // The legend, in two columns above the plot.
+    let (lx, ly) = (LEFT + 10.0 + 260.0 * (i % 2) as f64, 18.0 + 16.0 * (i / 2) as f64);
+    let _ = write!(
+        s,
+        r##"<line x1="{lx}" y1="{ly}" x2="{x2}" y2="{ly}" stroke="{c}" stroke-width="{w}"{dash}/><text x="{tx}" y="{ly}" dominant-baseline="middle" fill="#222">{n}</text>"##,
+        x2 = lx + 18.0,
+        c = l.colour,
+        w = l.width,
+        tx = lx + 24.0,
+        n = escape(&l.name)
+    );
 }
 
 /// The x axis of the percentile charts: the usual "nines".
@@ -279,6 +290,12 @@ fn verdicts(r: &Report) -> String {
 /// The charts, in the order a reader asks: how much, how fast, whether
 /// connections held, how connecting went, and the whole distribution.
 fn charts(r: &Report) -> String {
+    time_charts(r) + &percentile_charts(r)
+}
+
+/// The charts over the run's seconds: throughput, end-to-end latency,
+/// connections lost and made again.
+fn time_charts(r: &Report) -> String {
     let mut body = String::new();
     let ticks = time_ticks(r);
     let note = partial_note(r);
@@ -339,6 +356,12 @@ fn charts(r: &Report) -> String {
             &note,
         ));
     }
+    body
+}
+
+/// The charts by percentile: connection phases, reconnects, the main latency.
+fn percentile_charts(r: &Report) -> String {
+    let mut body = String::new();
     let phases: Vec<Line> = [
         ("connect_tcp", "TCP connect", "#ff7f0e"),
         ("connect_tls", "TLS handshake", "#bcbd22"),

@@ -28,21 +28,8 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let quiet = settings.conn.quiet;
     let plan = Arc::new(Plan::new(settings)?);
     let shared = Arc::new(Shared::default());
-    let mut clients: Vec<(Role, u32)> = Vec::new();
-    for role in [Role::Subscriber, Role::Holder, Role::Publisher] {
-        clients.extend(plan.indexes(role).map(|i| (role, i)));
-    }
-    let mut warnings = Vec::new();
-    // A paced publisher also holds its pacing timer (a timerfd).
-    let paced = match plan.settings.pacing {
-        Pacing::Unlimited => 0,
-        _ => plan.indexes(Role::Publisher).len() as u64,
-    };
-    let (nofile, warn) = sys::raise_open_files(clients.len() as u64, paced);
-    if let Some(w) = warn {
-        program.diag(quiet, format_args!("Warning: {w}."));
-        warnings.push(w);
-    }
+    let clients = clients(&plan);
+    let (nofile, warnings) = open_files(&plan, clients.len(), program);
     let started_wall = chrono::Local::now();
     let cpu0 = sys::cpu_seconds();
     let rss0 = sys::rss();
@@ -82,14 +69,7 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
     let stopped = Instant::now();
     progress.finish();
     let ended_wall = chrono::Local::now();
-    let window = match plan.settings.kind {
-        Kind::Pub | Kind::Pubsub => end_of_publishing.saturating_duration_since(measure_from),
-        _ => Instant::now().saturating_duration_since(measure_from),
-    };
-    let window = match plan.settings.duration {
-        Some(d) if !interrupted && plan.settings.count.is_none() => d,
-        _ => window,
-    };
+    let window = measured_for(&plan, interrupted, measure_from, end_of_publishing);
     let facts = Facts {
         started: started_wall,
         ended: ended_wall,
@@ -112,6 +92,45 @@ pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<R
         warnings,
     );
     Ok(r)
+}
+
+/// Every client to start, subscribers first (so they are there before the
+/// first message), publishers last.
+fn clients(plan: &Plan) -> Vec<(Role, u32)> {
+    let mut clients = Vec::new();
+    for role in [Role::Subscriber, Role::Holder, Role::Publisher] {
+        clients.extend(plan.indexes(role).map(|i| (role, i)));
+    }
+    clients
+}
+
+/// Raise the open-files limit for `clients` sockets (a paced publisher also
+/// holds its pacing timer, a timerfd): the limit, and the warning when it
+/// could not be raised enough (said at once and kept for the report).
+fn open_files(plan: &Plan, clients: usize, program: &Program) -> (u64, Vec<String>) {
+    let paced = match plan.settings.pacing {
+        Pacing::Unlimited => 0,
+        _ => plan.indexes(Role::Publisher).len() as u64,
+    };
+    let (nofile, warn) = sys::raise_open_files(clients as u64, paced);
+    let mut warnings = Vec::new();
+    if let Some(w) = warn {
+        program.diag(plan.settings.conn.quiet, format_args!("Warning: {w}."));
+        warnings.push(w);
+    }
+    (nofile, warnings)
+}
+
+/// How long the measured part lasted: `--duration` when it ran its course,
+/// else until publishing ended (pub, pubsub) or until now.
+fn measured_for(plan: &Plan, interrupted: bool, from: Instant, end_of_publishing: Instant) -> Duration {
+    match plan.settings.duration {
+        Some(d) if !interrupted && plan.settings.count.is_none() => d,
+        _ => match plan.settings.kind {
+            Kind::Pub | Kind::Pubsub => end_of_publishing.saturating_duration_since(from),
+            _ => Instant::now().saturating_duration_since(from),
+        },
+    }
 }
 
 /// Spawn every client, at `--conn-rate` if given: (publishers, the others,

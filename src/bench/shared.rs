@@ -81,6 +81,14 @@ impl Shared {
         hists.entry(name).or_default().add(&values);
     }
 
+    /// Add what clients handed over to `into` (and forget it here).
+    pub fn drain_hists_into(&self, into: &mut BTreeMap<String, Hist>) {
+        let handed = std::mem::take(&mut *self.hists.lock().expect("no panics while holding the lock"));
+        for (name, h) in handed {
+            into.entry(name.to_string()).or_default().add(&h);
+        }
+    }
+
     pub fn stopping(&self) -> bool {
         self.stopping.load(Relaxed)
     }

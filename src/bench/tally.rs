@@ -235,28 +235,11 @@ pub fn build(
         measured_acked,
     } = Sums::of(plan, outcomes);
     // What clients handed over during the run.
-    for (name, h) in std::mem::take(&mut *shared.hists.lock().expect("no panics while holding the lock")) {
-        hists.entry(name.to_string()).or_default().add(&h);
-    }
-    if let (Some(first), Some(last), 0) = (storm.0, storm.1, c.still_down) {
-        c.all_reconnected_s = Some(round3(last.saturating_duration_since(first).as_secs_f64()));
-    }
-    c.connect_phase_s = round3(connect_phase.as_secs_f64());
-    c.connect_rate = round3(c.succeeded as f64 / connect_phase.as_secs_f64().max(1e-9));
-    p.offered_rate = round3(p.measured as f64 / secs);
-    let until = |last: Option<Instant>| match s.kind {
-        Kind::Sub | Kind::Conn => secs,
-        _ => last.map_or(secs, |l| {
-            l.saturating_duration_since(measure_from).as_secs_f64().max(secs)
-        }),
-    };
-    p.acked_rate = round3(measured_acked as f64 / until(last_acked));
+    shared.drain_hists_into(&mut hists);
+    connect_figures(&mut c, storm, connect_phase);
+    let until = |last| rate_seconds(s.kind, secs, measure_from, last);
+    publish_rates(&mut p, plan, secs, measured_acked as f64 / until(last_acked));
     let rx_secs = until(last_received);
-    if s.qos == QoS::AtMostOnce {
-        p.acked = 0;
-        p.acked_rate = 0.0;
-    }
-    p.target_rate = target_rate(plan);
     let groups = groups(plan, &trackers.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>());
     let accounted = report::account(&publishers, &groups);
     let delivery = Delivery {
@@ -267,17 +250,13 @@ pub fn build(
         bytes_rate: round3(bytes as f64 / rx_secs),
         ..accounted
     };
-    // The run's activity ends with the last publish, acknowledgement or
-    // arrival (pub, pubsub) — not with the drain that waited for more.
-    let active_end = match s.kind {
-        Kind::Pub | Kind::Pubsub => [Some(measure_from + window), last_acked, last_received]
-            .into_iter()
-            .flatten()
-            .max()
-            .map_or(facts.stopped, |end| end.min(facts.stopped)),
-        Kind::Sub | Kind::Conn => facts.stopped,
-    };
-    let series = series(shared, facts.t0, active_end);
+    let end = active_end(
+        s.kind,
+        measure_from + window,
+        [last_acked, last_received],
+        facts.stopped,
+    );
+    let series = series(shared, facts.t0, end);
     c.peak_reconnect_rate = report::peak_reconnects(&series);
     let (latency, histograms) = report::histograms(&hists);
     let generator = generator(facts, delivery.measured, p.measured);
@@ -309,6 +288,51 @@ pub fn build(
     r.warnings = warnings_for(&r, facts, warnings);
     r.run_error = run_error(&r);
     r
+}
+
+/// The seconds a rate is counted over: the measured window, or in pub and
+/// pubsub up to the last measured acknowledgement or arrival if later.
+fn rate_seconds(kind: Kind, secs: f64, measure_from: Instant, last: Option<Instant>) -> f64 {
+    match kind {
+        Kind::Sub | Kind::Conn => secs,
+        _ => last.map_or(secs, |l| {
+            l.saturating_duration_since(measure_from).as_secs_f64().max(secs)
+        }),
+    }
+}
+
+/// The publish rates: offered over the window, acknowledged (none at QoS
+/// 0) as given, and the target.
+fn publish_rates(p: &mut Publish, plan: &Plan, secs: f64, acked_rate: f64) {
+    p.offered_rate = round3(p.measured as f64 / secs);
+    p.acked_rate = round3(acked_rate);
+    if plan.settings.qos == QoS::AtMostOnce {
+        p.acked = 0;
+        p.acked_rate = 0.0;
+    }
+    p.target_rate = target_rate(plan);
+}
+
+/// How long connecting took, at what rate, and (after a storm of lost
+/// connections, all of them back) how long until the last came back.
+fn connect_figures(c: &mut Connections, storm: (Option<Instant>, Option<Instant>), connect_phase: Duration) {
+    if let (Some(first), Some(last), 0) = (storm.0, storm.1, c.still_down) {
+        c.all_reconnected_s = Some(round3(last.saturating_duration_since(first).as_secs_f64()));
+    }
+    c.connect_phase_s = round3(connect_phase.as_secs_f64());
+    c.connect_rate = round3(c.succeeded as f64 / connect_phase.as_secs_f64().max(1e-9));
+}
+
+/// Where the run's activity ends: with the last publish, acknowledgement or
+/// arrival (pub, pubsub) — not with the drain that waited for more.
+fn active_end(kind: Kind, publishing_end: Instant, last: [Option<Instant>; 2], stopped: Instant) -> Instant {
+    match kind {
+        Kind::Pub | Kind::Pubsub => std::iter::once(publishing_end)
+            .chain(last.into_iter().flatten())
+            .max()
+            .map_or(stopped, |end| end.min(stopped)),
+        Kind::Sub | Kind::Conn => stopped,
+    }
 }
 
 /// The generator's own costs (per message: per delivered one, or per

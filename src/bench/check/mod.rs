@@ -150,171 +150,47 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     };
     let mut latency = BTreeMap::new();
     let mut error = None;
+    wait_for_broker(&ctx, s).await;
 
-    // --connect-retry: wait for a broker that is still starting (CI).
-    if let Some(d) = s.conn.connect_retry {
-        let mut w = ctx.settings();
-        w.protocol = Protocol::V311;
-        w.connect_retry = Some(d);
-        let waited = timeout(
-            d + Duration::from_secs(15),
-            ctx.connect(&Evidence::default(), "wait", &w),
-        )
-        .await;
-        if let Ok(Ok(c)) = waited {
-            c.disconnect().await;
-        }
-    }
-
-    // Which versions the broker speaks.
-    let mut answered = false;
-    let mut accepted = HashMap::new();
-    let mut connacks = HashMap::new();
-    for (v, name) in [
-        (Protocol::V31, "mqtt31"),
-        (Protocol::V311, "mqtt311"),
-        (Protocol::V5, "mqtt5"),
-    ] {
-        let ev = Evidence::default();
-        let seen = match timeout(s.probe_timeout, probes::version(&ctx, &ev, v)).await {
-            Ok(seen) => seen,
-            Err(_) => probes::VersionSeen {
-                outcome: Outcome::fail(format!("no CONNACK within {:?}", s.probe_timeout)),
-                answered: false,
-                accepted: false,
-                connack: None,
-            },
-        };
-        answered |= seen.answered;
-        accepted.insert(v, seen.accepted);
-        if let Some(c) = seen.connack {
-            connacks.insert(v, c);
-        }
-        let mut o = seen.outcome;
-        // No MQTT 5 CONNACK in time from a broker that speaks 3.1.1: it
-        // does not speak 5 (some never answer one).
-        if v == Protocol::V5 && o.res == Res::Fail && !seen.answered && accepted.values().any(|a| *a) {
-            o = Outcome::unsupported(format!("{} (it answered MQTT 3.1.1)", o.detail)).with(json!(false));
-        }
-        run.push(vec![(name, o)], &ev.take());
-    }
+    let spoken = versions(&mut run).await;
     let speaks_v5 = run.result("mqtt5") == Some(Res::Pass);
-    if !answered {
+    if !spoken.answered {
         error = Some(format!(
             "no CONNACK from {} in any MQTT version: {}",
             target_of(&s.conn.endpoint),
             run.items.first().map(|i| i.detail.clone()).unwrap_or_default()
         ));
     }
-
-    // The version the behaviour probes speak: -V, or the newest accepted.
-    let version = match s.protocol {
-        Some(v) => accepted.get(&v).copied().unwrap_or(false).then_some(v),
-        None => [Protocol::V5, Protocol::V311, Protocol::V31]
-            .into_iter()
-            .find(|v| accepted.get(v) == Some(&true)),
-    };
-    let newest = [Protocol::V5, Protocol::V311, Protocol::V31]
-        .into_iter()
-        .find(|v| accepted.get(v) == Some(&true));
+    let version = spoken.for_probes(s.protocol);
     // Access is tried in the version the probes speak, or one that works.
-    ctx.speak(version.or(newest).unwrap_or(s.conn.protocol));
+    ctx.speak(version.or(spoken.newest()).unwrap_or(s.conn.protocol));
     if let Some(v) = version {
-        *ctx.connack.borrow_mut() = connacks.get(&v).cloned();
+        *ctx.connack.borrow_mut() = spoken.connacks.get(&v).cloned();
     }
-
-    let ev = Evidence::default();
-    let (found, access) = match timeout(s.probe_timeout, probes::access(&ctx, &ev)).await {
-        Ok(r) => r,
-        Err(_) => (
-            probes::all(
-                &["anonymous", "credentials"],
-                &Outcome::fail("no result within --probe-timeout"),
-            ),
-            false,
-        ),
-    };
-    run.push(found, &ev.take());
+    let access = access(&mut run).await;
     if let Some(v) = version {
         ctx.speak(v);
     }
-    let can_run = answered && access && version.is_some();
-    let why_not = match (s.protocol, version) {
-        _ if !answered => "the broker could not be reached".to_string(),
-        (Some(v), None) => format!("MQTT {} (-V {}) was not accepted", v.name(), v.number()),
-        _ if !access => "no connection was accepted (give -u/-P?)".to_string(),
-        _ => "no protocol version was accepted".to_string(),
-    };
+    let can_run = spoken.answered && access && version.is_some();
+    let why_not = why_not(&spoken, s.protocol, version, access);
 
-    if can_run {
-        run.probe(
-            &["zero_length_client_id", "assigned_client_identifier"],
-            probes::zero_length_id,
-        )
-        .await;
-    } else {
-        run.skip(
-            &["zero_length_client_id", "assigned_client_identifier"],
-            &Outcome::skipped(why_not.clone()),
-        );
+    const ZERO_ID: &[&str] = &["zero_length_client_id", "assigned_client_identifier"];
+    match can_run {
+        true => run.probe(ZERO_ID, probes::zero_length_id).await,
+        false => run.skip(ZERO_ID, &Outcome::skipped(why_not.clone())),
     }
-
-    // The CONNACK.
     let connack = ctx.connack.borrow().clone();
-    match (&connack, version) {
-        (Some(p), Some(Protocol::V5)) => {
-            let items = probes::connack_items(p);
-            run.push(items, &[]);
-        }
-        _ if !can_run => run.skip(CONNACK, &Outcome::skipped(why_not.clone())),
-        (None, Some(Protocol::V5)) => {
-            // An MQTT 5 CONNACK without properties: every default applies.
-            run.push(probes::connack_items(&Default::default()), &[]);
-        }
-        _ if speaks_v5 => run.skip(
-            CONNACK,
-            &Outcome::skipped(format!("-V {} given", ctx.version().number())),
-        ),
-        _ => run.skip(CONNACK, &Outcome::unsupported("the broker does not speak MQTT 5")),
-    }
+    connack_items(
+        &mut run,
+        connack.as_ref(),
+        version,
+        can_run.then_some(speaks_v5),
+        &why_not,
+    );
 
     if can_run {
         behaviour(&mut run, speaks_v5).await;
-        match timeout(
-            s.probe_timeout,
-            probes::latency(&ctx, &Evidence::default(), max_qos(&run), s.probe_timeout),
-        )
-        .await
-        {
-            Ok(Ok(hists)) => {
-                let mut found = Vec::new();
-                for (name, h) in hists {
-                    let sm = h.summary();
-                    for (stat, us) in [("p50", sm.p50_us), ("p99", sm.p99_us)] {
-                        let key = format!("{name}_{stat}_ms");
-                        if let Some(item) = LATENCY.iter().find(|n| **n == key) {
-                            let detail = format!("{} samples", sm.count);
-                            found.push((*item, Outcome::info(json!(us as f64 / 1000.0), detail)));
-                        }
-                    }
-                    latency.insert(name.to_string(), sm);
-                }
-                // The QoS levels whose round trip did not pass.
-                for n in LATENCY {
-                    if !found.iter().any(|(f, _)| f == n) {
-                        let qos = n.split('_').next().unwrap_or_default();
-                        let o = match run.result(qos) {
-                            Some(Res::Unsupported) => Outcome::unsupported(format!("see {qos}")),
-                            _ => Outcome::skipped(format!("the {qos} round trip did not pass")),
-                        };
-                        found.push((n, o));
-                    }
-                }
-                run.push(found, &[]);
-            }
-            Ok(Err(o)) => run.skip(LATENCY, &o),
-            Err(_) => run.skip(LATENCY, &Outcome::fail("no result within --probe-timeout")),
-        }
+        latency = latency_items(&mut run).await;
         let ev = Evidence::default();
         let _ = timeout(s.probe_timeout, probes::clean_up(&ctx, &ev)).await;
     } else {
@@ -330,14 +206,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
         scenario: "check",
         broker: target_of(&s.conn.endpoint),
-        config: CheckConfig {
-            topic_prefix: s.prefix.clone(),
-            max_payload: s.max_payload,
-            probe_timeout_s: s.probe_timeout.as_secs_f64(),
-            protocol: version.map(Protocol::level),
-            tls: s.conn.tls.is_some(),
-            username: s.conn.credentials.username.clone(),
-        },
+        config: config(s, version),
         started: started_wall.to_rfc3339(),
         duration_s: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         connack: connack.as_ref().map(probes::connack_json),
@@ -347,6 +216,190 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         outcome: Default::default(),
         error,
     })
+}
+
+/// The report's record of how the check was run (`version`: what the probes spoke).
+fn config(s: &CheckSettings, version: Option<Protocol>) -> CheckConfig {
+    CheckConfig {
+        topic_prefix: s.prefix.clone(),
+        max_payload: s.max_payload,
+        probe_timeout_s: s.probe_timeout.as_secs_f64(),
+        protocol: version.map(Protocol::level),
+        tls: s.conn.tls.is_some(),
+        username: s.conn.credentials.username.clone(),
+    }
+}
+
+/// Why the behaviour probes cannot run (when they cannot).
+fn why_not(spoken: &Spoken, asked: Option<Protocol>, version: Option<Protocol>, access: bool) -> String {
+    match (asked, version) {
+        _ if !spoken.answered => "the broker could not be reached".to_string(),
+        (Some(v), None) => format!("MQTT {} (-V {}) was not accepted", v.name(), v.number()),
+        _ if !access => "no connection was accepted (give -u/-P?)".to_string(),
+        _ => "no protocol version was accepted".to_string(),
+    }
+}
+
+/// `--connect-retry`: wait for a broker that is still starting (CI).
+async fn wait_for_broker(ctx: &Ctx, s: &CheckSettings) {
+    if let Some(d) = s.conn.connect_retry {
+        let mut w = ctx.settings();
+        w.protocol = Protocol::V311;
+        w.connect_retry = Some(d);
+        let waited = timeout(
+            d + Duration::from_secs(15),
+            ctx.connect(&Evidence::default(), "wait", &w),
+        )
+        .await;
+        if let Ok(Ok(c)) = waited {
+            c.disconnect().await;
+        }
+    }
+}
+
+/// Which versions the broker answered, accepted, and with which CONNACK.
+struct Spoken {
+    answered: bool,
+    accepted: HashMap<Protocol, bool>,
+    connacks: HashMap<Protocol, crate::mqtt::ConnAckProps>,
+}
+
+impl Spoken {
+    fn accepts(&self, v: Protocol) -> bool {
+        self.accepted.get(&v) == Some(&true)
+    }
+
+    /// The newest version accepted.
+    fn newest(&self) -> Option<Protocol> {
+        [Protocol::V5, Protocol::V311, Protocol::V31]
+            .into_iter()
+            .find(|v| self.accepts(*v))
+    }
+
+    /// The version the behaviour probes speak: `-V` if accepted, or the newest.
+    fn for_probes(&self, asked: Option<Protocol>) -> Option<Protocol> {
+        match asked {
+            Some(v) => self.accepts(v).then_some(v),
+            None => self.newest(),
+        }
+    }
+}
+
+/// The items mqtt31, mqtt311 and mqtt5: CONNECT in each version.
+async fn versions(run: &mut Run<'_>) -> Spoken {
+    let (ctx, s) = (run.ctx, run.s);
+    let mut spoken = Spoken {
+        answered: false,
+        accepted: HashMap::new(),
+        connacks: HashMap::new(),
+    };
+    for (v, name) in [
+        (Protocol::V31, "mqtt31"),
+        (Protocol::V311, "mqtt311"),
+        (Protocol::V5, "mqtt5"),
+    ] {
+        let ev = Evidence::default();
+        let seen = match timeout(s.probe_timeout, probes::version(ctx, &ev, v)).await {
+            Ok(seen) => seen,
+            Err(_) => probes::VersionSeen {
+                outcome: Outcome::fail(format!("no CONNACK within {:?}", s.probe_timeout)),
+                answered: false,
+                accepted: false,
+                connack: None,
+            },
+        };
+        spoken.answered |= seen.answered;
+        spoken.accepted.insert(v, seen.accepted);
+        if let Some(c) = seen.connack {
+            spoken.connacks.insert(v, c);
+        }
+        let mut o = seen.outcome;
+        // No MQTT 5 CONNACK in time from a broker that speaks 3.1.1: it
+        // does not speak 5 (some never answer one).
+        if v == Protocol::V5 && o.res == Res::Fail && !seen.answered && spoken.accepted.values().any(|a| *a) {
+            o = Outcome::unsupported(format!("{} (it answered MQTT 3.1.1)", o.detail)).with(json!(false));
+        }
+        run.push(vec![(name, o)], &ev.take());
+    }
+    spoken
+}
+
+/// The items anonymous and credentials; true when a connection was accepted.
+async fn access(run: &mut Run<'_>) -> bool {
+    let ev = Evidence::default();
+    let (found, access) = match timeout(run.s.probe_timeout, probes::access(run.ctx, &ev)).await {
+        Ok(r) => r,
+        Err(_) => (
+            probes::all(
+                &["anonymous", "credentials"],
+                &Outcome::fail("no result within --probe-timeout"),
+            ),
+            false,
+        ),
+    };
+    run.push(found, &ev.take());
+    access
+}
+
+/// The MQTT 5 CONNACK's items. `runs`: `None` when the probes cannot run,
+/// else whether the broker speaks MQTT 5.
+fn connack_items(
+    run: &mut Run<'_>,
+    connack: Option<&crate::mqtt::ConnAckProps>,
+    version: Option<Protocol>,
+    runs: Option<bool>,
+    why_not: &str,
+) {
+    match (connack, version) {
+        (Some(p), Some(Protocol::V5)) => run.push(probes::connack_items(p), &[]),
+        _ if runs.is_none() => run.skip(CONNACK, &Outcome::skipped(why_not)),
+        // An MQTT 5 CONNACK without properties: every default applies.
+        (None, Some(Protocol::V5)) => run.push(probes::connack_items(&Default::default()), &[]),
+        _ if runs == Some(true) => run.skip(
+            CONNACK,
+            &Outcome::skipped(format!("-V {} given", run.ctx.version().number())),
+        ),
+        _ => run.skip(CONNACK, &Outcome::unsupported("the broker does not speak MQTT 5")),
+    }
+}
+
+/// The latency sample's items (and its summaries, for the report).
+async fn latency_items(run: &mut Run<'_>) -> BTreeMap<String, crate::bench::stats::Summary> {
+    let (ctx, s) = (run.ctx, run.s);
+    let mut latency = BTreeMap::new();
+    let ev = Evidence::default();
+    let sample = probes::latency(ctx, &ev, max_qos(run), s.probe_timeout);
+    match timeout(s.probe_timeout, sample).await {
+        Ok(Ok(hists)) => {
+            let mut found = Vec::new();
+            for (name, h) in hists {
+                let sm = h.summary();
+                for (stat, us) in [("p50", sm.p50_us), ("p99", sm.p99_us)] {
+                    let key = format!("{name}_{stat}_ms");
+                    if let Some(item) = LATENCY.iter().find(|n| **n == key) {
+                        let detail = format!("{} samples", sm.count);
+                        found.push((*item, Outcome::info(json!(us as f64 / 1000.0), detail)));
+                    }
+                }
+                latency.insert(name.to_string(), sm);
+            }
+            // The QoS levels whose round trip did not pass.
+            for n in LATENCY {
+                if !found.iter().any(|(f, _)| f == n) {
+                    let qos = n.split('_').next().unwrap_or_default();
+                    let o = match run.result(qos) {
+                        Some(Res::Unsupported) => Outcome::unsupported(format!("see {qos}")),
+                        _ => Outcome::skipped(format!("the {qos} round trip did not pass")),
+                    };
+                    found.push((n, o));
+                }
+            }
+            run.push(found, &[]);
+        }
+        Ok(Err(o)) => run.skip(LATENCY, &o),
+        Err(_) => run.skip(LATENCY, &Outcome::fail("no result within --probe-timeout")),
+    }
+    latency
 }
 
 /// The highest QoS the round trips got through.

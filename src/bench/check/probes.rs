@@ -737,6 +737,11 @@ pub async fn retain_handling(ctx: &Ctx, ev: &Evidence) -> Outcome {
 
 // ---------------------------------------------------------------- topics
 
+/// A probe's client could not connect: its items fail with the first line of why.
+fn not_connected(f: crate::client::ConnectFailure) -> Outcome {
+    Outcome::fail(first_line(&f.message).to_string())
+}
+
 /// `+` and `#`.
 pub async fn wildcards(ctx: &Ctx, ev: &Evidence) -> Found {
     let names = ["wildcard_plus", "wildcard_hash"];
@@ -749,14 +754,8 @@ pub async fn wildcards(ctx: &Ctx, ev: &Evidence) -> Found {
     let r: Result<Found, Outcome> = async {
         let plus = ctx.topic("w/+/x");
         let hash = ctx.topic("h/#");
-        let mut a = ctx
-            .connect(ev, "plus", &ctx.settings())
-            .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
-        let mut b = ctx
-            .connect(ev, "hash", &ctx.settings())
-            .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
+        let mut a = ctx.connect(ev, "plus", &ctx.settings()).await.map_err(not_connected)?;
+        let mut b = ctx.connect(ev, "hash", &ctx.settings()).await.map_err(not_connected)?;
         let mut found = Vec::new();
         let ca = a
             .subscribe(filter(&plus, QoS::AtLeastOnce), SubscribeProps::default(), ANSWER)
@@ -766,64 +765,66 @@ pub async fn wildcards(ctx: &Ctx, ev: &Evidence) -> Found {
             .subscribe(filter(&hash, QoS::AtLeastOnce), SubscribeProps::default(), ANSWER)
             .await
             .map_err(|s| stopped("SUBSCRIBE", s))?;
-        let mut publ = ctx
-            .connect(ev, "pub", &ctx.settings())
-            .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
+        let mut publ = ctx.connect(ev, "pub", &ctx.settings()).await.map_err(not_connected)?;
         for t in ["w/a/x", "w/a/b/x", "h", "h/a/b", "w/end/x", "h/end"] {
             publ.publish(out(&ctx.topic(t), t.to_string(), QoS::AtLeastOnce, false), ANSWER)
                 .await
                 .map_err(|s| stopped("PUBLISH", s))?;
         }
         for (c, codes, sentinel, name, want, not) in [
-            (&mut a, ca, "w/end/x", "wildcard_plus", vec!["w/a/x"], vec!["w/a/b/x"]),
-            (&mut b, cb, "h/end", "wildcard_hash", vec!["h", "h/a/b"], vec![]),
+            (&mut a, ca, "w/end/x", "wildcard_plus", &["w/a/x"][..], &["w/a/b/x"][..]),
+            (&mut b, cb, "h/end", "wildcard_hash", &["h", "h/a/b"], &[]),
         ] {
-            if let Some(code) = codes.first().filter(|c| **c >= 0x80) {
-                found.push((
-                    name,
-                    if not_supported(*code) {
-                        Outcome::unsupported(format!("the subscription was refused: 0x{code:02x}"))
-                    } else {
-                        Outcome::fail(format!("the subscription was refused: 0x{code:02x}"))
-                    },
-                ));
-                continue;
-            }
-            let until = Instant::now() + ANSWER;
-            if let Err(s) = c.wait_for(until, |m| m.payload == sentinel.as_bytes()).await {
-                found.push((name, stopped("waiting for the last message", s)));
-                continue;
-            }
-            let got: Vec<String> = c
-                .take_inbox()
-                .iter()
-                .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
-                .collect();
-            let missing: Vec<&str> = want.iter().filter(|w| !got.iter().any(|g| g == *w)).copied().collect();
-            let extra: Vec<&str> = not.iter().filter(|n| got.iter().any(|g| g == *n)).copied().collect();
             let filter_text = if name == "wildcard_plus" { "+" } else { "#" };
-            found.push((
-                name,
-                if missing.is_empty() && extra.is_empty() {
-                    let but_not = if not.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", not {}", not.join(", "))
-                    };
-                    Outcome::pass(format!("'{filter_text}' matched {}{but_not}", want.join(", ")))
-                } else {
-                    Outcome::fail(format!(
-                        "'{filter_text}': missing {:?}, wrongly matched {:?}",
-                        missing, extra
-                    ))
-                },
-            ));
+            found.push((name, matched(c, &codes, sentinel, filter_text, (want, not)).await));
         }
         Ok(found)
     }
     .await;
     r.unwrap_or_else(|o| all(&names, &o))
+}
+
+/// What one wildcard subscription of `c` got, ending at the `sentinel`
+/// message: the payloads `want` and none of `not`.
+async fn matched(
+    c: &mut Client,
+    codes: &[u8],
+    sentinel: &str,
+    filter_text: &str,
+    (want, not): (&[&str], &[&str]),
+) -> Outcome {
+    if let Some(code) = codes.first().filter(|c| **c >= 0x80) {
+        let why = format!("the subscription was refused: 0x{code:02x}");
+        return if not_supported(*code) {
+            Outcome::unsupported(why)
+        } else {
+            Outcome::fail(why)
+        };
+    }
+    let until = Instant::now() + ANSWER;
+    if let Err(s) = c.wait_for(until, |m| m.payload == sentinel.as_bytes()).await {
+        return stopped("waiting for the last message", s);
+    }
+    let got: Vec<String> = c
+        .take_inbox()
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.payload).into_owned())
+        .collect();
+    let missing: Vec<&str> = want.iter().filter(|w| !got.iter().any(|g| g == *w)).copied().collect();
+    let extra: Vec<&str> = not.iter().filter(|n| got.iter().any(|g| g == *n)).copied().collect();
+    if missing.is_empty() && extra.is_empty() {
+        let but_not = if not.is_empty() {
+            String::new()
+        } else {
+            format!(", not {}", not.join(", "))
+        };
+        Outcome::pass(format!("'{filter_text}' matched {}{but_not}", want.join(", ")))
+    } else {
+        Outcome::fail(format!(
+            "'{filter_text}': missing {:?}, wrongly matched {:?}",
+            missing, extra
+        ))
+    }
 }
 
 /// A topic starting with `$` is not matched by a filter starting with a
@@ -929,18 +930,7 @@ pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let until = Instant::now() + ANSWER;
     let mut counts = [[0u32; 2]; N];
     loop {
-        for (i, c) in members.iter_mut().enumerate() {
-            for m in c.take_inbox() {
-                if let Some(k) = std::str::from_utf8(&m.payload)
-                    .ok()
-                    .and_then(|t| t.strip_prefix("s-"))
-                    .and_then(|k| k.parse::<usize>().ok())
-                    .filter(|k| *k < N)
-                {
-                    counts[k][i] += 1;
-                }
-            }
-        }
+        tally_shares(&mut members, &mut counts);
         let arrived = counts.iter().filter(|c| c[0] + c[1] > 0).count();
         if arrived == N || Instant::now() >= until {
             break;
@@ -955,37 +945,48 @@ pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Outcome {
     for c in &mut members {
         c.settle(Duration::from_millis(200)).await;
     }
+    tally_shares(&mut members, &mut counts);
+    shares_verdict(&counts, ctx.v5(), ev)
+}
+
+/// Count each member's copies of message `s-K` in `counts[K][member]`.
+fn tally_shares(members: &mut [Client], counts: &mut [[u32; 2]]) {
     for (i, c) in members.iter_mut().enumerate() {
         for m in c.take_inbox() {
             if let Some(k) = std::str::from_utf8(&m.payload)
                 .ok()
                 .and_then(|t| t.strip_prefix("s-"))
                 .and_then(|k| k.parse::<usize>().ok())
-                .filter(|k| *k < N)
+                .filter(|k| *k < counts.len())
             {
                 counts[k][i] += 1;
             }
         }
     }
+}
+
+/// Each message to exactly one member of the group.
+fn shares_verdict(counts: &[[u32; 2]], v5: bool, ev: &Evidence) -> Outcome {
+    let n = counts.len();
     let per: [u32; 2] = [counts.iter().map(|c| c[0]).sum(), counts.iter().map(|c| c[1]).sum()];
     ev.note(format!("member1 ← {} messages, member2 ← {}", per[0], per[1]));
     let twice = counts.iter().filter(|c| c[0] + c[1] > 1).count();
     let lost = counts.iter().filter(|c| c[0] + c[1] == 0).count();
     if twice > 0 {
         Outcome::fail(format!(
-            "{twice} of {N} messages went to more than one member ({} and {})",
+            "{twice} of {n} messages went to more than one member ({} and {})",
             per[0], per[1]
         ))
-    } else if lost == N && !ctx.v5() {
+    } else if lost == n && !v5 {
         // Shared subscriptions are MQTT 5's; a 3.1.1 broker may take the
         // filter for a plain one that matches nothing.
         Outcome::unsupported(format!(
-            "no member got any of {N} messages: '$share/...' was taken as a plain filter (shared subscriptions are MQTT 5's)"
+            "no member got any of {n} messages: '$share/...' was taken as a plain filter (shared subscriptions are MQTT 5's)"
         ))
     } else if lost > 0 {
-        Outcome::fail(format!("{lost} of {N} messages reached no member"))
+        Outcome::fail(format!("{lost} of {n} messages reached no member"))
     } else {
-        Outcome::pass(format!("{N} messages split {} / {}, none twice", per[0], per[1]))
+        Outcome::pass(format!("{n} messages split {} / {}, none twice", per[0], per[1]))
     }
 }
 
@@ -1004,14 +1005,13 @@ pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
         }
         let id = s.client_id.clone().unwrap_or_default();
         ctx.sessions.borrow_mut().push(id);
-        let conn_err = |f: crate::client::ConnectFailure| Outcome::fail(first_line(&f.message).to_string());
-        let mut p = ctx.connect(ev, "session", &s).await.map_err(conn_err)?;
+        let mut p = ctx.connect(ev, "session", &s).await.map_err(not_connected)?;
         let q = if qos2 { QoS::ExactlyOnce } else { QoS::AtLeastOnce };
         p.subscribe(filter(&topic, q), SubscribeProps::default(), ANSWER)
             .await
             .map_err(|s| stopped("SUBSCRIBE", s))?;
         p.disconnect().await;
-        let mut publ = ctx.connect(ev, "pub", &ctx.settings()).await.map_err(conn_err)?;
+        let mut publ = ctx.connect(ev, "pub", &ctx.settings()).await.map_err(not_connected)?;
         let mut send = async |m| publ.publish(m, ANSWER).await.map_err(|s| stopped("PUBLISH", s));
         send(out(&topic, "o1", QoS::AtLeastOnce, false)).await?;
         if qos2 {
@@ -1040,7 +1040,7 @@ pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
             ));
             sleep_until(at + EXPIRY_WAIT).await;
         }
-        let mut p = ctx.connect(ev, "session", &s).await.map_err(conn_err)?;
+        let mut p = ctx.connect(ev, "session", &s).await.map_err(not_connected)?;
         let present = p.session_present();
         ev.note(format!("session ← session present {}", u8::from(present)));
         // A last message on the session's subscription: the queued ones
@@ -1050,7 +1050,6 @@ pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
         let end = p.wait_for(until, |m| m.payload == "end".as_bytes()).await;
         let got: Vec<Message> = p.take_inbox();
         p.disconnect().await;
-        let has = |payload: &str| got.iter().find(|m| m.payload == payload.as_bytes());
         let mut found = Vec::new();
         if !present {
             let o = Outcome::fail("the broker kept no session (session present 0)");
@@ -1062,54 +1061,64 @@ pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
             found.extend(all(&names[1..], &o));
             return Ok(found);
         }
-        found.push((
-            "offline_qos1",
-            match has("o1") {
-                Some(_) => Outcome::pass("a QoS 1 message sent while offline was delivered on return"),
-                None => Outcome::fail("a QoS 1 message sent while offline was not delivered"),
-            },
-        ));
-        found.push((
-            "offline_qos2",
-            if !qos2 {
-                Outcome::unsupported("no QoS 2 (see qos2)")
-            } else {
-                match has("o2") {
-                    Some(m) if m.qos == QoS::ExactlyOnce => {
-                        Outcome::pass("a QoS 2 message sent while offline was delivered on return")
-                    }
-                    Some(m) => Outcome::fail(format!("delivered at QoS {}", m.qos as u8)),
-                    None => Outcome::fail("a QoS 2 message sent while offline was not delivered"),
-                }
-            },
-        ));
-        found.push((
-            "message_expiry",
-            if !ctx.v5() {
-                Outcome::unsupported("MQTT 5 only")
-            } else {
-                match (has("expires-1s"), has("expires-300s")) {
-                    (None, Some(m)) => {
-                        let left = m.props.as_ref().and_then(|p| p.message_expiry_interval);
-                        match left {
-                            Some(l) if l < 300 => Outcome::pass(format!(
-                                "a 1 s message expired while queued; a 300 s one came with {l} s left"
-                            )),
-                            Some(l) => Outcome::fail(format!(
-                                "the 300 s message came with {l} s left: the time queued was not taken off"
-                            )),
-                            None => Outcome::fail("the 300 s message came without its expiry interval"),
-                        }
-                    }
-                    (Some(_), _) => Outcome::fail("a message with a 1 s expiry was delivered 2.2 s later"),
-                    (None, None) => Outcome::fail("neither expiring message was delivered"),
-                }
-            },
-        ));
+        found.extend(offline_verdicts(&got, qos2, ctx.v5()));
         Ok(found)
     }
     .await;
     r.unwrap_or_else(|o| all(&names, &o))
+}
+
+/// What came back, on return, of what was sent while the session was
+/// offline: the QoS 1 and QoS 2 messages, and (MQTT 5) of the 1 s and 300 s
+/// expiring ones.
+fn offline_verdicts(got: &[Message], qos2: bool, v5: bool) -> Found {
+    let has = |payload: &str| got.iter().find(|m| m.payload == payload.as_bytes());
+    let mut verdicts = Vec::new();
+    verdicts.push((
+        "offline_qos1",
+        match has("o1") {
+            Some(_) => Outcome::pass("a QoS 1 message sent while offline was delivered on return"),
+            None => Outcome::fail("a QoS 1 message sent while offline was not delivered"),
+        },
+    ));
+    verdicts.push((
+        "offline_qos2",
+        if !qos2 {
+            Outcome::unsupported("no QoS 2 (see qos2)")
+        } else {
+            match has("o2") {
+                Some(m) if m.qos == QoS::ExactlyOnce => {
+                    Outcome::pass("a QoS 2 message sent while offline was delivered on return")
+                }
+                Some(m) => Outcome::fail(format!("delivered at QoS {}", m.qos as u8)),
+                None => Outcome::fail("a QoS 2 message sent while offline was not delivered"),
+            }
+        },
+    ));
+    verdicts.push((
+        "message_expiry",
+        if !v5 {
+            Outcome::unsupported("MQTT 5 only")
+        } else {
+            match (has("expires-1s"), has("expires-300s")) {
+                (None, Some(m)) => {
+                    let left = m.props.as_ref().and_then(|p| p.message_expiry_interval);
+                    match left {
+                        Some(l) if l < 300 => Outcome::pass(format!(
+                            "a 1 s message expired while queued; a 300 s one came with {l} s left"
+                        )),
+                        Some(l) => Outcome::fail(format!(
+                            "the 300 s message came with {l} s left: the time queued was not taken off"
+                        )),
+                        None => Outcome::fail("the 300 s message came without its expiry interval"),
+                    }
+                }
+                (Some(_), _) => Outcome::fail("a message with a 1 s expiry was delivered 2.2 s later"),
+                (None, None) => Outcome::fail("neither expiring message was delivered"),
+            }
+        },
+    ));
+    verdicts
 }
 
 /// The will, on a connection closed without DISCONNECT; (MQTT 5) the will
@@ -1512,10 +1521,7 @@ pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
 /// `$SYS` topics, and the broker's version where it publishes one.
 pub async fn sys_topics(ctx: &Ctx, ev: &Evidence) -> Found {
     let r: Result<Found, Outcome> = async {
-        let mut c = ctx
-            .connect(ev, "sys", &ctx.settings())
-            .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
+        let mut c = ctx.connect(ev, "sys", &ctx.settings()).await.map_err(not_connected)?;
         let codes = c
             .subscribe(filter("$SYS/#", QoS::AtMostOnce), SubscribeProps::default(), ANSWER)
             .await
@@ -1577,10 +1583,7 @@ pub async fn latency(
         if !h.is_empty() && Instant::now() >= until {
             break;
         }
-        let c = ctx
-            .connect(&quiet, "c", &ctx.settings())
-            .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
+        let c = ctx.connect(&quiet, "c", &ctx.settings()).await.map_err(not_connected)?;
         h.record(c.connect_time.as_micros() as u64);
         c.disconnect().await;
     }
@@ -1594,7 +1597,7 @@ pub async fn latency(
         let mut sub = ctx
             .connect(&quiet, "sub", &ctx.settings())
             .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
+            .map_err(not_connected)?;
         sub.mute();
         sub.subscribe(filter(&topic, qos_of(q)), SubscribeProps::default(), ANSWER)
             .await
@@ -1602,7 +1605,7 @@ pub async fn latency(
         let mut publ = ctx
             .connect(&quiet, "pub", &ctx.settings())
             .await
-            .map_err(|f| Outcome::fail(first_line(&f.message).to_string()))?;
+            .map_err(not_connected)?;
         publ.mute();
         let mut h = Hist::default();
         let until = Instant::now() + part;
