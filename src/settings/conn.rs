@@ -542,6 +542,13 @@ pub(crate) fn parse_url(text: &str) -> anyhow::Result<UrlParts> {
     })
 }
 
+impl UrlParts {
+    /// The URL names a user (and maybe a password).
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.username.is_some()
+    }
+}
+
 /// `HOST[:PORT]` or `[IPV6][:PORT]` → host and port text; `None` for an
 /// unclosed `[`.
 fn split_host_port(hostport: &str) -> Option<(&str, Option<&str>)> {

@@ -53,11 +53,9 @@ fn without_what_a_url_sets(file: Vec<Line>, args: &[OsString]) -> Vec<Line> {
     let Some(url) = url else {
         return file;
     };
-    let authority = url
-        .split_once("://")
-        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
     let mut replaced = vec!["-h", "--host", "-p", "--port", "--unix"];
-    if authority.contains('@') {
+    // (A URL that does not parse is reported as such later.)
+    if super::conn::parse_url(&url).is_ok_and(|u| u.has_credentials()) {
         replaced.extend(["-u", "--username", "-P", "--pw"]);
     }
     file.into_iter()
