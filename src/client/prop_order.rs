@@ -3,10 +3,11 @@
 //!
 //! The library hands a PUBLISH's properties over parsed into fields, which
 //! loses the order the broker sent them in; mosquitto_sub's `%j` prints them
-//! in that order (a mosquitto broker keeps the publisher's). A read-only
-//! layer ([`Tap`]) at the top of a session's MQTT 5 stack notes the property
-//! identifiers of every PUBLISH it reads, and the session gives each message
-//! its list ([`PropertyOrder::take`]).
+//! in that order (a mosquitto broker keeps the publisher's). When the output
+//! shows it (`ConnSettings::property_order`), a read-only layer ([`Tap`]) at
+//! the top of a session's MQTT 5 stack notes the property identifiers of
+//! every PUBLISH it reads, and the session gives each message its list
+//! ([`PropertyOrder::take`]).
 
 use std::collections::VecDeque;
 use std::io;

@@ -142,6 +142,8 @@ pub struct Session {
     /// session (`-c -i ID`) with `--connect-retry`, whose broker keeps what
     /// was in flight and whose library replays it.
     pub retry_lost: Option<Duration>,
+    /// Messages get their properties' order ([`super::prop_order`]).
+    property_order: bool,
 }
 
 impl Session {
@@ -191,6 +193,7 @@ impl Session {
             ids,
             watch: Watch::new(s.keepalive),
             retry_lost: s.connect_retry.filter(|_| !s.clean && s.client_id.is_some()),
+            property_order: s.property_order,
         };
         session.wait_connack(s.connect_retry).await?;
         Ok(session)
@@ -232,6 +235,7 @@ impl Session {
         let mut ev = on_wire(&self.ids, ev);
         if let Event::Message(m) = &mut ev
             && m.props.is_some()
+            && self.property_order
         {
             m.props_order = self.ids.property_order().take(m.pkid, m.payload.len());
         }

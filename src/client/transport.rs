@@ -53,8 +53,8 @@ pub struct Dial {
     /// The client's packet id table, shared by all its connections; `None`
     /// for a connection that counts its ids up itself ([`super::lean`]).
     ids: Option<PacketIds>,
-    /// MQTT 5 with `ids`: note the order of each PUBLISH's properties
-    /// ([`super::prop_order`]).
+    /// MQTT 5 with `ids`, when the output shows it: note the order of each
+    /// PUBLISH's properties ([`super::prop_order`]).
     tap: bool,
     /// The broker's addresses, when resolved once for many connections
     /// (else each connect resolves the host).
@@ -90,7 +90,7 @@ impl Dial {
                     _ => Vec::new(),
                 },
             },
-            tap: s.protocol == Protocol::V5,
+            tap: s.protocol == Protocol::V5 && s.property_order,
             ids,
             addrs: None,
         }

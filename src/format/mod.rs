@@ -39,6 +39,11 @@ pub struct Printer {
 }
 
 impl Printer {
+    /// Whether the order of a message's MQTT 5 properties shows in the output.
+    pub fn shows_property_order(&self) -> bool {
+        matches!(&self.mode, Mode::Format(f) if f.prints_json())
+    }
+
     /// Append `m`'s output to `out` (possibly nothing, as mosquitto prints
     /// nothing for an empty payload in the default mode).
     pub fn message(&self, m: &Message, out: &mut Vec<u8>) {

@@ -40,6 +40,14 @@ pub struct Format {
 }
 
 impl Format {
+    /// Whether it prints JSON (`%j`, `%J`), which lists a message's MQTT 5
+    /// properties in the order they came in.
+    pub fn prints_json(&self) -> bool {
+        self.items
+            .iter()
+            .any(|i| matches!(i, Item::Conv(s) if matches!(s.conv, b'j' | b'J')))
+    }
+
     /// Parse and validate; the error is mosquitto's message without `Error: `.
     pub fn parse(format: &str) -> Result<Format, String> {
         let b = format.as_bytes();

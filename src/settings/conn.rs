@@ -96,6 +96,9 @@ pub struct ConnSettings {
     pub receive_maximum: u16,
     /// Acknowledge incoming QoS 1/2 messages only when told to (mqtt-sub `-C`).
     pub manual_acks: bool,
+    /// Note the order of each received PUBLISH's properties (MQTT 5; `%j`
+    /// shows it): a layer of the byte stream that nothing else needs.
+    pub property_order: bool,
 }
 
 /// What `-L` contributed besides the connection: its topic.
@@ -214,6 +217,7 @@ impl ConnSettings {
             quiet: args.quiet,
             receive_maximum: 20,
             manual_acks: false,
+            property_order: false,
         };
         Ok((Ok(settings), topic))
     }

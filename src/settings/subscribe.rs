@@ -133,6 +133,7 @@ impl SubSettings {
             ));
         }
         acknowledge_when_handled(&mut conn, count);
+        conn.property_order = output.printer.shows_property_order();
         Ok(SubSettings {
             conn,
             filters,
@@ -229,6 +230,7 @@ impl RrSettings {
         conn.receive_maximum = 1;
         // As mosquitto_rr: no wait behind Nagle's algorithm in what is measured.
         conn.nodelay |= args.latency;
+        conn.property_order = output.printer.shows_property_order();
         Ok(RrSettings {
             conn,
             topic,
