@@ -16,7 +16,7 @@ use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
-use crate::client::{ConnError, Event, Lean, LeanPublisher, Phases, Window, reason};
+use crate::client::{ConnError, Connection, Event, Outbox, Phases, reason};
 use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps};
 
 /// Everything one client measured; the report adds these up.
@@ -122,7 +122,7 @@ pub enum Phase {
 struct Client {
     plan: Arc<Plan>,
     shared: Arc<Shared>,
-    conn: Lean,
+    conn: Connection,
     out: Outcome,
     filter: Option<String>,
     /// Send instants of unacknowledged QoS 1/2 publishes, by packet id.
@@ -130,9 +130,6 @@ struct Client {
     /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
     backoff: Backoff,
     secs: Option<Seconds>,
-    /// A publisher's QoS 1/2 flows open on its connection; the schedule
-    /// waits for room, so a full window shows as schedule lag.
-    window: Arc<Window>,
     /// Since when the connection is down (lost, not yet back).
     down: Option<Instant>,
 }
@@ -179,7 +176,7 @@ impl Client {
         let conn = plan.conn_for(role, index);
         let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
         let started = Instant::now();
-        let connected = Lean::connect(&conn, &plan.connector).await;
+        let connected = Connection::connect(&conn, &plan.connector).await;
         drop(permit);
         let lean = match connected {
             Ok(c) => c,
@@ -206,7 +203,6 @@ impl Client {
             out,
             pending: HashMap::new(),
             secs: None,
-            window: Arc::new(Window::default()),
             down: None,
         })
     }
@@ -290,13 +286,11 @@ impl Client {
     /// the client's queue, which only polling makes), poll meanwhile, then
     /// wait up to --drain for the last acknowledgements.
     async fn publish(&mut self, index: u32, t0: Instant) {
-        self.window.open_up(self.conn.inflight_limit());
         let task = tokio::spawn(schedule(
             self.plan.clone(),
             index,
-            self.conn.publisher(),
+            self.conn.outbox(),
             self.shared.clone(),
-            self.window.clone(),
             t0,
         ));
         tokio::pin!(task);
@@ -361,7 +355,6 @@ impl Client {
                 }
             }
             Ok(Event::PubAck { pkid, reason: code, .. }) => {
-                self.window.give_back();
                 let sent = self.pending.remove(&pkid);
                 self.settle(code, sent, now, AckKind::PubAck, measured(now));
             }
@@ -372,13 +365,11 @@ impl Client {
                         .record(now.saturating_duration_since(*sent).as_micros() as u64);
                 }
                 if code >= 0x80 {
-                    self.window.give_back();
                     let sent = self.pending.remove(&pkid);
                     self.settle(code, sent, now, AckKind::PubRec, measured(now));
                 }
             }
             Ok(Event::PubComp { pkid, reason: code }) => {
-                self.window.give_back();
                 let sent = self.pending.remove(&pkid);
                 self.settle(code, sent, now, AckKind::PubComp, measured(now));
             }
@@ -394,9 +385,6 @@ impl Client {
                     secs.bucket(now).reconnects += 1;
                 }
                 self.backoff.reset();
-                if !session_present {
-                    self.window.reset();
-                }
                 if self.filter.is_some() && !session_present {
                     Box::pin(self.subscribe()).await;
                 }
@@ -492,7 +480,7 @@ impl Client {
             s.flush();
         }
         self.out.down_at_end = self.down.is_some();
-        self.conn.disconnect().await;
+        self.conn.close().await;
         self.out
     }
 }
@@ -530,14 +518,7 @@ struct Scheduled {
 /// Publish on an absolute schedule: message `seq` is due at `t0 + offset +
 /// seq × interval`, however late the previous one went out, and carries
 /// that intended time. Without a rate, as fast as the queue takes them.
-async fn schedule(
-    plan: Arc<Plan>,
-    index: u32,
-    publisher: LeanPublisher,
-    shared: Arc<Shared>,
-    window: Arc<Window>,
-    t0: Instant,
-) -> Scheduled {
+async fn schedule(plan: Arc<Plan>, index: u32, publisher: Outbox, shared: Arc<Shared>, t0: Instant) -> Scheduled {
     let s = &plan.settings;
     let topic = plan.topic_for(index);
     let maker = header::PayloadMaker::new(s.size, s.seed ^ u64::from(index));
@@ -580,9 +561,8 @@ async fn schedule(
             retain: s.retain,
             props: None,
         };
-        if m.qos != QoS::AtMostOnce {
-            window.take().await;
-        }
+        // A QoS 1/2 message waits for room in the window: a full one
+        // shows as schedule lag.
         if publisher.publish(m).await.is_err() {
             break;
         }

@@ -19,7 +19,7 @@ pub struct PublishLine {
     pub len: usize,
 }
 
-/// Requests whose "sending" lines wait for the library to write them.
+/// Requests whose "sending" lines wait for their events.
 #[derive(Debug, Default)]
 struct Pending {
     publishes: VecDeque<PublishLine>,
@@ -167,8 +167,8 @@ impl Debug {
             Event::PingReqSent => self.client(format_args!("sending PINGREQ")),
             Event::PingResp => self.client(format_args!("received PINGRESP")),
             Event::DisconnectSent => self.client(format_args!("sending DISCONNECT")),
-            Event::DisconnectReceived { reason } => self.print(format_args!("Received DISCONNECT ({reason})")),
-            Event::Other => {}
+            Event::DisconnectReceived { reason, .. } => self.print(format_args!("Received DISCONNECT ({reason})")),
+            Event::PublishFailed { .. } | Event::Other => {}
         }
     }
 }

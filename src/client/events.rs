@@ -1,8 +1,9 @@
-//! rumqttc events and errors → mqttkit's [`Event`] and [`ConnError`].
+//! What happens on a connection ([`Event`]), and why one failed or ended
+//! ([`ConnError`]), whatever the protocol version.
 
 use std::io;
 
-use super::codes::{connack_v3, connack_v5_code, reason, suback_v5_code};
+use super::codes::{connack_v3, reason};
 use crate::exit;
 use crate::mqtt::Message;
 
@@ -40,6 +41,11 @@ pub enum Event {
     /// The broker sent DISCONNECT (v5).
     DisconnectReceived {
         reason: u8,
+        reason_string: Option<String>,
+    },
+    /// A message could not be encoded (nothing was sent for it).
+    PublishFailed {
+        why: String,
     },
     /// A PUBLISH from the broker.
     Message(Message),
@@ -90,7 +96,7 @@ pub enum ConnError {
     /// The broker sent a malformed or unexpected packet: talking to it
     /// again will not help.
     Protocol(String),
-    /// Anything else the library reported.
+    /// Anything else.
     Other(String),
 }
 
@@ -137,56 +143,6 @@ impl ConnError {
             None => ConnError::Io(e),
         }
     }
-
-    pub(crate) fn from_v4(err: rumqttc::ConnectionError) -> ConnError {
-        use rumqttc::{ConnectionError as E, StateError as S};
-        if let Some(why) = tls_failure(&format!("{err:?}")) {
-            return ConnError::Tls(why);
-        }
-        match err {
-            E::ConnectionRefused(code) => ConnError::Refused {
-                code: code as u8,
-                v5: false,
-            },
-            // A reset while reading surfaces as a decoding error: it is still
-            // the socket's error (a broker that is starting up, a proxy).
-            E::Io(e) | E::MqttState(S::Io(e) | S::Deserialization(rumqttc::mqttbytes::Error::Io(e))) => {
-                ConnError::Io(e)
-            }
-            E::NetworkTimeout | E::FlushTimeout => ConnError::Timeout,
-            E::MqttState(S::Deserialization(e)) => ConnError::Protocol(format!("a malformed packet: {e}")),
-            E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
-            other => ConnError::Other(other.to_string()),
-        }
-    }
-
-    pub(crate) fn from_v5(err: rumqttc5::ConnectionError) -> ConnError {
-        use rumqttc5::{ConnectionError as E, StateError as S};
-        if let Some(why) = tls_failure(&format!("{err:?}")) {
-            return ConnError::Tls(why);
-        }
-        match err {
-            E::ConnectionRefused(code) => ConnError::Refused {
-                code: connack_v5_code(code),
-                v5: true,
-            },
-            E::Io(e) | E::MqttState(S::Io(e) | S::Deserialization(rumqttc5::mqttbytes::Error::Io(e))) => {
-                ConnError::Io(e)
-            }
-            E::Timeout(_) => ConnError::Timeout,
-            E::MqttState(S::Deserialization(e)) => ConnError::Protocol(format!("a malformed packet: {e}")),
-            E::MqttState(S::ConnectionAborted) => ConnError::Closed("the broker closed the connection".into()),
-            E::MqttState(S::ServerDisconnect {
-                reason_code,
-                reason_string,
-            }) => ConnError::Closed(format!(
-                "the broker sent DISCONNECT: {}{}",
-                reason(reason_code as u8),
-                reason_string.map(|s| format!(" ({s})")).unwrap_or_default()
-            )),
-            other => ConnError::Other(other.to_string()),
-        }
-    }
 }
 
 impl std::fmt::Display for ConnError {
@@ -204,6 +160,8 @@ impl std::fmt::Display for ConnError {
         }
     }
 }
+
+impl std::error::Error for ConnError {}
 
 /// Which TLS check failed, from the library's error (rustls's error names).
 fn tls_failure(debug: &str) -> Option<String> {
@@ -232,100 +190,4 @@ fn tls_failure(debug: &str) -> Option<String> {
 fn is_lookup_error(e: &io::Error) -> bool {
     let text = e.to_string();
     text.contains("lookup") || text.contains("Name or service not known") || text.contains("resolve")
-}
-
-/// The packets the library reports writing (the same enum in both versions).
-macro_rules! outgoing {
-    ($o:expr, $O:ident) => {
-        match $o {
-            $O::Publish(pkid) => Event::PublishSent { pkid },
-            $O::PubRel(pkid) => Event::PubRelSent { pkid },
-            $O::PingReq => Event::PingReqSent,
-            $O::Disconnect => Event::DisconnectSent,
-            $O::Subscribe(pkid) => Event::SubscribeSent { pkid },
-            $O::Unsubscribe(pkid) => Event::UnsubscribeSent { pkid },
-            $O::PubAck(pkid) => Event::PubAckSent { pkid },
-            $O::PubRec(pkid) => Event::PubRecSent { pkid },
-            $O::PubComp(pkid) => Event::PubCompSent { pkid },
-            _ => Event::Other,
-        }
-    };
-}
-
-pub(crate) fn from_v4(ev: rumqttc::Event) -> Event {
-    use rumqttc::{Event as E, Outgoing as O, Packet as P};
-    match ev {
-        E::Incoming(P::ConnAck(a)) => Event::ConnAck {
-            session_present: a.session_present,
-            assigned_id: None,
-        },
-        E::Incoming(P::PubAck(a)) => Event::PubAck {
-            pkid: a.pkid,
-            reason: 0,
-            reason_string: None,
-        },
-        E::Incoming(P::PubRec(a)) => Event::PubRec {
-            pkid: a.pkid,
-            reason: 0,
-            reason_string: None,
-        },
-        E::Incoming(P::PubComp(a)) => Event::PubComp {
-            pkid: a.pkid,
-            reason: 0,
-        },
-        E::Incoming(P::PingResp) => Event::PingResp,
-        E::Incoming(P::Publish(p)) => Event::Message(Message::from_v4(p)),
-        E::Incoming(P::SubAck(a)) => Event::SubAck {
-            pkid: a.pkid,
-            codes: a
-                .return_codes
-                .iter()
-                .map(|c| match c {
-                    rumqttc::SubscribeReasonCode::Success(q) => *q as u8,
-                    rumqttc::SubscribeReasonCode::Failure => 0x80,
-                })
-                .collect(),
-        },
-        E::Incoming(P::UnsubAck(a)) => Event::UnsubAck { pkid: a.pkid },
-        E::Incoming(P::PubRel(r)) => Event::PubRelReceived { pkid: r.pkid },
-        E::Outgoing(o) => outgoing!(o, O),
-        _ => Event::Other,
-    }
-}
-
-pub(crate) fn from_v5(ev: rumqttc5::Event) -> Event {
-    use rumqttc5::{Event as E, Outgoing as O, Packet as P};
-    match ev {
-        E::Incoming(P::ConnAck(a)) => Event::ConnAck {
-            session_present: a.session_present,
-            assigned_id: a.properties.and_then(|p| p.assigned_client_identifier),
-        },
-        E::Incoming(P::PubAck(a)) => Event::PubAck {
-            pkid: a.pkid,
-            reason: a.reason as u8,
-            reason_string: a.properties.and_then(|p| p.reason_string),
-        },
-        E::Incoming(P::PubRec(a)) => Event::PubRec {
-            pkid: a.pkid,
-            reason: a.reason as u8,
-            reason_string: a.properties.and_then(|p| p.reason_string),
-        },
-        E::Incoming(P::PubComp(a)) => Event::PubComp {
-            pkid: a.pkid,
-            reason: a.reason as u8,
-        },
-        E::Incoming(P::PingResp) => Event::PingResp,
-        E::Incoming(P::Disconnect(d)) => Event::DisconnectReceived {
-            reason: d.reason_code as u8,
-        },
-        E::Incoming(P::Publish(p)) => Event::Message(Message::from_v5(p)),
-        E::Incoming(P::SubAck(a)) => Event::SubAck {
-            pkid: a.pkid,
-            codes: a.return_codes.iter().map(suback_v5_code).collect(),
-        },
-        E::Incoming(P::UnsubAck(a)) => Event::UnsubAck { pkid: a.pkid },
-        E::Incoming(P::PubRel(r)) => Event::PubRelReceived { pkid: r.pkid },
-        E::Outgoing(o) => outgoing!(o, O),
-        _ => Event::Other,
-    }
 }

@@ -1,39 +1,34 @@
-//! The only code that imports rumqttc (MQTT 3.1.1) and rumqttc5 (MQTT 5).
+//! The only code that imports the MQTT library (`rumqttc` for MQTT 3.1.1,
+//! `rumqttc5` for MQTT 5, and their `rumqttc-core`), and only its packet
+//! codec and transport pieces: every program runs on one connection type of
+//! our own ([`Connection`]), over a byte stream this module builds
+//! (`transport`: TCP or unix socket, `proxy`, TLS, WebSocket).
 //!
-//! It turns settings into options ([`options`]), builds the byte stream under
-//! every connection itself (`transport`: TCP or unix socket, `proxy`, TLS,
-//! WebSocket, and `rewrite` for MQTT 3.1 and mosquitto's property order —
-//! the library always sees plain TCP), connects until CONNACK
-//! ([`Session::connect`]), converts the library's events into mqttkit's own
-//! [`Event`]s and errors into [`ConnError`]s with their exit codes
-//! ([`events`]), prints mosquitto's `-d` lines ([`debug`]) and runs the
-//! publish-and-confirm loop ([`deliver`]). Moving to another MQTT library is
-//! a change to this module only.
+//! `codec` is the v4/v5 seam (packets both ways, MQTT 3.1's CONNECT,
+//! mosquitto's property order); `flows` the QoS 1/2 flows in flight,
+//! `store` a persistent session's file; `debug` prints mosquitto's `-d`
+//! lines; `deliver` runs the publish-and-confirm loop of mqtt-pub. Moving
+//! to another MQTT library is a change to this module only.
 
 pub mod backoff;
+mod codec;
 mod codes;
+mod conn;
 mod connect;
 pub mod debug;
 mod deliver;
 mod events;
+mod failure;
+mod flows;
 mod gather;
-mod ids;
-mod lean;
-mod message;
-pub mod options;
-mod prop_order;
 mod proxy;
-mod rewrite;
-mod session;
 mod store;
 mod tls;
 mod transport;
-mod window;
 
 pub use codes::{connack_v3, reason};
-pub use deliver::{Delivery, Sink, deliver};
+pub use conn::{Connection, Connector, Outbox};
+pub use deliver::{Delivery, Outcome, Sink, deliver};
 pub use events::{ConnError, Event};
-pub use lean::{Connector, Lean, LeanPublisher};
-pub use session::{Confirmation, ConnectFailure, Outcome, Publisher, Session};
+pub use failure::ConnectFailure;
 pub use transport::{Phases, target as target_of};
-pub use window::Window;

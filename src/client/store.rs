@@ -1,198 +1,62 @@
-//! Client-side session state for persistent sessions (`-c`): rumqttc's
-//! session checkpoint (packet ids, unconfirmed publishes, QoS 2 receive
-//! state), kept in memory while a program runs and written to
-//! `$XDG_STATE_HOME/mqttkit/sessions/` (else `~/.local/state/...`) when it
-//! ends. The next run with the same client id and broker resumes it: what was
-//! never confirmed is sent again, and MQTT 5 accepts the broker's session
-//! instead of refusing it (the library's strict default).
+//! The client side of a persistent session (`-c -i ID`), kept between runs
+//! in `$XDG_STATE_HOME/mqttkit/sessions/` (else `~/.local/state/...`): our
+//! QoS 1/2 flows still open (each PUBLISH as written, or the PUBREL that
+//! follows its PUBREC), the last packet id handed out, and the broker's
+//! QoS 2 messages awaiting PUBREL. The next run with the same client id and
+//! broker sends the flows again when the broker resumes the session.
 //!
-//! Beside the checkpoint, `FILE.ids` keeps the wire packet ids of the flows
-//! in progress ([`super::ids`]): a resent message must carry the id the
-//! broker knows it by.
+//! The file is text: a header line, then one line per fact, flows in the
+//! order they started:
+//!
+//! ```text
+//! mqttkit-session 1
+//! inflight 20
+//! next 17
+//! incoming 3 4
+//! publish 16 <the PUBLISH packet, base64>
+//! pubrel 15
+//! ```
+//!
+//! Files written by earlier versions (the MQTT library's own checkpoint,
+//! with the wire packet ids beside it in `FILE.ids`) are read and written
+//! anew in this format.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{Bytes, BytesMut};
+
+use super::codec::Codec;
+use crate::mqtt::{OutMessage, Protocol, PublishProps, QoS};
 use crate::settings::{ConnSettings, Endpoint};
 
-use super::ids::PacketIds;
-use crate::mqtt::Protocol;
+const HEADER: &str = "mqttkit-session 1";
 
-type StoreError = Box<dyn std::error::Error + Send + Sync>;
-type Fut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;
-
-/// One client's checkpoint file plus its in-memory copy.
-#[derive(Debug)]
-pub struct FileStore<S> {
-    path: PathBuf,
-    /// The configured in-flight limit; a checkpoint saved with another is refused.
-    inflight: u16,
-    /// What to load when there is no file (MQTT 5: "no in-flight state").
-    empty: Option<S>,
-    cache: Mutex<Cache<S>>,
-    /// The client's wire packet ids, saved with the checkpoint.
-    ids: PacketIds,
+/// One flow of ours a resumed session sends again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedFlow {
+    pub pkid: u16,
+    /// The PUBLISH as written; `None` once PUBREC came (PUBREL is next).
+    pub publish: Option<Bytes>,
 }
 
-#[derive(Debug)]
-struct Cache<S> {
-    session: Option<S>,
-    dirty: bool,
+/// What a persistent session keeps between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Saved {
+    /// `-M` of the run that wrote it: ids were handed out within it.
+    pub inflight: u16,
+    pub next_id: u16,
+    pub flows: Vec<SavedFlow>,
+    /// The broker's QoS 2 messages delivered and awaiting PUBREL.
+    pub incoming: Vec<u16>,
 }
 
-/// Encoding and the fields the checks need, for either protocol's checkpoint.
-pub trait Checkpoint: Clone + std::fmt::Debug + Send + Sync + 'static {
-    fn encode(&self) -> Result<Vec<u8>, StoreError>;
-    fn decode(bytes: &[u8]) -> Result<Self, StoreError>;
-    fn inflight(&self) -> u16;
-}
-
-impl Checkpoint for rumqttc::PersistedSession {
-    fn encode(&self) -> Result<Vec<u8>, StoreError> {
-        Ok(rumqttc::PersistedSession::encode(self)?)
+/// Where the session of this connection lives: only for a persistent one.
+pub fn path(s: &ConnSettings) -> Option<PathBuf> {
+    if s.clean {
+        return None;
     }
-    fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
-        Ok(rumqttc::PersistedSession::decode(bytes)?)
-    }
-    fn inflight(&self) -> u16 {
-        self.max_inflight
-    }
-}
-
-impl Checkpoint for rumqttc5::PersistedSession {
-    fn encode(&self) -> Result<Vec<u8>, StoreError> {
-        Ok(rumqttc5::PersistedSession::encode(self)?)
-    }
-    fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
-        Ok(rumqttc5::PersistedSession::decode(bytes)?)
-    }
-    fn inflight(&self) -> u16 {
-        self.outgoing_inflight_upper_limit.unwrap_or(u16::MAX)
-    }
-}
-
-impl<S: Checkpoint> FileStore<S> {
-    fn load(&self) -> Result<Option<S>, StoreError> {
-        let mut cache = self.cache.lock().expect("session cache");
-        if cache.session.is_none() && !cache.dirty {
-            cache.session = match std::fs::read(&self.path) {
-                Ok(bytes) => {
-                    let s = S::decode(&bytes).map_err(|e| {
-                        format!(
-                            "{} is not a session checkpoint ({e}); delete it to start afresh",
-                            self.path.display()
-                        )
-                    })?;
-                    if s.inflight() != self.inflight {
-                        return Err(format!(
-                            "the session in {} was saved with -M {}; run with -M {} or delete the file",
-                            self.path.display(),
-                            s.inflight(),
-                            s.inflight()
-                        )
-                        .into());
-                    }
-                    match std::fs::read_to_string(self.ids_path()) {
-                        Ok(text) => match PacketIds::decode(&text) {
-                            Some(ids) => self.ids.restore(&ids),
-                            None => {
-                                return Err(format!(
-                                    "{} is not a packet id table; delete it and {} to start afresh",
-                                    self.ids_path().display(),
-                                    self.path.display()
-                                )
-                                .into());
-                            }
-                        },
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(format!("cannot read {}: {e}", self.ids_path().display()).into()),
-                    }
-                    Some(s)
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.empty.clone(),
-                Err(e) => return Err(format!("cannot read {}: {e}", self.path.display()).into()),
-            };
-        }
-        Ok(cache.session.clone())
-    }
-
-    fn save(&self, session: &S) {
-        let mut cache = self.cache.lock().expect("session cache");
-        cache.session = Some(session.clone());
-        cache.dirty = true;
-    }
-
-    fn clear(&self) {
-        let mut cache = self.cache.lock().expect("session cache");
-        cache.session = None;
-        cache.dirty = true;
-    }
-
-    fn ids_path(&self) -> PathBuf {
-        let mut p = self.path.clone().into_os_string();
-        p.push(".ids");
-        PathBuf::from(p)
-    }
-
-    /// Write the latest checkpoint (or remove the file after a clear).
-    pub fn flush(&self) -> std::io::Result<()> {
-        let mut cache = self.cache.lock().expect("session cache");
-        if !cache.dirty {
-            return Ok(());
-        }
-        match &cache.session {
-            None => {
-                for path in [self.path.clone(), self.ids_path()] {
-                    match std::fs::remove_file(path) {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                        _ => {}
-                    }
-                }
-            }
-            Some(s) => {
-                let bytes = s.encode().map_err(std::io::Error::other)?;
-                if let Some(dir) = self.path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let tmp = self.path.with_extension("tmp");
-                std::fs::write(&tmp, self.ids.encode())?;
-                std::fs::rename(&tmp, self.ids_path())?;
-                std::fs::write(&tmp, bytes)?;
-                std::fs::rename(&tmp, &self.path)?;
-            }
-        }
-        cache.dirty = false;
-        Ok(())
-    }
-}
-
-macro_rules! session_store {
-    ($krate:ident) => {
-        impl $krate::SessionStore for FileStore<$krate::PersistedSession> {
-            fn load<'a>(&'a self, _key: &'a $krate::SessionStoreKey) -> Fut<'a, Option<$krate::PersistedSession>> {
-                let r = FileStore::load(self);
-                Box::pin(async move { r })
-            }
-            fn save<'a>(
-                &'a self,
-                _key: &'a $krate::SessionStoreKey,
-                session: &'a $krate::PersistedSession,
-            ) -> Fut<'a, ()> {
-                FileStore::save(self, session);
-                Box::pin(async { Ok(()) })
-            }
-            fn clear<'a>(&'a self, _key: &'a $krate::SessionStoreKey) -> Fut<'a, ()> {
-                FileStore::clear(self);
-                Box::pin(async { Ok(()) })
-            }
-        }
-    };
-}
-session_store!(rumqttc);
-session_store!(rumqttc5);
-
-/// Where the checkpoint of this connection lives, if anywhere.
-fn path(s: &ConnSettings) -> Option<PathBuf> {
     let id = s.client_id.as_deref()?;
     let base = match std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d),
@@ -223,59 +87,223 @@ fn escape(s: &str) -> String {
         .collect()
 }
 
-/// The store for a persistent MQTT 3.1.1 session.
-pub fn v4(s: &ConnSettings, ids: &PacketIds) -> Option<Arc<FileStore<rumqttc::PersistedSession>>> {
-    let path = path(s).filter(|_| !s.clean)?;
-    Some(Arc::new(FileStore {
-        path,
-        inflight: s.max_inflight,
-        empty: None,
-        cache: Mutex::new(Cache {
-            session: None,
-            dirty: false,
-        }),
-        ids: ids.clone(),
-    }))
+fn ids_path(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf().into_os_string();
+    p.push(".ids");
+    PathBuf::from(p)
 }
 
-/// The store for a persistent MQTT 5 session.
-pub fn v5(s: &ConnSettings, ids: &PacketIds) -> Option<Arc<FileStore<rumqttc5::PersistedSession>>> {
-    let path = path(s).filter(|_| !s.clean)?;
-    let empty = rumqttc5::PersistedSession {
-        format_version: 1,
-        client_id: s.client_id.clone().unwrap_or_default(),
-        clean_start: false,
-        session_expiry_interval: s.session_expiry,
-        outgoing_inflight_upper_limit: Some(s.max_inflight),
-        ack_mode: if s.manual_acks {
-            rumqttc5::PersistedAckMode::Manual
-        } else {
-            rumqttc5::PersistedAckMode::Automatic
-        },
-        last_pkid: 0,
-        last_puback: 0,
-        replay: Vec::new(),
-        incoming_qos2: Vec::new(),
+/// The session saved at `path` (`None`: none yet). A session saved with
+/// another `-M` is refused: its ids were handed out within that window.
+pub fn load(path: &Path, s: &ConnSettings, codec: &Codec) -> Result<Option<Saved>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    Some(Arc::new(FileStore {
-        path,
-        inflight: s.max_inflight,
-        empty: Some(empty),
-        cache: Mutex::new(Cache {
-            session: None,
-            dirty: false,
-        }),
-        ids: ids.clone(),
-    }))
+    let saved = match bytes.strip_prefix(HEADER.as_bytes()) {
+        Some(rest) => parse(rest),
+        None => migrate(&bytes, path, s, codec),
+    }
+    .ok_or_else(|| format!("{} is not a session file; delete it to start afresh", path.display()))?;
+    if saved.inflight != s.max_inflight {
+        return Err(format!(
+            "the session in {} was saved with -M {}; run with -M {} or delete the file",
+            path.display(),
+            saved.inflight,
+            saved.inflight
+        ));
+    }
+    Ok(Some(saved))
+}
+
+fn parse(text: &[u8]) -> Option<Saved> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut saved = Saved::default();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let mut words = line.split(' ');
+        match (words.next()?, words.next()) {
+            ("inflight", Some(n)) => saved.inflight = n.parse().ok()?,
+            ("next", Some(n)) => saved.next_id = n.parse().ok()?,
+            ("incoming", first) => {
+                for id in first.into_iter().chain(words.by_ref()) {
+                    saved.incoming.push(id.parse().ok()?);
+                }
+            }
+            ("pubrel", Some(id)) => saved.flows.push(SavedFlow {
+                pkid: id.parse().ok()?,
+                publish: None,
+            }),
+            ("publish", Some(id)) => saved.flows.push(SavedFlow {
+                pkid: id.parse().ok()?,
+                publish: Some(Bytes::from(BASE64.decode(words.next()?).ok()?)),
+            }),
+            _ => return None,
+        }
+    }
+    Some(saved)
+}
+
+/// Write the session for the next run (atomically: a temporary file renamed
+/// over it); an earlier version's `.ids` file goes.
+pub fn save(path: &Path, saved: &Saved) -> std::io::Result<()> {
+    let mut text = format!(
+        "{HEADER}\ninflight {}\nnext {}\nincoming",
+        saved.inflight, saved.next_id
+    );
+    for id in &saved.incoming {
+        text.push_str(&format!(" {id}"));
+    }
+    text.push('\n');
+    for f in &saved.flows {
+        match &f.publish {
+            Some(p) => text.push_str(&format!("publish {} {}\n", f.pkid, BASE64.encode(p))),
+            None => text.push_str(&format!("pubrel {}\n", f.pkid)),
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)?;
+    match std::fs::remove_file(ids_path(path)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// An earlier version's file: the library's checkpoint, whose packet ids
+/// are the library's own, translated to the wire's by `FILE.ids` (`last`,
+/// then one `library-id wire-id` line per flow).
+fn migrate(bytes: &[u8], path: &Path, s: &ConnSettings, codec: &Codec) -> Option<Saved> {
+    let ids = std::fs::read_to_string(ids_path(path)).unwrap_or_default();
+    let mut lines = ids.lines();
+    let last: Option<u16> = lines.next().and_then(|l| l.trim().parse().ok());
+    let wire: std::collections::HashMap<u16, u16> = lines
+        .filter_map(|l| {
+            let (lib, wire) = l.split_once(' ')?;
+            Some((lib.parse().ok()?, wire.parse().ok()?))
+        })
+        .collect();
+    let on_wire = |id: u16| wire.get(&id).copied().unwrap_or(id);
+    let mut saved = Saved::default();
+    let publish = |pkid: u16, m: OutMessage| -> Option<SavedFlow> {
+        let mut buf = BytesMut::new();
+        codec.publish(&mut buf, m, pkid).ok()?;
+        buf[0] |= 0x08;
+        Some(SavedFlow {
+            pkid,
+            publish: Some(buf.freeze()),
+        })
+    };
+    if s.protocol == Protocol::V5 {
+        use rumqttc5::{PersistedQoS as Q, PersistedRequest as R};
+        let old = rumqttc5::PersistedSession::decode(bytes).ok()?;
+        saved.inflight = old.outgoing_inflight_upper_limit.unwrap_or(u16::MAX);
+        saved.next_id = last.unwrap_or(old.last_pkid);
+        saved.incoming = old.incoming_qos2.iter().map(|i| i.pkid).collect();
+        for r in old.replay {
+            match r {
+                R::Publish(p) => {
+                    let props = p.properties.map(|pp| {
+                        Box::new(PublishProps {
+                            payload_format_indicator: pp.payload_format_indicator,
+                            message_expiry_interval: pp.message_expiry_interval,
+                            response_topic: pp.response_topic,
+                            correlation_data: pp.correlation_data.map(Bytes::from),
+                            user_properties: pp.user_properties,
+                            content_type: pp.content_type,
+                            ..PublishProps::default()
+                        })
+                    });
+                    let qos = match p.qos {
+                        Q::AtMostOnce => continue,
+                        Q::AtLeastOnce => QoS::AtLeastOnce,
+                        Q::ExactlyOnce => QoS::ExactlyOnce,
+                    };
+                    let m = OutMessage {
+                        topic: String::from_utf8(p.topic).ok()?,
+                        payload: Bytes::from(p.payload),
+                        qos,
+                        retain: p.retain,
+                        props,
+                    };
+                    saved.flows.push(publish(on_wire(p.pkid), m)?);
+                }
+                R::PubRel(r) => saved.flows.push(SavedFlow {
+                    pkid: on_wire(r.pkid),
+                    publish: None,
+                }),
+                R::Subscribe(_) | R::Unsubscribe(_) => {}
+            }
+        }
+    } else {
+        use rumqttc::{PersistedQoS as Q, PersistedRequest as R};
+        let old = rumqttc::PersistedSession::decode(bytes).ok()?;
+        saved.inflight = old.max_inflight;
+        saved.next_id = last.unwrap_or(old.last_pkid);
+        saved.incoming = old.incoming_qos2.iter().map(|i| i.pkid).collect();
+        for r in old.replay {
+            match r {
+                R::Publish(p) => {
+                    let qos = match p.qos {
+                        Q::AtMostOnce => continue,
+                        Q::AtLeastOnce => QoS::AtLeastOnce,
+                        Q::ExactlyOnce => QoS::ExactlyOnce,
+                    };
+                    let m = OutMessage {
+                        topic: String::from_utf8(p.topic).ok()?,
+                        payload: Bytes::from(p.payload),
+                        qos,
+                        retain: p.retain,
+                        props: None,
+                    };
+                    saved.flows.push(publish(on_wire(p.pkid), m)?);
+                }
+                R::PubRel(r) => saved.flows.push(SavedFlow {
+                    pkid: on_wire(r.pkid),
+                    publish: None,
+                }),
+                R::Subscribe(_) | R::Unsubscribe(_) => {}
+            }
+        }
+    }
+    Some(saved)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
 
     #[test]
     fn escaped_names_are_file_safe() {
         assert_eq!(escape("a/b c:1"), "a%2Fb%20c%3A1");
         assert_eq!(escape("ok-id_1.x"), "ok-id_1.x");
+    }
+
+    #[test]
+    fn a_session_survives_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s/v5-x");
+        let saved = Saved {
+            inflight: 20,
+            next_id: 65535,
+            flows: vec![
+                SavedFlow {
+                    pkid: 65534,
+                    publish: None,
+                },
+                SavedFlow {
+                    pkid: 65535,
+                    publish: Some(Bytes::from_static(b"\x3a\x05\x00\x01t\xff\xffx")),
+                },
+            ],
+            incoming: vec![3, 9],
+        };
+        save(&path, &saved).unwrap();
+        let text = std::fs::read(&path).unwrap();
+        assert_eq!(parse(text.strip_prefix(HEADER.as_bytes()).unwrap()), Some(saved));
+        assert_eq!(parse(b"\nnonsense 1\n"), None);
     }
 }

@@ -1,19 +1,13 @@
-//! The byte stream under every connection, built here and handed to the MQTT
-//! library as its socket connector (the library always sees plain TCP):
+//! The byte stream under every connection ([`super::conn`]):
 //!
 //! ```text
 //! TCP (connect::tcp) or unix socket
 //!   → proxy: SOCKS5 or HTTP CONNECT (--proxy)
 //!   → TLS (rustls)
 //!   → WebSocket (--ws, ws://, wss://)
-//!   → rewrite: MQTT 3.1 CONNECT (-V 31), -D publish property order
-//!   → ids: packet ids counted up on the wire (always)
 //! ```
 //!
-//! Owning the stack is what lets a proxy sit under TLS and WebSockets, and
-//! lets MQTT 3.1 (which the library does not speak) and mosquitto's property
-//! order work over every transport: the rewrite must see packets in clear,
-//! above TLS and WebSocket framing.
+//! Owning the stack is what lets a proxy sit under TLS and WebSockets.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -24,13 +18,11 @@ use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::ids::{PacketIds, Translate};
-use super::options::Tls;
-use super::prop_order::Tap;
 use super::proxy;
-use super::rewrite::{self, Rewrite, Rules};
-use crate::mqtt::Protocol;
 use crate::settings::{ConnSettings, Endpoint, Proxy};
+
+/// A built TLS client configuration.
+pub(crate) type Tls = Arc<rumqttc::tokio_rustls::rustls::ClientConfig>;
 
 /// Any stream the stack produces.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -39,7 +31,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 /// A boxed stream, as the layers hand it up.
 pub type Boxed = Box<dyn Stream>;
 
-/// Everything needed to open the stream again (the library reconnects with it).
+/// Everything needed to open the stream again (for each reconnect).
 #[derive(Clone)]
 pub struct Dial {
     endpoint: Endpoint,
@@ -49,13 +41,6 @@ pub struct Dial {
     tls: Option<Tls>,
     /// The WebSocket path, when MQTT goes over WebSockets.
     ws_path: Option<String>,
-    rules: Rules,
-    /// The client's packet id table, shared by all its connections; `None`
-    /// for a connection that counts its ids up itself ([`super::lean`]).
-    ids: Option<PacketIds>,
-    /// MQTT 5 with `ids`, when the output shows it: note the order of each
-    /// PUBLISH's properties ([`super::prop_order`]).
-    tap: bool,
     /// The broker's addresses, when resolved once for many connections
     /// (else each connect resolves the host).
     addrs: Option<Arc<[SocketAddr]>>,
@@ -73,7 +58,7 @@ pub struct Phases {
 }
 
 impl Dial {
-    pub fn new(s: &ConnSettings, tls: Option<Tls>, ids: Option<PacketIds>) -> Dial {
+    pub fn new(s: &ConnSettings, tls: Option<Tls>) -> Dial {
         Dial {
             endpoint: s.endpoint.clone(),
             nodelay: s.nodelay,
@@ -81,17 +66,6 @@ impl Dial {
             proxy: s.proxy.clone(),
             tls,
             ws_path: s.websocket.clone(),
-            rules: Rules {
-                mqtt31: s.protocol == Protocol::V31,
-                publish_order: match s.protocol {
-                    Protocol::V5 => (s.props.publish_order.iter())
-                        .filter_map(|name| rewrite::publish_property_id(name))
-                        .collect(),
-                    _ => Vec::new(),
-                },
-            },
-            tap: s.protocol == Protocol::V5 && s.property_order,
-            ids,
             addrs: None,
         }
     }
@@ -103,12 +77,7 @@ impl Dial {
         self
     }
 
-    /// Open the whole stack, ready for the CONNECT packet.
-    pub async fn open(self) -> io::Result<Boxed> {
-        self.open_timed().await.map(|(stream, _)| stream)
-    }
-
-    /// [`Dial::open`], timing each layer.
+    /// Open the whole stack, ready for the CONNECT packet, timing each layer.
     pub async fn open_timed(&self) -> io::Result<(Boxed, Phases)> {
         let mut phases = Phases::default();
         let started = Instant::now();
@@ -116,7 +85,7 @@ impl Dial {
             Endpoint::Unix(path) => {
                 let unix: Boxed = Box::new(tokio::net::UnixStream::connect(path).await?);
                 phases.tcp = started.elapsed();
-                return Ok((self.top(unix), phases));
+                return Ok((unix, phases));
             }
             Endpoint::Tcp { host, port } => (host.as_str(), *port),
         };
@@ -136,28 +105,12 @@ impl Dial {
             stream = websocket(host, port, self.tls.is_some(), path, stream).await?;
             phases.ws = Some(at.elapsed());
         }
-        Ok((self.top(stream), phases))
+        Ok((stream, phases))
     }
 
     /// `host:port` or the socket path, for messages.
     pub fn target(&self) -> String {
         target(&self.endpoint)
-    }
-
-    fn top(&self, stream: Boxed) -> Boxed {
-        let stream = if self.rules.active() {
-            Box::new(Rewrite::new(stream, self.rules.clone()))
-        } else {
-            stream
-        };
-        match &self.ids {
-            Some(ids) if self.tap => Box::new(Tap::new(
-                Translate::new(stream, ids.clone()),
-                ids.property_order().clone(),
-            )),
-            Some(ids) => Box::new(Translate::new(stream, ids.clone())),
-            None => stream,
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::client::{Delivery, Session, Sink, deliver};
+use crate::client::{Connection, Delivery, Sink, deliver};
 use crate::exit::{self, Program};
 use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, Source};
@@ -44,7 +44,7 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
         None => Some(crate::signals::Signals::new()?),
         Some(_) => None,
     };
-    let connect = Session::connect(&s.conn);
+    let connect = Connection::start(&s.conn);
     let connected = match &mut signals {
         None => connect.await,
         Some(signals) => tokio::select! {
@@ -52,8 +52,8 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
             signo = signals.recv() => return Ok(interrupt::before_connecting(signo, program, quiet)),
         },
     };
-    let session = match connected {
-        Ok(session) => session,
+    let conn = match connected {
+        Ok(conn) => conn,
         Err(f) => {
             program.diag(quiet, format_args!("{}", f.message));
             return Ok(f.code);
@@ -62,10 +62,7 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
     let disconnect = s.conn.props.disconnect.clone();
     let interrupted = Rc::new(Cell::new(None));
     let seen = interrupted.clone();
-    let delivery = deliver(session, disconnect, quiet, |sink| {
-        produce(s, payload, sink, signals, seen)
-    })
-    .await;
+    let delivery = deliver(conn, disconnect, quiet, |sink| produce(s, payload, sink, signals, seen)).await;
     if let Some((signo, all_read)) = interrupted.get() {
         return Ok(interrupt::finish(&delivery, signo, all_read, program, quiet));
     }

@@ -171,21 +171,18 @@ fn random_filter(r: &str) -> anyhow::Result<f64> {
     Ok(percent / 100.0)
 }
 
-/// With `-C`, the broker sends at most the messages wanted at once (mosquitto
-/// sets receive maximum to a count below 20), and each is acknowledged only
-/// once handled (printed): messages after the -C'th stay with the broker.
-/// On MQTT 5 always: that library throws away the events it has queued when
-/// a connection ends, after acknowledging their messages itself, so a
-/// message read just before a cut was lost (found by the chaos soak). The
-/// 3.1.1 library keeps them, and its manual acknowledgements reordered QoS 2
-/// redeliveries under the same chaos, so it acknowledges itself there.
+/// Each message is acknowledged only once handled (printed, `--exec`
+/// done): one read just before a cut is sent again, and messages after the
+/// -C'th stay with the broker. With `-C`, the broker sends at most the
+/// messages wanted at once (mosquitto sets receive maximum to a count below
+/// 20).
 fn acknowledge_when_handled(conn: &mut ConnSettings, count: Option<u64>) {
     if let Some(c) = count
         && c < 20
     {
         conn.receive_maximum = c as u16;
     }
-    conn.manual_acks = count.is_some() || conn.protocol == Protocol::V5;
+    conn.manual_acks = true;
 }
 
 /// Validated mqtt-rr settings.

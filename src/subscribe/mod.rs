@@ -6,7 +6,6 @@
 
 mod exec;
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::io::{BufWriter, Write};
 use std::time::Duration;
@@ -15,7 +14,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::client::backoff::{Backoff, Spread};
-use crate::client::{ConnError, Event, Session, reason};
+use crate::client::{ConnError, Connection, Event, reason};
 use crate::exit::{self, Program};
 use crate::format::Watch;
 use crate::mqtt::{Filter, Message, OutMessage, QoS, strip_share, topic_matches};
@@ -77,10 +76,10 @@ async fn connect(
     program: &Program,
     signals: &mut Signals,
     deadline: Option<Instant>,
-) -> Result<Session, u8> {
+) -> Result<Connection, u8> {
     let quiet = s.conn.quiet;
     tokio::select! {
-        r = Session::connect(&s.conn) => r.map_err(|f| {
+        r = Connection::start(&s.conn) => r.map_err(|f| {
             program.diag(quiet, format_args!("{}", f.message));
             if is_request && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
                 program.diag(
@@ -142,13 +141,13 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
     let mut signals = Signals::new()?;
     let deadline = s.output.timeout.map(|t| Instant::now() + t);
     let timed_out = || until(deadline);
-    let mut session = match connect(&s, request.is_some(), program, &mut signals, deadline).await {
-        Ok(session) => session,
+    let mut conn = match connect(&s, request.is_some(), program, &mut signals, deadline).await {
+        Ok(conn) => conn,
         Err(code) => return Ok(code),
     };
 
     let mut run = Run::new(&s, request, program);
-    run.subscribe(&session)?;
+    run.subscribe(&mut conn)?;
     let mut backoff = reconnect_backoff();
     let closed = stdout_closed();
     tokio::pin!(closed);
@@ -159,7 +158,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
         // a pipe never waits for a message while a burst costs one write.
         let mut flush_failed = false;
         let polled = {
-            let next = session.poll();
+            let next = conn.poll();
             tokio::pin!(next);
             let mut ready = None;
             if run.unflushed {
@@ -192,7 +191,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
         };
         if flush_failed {
             // stdout is closed (`| head -1`): a normal way to stop.
-            run.end(&session, Ending::DONE);
+            run.end(&mut conn, Ending::DONE);
         }
         let event = match polled {
             Err(ending) => {
@@ -200,16 +199,16 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                     // A second signal while leaving: leave now.
                     return Ok(run.close(run.state.ending().map_or(ending.code, |e| e.code)));
                 }
-                run.end(&session, ending);
+                run.end(&mut conn, ending);
                 continue;
             }
             Ok(Ok(event)) => event,
-            Ok(Err(e)) => match run.on_lost(&session, e, &mut backoff, &mut signals, deadline).await {
+            Ok(Err(e)) => match run.on_lost(&conn, e, &mut backoff, &mut signals, deadline).await {
                 Some(code) => return Ok(code),
                 None => continue,
             },
         };
-        if let Some(code) = run.on_event(&session, event, &mut backoff).await? {
+        if let Some(code) = run.on_event(&mut conn, event, &mut backoff)? {
             return Ok(code);
         }
     }
@@ -229,14 +228,16 @@ struct Run<'a> {
     exec: Option<Exec>,
     request: Option<Request>,
     request_sent: bool,
-    /// QoS 2 messages printed whose PUBCOMP is not yet sent (duplicate guard).
-    open_qos2: HashSet<u16>,
     /// `--remove-retained` publishes not yet acknowledged.
     removals: u64,
-    /// The -C'th message's packet id, until its handshake is complete.
+    /// The -C'th message's packet id at QoS 2, until its PUBREL came.
     last_handshake: Option<u16>,
     state: State,
     unsubacks: usize,
+    /// The SUBSCRIBE is not yet acknowledged: a run that ends meanwhile
+    /// (a message queued for a persistent session, -C 1) waits for it, so
+    /// the subscription is known to be in place.
+    suback_due: bool,
     /// The subscribed filters as topics are matched against them (without
     /// `$share/GROUP/`), worked out once.
     asked: Vec<&'a str>,
@@ -276,11 +277,11 @@ impl<'a> Run<'a> {
             exec: s.exec.clone().map(|c| Exec::start(c, s.conn.quiet)),
             request,
             request_sent: false,
-            open_qos2: HashSet::new(),
             removals: 0,
             last_handshake: None,
             state: State::Running,
             unsubacks: 0,
+            suback_due: false,
             asked: s.filters.iter().map(|f| strip_share(f).unwrap_or(f)).collect(),
             unsolicited: 0,
             watch,
@@ -290,7 +291,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn subscribe(&self, session: &Session) -> anyhow::Result<()> {
+    fn subscribe(&mut self, conn: &mut Connection) -> anyhow::Result<()> {
         let s = self.s;
         if !s.filters.is_empty() {
             let filters: Vec<Filter> = s
@@ -304,28 +305,28 @@ impl<'a> Run<'a> {
                     retain_handling: s.output.retain_handling,
                 })
                 .collect();
-            session.publisher.subscribe(&filters, &s.conn.props.subscribe)?;
+            conn.subscribe(&filters, &s.conn.props.subscribe)?;
+            self.suback_due = true;
         }
         for u in &s.unsubscribe {
-            session.publisher.unsubscribe(u, &s.conn.props.unsubscribe)?;
+            conn.unsubscribe(u, &s.conn.props.unsubscribe)?;
         }
         Ok(())
     }
 
     /// Only -U: nothing will arrive; leave once every UNSUBSCRIBE is acknowledged.
-    fn unsubscribed(&mut self, session: &Session) {
+    fn unsubscribed(&mut self, conn: &mut Connection) {
         self.unsubacks += 1;
         if self.s.exit_after_unsubscribe && self.s.filters.is_empty() && self.unsubacks >= self.s.unsubscribe.len() {
-            self.end(session, Ending::DONE);
+            self.end(conn, Ending::DONE);
         }
     }
 
-    async fn subscribed(&mut self, session: &Session, pkid: u16, codes: &[u8]) -> anyhow::Result<()> {
+    fn subscribed(&mut self, conn: &mut Connection, pkid: u16, codes: &[u8]) -> anyhow::Result<()> {
         // mosquitto_sub's line (mosquitto_rr prints none).
-        if session.debug.enabled && !self.s.conn.quiet && self.request.is_none() {
+        if conn.debug().enabled && !self.s.conn.quiet && self.request.is_none() {
             let list: Vec<String> = codes.iter().map(u8::to_string).collect();
-            session
-                .debug
+            conn.debug()
                 .print(format_args!("Subscribed (mid: {pkid}): {}", list.join(", ")));
         }
         if codes.iter().all(|c| *c >= 0x80) {
@@ -342,7 +343,7 @@ impl<'a> Run<'a> {
                 );
             }
             self.end(
-                session,
+                conn,
                 Ending {
                     code: exit::ERROR,
                     with_will: false,
@@ -351,15 +352,15 @@ impl<'a> Run<'a> {
             return Ok(());
         }
         if self.s.exit_after_subscribe {
-            self.end(session, Ending::DONE);
+            self.end(conn, Ending::DONE);
         }
         if let Some(r) = &self.request
             && !self.request_sent
         {
             self.request_sent = true;
             self.request_at = Some(std::time::Instant::now());
-            // The confirmation (if any) is not awaited: the response is the answer.
-            let _ = session.publisher.publish(r.message.clone()).await?;
+            // Its confirmation is not awaited: the response is the answer.
+            conn.publish(r.message.clone())?;
         }
         Ok(())
     }
@@ -383,32 +384,20 @@ impl<'a> Run<'a> {
         !asked
     }
 
-    async fn message(&mut self, session: &Session, m: Message) -> anyhow::Result<()> {
+    fn message(&mut self, conn: &mut Connection, m: Message) -> anyhow::Result<()> {
         let s = self.s;
-        if m.qos == QoS::ExactlyOnce && !self.open_qos2.insert(m.pkid) {
-            // A redelivery before PUBREL: printed once already, and its
-            // PUBREC may have been lost with the connection. (Best effort:
-            // the library may have answered it itself.)
-            if s.conn.manual_acks {
-                let _ = session.publisher.ack(&m).await;
-            }
-            return Ok(());
-        }
         if s.message_rate {
             // Counted, not printed (so -C is never reached, as in mosquitto_sub).
             self.this_second += 1;
-            if s.conn.manual_acks {
-                session.publisher.ack(&m).await?;
-            }
+            conn.ack(&m);
             return Ok(());
         }
         if self.state.ending().is_some() {
             // After the -C'th message: not acknowledged, so a persistent session keeps it.
-            self.open_qos2.remove(&m.pkid);
             return Ok(());
         }
         if s.retained_only && !m.retain {
-            self.end(session, Ending::DONE);
+            self.end(conn, Ending::DONE);
             return Ok(());
         }
         let skip = (s.output.no_retained && m.retain)
@@ -425,27 +414,25 @@ impl<'a> Run<'a> {
                     props: None,
                 };
                 self.removals += 1;
-                let _ = session.publisher.publish(clear).await?;
+                conn.publish(clear)?;
             }
             if self.print(&m).is_err() {
                 // stdout is closed (`| head -1`): a normal way to stop.
-                self.end(session, Ending::DONE);
+                self.end(conn, Ending::DONE);
                 return Ok(());
             }
             if self.request.is_some() && self.latency.is_none() {
                 self.latency = self.request_at.map(|at| at.elapsed());
             }
         }
-        if s.conn.manual_acks {
-            session.publisher.ack(&m).await?;
-        }
+        conn.ack(&m);
         if !skip {
             self.printed += 1;
             if s.count.is_some_and(|c| self.printed >= c) {
-                if m.qos != QoS::AtMostOnce {
+                if m.qos == QoS::ExactlyOnce {
                     self.last_handshake = Some(m.pkid);
                 }
-                self.end(session, Ending::DONE);
+                self.end(conn, Ending::DONE);
             }
         }
         Ok(())
@@ -492,7 +479,7 @@ impl<'a> Run<'a> {
     /// `None` after the backoff pause (the session reconnects on its next poll).
     async fn on_lost(
         &mut self,
-        session: &Session,
+        conn: &Connection,
         e: ConnError,
         backoff: &mut Backoff,
         signals: &mut Signals,
@@ -513,8 +500,7 @@ impl<'a> Run<'a> {
             return Some(exit::ERROR);
         }
         let delay = backoff.next_pause();
-        session
-            .debug
+        conn.debug()
             .print(format_args!("Connection lost ({e}); reconnecting in {delay:?}"));
         tokio::select! {
             _ = signals.recv() => return Some(self.close(exit::OK)),
@@ -524,40 +510,36 @@ impl<'a> Run<'a> {
             }
             () = tokio::time::sleep(delay) => {}
         }
-        session.debug.client(format_args!("sending CONNECT"));
         None
     }
 
     /// Handle one event; `Some(code)` when the run is over.
-    async fn on_event(&mut self, session: &Session, event: Event, backoff: &mut Backoff) -> anyhow::Result<Option<u8>> {
+    fn on_event(&mut self, conn: &mut Connection, event: Event, backoff: &mut Backoff) -> anyhow::Result<Option<u8>> {
         match event {
             Event::ConnAck { .. } => {
                 backoff.reset();
-                self.subscribe(session)?;
+                self.subscribe(conn)?;
             }
-            Event::SubAck { pkid, codes } => self.subscribed(session, pkid, &codes).await?,
-            Event::UnsubAck { .. } => self.unsubscribed(session),
-            Event::Message(m) => self.message(session, m).await?,
+            Event::SubAck { pkid, codes } => {
+                self.suback_due = false;
+                self.subscribed(conn, pkid, &codes)?;
+            }
+            Event::UnsubAck { .. } => self.unsubscribed(conn),
+            Event::Message(m) => self.message(conn, m)?,
             Event::PubAck { .. } if self.removals > 0 => self.removals -= 1,
-            Event::PubAckSent { pkid } | Event::PubCompSent { pkid } => {
-                self.open_qos2.remove(&pkid);
-                if self.last_handshake == Some(pkid) {
-                    self.last_handshake = None;
-                }
-            }
             Event::DisconnectSent => {
                 let code = self.state.ending().map_or(exit::OK, |e| e.code);
                 return Ok(Some(self.close(code)));
             }
             _ => {}
         }
-        self.maybe_disconnect(session);
+        self.maybe_disconnect(conn);
         Ok(None)
     }
 
     /// Decide to end (the first reason's exit code stays; a later signal or
     /// -W still makes the run stop waiting).
-    fn end(&mut self, session: &Session, reason: Ending) {
+    fn end(&mut self, conn: &mut Connection, reason: Ending) {
         let stop = reason.code != exit::OK || reason.with_will;
         self.state = match self.state {
             State::Running => State::Ending {
@@ -573,22 +555,22 @@ impl<'a> Run<'a> {
                 stopping: stopping || stop,
             },
         };
-        self.maybe_disconnect(session);
+        self.maybe_disconnect(conn);
     }
 
     /// Request the DISCONNECT once nothing is outstanding (or when stopping).
-    fn maybe_disconnect(&mut self, session: &Session) {
+    fn maybe_disconnect(&mut self, conn: &mut Connection) {
         let State::Ending { ending, stopping } = self.state else {
             return;
         };
-        if !stopping && (self.removals > 0 || self.last_handshake.is_some()) {
+        if self.last_handshake.is_some_and(|pkid| !conn.awaiting_pubrel(pkid)) {
+            self.last_handshake = None;
+        }
+        if !stopping && (self.removals > 0 || self.last_handshake.is_some() || self.suback_due) {
             return;
         }
         self.state = State::Disconnecting { ending, stopping };
-        // Fails only when the event loop is gone, and then polling ends the run.
-        let _ = session
-            .publisher
-            .disconnect(&self.s.conn.props.disconnect, ending.with_will && stopping);
+        conn.disconnect(&self.s.conn.props.disconnect, ending.with_will && stopping);
     }
 
     /// Finish output and commands; the exit code.

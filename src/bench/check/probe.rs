@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::time::{Instant, timeout_at};
 
 use super::report::Res;
-use crate::client::{ConnectFailure, Connector, Event, Lean, reason};
+use crate::client::{ConnectFailure, Connection, Connector, Event, reason};
 use crate::mqtt::{ConnAckProps, Filter, Message, OutMessage, Protocol, PublishProps, QoS, SubscribeProps};
 use crate::settings::ConnSettings;
 
@@ -135,7 +135,6 @@ impl Ctx {
         s.debug = false;
         s.max_inflight = 20;
         s.receive_maximum = 100;
-        s.manual_acks = false;
         s
     }
 
@@ -178,7 +177,7 @@ impl Ctx {
                 .unwrap_or_default()
         ));
         let started = Instant::now();
-        match Lean::connect(s, &self.connector).await {
+        match Connection::connect(s, &self.connector).await {
             Ok(lean) => {
                 ev.note(format!("{label} ← CONNACK accepted ({:.1} ms)", ms(started.elapsed())));
                 Ok(Client {
@@ -231,7 +230,7 @@ impl std::fmt::Display for Stop {
 /// One connection of a probe: what it sends and receives goes into the
 /// probe's evidence; received messages wait in an inbox.
 pub struct Client {
-    lean: Lean,
+    lean: Connection,
     label: String,
     ev: Evidence,
     inbox: VecDeque<Message>,
@@ -299,7 +298,7 @@ impl Client {
             Event::SubAck { pkid, codes } => {
                 self.subacks.insert(pkid, codes);
             }
-            Event::DisconnectReceived { reason: r } => {
+            Event::DisconnectReceived { reason: r, .. } => {
                 self.ev
                     .note(format!("{} ← DISCONNECT 0x{r:02x} {}", self.label, reason(r)));
             }
@@ -368,7 +367,7 @@ impl Client {
         if !self.muted {
             self.ev.note(format!("{} → {}", self.label, describe_out(&m)));
         }
-        self.lean.publish(m).map_err(|e| Stop::Lost(e.to_string()))
+        self.lean.publish_now(m).map_err(|e| Stop::Lost(e.to_string()))
     }
 
     /// Wait for the answer to an earlier [`Client::send`].
@@ -418,7 +417,7 @@ impl Client {
     pub async fn disconnect(mut self) {
         if self.lost.is_none() {
             self.ev.note(format!("{} → DISCONNECT", self.label));
-            self.lean.disconnect().await;
+            self.lean.close().await;
         }
     }
 
