@@ -306,4 +306,82 @@ mod tests {
         assert_eq!(parse(text.strip_prefix(HEADER.as_bytes()).unwrap()), Some(saved));
         assert_eq!(parse(b"\nnonsense 1\n"), None);
     }
+
+    #[test]
+    fn an_earlier_versions_checkpoint_is_read_under_its_wire_ids() {
+        use rumqttc::{PersistedPubRel, PersistedPublish, PersistedQoS, PersistedRequest, PersistedSession};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v311-x");
+        let old = PersistedSession {
+            format_version: 1,
+            client_id: "keeper".into(),
+            clean_session: false,
+            max_inflight: 20,
+            ack_mode: rumqttc::PersistedAckMode::Automatic,
+            last_pkid: 2,
+            last_puback: 0,
+            replay: vec![
+                PersistedRequest::PubRel(PersistedPubRel { pkid: 1 }),
+                PersistedRequest::Publish(PersistedPublish {
+                    dup: false,
+                    qos: PersistedQoS::AtLeastOnce,
+                    retain: false,
+                    topic: b"t".to_vec(),
+                    pkid: 2,
+                    payload: b"x".to_vec(),
+                }),
+            ],
+            incoming_qos2: vec![rumqttc::PersistedIncomingQos2 { pkid: 7 }],
+        };
+        std::fs::write(&path, old.encode().unwrap()).unwrap();
+        // The library's ids 1 and 2 were 300 and 301 on the wire.
+        std::fs::write(ids_path(&path), "301\n1 300\n2 301\n").unwrap();
+        let s = ConnSettings {
+            endpoint: Endpoint::Tcp {
+                host: "x".into(),
+                port: 1883,
+            },
+            protocol: Protocol::V311,
+            client_id: Some("keeper".into()),
+            clean: false,
+            keepalive: 60,
+            session_expiry: None,
+            credentials: Default::default(),
+            max_inflight: 20,
+            nodelay: false,
+            bind: None,
+            will: None,
+            props: Default::default(),
+            connect_retry: None,
+            tls: None,
+            websocket: None,
+            proxy: None,
+            debug: false,
+            quiet: true,
+            receive_maximum: 20,
+            manual_acks: false,
+            property_order: false,
+        };
+        let saved = load(&path, &s, &Codec::new(&s)).unwrap().unwrap();
+        assert_eq!(
+            (saved.inflight, saved.next_id, saved.incoming.clone()),
+            (20, 301, vec![7])
+        );
+        assert_eq!(
+            saved.flows[0],
+            SavedFlow {
+                pkid: 300,
+                publish: None
+            }
+        );
+        // QoS 1 PUBLISH to "t", id 301, DUP set, payload "x".
+        let publish = saved.flows[1].publish.as_deref().unwrap();
+        assert_eq!(
+            (saved.flows[1].pkid, publish),
+            (301, &b"\x3a\x06\x00\x01t\x01\x2dx"[..])
+        );
+        save(&path, &saved).unwrap();
+        assert!(!ids_path(&path).exists());
+        assert_eq!(load(&path, &s, &Codec::new(&s)).unwrap(), Some(saved));
+    }
 }
