@@ -299,7 +299,7 @@ fn malformed(e: &dyn std::fmt::Display) -> ConnError {
 }
 
 fn unexpected(what: &str) -> ConnError {
-    let name = what.split(['(', ' ', '{']).next().unwrap_or(what);
+    let name = what.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or(what);
     ConnError::Protocol(format!("an unexpected {name} packet"))
 }
 

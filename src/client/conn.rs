@@ -279,6 +279,42 @@ impl Connection {
         } else {
             s
         };
+        let mut conn = Connection::new(s, c)?;
+        // With --connect-retry, a refused or cut connect is tried again
+        // (with backoff, until the time is up), as the other tools do.
+        let mut retry = s.connect_retry.map(Retry::new);
+        loop {
+            match Box::pin(conn.open()).await {
+                Ok(()) => {
+                    // The first CONNACK is the caller's answer, not an event.
+                    if let Some(ack) = conn.events.pop_front()
+                        && let Some(d) = &mut conn.debug
+                    {
+                        d.event(&ack);
+                    }
+                    return Ok(conn);
+                }
+                Err(e) => {
+                    let again = match &mut retry {
+                        Some(r) if e.is_transient() => r.pause().await,
+                        _ => false,
+                    };
+                    if !again {
+                        return Err(ConnectFailure::new(
+                            &e,
+                            &conn.dial.target(),
+                            s.protocol,
+                            s.connect_retry,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The connection's state for `s`, not yet connected: the CONNECT
+    /// encoded, a persistent session's flows read back.
+    fn new(s: &ConnSettings, c: &Connector) -> Result<Connection, ConnectFailure> {
         let codec = Codec::new(s);
         let connect = Codec::connect(s).map_err(|e| ConnectFailure::setup(format!("Error: {e}.")))?;
         let store = super::store::path(s);
@@ -290,7 +326,7 @@ impl Connection {
             None => Flows::default(),
         };
         let now = Instant::now();
-        let mut conn = Connection {
+        Ok(Connection {
             codec,
             dial: Dial::new(s, c.tls.clone()).with_addrs(c.addrs(s)),
             connect,
@@ -333,37 +369,7 @@ impl Connection {
             subscribed: false,
             store,
             retry_lost: s.connect_retry.filter(|_| !s.clean && s.client_id.is_some()),
-        };
-        // With --connect-retry, a refused or cut connect is tried again
-        // (with backoff, until the time is up), as the other tools do.
-        let mut retry = s.connect_retry.map(Retry::new);
-        loop {
-            match Box::pin(conn.open()).await {
-                Ok(()) => {
-                    // The first CONNACK is the caller's answer, not an event.
-                    if let Some(ack) = conn.events.pop_front()
-                        && let Some(d) = &mut conn.debug
-                    {
-                        d.event(&ack);
-                    }
-                    return Ok(conn);
-                }
-                Err(e) => {
-                    let again = match &mut retry {
-                        Some(r) if e.is_transient() => r.pause().await,
-                        _ => false,
-                    };
-                    if !again {
-                        return Err(ConnectFailure::new(
-                            &e,
-                            &conn.dial.target(),
-                            s.protocol,
-                            s.connect_retry,
-                        ));
-                    }
-                }
-            }
-        }
+        })
     }
 
     /// [`Connection::connect`] for a program with one connection.

@@ -187,89 +187,125 @@ fn migrate(bytes: &[u8], path: &Path, s: &ConnSettings, codec: &Codec) -> Option
         })
         .collect();
     let on_wire = |id: u16| wire.get(&id).copied().unwrap_or(id);
-    let mut saved = Saved::default();
-    let publish = |pkid: u16, m: OutMessage| -> Option<SavedFlow> {
-        let mut buf = BytesMut::new();
-        codec.publish(&mut buf, m, pkid).ok()?;
-        buf[0] |= 0x08;
-        Some(SavedFlow {
-            pkid,
-            publish: Some(buf.freeze()),
-        })
-    };
-    if s.protocol == Protocol::V5 {
-        use rumqttc5::{PersistedQoS as Q, PersistedRequest as R};
-        let old = rumqttc5::PersistedSession::decode(bytes).ok()?;
-        saved.inflight = old.outgoing_inflight_upper_limit.unwrap_or(u16::MAX);
-        saved.next_id = last.unwrap_or(old.last_pkid);
-        saved.incoming = old.incoming_qos2.iter().map(|i| i.pkid).collect();
-        for r in old.replay {
-            match r {
-                R::Publish(p) => {
-                    let props = p.properties.map(|pp| {
-                        Box::new(PublishProps {
-                            payload_format_indicator: pp.payload_format_indicator,
-                            message_expiry_interval: pp.message_expiry_interval,
-                            response_topic: pp.response_topic,
-                            correlation_data: pp.correlation_data.map(Bytes::from),
-                            user_properties: pp.user_properties,
-                            content_type: pp.content_type,
-                            ..PublishProps::default()
-                        })
-                    });
-                    let qos = match p.qos {
-                        Q::AtMostOnce => continue,
-                        Q::AtLeastOnce => QoS::AtLeastOnce,
-                        Q::ExactlyOnce => QoS::ExactlyOnce,
-                    };
-                    let m = OutMessage {
-                        topic: String::from_utf8(p.topic).ok()?,
-                        payload: Bytes::from(p.payload),
-                        qos,
-                        retain: p.retain,
-                        props,
-                    };
-                    saved.flows.push(publish(on_wire(p.pkid), m)?);
-                }
-                R::PubRel(r) => saved.flows.push(SavedFlow {
-                    pkid: on_wire(r.pkid),
-                    publish: None,
-                }),
-                R::Subscribe(_) | R::Unsubscribe(_) => {}
-            }
-        }
+    let (mut saved, replay) = if s.protocol == Protocol::V5 {
+        old_v5(bytes)?
     } else {
-        use rumqttc::{PersistedQoS as Q, PersistedRequest as R};
-        let old = rumqttc::PersistedSession::decode(bytes).ok()?;
-        saved.inflight = old.max_inflight;
-        saved.next_id = last.unwrap_or(old.last_pkid);
-        saved.incoming = old.incoming_qos2.iter().map(|i| i.pkid).collect();
-        for r in old.replay {
-            match r {
-                R::Publish(p) => {
-                    let qos = match p.qos {
-                        Q::AtMostOnce => continue,
-                        Q::AtLeastOnce => QoS::AtLeastOnce,
-                        Q::ExactlyOnce => QoS::ExactlyOnce,
-                    };
-                    let m = OutMessage {
-                        topic: String::from_utf8(p.topic).ok()?,
-                        payload: Bytes::from(p.payload),
-                        qos,
-                        retain: p.retain,
-                        props: None,
-                    };
-                    saved.flows.push(publish(on_wire(p.pkid), m)?);
+        old_v4(bytes)?
+    };
+    saved.next_id = last.unwrap_or(saved.next_id);
+    for r in replay {
+        saved.flows.push(match r {
+            Replay::Publish(pkid, m) => {
+                let mut buf = BytesMut::new();
+                codec.publish(&mut buf, m, on_wire(pkid)).ok()?;
+                buf[0] |= 0x08;
+                SavedFlow {
+                    pkid: on_wire(pkid),
+                    publish: Some(buf.freeze()),
                 }
-                R::PubRel(r) => saved.flows.push(SavedFlow {
-                    pkid: on_wire(r.pkid),
-                    publish: None,
-                }),
-                R::Subscribe(_) | R::Unsubscribe(_) => {}
             }
-        }
+            Replay::PubRel(pkid) => SavedFlow {
+                pkid: on_wire(pkid),
+                publish: None,
+            },
+        });
     }
     Some(saved)
+}
+
+/// One flow of an earlier version's checkpoint, under the library's id.
+enum Replay {
+    Publish(u16, OutMessage),
+    PubRel(u16),
+}
+
+/// The MQTT 5 library's checkpoint: what it says, and its flows.
+fn old_v5(bytes: &[u8]) -> Option<(Saved, Vec<Replay>)> {
+    use rumqttc5::{PersistedQoS as Q, PersistedRequest as R};
+    let old = rumqttc5::PersistedSession::decode(bytes).ok()?;
+    let saved = Saved {
+        inflight: old.outgoing_inflight_upper_limit.unwrap_or(u16::MAX),
+        next_id: old.last_pkid,
+        flows: Vec::new(),
+        incoming: old.incoming_qos2.iter().map(|i| i.pkid).collect(),
+    };
+    let mut replay = Vec::new();
+    for r in old.replay {
+        match r {
+            R::Publish(p) => {
+                let qos = match p.qos {
+                    Q::AtMostOnce => continue,
+                    Q::AtLeastOnce => QoS::AtLeastOnce,
+                    Q::ExactlyOnce => QoS::ExactlyOnce,
+                };
+                let props = p.properties.map(|pp| {
+                    Box::new(PublishProps {
+                        payload_format_indicator: pp.payload_format_indicator,
+                        message_expiry_interval: pp.message_expiry_interval,
+                        response_topic: pp.response_topic,
+                        correlation_data: pp.correlation_data.map(Bytes::from),
+                        user_properties: pp.user_properties,
+                        content_type: pp.content_type,
+                        ..PublishProps::default()
+                    })
+                });
+                replay.push(Replay::Publish(
+                    p.pkid,
+                    old_message(p.topic, p.payload, qos, p.retain, props)?,
+                ));
+            }
+            R::PubRel(r) => replay.push(Replay::PubRel(r.pkid)),
+            R::Subscribe(_) | R::Unsubscribe(_) => {}
+        }
+    }
+    Some((saved, replay))
+}
+
+/// The MQTT 3.1.1 library's checkpoint: what it says, and its flows.
+fn old_v4(bytes: &[u8]) -> Option<(Saved, Vec<Replay>)> {
+    use rumqttc::{PersistedQoS as Q, PersistedRequest as R};
+    let old = rumqttc::PersistedSession::decode(bytes).ok()?;
+    let saved = Saved {
+        inflight: old.max_inflight,
+        next_id: old.last_pkid,
+        flows: Vec::new(),
+        incoming: old.incoming_qos2.iter().map(|i| i.pkid).collect(),
+    };
+    let mut replay = Vec::new();
+    for r in old.replay {
+        match r {
+            R::Publish(p) => {
+                let qos = match p.qos {
+                    Q::AtMostOnce => continue,
+                    Q::AtLeastOnce => QoS::AtLeastOnce,
+                    Q::ExactlyOnce => QoS::ExactlyOnce,
+                };
+                replay.push(Replay::Publish(
+                    p.pkid,
+                    old_message(p.topic, p.payload, qos, p.retain, None)?,
+                ));
+            }
+            R::PubRel(r) => replay.push(Replay::PubRel(r.pkid)),
+            R::Subscribe(_) | R::Unsubscribe(_) => {}
+        }
+    }
+    Some((saved, replay))
+}
+
+fn old_message(
+    topic: Vec<u8>,
+    payload: Vec<u8>,
+    qos: QoS,
+    retain: bool,
+    props: Option<Box<PublishProps>>,
+) -> Option<OutMessage> {
+    Some(OutMessage {
+        topic: String::from_utf8(topic).ok()?,
+        payload: Bytes::from(payload),
+        qos,
+        retain,
+        props,
+    })
 }
 
 #[cfg(test)]
