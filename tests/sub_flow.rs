@@ -349,3 +349,52 @@ fn random_filter_drops_messages_that_still_count() {
     }
     assert_eq!(sub.text(WAIT), "a\nb\nc\n");
 }
+
+/// A QoS 0 PUBLISH to `t` (3.1.1).
+fn publish_qos0(payload: &str) -> Vec<u8> {
+    let mut p = vec![0x30, (3 + payload.len()) as u8, 0, 1, b't'];
+    p.extend_from_slice(payload.as_bytes());
+    p
+}
+
+#[test]
+fn a_message_after_a_flood_is_printed_and_every_one_in_order() {
+    use std::io::{BufRead, Write};
+    // A flood in one write makes mqtt-sub's next read wait for company; a
+    // message that comes once the flood is printed must still come.
+    let (printed, flood_out) = std::sync::mpsc::channel::<()>();
+    let fake = crate::support::fake::FakeBroker::start(move |mut s| {
+        let read = crate::support::fake::read_packet;
+        read(&mut s).expect("CONNECT");
+        s.write_all(&[0x20, 2, 0, 0]).unwrap();
+        let (_, sub) = read(&mut s).expect("SUBSCRIBE");
+        s.write_all(&[0x90, 3, sub[0], sub[1], 0]).unwrap();
+        let flood: Vec<u8> = (1..=300).flat_map(|i| publish_qos0(&i.to_string())).collect();
+        s.write_all(&flood).unwrap();
+        flood_out.recv_timeout(WAIT).expect("the flood printed");
+        s.write_all(&publish_qos0("301")).unwrap();
+        read(&mut s).map(|(t, _)| vec![t >> 4]).unwrap_or_default()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqtt-sub"))
+        .env("HOME", home.path())
+        .args(["-h", "127.0.0.1", "-p", &fake.port.to_string(), "-t", "t", "-C", "301"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    // The deadline runs while the output is read: a hang ends it.
+    let exited = std::thread::spawn(move || cmd::wait_or_kill(&mut child, WAIT));
+    let mut got = Vec::new();
+    for line in lines {
+        let line = line.unwrap();
+        if line == "300" {
+            printed.send(()).unwrap();
+        }
+        got.push(line);
+    }
+    assert_eq!(exited.join().unwrap(), Some(0));
+    let want: Vec<String> = (1..=301).map(|i| i.to_string()).collect();
+    assert_eq!(got, want);
+    assert_eq!(fake.finish(), [14], "DISCONNECT after the last message");
+}

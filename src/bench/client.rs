@@ -16,8 +16,8 @@ use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
 use super::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
-use crate::client::{ConnError, Connection, Event, Outbox, Phases, reason};
-use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps};
+use crate::client::{ConnError, Connection, Event, Outbox, Phases};
+use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps, reason};
 
 /// Everything one client measured; the report adds these up.
 #[derive(Debug, Default)]
@@ -346,7 +346,7 @@ impl Client {
         match ev {
             // (A QoS 2 message sent again before its PUBREL comes once.)
             Ok(Event::Message(m)) => self.received(&m, now, measure_from),
-            Ok(Event::PublishSent { pkid }) => {
+            Ok(Event::PublishSent { pkid, .. }) => {
                 out.written += 1;
                 if pkid != 0 {
                     self.pending.insert(pkid, now);

@@ -18,7 +18,6 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::codes::{connack_v5_code, suback_v5_code};
 use super::events::{ConnError, Event};
 use crate::mqtt::{
     ConnAckProps, DisconnectProps, Filter, Message, OutMessage, Protocol, PublishProps, QoS, SubscribeProps,
@@ -103,7 +102,7 @@ impl Codec {
         let written = if self.v5 {
             rumqttc5::Publish {
                 dup: false,
-                qos: qos5(m.qos),
+                qos: lib_qos(m.qos),
                 retain: m.retain,
                 topic,
                 pkid,
@@ -115,7 +114,7 @@ impl Codec {
         } else {
             rumqttc::Publish {
                 dup: false,
-                qos: qos4(m.qos),
+                qos: lib_qos(m.qos),
                 retain: m.retain,
                 topic,
                 pkid,
@@ -309,7 +308,7 @@ fn from_v4(p: rumqttc::Packet) -> Result<Event, ConnError> {
         P::Publish(p) => Event::Message(Message {
             topic: p.topic,
             payload: p.payload,
-            qos: qos_from4(p.qos),
+            qos: our_qos(p.qos),
             retain: p.retain,
             dup: p.dup,
             pkid: p.pkid,
@@ -365,7 +364,7 @@ fn from_v5(p: rumqttc5::Packet) -> Result<Event, ConnError> {
             Event::Message(Message {
                 topic: p.topic,
                 payload: p.payload,
-                qos: qos_from5(p.qos),
+                qos: our_qos(p.qos),
                 retain: p.retain,
                 dup: p.dup,
                 pkid: p.pkid,
@@ -404,7 +403,8 @@ fn from_v5(p: rumqttc5::Packet) -> Result<Event, ConnError> {
     })
 }
 
-pub(crate) fn qos4(q: QoS) -> rumqttc::QoS {
+/// Both codecs' QoS (the same type in each).
+fn lib_qos(q: QoS) -> rumqttc::QoS {
     match q {
         QoS::AtMostOnce => rumqttc::QoS::AtMostOnce,
         QoS::AtLeastOnce => rumqttc::QoS::AtLeastOnce,
@@ -412,28 +412,8 @@ pub(crate) fn qos4(q: QoS) -> rumqttc::QoS {
     }
 }
 
-pub(crate) fn qos5(q: QoS) -> rumqttc5::QoS {
-    match q {
-        QoS::AtMostOnce => rumqttc5::QoS::AtMostOnce,
-        QoS::AtLeastOnce => rumqttc5::QoS::AtLeastOnce,
-        QoS::ExactlyOnce => rumqttc5::QoS::ExactlyOnce,
-    }
-}
-
-fn qos_from4(q: rumqttc::QoS) -> QoS {
-    match q {
-        rumqttc::QoS::AtMostOnce => QoS::AtMostOnce,
-        rumqttc::QoS::AtLeastOnce => QoS::AtLeastOnce,
-        rumqttc::QoS::ExactlyOnce => QoS::ExactlyOnce,
-    }
-}
-
-fn qos_from5(q: rumqttc5::QoS) -> QoS {
-    match q {
-        rumqttc5::QoS::AtMostOnce => QoS::AtMostOnce,
-        rumqttc5::QoS::AtLeastOnce => QoS::AtLeastOnce,
-        rumqttc5::QoS::ExactlyOnce => QoS::ExactlyOnce,
-    }
+fn our_qos(q: rumqttc::QoS) -> QoS {
+    QoS::from_u8(q as u8).unwrap_or(QoS::AtMostOnce)
 }
 
 /// The properties of a message to publish, as the MQTT 5 codec takes them.
@@ -451,11 +431,11 @@ fn props_v5(p: PublishProps) -> rumqttc5::PublishProperties {
 }
 
 fn filter_v4(f: &Filter) -> rumqttc::SubscribeFilter {
-    rumqttc::SubscribeFilter::new(f.topic.clone(), qos4(f.qos))
+    rumqttc::SubscribeFilter::new(f.topic.clone(), lib_qos(f.qos))
 }
 
 fn filter_v5(f: &Filter) -> rumqttc5::SubscribeFilter {
-    let mut sf = rumqttc5::SubscribeFilter::new(f.topic.clone(), qos5(f.qos));
+    let mut sf = rumqttc5::SubscribeFilter::new(f.topic.clone(), lib_qos(f.qos));
     sf.nolocal = f.no_local;
     sf.preserve_retain = f.retain_as_published;
     sf.retain_forward_rule = match f.retain_handling {
@@ -511,7 +491,7 @@ fn connect_v4(s: &ConnSettings) -> rumqttc::Connect {
     }
     c.auth = o.auth().clone();
     c.last_will =
-        (s.will.as_ref()).map(|w| rumqttc::LastWill::new(w.topic.clone(), w.payload.clone(), qos4(w.qos), w.retain));
+        (s.will.as_ref()).map(|w| rumqttc::LastWill::new(w.topic.clone(), w.payload.clone(), lib_qos(w.qos), w.retain));
     c
 }
 
@@ -561,7 +541,7 @@ fn connect_v5(s: &ConnSettings) -> rumqttc5::Packet {
         o.set_last_will(rumqttc5::LastWill::new(
             w.topic.clone(),
             w.payload.clone(),
-            qos5(w.qos),
+            lib_qos(w.qos),
             w.retain,
             has_props.then_some(props),
         ));
@@ -742,6 +722,55 @@ pub fn generated_id() -> String {
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
         .collect();
     format!("mosq-{tail}")
+}
+
+/// The reason code of an MQTT 5 CONNACK.
+fn connack_v5_code(code: rumqttc5::ConnectReturnCode) -> u8 {
+    use rumqttc5::ConnectReturnCode as C;
+    match code {
+        C::Success => 0,
+        C::RefusedProtocolVersion => 1,
+        C::BadClientId => 2,
+        C::ServiceUnavailable => 3,
+        C::UnspecifiedError => 128,
+        C::MalformedPacket => 129,
+        C::ProtocolError => 130,
+        C::ImplementationSpecificError => 131,
+        C::UnsupportedProtocolVersion => 132,
+        C::ClientIdentifierNotValid => 133,
+        C::BadUserNamePassword => 134,
+        C::NotAuthorized => 135,
+        C::ServerUnavailable => 136,
+        C::ServerBusy => 137,
+        C::Banned => 138,
+        C::BadAuthenticationMethod => 140,
+        C::TopicNameInvalid => 144,
+        C::PacketTooLarge => 149,
+        C::QuotaExceeded => 151,
+        C::PayloadFormatInvalid => 153,
+        C::RetainNotSupported => 154,
+        C::QoSNotSupported => 155,
+        C::UseAnotherServer => 156,
+        C::ServerMoved => 157,
+        C::ConnectionRateExceeded => 159,
+    }
+}
+
+/// The reason code of one filter of an MQTT 5 SUBACK.
+fn suback_v5_code(code: &rumqttc5::SubscribeReasonCode) -> u8 {
+    use rumqttc5::SubscribeReasonCode as C;
+    match code {
+        C::Success(q) => *q as u8,
+        C::Failure | C::Unspecified => 0x80,
+        C::ImplementationSpecific => 0x83,
+        C::NotAuthorized => 0x87,
+        C::TopicFilterInvalid => 0x8F,
+        C::PkidInUse => 0x91,
+        C::QuotaExceeded => 0x97,
+        C::SharedSubscriptionsNotSupported => 0x9E,
+        C::SubscriptionIdNotSupported => 0xA1,
+        C::WildcardSubscriptionsNotSupported => 0xA2,
+    }
 }
 
 #[cfg(test)]

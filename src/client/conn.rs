@@ -58,6 +58,8 @@ const WRITE_KEEP: usize = 16 * 1024;
 /// most `YIELDS` times.
 const COALESCE: usize = 4096;
 const YIELDS: u8 = 2;
+/// QoS 0 messages in one read that make it a flood ([`Connection::pace_reads`]).
+const FLOOD: usize = 8;
 /// How long a subscriber's DISCONNECT waits for the broker to close: a
 /// message still arriving after our close would make the kernel answer with
 /// a reset, and a broker may then drop our DISCONNECT unread (and publish
@@ -156,6 +158,10 @@ struct Io {
     yield_mark: usize,
     /// Acknowledgements of the broker's messages waiting for company.
     hold: AckHold,
+    /// After a read that brought a flood of QoS 0 messages, how long the
+    /// next one waits ([`Connection::pace_reads`]), and until when it does.
+    pace: Option<Duration>,
+    paused: Option<Instant>,
 }
 
 /// Keep-alive and liveness.
@@ -222,7 +228,7 @@ pub struct Connection {
     events: VecDeque<Event>,
     /// The packet ids (0 at QoS 0) of the PUBLISHes encoded since the last
     /// write: each is reported written ([`Event::PublishSent`]) once it is.
-    unwritten: VecDeque<u16>,
+    unwritten: VecDeque<(u16, Option<Box<PublishLine>>)>,
     /// The error to report once the events before it are taken.
     failed: Option<ConnError>,
     /// MQTT 5 topic aliases the broker set.
@@ -340,6 +346,8 @@ impl Connection {
                 yielded: 0,
                 yield_mark: 0,
                 hold: AckHold::new(),
+                pace: None,
+                paused: None,
             },
             live: Liveness {
                 keepalive: Duration::from_secs(u64::from(s.keepalive)),
@@ -379,6 +387,16 @@ impl Connection {
             ..Connector::new(s)?
         };
         Connection::connect(s, &c).await
+    }
+
+    /// Under a flood of QoS 0 messages, wait `pause` after each read so the
+    /// next takes many at once: per message, a wake-up and a read cost the
+    /// kernel more than the program spends on the message. Only then: a light
+    /// stream is read (and handed on) as each message comes, and a message
+    /// waits at most `pause` more. Not for reads with other packets: a broker
+    /// sends its next QoS 1/2 messages only once it has our answers.
+    pub fn pace_reads(&mut self, pause: Duration) {
+        self.io.pace = Some(pause);
     }
 
     /// The phases of the last successful connect.
@@ -438,14 +456,11 @@ impl Connection {
         let pkid = self.flows.next_pkid();
         self.codec.subscribe(&mut self.io.wbuf, pkid, filters, props)?;
         self.subscribed = true;
-        if let Some(d) = &self.debug {
-            d.queued_subscribe(
-                (filters.iter())
-                    .map(|f| (f.topic.clone(), f.qos as u8, f.options_byte()))
-                    .collect(),
-            );
+        if self.debug.is_some() {
+            let filters = (filters.iter()).map(|f| (f.topic.clone(), f.qos as u8, f.options_byte()));
+            let filters = filters.collect();
+            self.events.push_back(Event::SubscribeSent { pkid, filters });
         }
-        self.for_debug(Event::SubscribeSent { pkid });
         Ok(pkid)
     }
 
@@ -454,10 +469,10 @@ impl Connection {
         let pkid = self.flows.next_pkid();
         self.codec
             .unsubscribe(&mut self.io.wbuf, pkid, topic, user_properties)?;
-        if let Some(d) = &self.debug {
-            d.queued_unsubscribe(topic.to_string());
+        if self.debug.is_some() {
+            let topic = topic.to_string();
+            self.events.push_back(Event::UnsubscribeSent { pkid, topic });
         }
-        self.for_debug(Event::UnsubscribeSent { pkid });
         Ok(pkid)
     }
 
@@ -485,16 +500,9 @@ impl Connection {
         }
         match m.qos {
             QoS::AtMostOnce => {}
-            QoS::AtLeastOnce => {
-                self.ack_held(Ack::PubAck, m.pkid);
-                self.answered(Event::PubAckSent { pkid: m.pkid });
-            }
-            QoS::ExactlyOnce => {
-                if self.flows.acked(m.pkid) {
-                    self.ack_held(Ack::PubRec, m.pkid);
-                    self.answered(Event::PubRecSent { pkid: m.pkid });
-                }
-            }
+            QoS::AtLeastOnce => self.answer(Ack::PubAck, m.pkid),
+            QoS::ExactlyOnce if self.flows.acked(m.pkid) => self.answer(Ack::PubRec, m.pkid),
+            QoS::ExactlyOnce => {}
         }
         self.answers = 0;
     }
@@ -608,7 +616,10 @@ impl Connection {
                     self.lose(e);
                     continue;
                 }
-                let written = self.unwritten.drain(..).map(|pkid| Event::PublishSent { pkid });
+                let written = self
+                    .unwritten
+                    .drain(..)
+                    .map(|(pkid, line)| Event::PublishSent { pkid, line });
                 self.events.extend(written);
                 if self.closing == Closing::Disconnecting {
                     self.closing = Closing::Written;
@@ -675,6 +686,7 @@ impl Connection {
         self.io.wbuf = BytesMut::new();
         self.io.hold.clear();
         self.io.chunk = READ_MIN;
+        self.io.paused = None;
         self.refill.cancel();
         self.phases = phases;
         self.live.reset(Instant::now());
@@ -747,7 +759,9 @@ impl Connection {
             .waits(self.io.wbuf.len(), now)
             .then(|| self.io.hold.until())
             .flatten();
-        let due = [self.live.due(self.awaiting()), held, refill]
+        let paused = self.io.paused.filter(|&t| t > now);
+        self.io.paused = paused;
+        let due = [self.live.due(self.awaiting()), held, refill, paused]
             .into_iter()
             .flatten()
             .min();
@@ -768,9 +782,10 @@ impl Connection {
             let Connection { io, rx, live, .. } = self;
             let stream = io.stream.as_mut().expect("wait runs connected");
             let timed = due.is_some();
+            let reading = paused.is_none();
             tokio::select! {
                 biased;
-                r = stream.read_buf(&mut io.rbuf) => Woke::Read(r),
+                r = stream.read_buf(&mut io.rbuf), if reading => Woke::Read(r),
                 m = recv(rx), if room => Woke::Request(m),
                 () = sleep_or_never(live.sleep.as_mut().filter(|_| timed)) => Woke::Timer,
             }
@@ -815,7 +830,11 @@ impl Connection {
                 } else {
                     (io.chunk / 2).max(READ_MIN)
                 };
-                self.decode()
+                let flood = self.decode()?;
+                if flood >= FLOOD {
+                    self.io.paused = self.io.pace.map(|d| Instant::now() + d);
+                }
+                Ok(())
             }
             Err(e) => Err(ConnError::from_io(e)),
         }
@@ -865,12 +884,19 @@ impl Connection {
         (true, None)
     }
 
-    /// Encode an acknowledgement of a message of the broker's: it may wait
-    /// for others to go in the same write.
-    fn ack_held(&mut self, ack: Ack, pkid: u16) {
+    /// Encode an acknowledgement, shown with -d after the packet it
+    /// answers. One of a message of the broker's may wait for others to go
+    /// in the same write; a PUBREL of our flow goes with the next write.
+    fn answer(&mut self, ack: Ack, pkid: u16) {
         let before = self.io.wbuf.len();
         self.codec.ack(&mut self.io.wbuf, ack, pkid);
-        self.io.hold.add(before, self.io.wbuf.len(), Instant::now());
+        if ack != Ack::PubRel {
+            self.io.hold.add(before, self.io.wbuf.len(), Instant::now());
+        }
+        if self.debug.is_some() {
+            self.events.push_back(Event::AckSent { ack, pkid });
+            self.answers += 1;
+        }
     }
 
     /// Encode the publishes already waiting (as many as the window and one
@@ -911,7 +937,9 @@ impl Connection {
         if !live.ping_out && now >= live.last_out + live.keepalive {
             self.codec.ping(&mut self.io.wbuf);
             live.ping_out = true;
-            self.for_debug(Event::PingReqSent);
+            if self.debug.is_some() {
+                self.events.push_back(Event::PingReqSent);
+            }
         }
         Ok(())
     }
@@ -924,11 +952,14 @@ impl Connection {
             _ => self.flows.next_pkid(),
         };
         self.exactly_once = m.qos == QoS::ExactlyOnce;
-        let line = self.debug.is_some().then(|| PublishLine {
-            qos: m.qos as u8,
-            retain: m.retain,
-            topic: m.topic.clone(),
-            len: m.payload.len(),
+        let line = self.debug.is_some().then(|| {
+            let (qos, retain, topic, len) = (m.qos as u8, m.retain, m.topic.clone(), m.payload.len());
+            Box::new(PublishLine {
+                qos,
+                retain,
+                topic,
+                len,
+            })
         });
         let at = self.io.wbuf.len();
         if let Err(e) = self.codec.publish(&mut self.io.wbuf, m, pkid) {
@@ -938,14 +969,11 @@ impl Connection {
             self.events.push_back(Event::PublishFailed { why: e.to_string() });
             return Ok(0);
         }
-        if let (Some(d), Some(line)) = (&self.debug, line) {
-            d.queued(line);
-        }
         if pkid != 0 {
             let bytes = Bytes::copy_from_slice(&self.io.wbuf[at..]);
             self.flows.started(pkid, bytes, permit);
         }
-        self.unwritten.push_back(pkid);
+        self.unwritten.push_back((pkid, line));
         Ok(pkid)
     }
 
@@ -955,12 +983,18 @@ impl Connection {
         }
     }
 
-    /// Handle every whole packet in the read buffer.
-    fn decode(&mut self) -> Result<(), ConnError> {
+    /// Handle every whole packet in the read buffer; how many were QoS 0
+    /// messages (0 if any other packet came).
+    fn decode(&mut self) -> Result<usize, ConnError> {
+        let mut flood = Some(0);
         while let Some(ev) = self.codec.read(&mut self.io.rbuf)? {
+            flood = match &ev {
+                Event::Message(m) if m.qos == QoS::AtMostOnce => flood.map(|n| n + 1),
+                _ => None,
+            };
             self.handle(ev)?;
         }
-        Ok(())
+        Ok(flood.unwrap_or(0))
     }
 
     fn handle(&mut self, mut ev: Event) -> Result<(), ConnError> {
@@ -975,15 +1009,13 @@ impl Connection {
             Event::PubRec { pkid, .. } => {
                 let pkid = *pkid;
                 self.flows.released(pkid);
-                self.codec.ack(&mut self.io.wbuf, Ack::PubRel, pkid);
-                self.answered(Event::PubRelSent { pkid });
+                self.answer(Ack::PubRel, pkid);
                 true
             }
             Event::PubRelReceived { pkid } => {
                 let pkid = *pkid;
-                self.ack_held(Ack::PubComp, pkid);
+                self.answer(Ack::PubComp, pkid);
                 self.flows.completed(pkid);
-                self.answered(Event::PubCompSent { pkid });
                 true
             }
             Event::PingResp => {
@@ -993,7 +1025,7 @@ impl Connection {
             Event::DisconnectReceived { reason, reason_string } => {
                 let why = format!(
                     "the broker sent DISCONNECT: {}{}",
-                    super::codes::reason(*reason),
+                    crate::mqtt::reason(*reason),
                     reason_string.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
                 );
                 self.events.push_back(ev);
@@ -1011,13 +1043,6 @@ impl Connection {
         Ok(())
     }
 
-    /// An event only `-d` shows (a packet of ours nobody acts on).
-    fn for_debug(&mut self, ev: Event) {
-        if self.debug.is_some() {
-            self.events.push_back(ev);
-        }
-    }
-
     /// A message from the broker: acknowledge it (unless that is the
     /// program's to do); whether to deliver it (not a QoS 2 message already
     /// delivered and awaiting PUBREL).
@@ -1027,23 +1052,20 @@ impl Connection {
             QoS::AtMostOnce => true,
             QoS::AtLeastOnce => {
                 if auto {
-                    self.ack_held(Ack::PubAck, pkid);
-                    self.answered(Event::PubAckSent { pkid });
+                    self.answer(Ack::PubAck, pkid);
                 }
                 true
             }
             QoS::ExactlyOnce => match self.flows.arrived(pkid, auto) {
                 Arrival::New => {
                     if auto {
-                        self.ack_held(Ack::PubRec, pkid);
-                        self.answered(Event::PubRecSent { pkid });
+                        self.answer(Ack::PubRec, pkid);
                     }
                     true
                 }
                 Arrival::AckAgain => {
                     // Its PUBREC may have been lost with a connection.
-                    self.ack_held(Ack::PubRec, pkid);
-                    self.answered(Event::PubRecSent { pkid });
+                    self.answer(Ack::PubRec, pkid);
                     false
                 }
                 Arrival::Pending => false,
@@ -1057,14 +1079,6 @@ impl Connection {
             self.give_back(1);
         }
         true
-    }
-
-    /// An answer of ours, shown with -d after the packet it answers.
-    fn answered(&mut self, ev: Event) {
-        if self.debug.is_some() {
-            self.events.push_back(ev);
-            self.answers += 1;
-        }
     }
 
     /// Resolve an MQTT 5 topic alias the broker uses.

@@ -3,14 +3,13 @@
 //! The id is the client id, the broker-assigned one after a v5 CONNACK, or
 //! `null` (mosquitto 2.1 prints `(null)` on the CONNACK line only).
 
-use std::collections::VecDeque;
 use std::fmt::Arguments;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use super::Event;
+use super::codec::Ack;
 
-/// What a PUBLISH looked like, kept until its "sending" line is printed.
+/// What a PUBLISH looked like, for its "sending" line once it is written.
 #[derive(Debug, Clone)]
 pub struct PublishLine {
     pub qos: u8,
@@ -19,21 +18,11 @@ pub struct PublishLine {
     pub len: usize,
 }
 
-/// Requests whose "sending" lines wait for their events.
-#[derive(Debug, Default)]
-struct Pending {
-    publishes: VecDeque<PublishLine>,
-    /// Per SUBSCRIBE: (filter, QoS, options) for each of its filters.
-    subscribes: VecDeque<Vec<(String, u8, u8)>>,
-    unsubscribes: VecDeque<String>,
-}
-
 /// The `-d` printer. Disabled, it costs one branch per event.
 #[derive(Debug, Clone, Default)]
 pub struct Debug {
     pub enabled: bool,
     id: Option<String>,
-    pending: Arc<Mutex<Pending>>,
     /// The last message id shown: libmosquitto numbers QoS 0 messages from
     /// the same counter as everything else (a QoS 0 PUBLISH after SUBSCRIBE
     /// 1 is m2), so a QoS 0 one is shown as the next.
@@ -70,31 +59,6 @@ impl Debug {
         }
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.pending.lock().expect("debug queue")
-    }
-
-    /// Remember a publish so its "sending PUBLISH" line can name topic and size.
-    pub fn queued(&self, line: PublishLine) {
-        if self.enabled {
-            self.pending().publishes.push_back(line);
-        }
-    }
-
-    /// Remember a SUBSCRIBE's filters for its "sending SUBSCRIBE" lines.
-    pub fn queued_subscribe(&self, filters: Vec<(String, u8, u8)>) {
-        if self.enabled {
-            self.pending().subscribes.push_back(filters);
-        }
-    }
-
-    /// Remember an UNSUBSCRIBE's filter.
-    pub fn queued_unsubscribe(&self, filter: String) {
-        if self.enabled {
-            self.pending().unsubscribes.push_back(filter);
-        }
-    }
-
     pub fn connack(&mut self, code: u8, assigned_id: Option<&str>) {
         if let Some(id) = assigned_id {
             self.id = Some(id.to_string());
@@ -112,8 +76,7 @@ impl Debug {
         }
         match ev {
             Event::ConnAck { assigned_id, .. } => self.connack(0, assigned_id.as_deref()),
-            Event::PublishSent { pkid } => {
-                let line = self.pending().publishes.pop_front();
+            Event::PublishSent { pkid, line } => {
                 let mid = if *pkid == 0 {
                     self.last_mid + 1
                 } else {
@@ -141,15 +104,16 @@ impl Debug {
                 self.client(format_args!("received PUBACK (Mid: {pkid}, RC:{reason})"))
             }
             Event::PubRec { pkid, .. } => self.client(format_args!("received PUBREC (Mid: {pkid})")),
-            Event::PubRelSent { pkid } => self.client(format_args!("sending PUBREL (m{pkid})")),
             Event::PubComp { pkid, reason } => self.client(format_args!("received PUBCOMP (Mid: {pkid}, RC:{reason})")),
-            Event::PubAckSent { pkid } => self.client(format_args!("sending PUBACK (m{pkid}, rc0)")),
-            Event::PubRecSent { pkid } => self.client(format_args!("sending PUBREC (m{pkid}, rc0)")),
+            Event::AckSent { ack, pkid } => match ack {
+                Ack::PubAck => self.client(format_args!("sending PUBACK (m{pkid}, rc0)")),
+                Ack::PubRec => self.client(format_args!("sending PUBREC (m{pkid}, rc0)")),
+                Ack::PubRel => self.client(format_args!("sending PUBREL (m{pkid})")),
+                Ack::PubComp => self.client(format_args!("sending PUBCOMP (m{pkid})")),
+            },
             Event::PubRelReceived { pkid } => self.client(format_args!("received PUBREL (Mid: {pkid})")),
-            Event::PubCompSent { pkid } => self.client(format_args!("sending PUBCOMP (m{pkid})")),
-            Event::SubscribeSent { pkid } => {
+            Event::SubscribeSent { pkid, filters } => {
                 self.last_mid = u32::from(*pkid);
-                let filters = self.pending().subscribes.pop_front().unwrap_or_default();
                 for (topic, qos, options) in filters {
                     self.client(format_args!(
                         "sending SUBSCRIBE (Mid: {pkid}, Topic: {topic}, QoS: {qos}, Options: 0x{options:02x})"
@@ -157,11 +121,9 @@ impl Debug {
                 }
             }
             Event::SubAck { .. } => self.client(format_args!("received SUBACK")),
-            Event::UnsubscribeSent { pkid } => {
+            Event::UnsubscribeSent { pkid, topic } => {
                 self.last_mid = u32::from(*pkid);
-                if let Some(topic) = self.pending().unsubscribes.pop_front() {
-                    self.client(format_args!("sending UNSUBSCRIBE (Mid: {pkid}, Topic: {topic})"));
-                }
+                self.client(format_args!("sending UNSUBSCRIBE (Mid: {pkid}, Topic: {topic})"));
             }
             Event::UnsubAck { .. } => self.client(format_args!("received UNSUBACK")),
             Event::PingReqSent => self.client(format_args!("sending PINGREQ")),

@@ -3,9 +3,10 @@
 
 use std::io;
 
-use super::codes::{connack_v3, reason};
+use super::codec::Ack;
+use super::debug::PublishLine;
 use crate::exit;
-use crate::mqtt::Message;
+use crate::mqtt::{Message, connack_v3, reason};
 
 /// What happened on the connection, independent of the protocol version.
 #[derive(Debug, Clone)]
@@ -14,9 +15,10 @@ pub enum Event {
         session_present: bool,
         assigned_id: Option<String>,
     },
-    /// A PUBLISH was written; `pkid` 0 for QoS 0.
+    /// A PUBLISH was written; `pkid` 0 for QoS 0 (`line`: with `-d`).
     PublishSent {
         pkid: u16,
+        line: Option<Box<PublishLine>>,
     },
     PubAck {
         pkid: u16,
@@ -27,9 +29,6 @@ pub enum Event {
         pkid: u16,
         reason: u8,
         reason_string: Option<String>,
-    },
-    PubRelSent {
-        pkid: u16,
     },
     PubComp {
         pkid: u16,
@@ -49,30 +48,29 @@ pub enum Event {
     },
     /// A PUBLISH from the broker.
     Message(Message),
+    /// (Only with `-d`.) Per filter: (filter, QoS, options).
     SubscribeSent {
         pkid: u16,
+        filters: Vec<(String, u8, u8)>,
     },
     /// Granted QoS (0–2) or a failure reason code (≥ 0x80), per filter.
     SubAck {
         pkid: u16,
         codes: Vec<u8>,
     },
+    /// (Only with `-d`, as the acknowledgements sent.)
     UnsubscribeSent {
         pkid: u16,
+        topic: String,
     },
     UnsubAck {
         pkid: u16,
     },
-    PubAckSent {
-        pkid: u16,
-    },
-    PubRecSent {
+    AckSent {
+        ack: Ack,
         pkid: u16,
     },
     PubRelReceived {
-        pkid: u16,
-    },
-    PubCompSent {
         pkid: u16,
     },
     /// Anything this toolkit does not act on yet.

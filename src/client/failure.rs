@@ -104,13 +104,13 @@ pub(crate) fn tls_config(s: &ConnSettings) -> Result<Option<Tls>, ConnectFailure
 
 /// `--connect-retry`'s schedule: pauses of 50 ms doubling to 2 s, until the
 /// retry duration has passed since the first failure.
-pub(crate) struct Retry {
+pub struct Retry {
     deadline: Instant,
     backoff: Backoff,
 }
 
 impl Retry {
-    pub(crate) fn new(limit: Duration) -> Retry {
+    pub fn new(limit: Duration) -> Retry {
         let ms = Duration::from_millis;
         Retry {
             deadline: Instant::now() + limit,
@@ -119,7 +119,7 @@ impl Retry {
     }
 
     /// Pause before the next attempt; false (at once) when the time is up.
-    pub(crate) async fn pause(&mut self) -> bool {
+    pub async fn pause(&mut self) -> bool {
         let now = Instant::now();
         if now >= self.deadline {
             return false;

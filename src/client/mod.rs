@@ -7,16 +7,13 @@
 //! `codec` is the v4/v5 seam (packets both ways, MQTT 3.1's CONNECT,
 //! mosquitto's property order); `flows` the QoS 1/2 flows in flight,
 //! `store` a persistent session's file; `debug` prints mosquitto's `-d`
-//! lines; `deliver` runs the publish-and-confirm loop of mqtt-pub. Moving
-//! to another MQTT library is a change to this module only.
+//! lines. Moving to another MQTT library is a change to this module only.
 
 pub mod backoff;
 mod codec;
-mod codes;
 mod conn;
 mod connect;
 pub mod debug;
-mod deliver;
 mod events;
 mod failure;
 mod flows;
@@ -26,9 +23,7 @@ mod store;
 mod tls;
 mod transport;
 
-pub use codes::{connack_v3, reason};
 pub use conn::{Connection, Connector, Outbox};
-pub use deliver::{Delivery, Outcome, Sink, deliver};
 pub use events::{ConnError, Event};
-pub use failure::ConnectFailure;
+pub use failure::{ConnectFailure, Retry};
 pub use transport::{Phases, target as target_of};

@@ -2,10 +2,12 @@
 //! version, messages (received and to publish), subscription filters, MQTT 5
 //! properties, topic rules and matching. A leaf: it imports nothing of ours.
 
+mod codes;
 mod message;
 mod props;
 mod topic;
 
+pub use codes::{connack_v3, reason};
 pub use message::{Filter, Message, OutMessage};
 pub use props::{ConnAckProps, ConnectProps, DisconnectProps, PublishProps, SubscribeProps, WillProps};
 pub use topic::{strip_share, topic_matches, validate_filter, validate_publish_topic};

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::client::Delivery;
+use super::deliver::Delivery;
 use crate::exit::{self, Program};
 use crate::signals::name;
 

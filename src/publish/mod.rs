@@ -2,6 +2,7 @@
 //! pacing, on top of the client's publish-and-confirm loop; then the exit
 //! code: 0 only when every message was confirmed.
 
+mod deliver;
 mod input;
 mod interrupt;
 pub(crate) mod jsonl;
@@ -13,10 +14,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::client::{Connection, Delivery, Sink, deliver};
+use crate::client::Connection;
 use crate::exit::{self, Program};
 use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, Source};
+use deliver::{Delivery, Sink, deliver};
 
 /// Entry point of `mqtt-pub`.
 pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<()> {

@@ -14,15 +14,19 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::client::backoff::{Backoff, Spread};
-use crate::client::{ConnError, Connection, Event, reason};
+use crate::client::{ConnError, Connection, Event};
 use crate::exit::{self, Program};
 use crate::format::Watch;
-use crate::mqtt::{Filter, Message, OutMessage, QoS, strip_share, topic_matches};
+use crate::mqtt::{Filter, Message, OutMessage, QoS, reason, strip_share, topic_matches};
 use crate::settings::{Endpoint, SubSettings};
 use crate::signals::Signals;
 use exec::Exec;
 
 /// Entry point of `mqtt-sub`.
+/// How long a read waits for company under a flood of QoS 0 messages
+/// ([`Connection::pace_reads`]): the most a message's output is held back.
+const READ_PAUSE: Duration = Duration::from_millis(1);
+
 pub fn run(settings: SubSettings, program: &Program) -> anyhow::Result<()> {
     exit::status(crate::runtime(1)?.block_on(listen(settings, None, program))?)
 }
@@ -146,6 +150,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
         Err(code) => return Ok(code),
     };
 
+    conn.pace_reads(READ_PAUSE);
     let mut run = Run::new(&s, request, program);
     run.subscribe(&mut conn)?;
     let mut backoff = reconnect_backoff();

@@ -13,8 +13,8 @@ use serde_json::Value;
 use tokio::time::{Instant, timeout_at};
 
 use super::report::Res;
-use crate::client::{ConnectFailure, Connection, Connector, Event, reason};
-use crate::mqtt::{ConnAckProps, Filter, Message, OutMessage, Protocol, PublishProps, QoS, SubscribeProps};
+use crate::client::{ConnectFailure, Connection, Connector, Event};
+use crate::mqtt::{ConnAckProps, Filter, Message, OutMessage, Protocol, PublishProps, QoS, SubscribeProps, reason};
 use crate::settings::ConnSettings;
 
 /// The most evidence lines one probe keeps.

@@ -14,8 +14,8 @@ use tokio::time::{Instant, sleep, sleep_until};
 use super::probe::{Client, Ctx, Evidence, Outcome, Stop, filter, first_line, ms, out, with_props};
 use super::report::Res;
 use crate::bench::stats::Hist;
-use crate::client::{ConnectFailure, connack_v3, reason};
-use crate::mqtt::{ConnAckProps, Filter, Message, Protocol, PublishProps, QoS, SubscribeProps};
+use crate::client::ConnectFailure;
+use crate::mqtt::{ConnAckProps, Filter, Message, Protocol, PublishProps, QoS, SubscribeProps, connack_v3, reason};
 use crate::settings::{Credentials, Will};
 
 /// What one probe found: an outcome per item.

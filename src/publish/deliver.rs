@@ -7,7 +7,7 @@
 //! close before we do.
 //!
 //! QoS 1 and 2 messages wait in the connection's queue while its in-flight
-//! window is full ([`super::Outbox`]).
+//! window is full ([`Outbox`]).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -15,15 +15,13 @@ use std::rc::Rc;
 
 use tokio::sync::Notify;
 
-use super::codes::reason;
-use super::failure::Retry;
-use super::{ConnError, Connection, Event, Outbox};
+use crate::client::{ConnError, Connection, Event, Outbox, Retry};
 use crate::exit::eprint_line;
-use crate::mqtt::{DisconnectProps, OutMessage};
+use crate::mqtt::{DisconnectProps, OutMessage, reason};
 
 /// How one publish ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+enum Outcome {
     /// Written (QoS 0), PUBACK (QoS 1) or PUBCOMP (QoS 2).
     Confirmed,
     /// A v5 PUBACK/PUBREC with a reason code of 0x80 or more.
@@ -121,12 +119,6 @@ impl Sink {
         self.state.wake.notify_one();
     }
 
-    /// Messages handed over so far, and how many of them are confirmed.
-    pub fn counts(&self) -> (u64, u64) {
-        let s = &self.state;
-        (s.sent.get(), s.settled.get() - s.rejected.get() - s.failed.get())
-    }
-
     /// Wait until every message sent so far is settled (for `--repeat-delay`).
     pub async fn settled(&self) {
         while self.state.settled.get() < self.state.sent.get() {
@@ -150,8 +142,6 @@ pub struct Delivery {
     pub lost: Option<ConnError>,
     /// Whether the producer had read all its input when the run ended.
     pub producer_finished: bool,
-    /// The producer stopped waiting for confirmations ([`Sink::abandon`]).
-    pub abandoned: bool,
     /// The producer's own error (bad input line, unreadable file, ...).
     pub producer_error: Option<anyhow::Error>,
 }
@@ -201,7 +191,6 @@ where
         first_reject_code: state.first_reject_code.get(),
         lost,
         producer_finished: state.producer_done.get(),
-        abandoned: state.abandoned.get(),
         producer_error: state.producer_error.take(),
     }
 }
@@ -240,7 +229,7 @@ async fn poll_loop(conn: &mut Connection, state: &State, props: &DisconnectProps
                 }
             }
             Ok(Event::PubAck { .. } | Event::PubComp { .. }) if earlier > 0 => earlier -= 1,
-            Ok(Event::PublishSent { pkid: 0 } | Event::PubComp { .. }) => state.settle(Outcome::Confirmed),
+            Ok(Event::PublishSent { pkid: 0, .. } | Event::PubComp { .. }) => state.settle(Outcome::Confirmed),
             Ok(
                 Event::PubAck {
                     pkid,
