@@ -227,7 +227,8 @@ pub struct Connection {
     acks_by_caller: bool,
     events: VecDeque<Event>,
     /// The packet ids (0 at QoS 0) of the PUBLISHes encoded since the last
-    /// write: each is reported written ([`Event::PublishSent`]) once it is.
+    /// write, with `-d` what each one's line shows: each is reported written
+    /// ([`Event::PublishSent`]) once it is.
     unwritten: VecDeque<(u16, Option<Box<PublishLine>>)>,
     /// The error to report once the events before it are taken.
     failed: Option<ConnError>,

@@ -58,7 +58,7 @@ pub enum Event {
         pkid: u16,
         codes: Vec<u8>,
     },
-    /// (Only with `-d`, as the acknowledgements sent.)
+    /// (Only with `-d`.)
     UnsubscribeSent {
         pkid: u16,
         topic: String,
@@ -66,6 +66,7 @@ pub enum Event {
     UnsubAck {
         pkid: u16,
     },
+    /// An acknowledgement of ours was queued (only with `-d`).
     AckSent {
         ack: Ack,
         pkid: u16,
