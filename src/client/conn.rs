@@ -275,17 +275,6 @@ impl Connection {
     /// Connect and wait for a successful CONNACK: one attempt, bounded by
     /// the connect timeout, or attempts until `--connect-retry` is up.
     pub async fn connect(s: &ConnSettings, c: &Connector) -> Result<Connection, ConnectFailure> {
-        // MQTT 3.1 has no broker-assigned ids: make one, as libmosquitto does.
-        let with_id;
-        let s = if s.protocol == Protocol::V31 && s.client_id.is_none() {
-            with_id = ConnSettings {
-                client_id: Some(generated_id()),
-                ..s.clone()
-            };
-            &with_id
-        } else {
-            s
-        };
         let mut conn = Connection::new(s, c)?;
         // With --connect-retry, a refused or cut connect is tried again
         // (with backoff, until the time is up), as the other tools do.
@@ -298,6 +287,11 @@ impl Connection {
                         && let Some(d) = &mut conn.debug
                     {
                         d.event(&ack);
+                    }
+                    // The queue's room for that one event would stay with
+                    // every idle connection of a load generator (0.4 KiB).
+                    if conn.events.is_empty() {
+                        conn.events = VecDeque::new();
                     }
                     return Ok(conn);
                 }
@@ -322,6 +316,19 @@ impl Connection {
     /// The connection's state for `s`, not yet connected: the CONNECT
     /// encoded, a persistent session's flows read back.
     fn new(s: &ConnSettings, c: &Connector) -> Result<Connection, ConnectFailure> {
+        // MQTT 3.1 has no broker-assigned ids: make one, as libmosquitto
+        // does. (Here, not in `connect`: a copy of the settings there would
+        // take room in every connect's future, 1 KiB per connection.)
+        let with_id;
+        let s = if s.protocol == Protocol::V31 && s.client_id.is_none() {
+            with_id = ConnSettings {
+                client_id: Some(generated_id()),
+                ..s.clone()
+            };
+            &with_id
+        } else {
+            s
+        };
         let codec = Codec::new(s);
         let connect = Codec::connect(s).map_err(|e| ConnectFailure::setup(format!("Error: {e}.")))?;
         let store = super::store::path(s);
@@ -403,16 +410,6 @@ impl Connection {
     /// The phases of the last successful connect.
     pub fn phases(&self) -> Phases {
         self.phases
-    }
-
-    /// `host:port` or the socket path, for messages.
-    pub fn target(&self) -> String {
-        self.dial.target()
-    }
-
-    /// How many QoS 1/2 flows may be open at once.
-    pub fn inflight_limit(&self) -> u16 {
-        self.limit
     }
 
     /// Flows of an earlier run (a persistent session's file) still open:
