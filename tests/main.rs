@@ -7,6 +7,7 @@ mod bench;
 mod brokers;
 mod check;
 mod generated;
+mod layers;
 mod misbehaving;
 mod mosquitto_compat;
 mod passwd;
