@@ -100,7 +100,8 @@ fn verification_failures_exit_8_and_say_which_check_failed() {
     let plain = Broker::anonymous();
     let r = run_pub(home.path(), "127.0.0.1", &plain, &["--cafile", ca]);
     r.expect_code(8);
-    assert!(r.stderr().contains("TLS"), "{}", r.stderr());
+    assert!(r.stderr().contains("A TLS error occurred"), "{}", r.stderr());
+    assert!(r.stderr().contains("(is this a TLS port?)"), "{}", r.stderr());
 }
 
 #[test]

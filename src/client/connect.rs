@@ -14,13 +14,30 @@ pub async fn tcp(host: String, port: u16, nodelay: bool, bind: Option<IpAddr>) -
     tcp_to(&resolve(&host, port)?, &host, nodelay, bind).await
 }
 
-/// The addresses of `host:port`, in getaddrinfo's order (an IP literal as it is).
+/// The addresses of `host:port`, in getaddrinfo's order (an IP literal as
+/// it is). A name that does not resolve is a [`LookupFailed`] inside the
+/// error.
 pub fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     Ok(match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => (host, port).to_socket_addrs()?.collect(),
+        Err(_) => (host, port)
+            .to_socket_addrs()
+            .map_err(|e| io::Error::other(LookupFailed(e)))?
+            .collect(),
     })
 }
+
+/// The broker's name did not resolve (getaddrinfo's error inside).
+#[derive(Debug)]
+pub struct LookupFailed(io::Error);
+
+impl std::fmt::Display for LookupFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for LookupFailed {}
 
 /// Connect to the first of `addrs` (those of `host`) that answers.
 pub async fn tcp_to(addrs: &[SocketAddr], host: &str, nodelay: bool, bind: Option<IpAddr>) -> io::Result<TcpStream> {

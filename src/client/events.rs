@@ -4,6 +4,7 @@
 use std::io;
 
 use super::codec::Ack;
+use super::connect::LookupFailed;
 use super::debug::PublishLine;
 use crate::exit;
 use crate::mqtt::{Message, connack_v3, reason};
@@ -119,7 +120,7 @@ impl ConnError {
             ConnError::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
                 (exit::ERROR, format!("Error: Connection refused ({target})"))
             }
-            ConnError::Io(e) if is_lookup_error(e) => (
+            ConnError::Io(e) if e.get_ref().is_some_and(|i| i.is::<LookupFailed>()) => (
                 exit::ERROR,
                 format!("Unable to connect (Lookup error.): cannot resolve {target}"),
             ),
@@ -134,12 +135,19 @@ impl ConnError {
         }
     }
 
-    /// An error of our transport stack ([`super::transport`]): TLS failures
-    /// carry rustls's names inside `Tls(...)`.
+    /// An error of our transport stack ([`super::transport`]): a failed TLS
+    /// handshake, or a TLS alert on an open connection, is a TLS failure.
     pub(crate) fn from_io(e: io::Error) -> ConnError {
-        match tls_failure(&e.to_string()) {
-            Some(why) => ConnError::Tls(why),
-            None => ConnError::Io(e),
+        let handshake = e.get_ref().and_then(|i| i.downcast_ref::<rumqttc_core::TlsError>());
+        match (rustls_error(&e), handshake) {
+            (Some(r), _) => ConnError::Tls(tls_failure(r)),
+            (None, Some(rumqttc_core::TlsError::Io(io)))
+                if matches!(io.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset) =>
+            {
+                ConnError::Tls("the broker closed the connection during the handshake (is this a TLS port?)".into())
+            }
+            (None, Some(h)) => ConnError::Tls(h.to_string()),
+            (None, None) => ConnError::Io(e),
         }
     }
 }
@@ -162,31 +170,43 @@ impl std::fmt::Display for ConnError {
 
 impl std::error::Error for ConnError {}
 
-/// Which TLS check failed, from the library's error (rustls's error names).
-fn tls_failure(debug: &str) -> Option<String> {
-    let why = if debug.contains("UnknownIssuer") {
-        "the broker's certificate is not signed by a trusted CA (check --cafile/--capath)"
-    } else if debug.contains("NotValidForName") {
-        "the broker's certificate is not valid for this host name (connect by a name it lists, or --insecure)"
-    } else if debug.contains("Expired") {
-        "the broker's certificate has expired"
-    } else if debug.contains("NotValidYet") {
-        "the broker's certificate is not valid yet"
-    } else if debug.contains("CertificateRequired") || debug.contains("HandshakeFailure") && debug.contains("Alert") {
-        "the broker requires a client certificate (--cert and --key)"
-    } else if debug.contains("BadCertificate") || debug.contains("UnknownCA") {
-        "the broker refused our client certificate"
-    } else if debug.contains("CorruptMessage") || debug.contains("InvalidContentType") {
-        "the broker did not answer with TLS (is this a TLS port?)"
-    } else if debug.contains("Tls(") {
-        return Some(debug.to_string());
-    } else {
-        return None;
-    };
-    Some(why.to_string())
+/// The rustls error inside `e`, if any: an `io::Error` holds it as its
+/// inner error (which `source()` skips), the library's error as its source.
+fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
+    let mut at: &(dyn std::error::Error + 'static) = e.get_ref()?;
+    loop {
+        if let Some(r) = at.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        at = match at.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref()?,
+            None => at.source()?,
+        };
+    }
 }
 
-fn is_lookup_error(e: &io::Error) -> bool {
-    let text = e.to_string();
-    text.contains("lookup") || text.contains("Name or service not known") || text.contains("resolve")
+/// Which TLS check failed, in words.
+fn tls_failure(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E, InvalidMessage};
+    match e {
+        E::InvalidCertificate(C::UnknownIssuer) => {
+            "the broker's certificate is not signed by a trusted CA (check --cafile/--capath)"
+        }
+        E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            "the broker's certificate is not valid for this host name (connect by a name it lists, or --insecure)"
+        }
+        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => "the broker's certificate has expired",
+        E::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
+            "the broker's certificate is not valid yet"
+        }
+        E::AlertReceived(A::CertificateRequired | A::HandshakeFailure) => {
+            "the broker requires a client certificate (--cert and --key)"
+        }
+        E::AlertReceived(A::BadCertificate | A::UnknownCA) => "the broker refused our client certificate",
+        E::InvalidMessage(InvalidMessage::InvalidContentType) => {
+            "the broker did not answer with TLS (is this a TLS port?)"
+        }
+        other => return other.to_string(),
+    }
+    .to_string()
 }

@@ -123,14 +123,15 @@ pub fn target(endpoint: &Endpoint) -> String {
     }
 }
 
-/// TLS over `stream`. Errors keep rustls's names inside `Tls(...)`, which
-/// `events` reads to say which check failed (exit 8).
+/// TLS over `stream`. A failed handshake is an [`io::Error`] holding the
+/// library's error, so that [`super::ConnError::from_io`] knows it for a
+/// TLS failure (exit 8) and can say which check failed.
 async fn tls(host: &str, port: u16, cfg: &Tls, stream: Boxed) -> io::Result<Boxed> {
     let config = rumqttc_core::TlsConfiguration::Rustls(cfg.clone());
     let inner: rumqttc_core::DynAsyncReadWrite = Box::new(stream);
     let tls = rumqttc_core::tls_connect(host, port, &config, inner)
         .await
-        .map_err(|e| io::Error::other(format!("Tls({e:?})")))?;
+        .map_err(io::Error::other)?;
     Ok(Box::new(tls))
 }
 
