@@ -925,8 +925,9 @@ impl Connection {
 
     fn tick(&mut self) -> Result<(), ConnError> {
         let now = Instant::now();
+        let awaiting = self.awaiting();
         let live = &mut self.live;
-        if (live.ping_out || self.flows.open() > 0) && now >= live.last_in + live.silence_limit() {
+        if awaiting && now >= live.last_in + live.silence_limit() {
             return Err(ConnError::Closed(format!(
                 "the broker sent nothing for {:.1} s, 1.5 × keep-alive",
                 live.silence_limit().as_secs_f64()
