@@ -1,63 +1,110 @@
-//! The exit-code table and the one function that maps errors to codes and
-//! messages. Codes follow mosquitto's clients so scripts keep working:
+//! What a run ended with ([`Exit`]), its number per binary ([`Codes`]), and
+//! the one function that prints an error and gives its code ([`report`]).
+//! The numbers follow mosquitto's clients so scripts keep working:
 //!
-//! | code | when |
-//! |---|---|
-//! | 0 | success; a closed stdout pipe |
-//! | 1 | usage or config error, input error, connect failure |
-//! | 1–5 / 128–162 | the broker refused CONNECT: the CONNACK code itself |
-//! | 128–162 | (pub) the broker rejected a publish: its v5 PUBACK/PUBREC reason code |
-//! | 7 | connection lost while work was outstanding |
-//! | 8 | TLS error after connect |
-//! | 27 | `-W` timeout |
-//! | 255 | (sub, rr) a signal before the connection was up, as mosquitto_sub |
-//!
-//! mqtt-passwd: 0 done, 1 error, 2 the two passwords typed differ; under
-//! the name mosquitto_passwd, 10 for `-H argon2id` (mosquitto 2.1.2's build
-//! has no argon2).
+//! | [`Exit`] | pub, sub, rr, passwd | mqtt-bench |
+//! |---|---|---|
+//! | `Ok` — success; a closed stdout pipe | 0 | 0 |
+//! | `Usage` — a usage or configuration error | 1 | 2 |
+//! | `Error` — input error, connect failure, any error without a code | 1 | 3 |
+//! | `Refused(c)` — the broker refused CONNECT (1–5 / 128–162), or (pub) a publish: its v5 reason code | c | 3 |
+//! | `ConnLost` — connection lost while work was outstanding | 7 | 3 |
+//! | `Tls` — TLS error after connect | 8 | 3 |
+//! | `Timeout` — `-W` | 27 | 3 |
+//! | `Signal(n)` — (pub) interrupted, nothing left unconfirmed | 128 + n | 3 |
+//! | `SignalBeforeConnect` — (sub, rr) a signal before the connection was up, as mosquitto_sub's `exit(-1)` | 255 | 3 |
+//! | `PasswordsDiffer` — (passwd) the two passwords typed differ | 2 | 3 |
+//! | `NotSupported` — (mosquitto_passwd) `-H argon2id`, which mosquitto 2.1.2's build cannot hash | 10 | 3 |
+//! | `AssertFailed` — (bench) an assertion failed: a performance verdict | 1 | 1 |
 //!
 //! A code travels one way: a feature returns `Ok(())` for success, or an
-//! error — a [`Usage`] error, a [`Failure`] carrying its code (and the
-//! message, if one is still to be printed; [`status`] makes one from a
-//! code), or any other error — and [`report`] turns it into the message and
-//! the code, per binary (its usage code and its code for an error without
-//! one: mqtt-bench's 2 and 3).
-//! mqtt-bench has its own table ([`bench`]): 0 pass, 1 an assertion failed,
-//! 2 usage, 3 the run failed — any error that is neither of the middle two.
+//! error — a [`Usage`] error, a [`Failure`] carrying its [`Exit`] (and what
+//! is still to be said: [`error`], [`warning`], [`said`]; [`status`] when
+//! the feature has said it already), or any other error (`Exit::Error`) —
+//! and [`report`] prints it and gives the number from the binary's table.
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Success.
-pub const OK: u8 = 0;
-/// Usage, configuration, input or connect error.
-pub const ERROR: u8 = 1;
-/// The connection was lost with work outstanding (libmosquitto's `MOSQ_ERR_CONN_LOST`).
-pub const CONN_LOST: u8 = 7;
-/// A TLS error after connecting (`MOSQ_ERR_TLS`).
-pub const TLS: u8 = 8;
-/// `-W` timed out (`MOSQ_ERR_TIMEOUT`).
-pub const TIMEOUT: u8 = 27;
-/// (mosquitto_passwd) `-H argon2id`, which mosquitto 2.1.2 cannot hash
-/// (`MOSQ_ERR_NOT_SUPPORTED`).
-pub const PASSWD_NO_HASH: u8 = 10;
-/// (sub, rr) SIGINT/SIGTERM before the connection was up: mosquitto_sub's
-/// `exit(-1)` from its signal handler.
-pub const SIGNAL_BEFORE_CONNECT: u8 = 255;
-
-/// mqtt-bench's exit codes: what CI reads.
-pub mod bench {
-    /// The run went through and every `--assert` held.
-    pub const PASS: u8 = 0;
-    /// An assertion failed: a performance verdict.
-    pub const ASSERT_FAILED: u8 = 1;
+/// What a run ended with, by meaning; [`Exit::code`] gives its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok,
     /// A usage or configuration error.
-    pub const USAGE: u8 = 2;
-    /// The run itself failed (could not connect, nothing delivered, or any
-    /// other error) — never to be read as a performance regression.
-    pub const RUN_FAILED: u8 = 3;
+    Usage,
+    /// An input or connect error, or any error that has no code of its own.
+    Error,
+    /// The connection was lost with work outstanding (libmosquitto's `MOSQ_ERR_CONN_LOST`).
+    ConnLost,
+    /// A TLS error after connecting (`MOSQ_ERR_TLS`).
+    Tls,
+    /// `-W` timed out (`MOSQ_ERR_TIMEOUT`).
+    Timeout,
+    /// Interrupted by this signal, with nothing left unconfirmed (mqtt-pub).
+    Signal(i32),
+    /// (sub, rr) SIGINT/SIGTERM before the connection was up.
+    SignalBeforeConnect,
+    /// The broker's refusal: a CONNACK's code, or a v5 PUBACK/PUBREC's reason code.
+    Refused(u8),
+    /// (passwd) The two passwords typed differ.
+    PasswordsDiffer,
+    /// (mosquitto_passwd) `-H argon2id`: `MOSQ_ERR_NOT_SUPPORTED`.
+    NotSupported,
+    /// (bench) An assertion failed.
+    AssertFailed,
+}
+
+/// A binary's table of numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codes {
+    /// mosquitto's clients' (pub, sub, rr, passwd).
+    Mosquitto,
+    /// mqtt-bench's, what CI reads: 0 pass, 1 an assertion failed, 2 usage,
+    /// 3 the run itself failed — never to be read as a regression.
+    Bench,
+}
+
+impl Exit {
+    /// The process exit code of `self` under `codes`.
+    pub fn code(self, codes: Codes) -> u8 {
+        match (codes, self) {
+            (_, Exit::Ok) => 0,
+            (_, Exit::AssertFailed) => 1,
+            (Codes::Bench, Exit::Usage) => 2,
+            (Codes::Bench, _) => 3,
+            (Codes::Mosquitto, Exit::Usage | Exit::Error) => 1,
+            (Codes::Mosquitto, Exit::ConnLost) => 7,
+            (Codes::Mosquitto, Exit::Tls) => 8,
+            (Codes::Mosquitto, Exit::Timeout) => 27,
+            (Codes::Mosquitto, Exit::Signal(signo)) => u8::try_from(128 + signo).unwrap_or(255),
+            (Codes::Mosquitto, Exit::SignalBeforeConnect) => 255,
+            (Codes::Mosquitto, Exit::Refused(code)) => code,
+            (Codes::Mosquitto, Exit::PasswordsDiffer) => 2,
+            (Codes::Mosquitto, Exit::NotSupported) => 10,
+        }
+    }
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: from now on [`diag`] says nothing. Set once, at start-up.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// True once `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Print a runtime diagnostic to stderr unless `--quiet` (mosquitto's `err_printf`).
+pub fn diag(msg: fmt::Arguments<'_>) {
+    if !quiet() {
+        eprint_line(msg);
+    }
 }
 
 /// The name the program was started under: the basename of argv\[0\], so a
@@ -84,13 +131,6 @@ impl Program {
             self.name.as_str(),
             "mosquitto_pub" | "mosquitto_sub" | "mosquitto_rr" | "mosquitto_passwd"
         )
-    }
-
-    /// Print a runtime diagnostic to stderr unless `--quiet` (mosquitto's `err_printf`).
-    pub fn diag(&self, quiet: bool, msg: fmt::Arguments<'_>) {
-        if !quiet {
-            eprint_line(msg);
-        }
     }
 }
 
@@ -129,30 +169,51 @@ macro_rules! usage {
     };
 }
 
-/// An error with a specific exit code. `message` is printed as is (it
-/// already carries its `Error: ` prefix, or is empty when the module printed
-/// its own diagnostics).
+/// What a [`Failure`] still has to say on stderr.
+#[derive(Debug)]
+pub enum Said {
+    /// Nothing: the feature has said what happened.
+    Nothing,
+    /// `Error: <text>`.
+    Error(String),
+    /// `Warning: <text>` (mosquitto_passwd's unknown user).
+    Warning(String),
+    /// The text as it is: mosquitto's own lines (`Connection error: ...`).
+    AsIs(String),
+}
+
+/// An error that ends the run with `exit`, after saying `said`.
 #[derive(Debug)]
 pub struct Failure {
-    pub code: u8,
-    pub message: String,
+    pub exit: Exit,
+    pub said: Said,
 }
 
-/// An error with exit `code` whose `message` is printed as is.
-pub fn failure(code: u8, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Failure {
-        code,
-        message: message.into(),
-    })
+fn failure(exit: Exit, said: Said) -> anyhow::Error {
+    anyhow::Error::new(Failure { exit, said })
 }
 
-/// A feature's final status as the one way codes travel: `Ok(())` for 0,
-/// else a [`Failure`] with the code and no message (the feature has said
-/// what happened already).
-pub fn status(code: u8) -> anyhow::Result<()> {
-    match code {
-        OK => Ok(()),
-        code => Err(failure(code, "")),
+/// `Error: <text>`, then exit with `exit`.
+pub fn error(exit: Exit, text: impl Into<String>) -> anyhow::Error {
+    failure(exit, Said::Error(text.into()))
+}
+
+/// `Warning: <text>`, then exit with `exit`.
+pub fn warning(exit: Exit, text: impl Into<String>) -> anyhow::Error {
+    failure(exit, Said::Warning(text.into()))
+}
+
+/// `text` as it is, then exit with `exit`.
+pub fn said(exit: Exit, text: impl Into<String>) -> anyhow::Error {
+    failure(exit, Said::AsIs(text.into()))
+}
+
+/// A feature's final status as the one way codes travel: `Ok(())` for
+/// [`Exit::Ok`], else a [`Failure`] that says nothing more.
+pub fn status(exit: Exit) -> anyhow::Result<()> {
+    match exit {
+        Exit::Ok => Ok(()),
+        exit => Err(failure(exit, Said::Nothing)),
     }
 }
 
@@ -166,7 +227,10 @@ pub fn eprint_line(msg: fmt::Arguments<'_>) {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        match &self.said {
+            Said::Nothing => write!(f, "{:?}", self.exit),
+            Said::Error(text) | Said::Warning(text) | Said::AsIs(text) => f.write_str(text),
+        }
     }
 }
 impl std::error::Error for Failure {}
@@ -190,12 +254,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Print `err` the way mosquitto would and return its exit code:
-/// `usage_code` for a usage error, `other_code` for an error that carries no
-/// code of its own.
-pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8, other_code: u8) -> u8 {
+/// Print `err` the way mosquitto would and return its exit code from `codes`.
+pub fn report(program: &Program, err: &anyhow::Error, codes: Codes) -> u8 {
     if is_broken_pipe(err) {
-        return OK;
+        return Exit::Ok.code(codes);
     }
     let mut stderr = io::stderr().lock();
     if let Some(usage) = err.downcast_ref::<Usage>() {
@@ -208,16 +270,19 @@ pub fn report(program: &Program, err: &anyhow::Error, usage_code: u8, other_code
         } else if !usage.text.is_empty() {
             let _ = writeln!(stderr, "Error: {}", usage.text);
         }
-        return usage_code;
+        return Exit::Usage.code(codes);
     }
     if let Some(failure) = err.downcast_ref::<Failure>() {
-        if !failure.message.is_empty() {
-            let _ = writeln!(stderr, "{}", failure.message);
-        }
-        return failure.code;
+        let _ = match &failure.said {
+            Said::Nothing => Ok(()),
+            Said::Error(text) => writeln!(stderr, "Error: {text}"),
+            Said::Warning(text) => writeln!(stderr, "Warning: {text}"),
+            Said::AsIs(text) => writeln!(stderr, "{text}"),
+        };
+        return failure.exit.code(codes);
     }
     let _ = writeln!(stderr, "Error: {err:#}");
-    other_code
+    Exit::Error.code(codes)
 }
 
 #[cfg(test)]
@@ -231,24 +296,29 @@ mod tests {
         };
         // What a panicked client task or a failed write to stdout becomes.
         let err = anyhow::anyhow!("task 3 panicked");
+        assert_eq!(report(&program, &err, Codes::Bench), 3);
+        assert_eq!(report(&program, &err, Codes::Mosquitto), 1);
+        assert_eq!(report(&program, &crate::usage!("bad"), Codes::Bench), 2);
         assert_eq!(
-            report(&program, &err, bench::USAGE, bench::RUN_FAILED),
-            bench::RUN_FAILED
-        );
-        assert_eq!(
-            report(&program, &crate::usage!("bad"), bench::USAGE, bench::RUN_FAILED),
-            bench::USAGE
-        );
-        assert_eq!(
-            report(
-                &program,
-                &failure(bench::ASSERT_FAILED, ""),
-                bench::USAGE,
-                bench::RUN_FAILED
-            ),
+            report(&program, &status(Exit::AssertFailed).unwrap_err(), Codes::Bench),
             1
         );
         let pipe = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe));
-        assert_eq!(report(&program, &pipe, bench::USAGE, bench::RUN_FAILED), OK);
+        assert_eq!(report(&program, &pipe, Codes::Bench), 0);
+    }
+
+    #[test]
+    fn each_meaning_has_mosquittos_number() {
+        let m = |e: Exit| e.code(Codes::Mosquitto);
+        assert_eq!(m(Exit::ConnLost), 7);
+        assert_eq!(m(Exit::Tls), 8);
+        assert_eq!(m(Exit::Timeout), 27);
+        assert_eq!(m(Exit::Signal(2)), 130);
+        assert_eq!(m(Exit::Signal(15)), 143);
+        assert_eq!(m(Exit::SignalBeforeConnect), 255);
+        assert_eq!(m(Exit::Refused(135)), 135);
+        assert_eq!(m(Exit::PasswordsDiffer), 2);
+        assert_eq!(m(Exit::NotSupported), 10);
+        assert_eq!(Exit::Refused(5).code(Codes::Bench), 3);
     }
 }

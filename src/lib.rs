@@ -42,11 +42,8 @@ pub trait Binary: Parser {
     const NAME: &'static str;
     /// True for the mosquitto-compatible clients (pub, sub, rr).
     const DEFAULTS_FILE: bool;
-    /// The exit code of a usage error (mqtt-bench: 2; the others: 1, as mosquitto).
-    const USAGE_CODE: u8 = exit::ERROR;
-    /// The exit code of an error that carries no code of its own (mqtt-bench:
-    /// 3, "the run failed"; the others: 1).
-    const ERROR_CODE: u8 = exit::ERROR;
+    /// The binary's exit-code table (mqtt-bench's own; the others mosquitto's).
+    const CODES: exit::Codes = exit::Codes::Mosquitto;
 }
 
 /// The shared `main`: works out the program name from argv[0], merges the
@@ -56,17 +53,20 @@ pub fn main_for<A: Binary + settings::IntoSettings>(run: fn(A::Settings, &Progra
     let argv: Vec<OsString> = std::env::args_os().collect();
     let program = Program::from_argv0(argv.first().map(OsString::as_os_str), A::NAME);
     let settings = match settings::parse_args::<A>(&program, argv) {
-        Ok(settings::Parsed::Shown(code)) => return ExitCode::from(code),
+        Ok(settings::Parsed::Shown(exit)) => return ExitCode::from(exit.code(A::CODES)),
         Ok(settings::Parsed::Run(args)) => settings::IntoSettings::into_settings(args, &program),
         Err(e) => Err(e),
     };
     let code = match settings {
-        Ok(settings) => match run(settings, &program) {
-            Ok(()) => exit::OK,
-            Err(err) => exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE),
-        },
+        Ok(settings) => {
+            exit::set_quiet(A::quiet(&settings));
+            match run(settings, &program) {
+                Ok(()) => exit::Exit::Ok.code(A::CODES),
+                Err(err) => exit::report(&program, &err, A::CODES),
+            }
+        }
         Err(err) => {
-            let code = exit::report(&program, &err, A::USAGE_CODE, A::ERROR_CODE);
+            let code = exit::report(&program, &err, A::CODES);
             if err.downcast_ref::<exit::Usage>().is_some_and(|u| u.usage_on_stdout) {
                 let mut cmd = A::command().name(program.name.clone()).bin_name(program.name.clone());
                 let _ = write!(std::io::stdout().lock(), "{}", cmd.render_long_help());

@@ -63,5 +63,5 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<()> {
         latency: s.latency,
         output: OutputSettings { ..s.output },
     };
-    crate::exit::status(crate::runtime(1)?.block_on(listen(sub, Some(request), program))?)
+    crate::exit::status(crate::runtime(1)?.block_on(listen(sub, Some(request)))?)
 }

@@ -165,6 +165,19 @@ fn an_unreachable_broker_exits_3_and_usage_errors_exit_2() {
         r.expect_code(2);
         assert!(r.stderr().starts_with("Error: "), "{args:?}: {}", r.stderr());
     }
+    // A CA file that holds no certificate is a configuration error, the same
+    // for a load test and a check: exit 2, before any connection.
+    for scenario in ["pub", "check"] {
+        let mut c = binary(env!("CARGO_BIN_EXE_mqtt-bench"), home.path());
+        c.args([scenario, "-h", "127.0.0.1", "-p", &port, "--cafile", "/dev/null"]);
+        let r = run(c);
+        r.expect_code(2);
+        assert!(
+            r.stderr().starts_with("Error: Problem setting TLS options: /dev/null holds no PEM certificate"),
+            "{scenario}: {}",
+            r.stderr()
+        );
+    }
 }
 
 fn lossy_broker() -> Broker {

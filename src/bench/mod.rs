@@ -25,14 +25,12 @@ mod text;
 
 use std::io::Write;
 
-use crate::exit::{self, Program};
+use crate::exit::{self, Exit, Program};
 use crate::settings::{BenchJob, ReportSettings};
 use report::Report;
 
-use crate::exit::bench::{ASSERT_FAILED, PASS, RUN_FAILED, USAGE};
-
 /// Entry point of `mqtt-bench`.
-pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<()> {
+pub fn main(job: BenchJob, _program: &Program) -> anyhow::Result<()> {
     match job {
         BenchJob::Merge {
             reports,
@@ -42,37 +40,36 @@ pub fn main(job: BenchJob, program: &Program) -> anyhow::Result<()> {
                 .iter()
                 .map(|p| read_report(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let merged = report::merge(reports).map_err(|e| exit::failure(USAGE, format!("Error: {e:#}.")))?;
-            exit::status(finish(merged, &settings, program, false)?)
+            let merged = report::merge(reports).map_err(|e| exit::error(Exit::Usage, format!("{e:#}.")))?;
+            exit::status(finish(merged, &settings)?)
         }
-        BenchJob::Check(settings) => check::main(*settings, program),
+        BenchJob::Check(settings) => check::main(*settings),
         BenchJob::Run(settings) => {
-            let quiet = settings.conn.quiet;
             let report_settings = settings.report.clone();
             // Fail on a bad baseline before spending a run on it.
             if let Some(b) = &report_settings.baseline {
                 read_report(b)?;
             }
-            let report = crate::runtime(settings.threads)?.block_on(run::run(*settings, program))?;
-            exit::status(finish(report, &report_settings, program, quiet)?)
+            let report = crate::runtime(settings.threads)?.block_on(run::run(*settings))?;
+            exit::status(finish(report, &report_settings)?)
         }
     }
 }
 
 /// Verdicts, outputs, exit code. With `--quiet` nothing goes to stderr (a
 /// report on stdout stays pure JSON, e.g. for `kubectl logs`).
-fn finish(mut r: Report, s: &ReportSettings, program: &Program, quiet: bool) -> anyhow::Result<u8> {
+fn finish(mut r: Report, s: &ReportSettings) -> anyhow::Result<Exit> {
     r.verdicts = s.asserts.iter().map(|a| a.check(&r)).collect();
     if let Some(b) = &s.baseline {
         let base = read_report(b)?;
         r.verdicts.extend(assert::against_baseline(&r, &base, s.tolerance));
     }
-    let code;
-    (code, r.outcome) = outcome(r.run_error.is_some(), r.verdicts.iter().any(|v| !v.pass));
+    let exit;
+    (exit, r.outcome) = outcome(r.run_error.is_some(), r.verdicts.iter().any(|v| !v.pass));
     let summary = text::summary(&r);
     let json_to_stdout = s.json.as_deref() == Some("-");
     if json_to_stdout {
-        program.diag(quiet, format_args!("{}", summary.trim_end()));
+        crate::exit::diag(format_args!("{}", summary.trim_end()));
     } else {
         let mut out = std::io::stdout().lock();
         out.write_all(summary.as_bytes())?;
@@ -86,30 +83,30 @@ fn finish(mut r: Report, s: &ReportSettings, program: &Program, quiet: bool) -> 
     if let Some(path) = &s.html {
         write_output(path, html::page(&r, &summary).as_bytes())?;
     }
-    if code == RUN_FAILED {
-        program.diag(
-            quiet,
-            format_args!("Error: the run failed: {}", r.run_error.as_deref().unwrap_or("")),
-        );
-    } else if code == ASSERT_FAILED {
+    if exit == Exit::Error {
+        crate::exit::diag(format_args!(
+            "Error: the run failed: {}",
+            r.run_error.as_deref().unwrap_or("")
+        ));
+    } else if exit == Exit::AssertFailed {
         let failed = r.verdicts.iter().filter(|v| !v.pass).count();
-        program.diag(
-            quiet,
-            format_args!("Error: {failed} of {} assertions failed.", r.verdicts.len()),
-        );
+        crate::exit::diag(format_args!(
+            "Error: {failed} of {} assertions failed.",
+            r.verdicts.len()
+        ));
     }
-    Ok(code)
+    Ok(exit)
 }
 
 /// The exit code and outcome of a run (or a check): it failed, or an
 /// assertion did, or it passed.
-fn outcome(run_failed: bool, assertion_failed: bool) -> (u8, report::Outcome) {
+fn outcome(run_failed: bool, assertion_failed: bool) -> (Exit, report::Outcome) {
     if run_failed {
-        (RUN_FAILED, report::Outcome::Error)
+        (Exit::Error, report::Outcome::Error)
     } else if assertion_failed {
-        (ASSERT_FAILED, report::Outcome::Fail)
+        (Exit::AssertFailed, report::Outcome::Fail)
     } else {
-        (PASS, report::Outcome::Pass)
+        (Exit::Ok, report::Outcome::Pass)
     }
 }
 
@@ -119,12 +116,12 @@ fn write_output(path: &str, bytes: &[u8]) -> anyhow::Result<()> {
         out.write_all(bytes)?;
         return Ok(out.flush()?);
     }
-    std::fs::write(path, bytes).map_err(|e| exit::failure(USAGE, format!("Error: cannot write {path}: {e}.")))
+    std::fs::write(path, bytes).map_err(|e| exit::error(Exit::Usage, format!("cannot write {path}: {e}.")))
 }
 
 /// Read a JSON report (for merge and --baseline); a bad one is a usage error.
 fn read_report(path: &str) -> anyhow::Result<Report> {
-    let bad = |why: String| exit::failure(USAGE, format!("Error: {path}: {why}."));
+    let bad = |why: String| exit::error(Exit::Usage, format!("{path}: {why}."));
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
     if value.get("scenario").and_then(serde_json::Value::as_str) == Some("check") {

@@ -35,8 +35,7 @@ impl Plan {
     /// Fails when the TLS options cannot be loaded (a usage problem every
     /// client would have).
     pub fn new(settings: BenchSettings) -> anyhow::Result<Plan> {
-        let connector = Connector::new(&settings.conn)
-            .map_err(|f| anyhow::anyhow!("{}", f.message.trim_start_matches("Error: ").trim_end_matches('.')))?;
+        let connector = Connector::new(&settings.conn).map_err(|f| f.into_error())?;
         Ok(Plan {
             settings,
             clock: Clock::new(),

@@ -20,7 +20,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn start(plan: Arc<Plan>, shared: Arc<Shared>, quiet: bool) -> Progress {
+    pub fn start(plan: Arc<Plan>, shared: Arc<Shared>) -> Progress {
+        let quiet = crate::exit::quiet();
         let t0: Arc<std::sync::Mutex<Option<Instant>>> = Arc::default();
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let b = indicatif::ProgressBar::new_spinner();

@@ -19,21 +19,19 @@ use super::report::Report;
 use super::shared::{Shared, wait_settled};
 use super::sys;
 use super::tally::{Facts, build, expected_now};
-use crate::exit::Program;
 use crate::settings::{BenchSettings, Kind, Pacing};
 use crate::signals::Signals;
 
 /// Run the scenario and build its report (verdicts are added by the caller).
-pub async fn run(settings: BenchSettings, program: &Program) -> anyhow::Result<Report> {
-    let quiet = settings.conn.quiet;
+pub async fn run(settings: BenchSettings) -> anyhow::Result<Report> {
     let plan = Arc::new(Plan::new(settings)?);
     let shared = Arc::new(Shared::default());
     let clients = clients(&plan);
-    let (nofile, warnings) = open_files(&plan, clients.len(), program);
+    let (nofile, warnings) = open_files(&plan, clients.len());
     let started_wall = chrono::Local::now();
     let cpu0 = sys::cpu_seconds();
     let rss0 = sys::rss();
-    let progress = Progress::start(plan.clone(), shared.clone(), quiet);
+    let progress = Progress::start(plan.clone(), shared.clone());
     // Listening from the start: a signal between two phases is not lost.
     let mut signals = Signals::new()?;
 
@@ -107,7 +105,7 @@ fn clients(plan: &Plan) -> Vec<(Role, u32)> {
 /// Raise the open-files limit for `clients` sockets (a paced publisher also
 /// holds its pacing timer, a timerfd): the limit, and the warning when it
 /// could not be raised enough (said at once and kept for the report).
-fn open_files(plan: &Plan, clients: usize, program: &Program) -> (u64, Vec<String>) {
+fn open_files(plan: &Plan, clients: usize) -> (u64, Vec<String>) {
     let paced = match plan.settings.pacing {
         Pacing::Unlimited => 0,
         _ => plan.indexes(Role::Publisher).len() as u64,
@@ -115,7 +113,7 @@ fn open_files(plan: &Plan, clients: usize, program: &Program) -> (u64, Vec<Strin
     let (nofile, warn) = sys::raise_open_files(clients as u64, paced);
     let mut warnings = Vec::new();
     if let Some(w) = warn {
-        program.diag(plan.settings.conn.quiet, format_args!("Warning: {w}."));
+        crate::exit::diag(format_args!("Warning: {w}."));
         warnings.push(w);
     }
     (nofile, warnings)
@@ -235,7 +233,7 @@ async fn wait_for_end(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exit::{self, bench};
+    use crate::exit::{self, Codes, Program};
 
     #[test]
     fn a_client_task_that_dies_fails_the_run_with_exit_3() {
@@ -251,9 +249,6 @@ mod tests {
         let program = Program {
             name: "mqtt-bench".into(),
         };
-        assert_eq!(
-            exit::report(&program, &err, bench::USAGE, bench::RUN_FAILED),
-            bench::RUN_FAILED
-        );
+        assert_eq!(exit::report(&program, &err, Codes::Bench), 3);
     }
 }

@@ -372,6 +372,5 @@ pub struct MergeArgs {
 impl crate::Binary for BenchArgs {
     const NAME: &'static str = "mqtt-bench";
     const DEFAULTS_FILE: bool = false;
-    const USAGE_CODE: u8 = crate::exit::bench::USAGE;
-    const ERROR_CODE: u8 = crate::exit::bench::RUN_FAILED;
+    const CODES: crate::exit::Codes = crate::exit::Codes::Bench;
 }

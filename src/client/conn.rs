@@ -330,11 +330,11 @@ impl Connection {
             s
         };
         let codec = Codec::new(s);
-        let connect = Codec::connect(s).map_err(|e| ConnectFailure::setup(format!("Error: {e}.")))?;
+        let connect = Codec::connect(s).map_err(|e| ConnectFailure::setup(format!("{e}.")))?;
         let store = super::store::path(s);
         let flows = match &store {
             Some(path) => super::store::load(path, s, &codec)
-                .map_err(|e| ConnectFailure::setup(format!("Error: {e}.")))?
+                .map_err(|e| ConnectFailure::setup(format!("{e}.")))?
                 .map(Flows::restore)
                 .unwrap_or_default(),
             None => Flows::default(),

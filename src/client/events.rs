@@ -6,7 +6,8 @@ use std::io;
 use super::codec::Ack;
 use super::connect::LookupFailed;
 use super::debug::PublishLine;
-use crate::exit;
+use super::failure::Label;
+use crate::exit::{self, Exit};
 use crate::mqtt::{Message, connack_v3, reason};
 
 /// What happened on the connection, independent of the protocol version.
@@ -106,30 +107,35 @@ impl ConnError {
         matches!(self, ConnError::Io(_) | ConnError::Timeout | ConnError::Closed(_))
     }
 
-    /// Exit code and message for a failure before the first CONNACK.
-    pub fn connect_failure(&self, target: &str) -> (u8, String) {
+    /// What a failure before the first CONNACK ends the run with, how its
+    /// line is labelled, and its reason (mosquitto's wording).
+    pub fn connect_failure(&self, target: &str) -> (Exit, Label, String) {
         match self {
             ConnError::Refused { code, v5 } => {
                 let text = if *v5 { reason(*code) } else { connack_v3(*code) };
-                let mut msg = format!("Connection error: {text}");
-                if !*v5 && (1..=5).contains(code) {
-                    msg.push_str("\nError: The connection was refused.");
-                }
-                (*code, msg)
+                (Exit::Refused(*code), Label::ConnectionError, text.to_string())
             }
             ConnError::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                (exit::ERROR, format!("Error: Connection refused ({target})"))
+                (Exit::Error, Label::Error, format!("Connection refused ({target})"))
             }
             ConnError::Io(e) if e.get_ref().is_some_and(|i| i.is::<LookupFailed>()) => (
-                exit::ERROR,
+                Exit::Error,
+                Label::None,
                 format!("Unable to connect (Lookup error.): cannot resolve {target}"),
             ),
-            ConnError::Io(e) => (exit::ERROR, format!("Error: {} ({target})", exit::strerror(e))),
-            ConnError::Timeout => (exit::ERROR, format!("Error: timed out connecting to {target}")),
-            ConnError::Tls(why) => (exit::TLS, format!("Error: A TLS error occurred with {target}: {why}.")),
-            ConnError::Closed(m) | ConnError::Other(m) => (exit::ERROR, format!("Unable to connect ({m}) to {target}")),
+            ConnError::Io(e) => (Exit::Error, Label::Error, format!("{} ({target})", exit::strerror(e))),
+            ConnError::Timeout => (Exit::Error, Label::Error, format!("timed out connecting to {target}")),
+            ConnError::Tls(why) => (
+                Exit::Tls,
+                Label::Error,
+                format!("A TLS error occurred with {target}: {why}."),
+            ),
+            ConnError::Closed(m) | ConnError::Other(m) => {
+                (Exit::Error, Label::None, format!("Unable to connect ({m}) to {target}"))
+            }
             ConnError::Protocol(m) => (
-                exit::ERROR,
+                Exit::Error,
+                Label::None,
                 format!("Unable to connect: the broker sent {m} ({target})"),
             ),
         }

@@ -9,32 +9,50 @@ use tokio::time::Instant;
 use super::backoff::{Backoff, Spread};
 use super::events::ConnError;
 use super::transport::Tls;
+use crate::exit::Exit;
 use crate::mqtt::Protocol;
 use crate::settings::ConnSettings;
 
 /// What a failed MQTT 5 connect adds when the broker may speak only 3.1.1.
 const V5_HINT: &str = "the broker may not speak MQTT 5; try -V 311.";
 
-/// Why connecting failed: the exit code and message (mosquitto's wording).
+/// How the first line of a [`ConnectFailure`] is labelled on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// `Error: ...`
+    Error,
+    /// `Connection error: ...` (a refused CONNECT, as mosquitto words it).
+    ConnectionError,
+    /// The reason says it all (`Unable to connect (...)`).
+    None,
+}
+
+/// Why connecting failed: what the run ends with, and the reason in
+/// mosquitto's words.
 #[derive(Debug)]
 pub struct ConnectFailure {
-    pub code: u8,
-    pub message: String,
+    pub exit: Exit,
+    /// What went wrong, on one line and without its label:
+    /// `Connection refused (127.0.0.1:1)`.
+    pub reason: String,
+    label: Label,
     /// The broker refused the protocol version or hung up on the CONNECT:
     /// perhaps it does not speak the version asked for.
     pub old_protocol: bool,
     /// The CONNACK's refusal code, when the broker answered with one.
     pub refused: Option<u8>,
-    /// The message ends with [`V5_HINT`].
+    /// MQTT 3.1.1's refusal codes 1–5: mosquitto adds "The connection was refused."
+    refused_line: bool,
+    /// Add [`V5_HINT`].
     v5_hint: bool,
 }
 
 impl ConnectFailure {
     /// Connecting to `target` ended with `err` (after `--connect-retry`, if given).
     pub(crate) fn new(err: &ConnError, target: &str, protocol: Protocol, retry: Option<Duration>) -> ConnectFailure {
-        let (code, mut msg) = err.connect_failure(target);
+        let (exit, label, mut reason) = err.connect_failure(target);
         if let (Some(d), true) = (retry, err.is_transient()) {
-            msg.push_str(&format!(" (still failing after --connect-retry {d:?})"));
+            reason.push_str(&format!(" (still failing after --connect-retry {d:?})"));
         }
         let old_protocol = matches!(
             err,
@@ -46,25 +64,42 @@ impl ConnectFailure {
         // A 3.1.1-only broker answers an MQTT 5 CONNECT with a 3.1.1 refusal
         // and closes (aedes), or never answers (amqtt).
         let v5_hint = protocol == Protocol::V5 && (old_protocol || matches!(err, ConnError::Timeout));
-        if v5_hint {
-            msg.push_str(&format!("\nError: {V5_HINT}"));
-        }
+        let refused = match err {
+            ConnError::Refused { code, .. } => Some(*code),
+            _ => None,
+        };
         ConnectFailure {
-            code,
-            message: msg,
+            exit,
+            reason,
+            label,
             old_protocol,
-            refused: match err {
-                ConnError::Refused { code, .. } => Some(*code),
-                _ => None,
-            },
+            refused,
+            refused_line: matches!(err, ConnError::Refused { code: 1..=5, v5: false }),
             v5_hint,
         }
     }
 
-    /// The message on one line (for a report): its first line, with the
-    /// MQTT 5 hint when the message carries it.
+    /// What stderr shows, in mosquitto's words (one or more lines).
+    pub fn text(&self) -> String {
+        let mut text = match self.label {
+            Label::Error => format!("Error: {}", self.reason),
+            Label::ConnectionError => format!("Connection error: {}", self.reason),
+            Label::None => self.reason.clone(),
+        };
+        if self.refused_line {
+            text.push_str("\nError: The connection was refused.");
+        }
+        if self.v5_hint {
+            text.push_str(&format!("\nError: {V5_HINT}"));
+        }
+        text
+    }
+
+    /// The first line, with the MQTT 5 hint when there is one (for
+    /// mqtt-bench's report).
     pub fn one_line(&self) -> String {
-        let first = self.message.lines().next().unwrap_or_default();
+        let text = self.text();
+        let first = text.lines().next().unwrap_or_default();
         if self.v5_hint {
             format!("{first} ({V5_HINT})")
         } else {
@@ -72,15 +107,31 @@ impl ConnectFailure {
         }
     }
 
-    /// A problem with the options themselves (exit 1), before any connection.
-    pub(crate) fn setup(message: String) -> ConnectFailure {
+    /// The first line without an `Error: ` label (a check's finding).
+    pub fn brief(&self) -> String {
+        match self.label {
+            Label::ConnectionError => format!("Connection error: {}", self.reason),
+            Label::Error | Label::None => self.reason.clone(),
+        }
+    }
+
+    /// A problem with the options themselves, before any connection: a
+    /// configuration error.
+    pub(crate) fn setup(reason: String) -> ConnectFailure {
         ConnectFailure {
-            code: crate::exit::ERROR,
-            message,
+            exit: Exit::Usage,
+            reason,
+            label: Label::Error,
             old_protocol: false,
             refused: None,
+            refused_line: false,
             v5_hint: false,
         }
+    }
+
+    /// The error that ends a program with this failure, after printing it.
+    pub fn into_error(self) -> anyhow::Error {
+        crate::exit::said(self.exit, self.text())
     }
 }
 
@@ -92,7 +143,7 @@ pub(crate) fn tls_config(s: &ConnSettings) -> Result<Option<Tls>, ConnectFailure
         .as_ref()
         .map(super::tls::config)
         .transpose()
-        .map_err(|e| ConnectFailure::setup(format!("Error: Problem setting TLS options: {e:#}.")))?
+        .map_err(|e| ConnectFailure::setup(format!("Problem setting TLS options: {e:#}.")))?
         .map(std::sync::Arc::new);
     if s.tls.as_ref().is_some_and(|t| t.insecure && t.warn_insecure) && !s.quiet {
         crate::exit::eprint_line(format_args!(

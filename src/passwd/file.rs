@@ -37,7 +37,7 @@ pub struct PwFile {
 }
 
 fn fail(message: String) -> anyhow::Error {
-    exit::failure(exit::ERROR, message)
+    exit::error(exit::Exit::Error, message)
 }
 
 impl Default for PwFile {
@@ -69,10 +69,10 @@ impl PwFile {
                 continue;
             }
             let text = std::str::from_utf8(content)
-                .map_err(|_| fail(format!("Error: {} line {}: not valid UTF-8.", name.display(), i + 1)))?;
+                .map_err(|_| fail(format!("{} line {}: not valid UTF-8.", name.display(), i + 1)))?;
             let Some((user, rest)) = text.split_once(':') else {
                 return Err(fail(format!(
-                    "Error: Corrupt password file at line {} of {}: expected user:password (the file is unchanged).",
+                    "Corrupt password file at line {} of {}: expected user:password (the file is unchanged).",
                     i + 1,
                     name.display()
                 )));
@@ -207,9 +207,9 @@ impl Locked {
                 let dir = std::fs::canonicalize(dir).map_err(|e| {
                     let (shown, why) = (path.display(), crate::exit::strerror(&e));
                     fail(if create {
-                        format!("Error: Unable to open file {shown} for writing. {why}.")
+                        format!("Unable to open file {shown} for writing. {why}.")
                     } else {
-                        format!("Error: Unable to open password file {shown}. {why}.")
+                        format!("Unable to open password file {shown}. {why}.")
                     })
                 })?;
                 dir.join(path.file_name().unwrap_or_default())
@@ -234,7 +234,7 @@ impl Locked {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(fail(format!(
-                "Error: Unable to open password file {}. {}.",
+                "Unable to open password file {}. {}.",
                 self.shown.display(),
                 crate::exit::strerror(&e)
             ))),
@@ -260,7 +260,7 @@ impl Locked {
         let dir = self.target.parent().expect("absolute");
         let err = |e: std::io::Error| {
             fail(format!(
-                "Error: Unable to write {}: {} (the file is unchanged).",
+                "Unable to write {}: {} (the file is unchanged).",
                 self.shown.display(),
                 crate::exit::strerror(&e)
             ))

@@ -7,7 +7,7 @@ pub mod hash;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use crate::exit::{Program, failure};
+use crate::exit::{Exit, Program, error, warning};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
 use file::Locked;
 pub(crate) use file::PwFile;
@@ -31,7 +31,7 @@ pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<()> {
             let locked = Locked::open(&file, false)?;
             let mut pwfile = existing(&locked, &file)?;
             if !pwfile.delete(&user) {
-                return Err(failure(1, format!("Warning: User {user} not found in password file.")));
+                return Err(warning(Exit::Error, format!("User {user} not found in password file.")));
             }
             locked.write(&pwfile.to_bytes())?;
         }
@@ -48,10 +48,10 @@ fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kin
     let locked = Locked::open(file, create)?;
     let mut pwfile = match (locked.read()?, create) {
         (Some(_), true) => {
-            return Err(failure(
-                1,
+            return Err(error(
+                Exit::Error,
                 format!(
-                    "Error: Unable to open file {} for writing. File exists.",
+                    "Unable to open file {} for writing. File exists.",
                     // As mosquitto_passwd says it: the full path.
                     std::fs::canonicalize(file)
                         .unwrap_or_else(|_| file.to_path_buf())
@@ -60,10 +60,10 @@ fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kin
             ));
         }
         (None, false) => {
-            return Err(failure(
-                1,
+            return Err(error(
+                Exit::Error,
                 format!(
-                    "Error: Unable to open password file {}. No such file or directory.",
+                    "Unable to open password file {}. No such file or directory.",
                     file.display()
                 ),
             ));
@@ -97,22 +97,22 @@ fn upgrade(file: &Path, kind: Kind) -> anyhow::Result<()> {
 /// `--verify`: Ok when `user`'s password matches.
 fn verify(file: &Path, user: &str, password: &PasswordFrom) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).map_err(|e| {
-        failure(
-            1,
-            format!("Error: Unable to open password file {}. {e}.", file.display()),
+        error(
+            Exit::Error,
+            format!("Unable to open password file {}. {e}.", file.display()),
         )
     })?;
     let pwfile = PwFile::parse(&bytes, file)?;
     let pw = password_for(password, false)?;
     let Some(stored) = pwfile.get(user) else {
-        return Err(failure(1, format!("Warning: User {user} not found in password file.")));
+        return Err(warning(Exit::Error, format!("User {user} not found in password file.")));
     };
     match hash::verify(&pw, stored) {
         Some(true) => Ok(()),
-        Some(false) => Err(failure(1, format!("Error: The password for {user} does not match."))),
-        None => Err(failure(
-            1,
-            format!("Error: The entry for {user} is not a $6$, $7$ or $argon2id$ hash (mosquitto cannot use it)."),
+        Some(false) => Err(error(Exit::Error, format!("The password for {user} does not match."))),
+        None => Err(error(
+            Exit::Error,
+            format!("The entry for {user} is not a $6$, $7$ or $argon2id$ hash (mosquitto cannot use it)."),
         )),
     }
 }
@@ -120,10 +120,10 @@ fn verify(file: &Path, user: &str, password: &PasswordFrom) -> anyhow::Result<()
 fn existing(locked: &Locked, file: &std::path::Path) -> anyhow::Result<PwFile> {
     match locked.read()? {
         Some(bytes) => PwFile::parse(&bytes, file),
-        None => Err(failure(
-            1,
+        None => Err(error(
+            Exit::Error,
             format!(
-                "Error: Unable to open password file {}. No such file or directory.",
+                "Unable to open password file {}. No such file or directory.",
                 file.display()
             ),
         )),
@@ -162,19 +162,19 @@ fn password_for(from: &PasswordFrom, confirm: bool) -> anyhow::Result<Vec<u8>> {
         PasswordFrom::Prompt => {
             let first = prompt("Password: ")?;
             if first.is_empty() {
-                return Err(failure(1, "Error: Empty password."));
+                return Err(error(Exit::Error, "Empty password."));
             }
             if confirm && prompt("Reenter password: ")? != first {
-                return Err(failure(2, "Error: Passwords do not match."));
+                return Err(error(Exit::PasswordsDiffer, "Passwords do not match."));
             }
             first
         }
     };
     if pw.is_empty() {
-        return Err(failure(1, "Error: Empty password."));
+        return Err(error(Exit::Error, "Empty password."));
     }
     if pw.len() >= 65536 {
-        return Err(failure(1, "Error: Password must be less than 65536 characters long."));
+        return Err(error(Exit::Error, "Password must be less than 65536 characters long."));
     }
     Ok(pw)
 }

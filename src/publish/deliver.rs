@@ -16,7 +16,7 @@ use std::rc::Rc;
 use tokio::sync::Notify;
 
 use crate::client::{ConnError, Connection, Event, Outbox, Retry};
-use crate::exit::eprint_line;
+use crate::exit::diag;
 use crate::mqtt::{DisconnectProps, OutMessage, reason};
 
 /// How one publish ended.
@@ -48,7 +48,6 @@ struct State {
     /// Wakes the polling loop when the producer is done or gives up.
     wake: Notify,
     producer_error: RefCell<Option<anyhow::Error>>,
-    quiet: bool,
 }
 
 impl State {
@@ -64,11 +63,9 @@ impl State {
                 if self.first_reject_code.get().is_none() {
                     self.first_reject_code.set(Some(code));
                 }
-                if !self.quiet {
-                    eprint_line(format_args!("Warning: Publish {pkid} failed: {}.", reason(code)));
-                    if let Some(t) = text {
-                        eprint_line(format_args!("{t}"));
-                    }
+                diag(format_args!("Warning: Publish {pkid} failed: {}.", reason(code)));
+                if let Some(t) = text {
+                    diag(format_args!("{t}"));
                 }
             }
             Outcome::Failed(why) => {
@@ -148,15 +145,12 @@ pub struct Delivery {
 
 /// Run `producer` against a connection until everything it sent is settled
 /// and the DISCONNECT is written, or the connection is lost.
-pub async fn deliver<F, Fut>(mut conn: Connection, disconnect: DisconnectProps, quiet: bool, producer: F) -> Delivery
+pub async fn deliver<F, Fut>(mut conn: Connection, disconnect: DisconnectProps, producer: F) -> Delivery
 where
     F: FnOnce(Sink) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let state = Rc::new(State {
-        quiet,
-        ..State::default()
-    });
+    let state = Rc::new(State::default());
     let sink = Sink {
         outbox: conn.outbox(),
         state: state.clone(),
@@ -173,10 +167,8 @@ where
         lost = poll_loop(&mut conn, &state, &disconnect) => lost,
         () = produce => unreachable!("the producer's future never completes"),
     };
-    if let Err(e) = conn.save_session()
-        && !quiet
-    {
-        eprint_line(format_args!(
+    if let Err(e) = conn.save_session() {
+        diag(format_args!(
             "Warning: cannot save the session state for the next run: {e}"
         ));
     }
@@ -256,8 +248,8 @@ async fn poll_loop(conn: &mut Connection, state: &State, props: &DisconnectProps
                 let Some(limit) = conn.retry_lost().filter(|_| e.is_transient() && !disconnecting) else {
                     return Some(e);
                 };
-                if outage.is_none() && !state.quiet {
-                    eprint_line(format_args!("Warning: the connection was lost ({e}); reconnecting."));
+                if outage.is_none() {
+                    diag(format_args!("Warning: the connection was lost ({e}); reconnecting."));
                 }
                 if !outage.get_or_insert_with(|| Retry::new(limit)).pause().await {
                     return Some(e);

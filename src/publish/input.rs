@@ -18,7 +18,7 @@ use crate::progress;
 use crate::settings::MAX_PAYLOAD;
 
 fn failure(message: String) -> anyhow::Error {
-    exit::failure(exit::ERROR, message)
+    exit::error(exit::Exit::Error, message)
 }
 
 /// `-f`: the whole file, binary-safe. Errors in mosquitto 2.1's words
@@ -27,12 +27,12 @@ pub fn read_file(path: &Path) -> anyhow::Result<Bytes> {
     let shown = path.display();
     let unreadable = |why: String| {
         failure(format!(
-            "Error: Unable to read file \"{shown}\": {why}.\nError loading input file \"{shown}\"."
+            "Unable to read file \"{shown}\": {why}.\nError loading input file \"{shown}\"."
         ))
     };
     let too_big = || {
         failure(format!(
-            "Error: File must be less than {MAX_PAYLOAD} bytes.\n\nError loading input file \"{shown}\"."
+            "File must be less than {MAX_PAYLOAD} bytes.\n\nError loading input file \"{shown}\"."
         ))
     };
     let mut file = File::open(path).map_err(|e| unreadable(exit::strerror(&e)))?;
@@ -68,19 +68,13 @@ pub fn read_stdin() -> anyhow::Result<Bytes> {
         .lock()
         .take(MAX_PAYLOAD as u64 + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| {
-            failure(format!(
-                "Error: cannot read stdin: {e}.\nError loading input from stdin."
-            ))
-        })?;
+        .map_err(|e| failure(format!("cannot read stdin: {e}.\nError loading input from stdin.")))?;
     if buf.is_empty() {
-        return Err(failure(
-            "Error: Zero length input.\nError loading input from stdin.".into(),
-        ));
+        return Err(failure("Zero length input.\nError loading input from stdin.".into()));
     }
     if buf.len() > MAX_PAYLOAD {
         return Err(failure(format!(
-            "Error: Message length must be less than {MAX_PAYLOAD} bytes.\n\nError loading input from stdin."
+            "Message length must be less than {MAX_PAYLOAD} bytes.\n\nError loading input from stdin."
         )));
     }
     Ok(Bytes::from(buf))

@@ -7,50 +7,44 @@
 use std::time::Duration;
 
 use super::deliver::Delivery;
-use crate::exit::{self, Program};
+use crate::exit::{Exit, diag};
 use crate::signals::name;
 
 /// How long an interrupted run waits for outstanding confirmations.
 pub const GRACE: Duration = Duration::from_secs(5);
 
 /// Interrupted while still connecting (`--connect-retry`): nothing was sent.
-pub fn before_connecting(signo: i32, program: &Program, quiet: bool) -> u8 {
-    program.diag(
-        quiet,
-        format_args!(
-            "Interrupted by {} before the connection was up: nothing was sent.",
-            name(signo)
-        ),
-    );
-    (128 + signo) as u8
+pub fn before_connecting(signo: i32) -> Exit {
+    diag(format_args!(
+        "Interrupted by {} before the connection was up: nothing was sent.",
+        name(signo)
+    ));
+    Exit::Signal(signo)
 }
 
 /// Report an interrupted delivery (`all_read`: the input had ended, only
 /// confirmations were awaited); the exit code.
-pub fn finish(d: &Delivery, signo: i32, all_read: bool, program: &Program, quiet: bool) -> u8 {
+pub fn finish(d: &Delivery, signo: i32, all_read: bool) -> Exit {
     let name = name(signo);
     let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
-    program.diag(
-        quiet,
-        format_args!(
-            "Interrupted by {name}: {} of {} messages confirmed{}{}.",
-            d.confirmed,
-            d.sent,
-            if unconfirmed > 0 {
-                format!(", {unconfirmed} unconfirmed")
-            } else {
-                String::new()
-            },
-            if all_read {
-                ""
-            } else {
-                "; the rest of the input was not read"
-            }
-        ),
-    );
+    diag(format_args!(
+        "Interrupted by {name}: {} of {} messages confirmed{}{}.",
+        d.confirmed,
+        d.sent,
+        if unconfirmed > 0 {
+            format!(", {unconfirmed} unconfirmed")
+        } else {
+            String::new()
+        },
+        if all_read {
+            ""
+        } else {
+            "; the rest of the input was not read"
+        }
+    ));
     if unconfirmed > 0 || d.lost.is_some() {
-        exit::CONN_LOST
+        Exit::ConnLost
     } else {
-        (128 + signo) as u8
+        Exit::Signal(signo)
     }
 }

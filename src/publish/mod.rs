@@ -15,15 +15,15 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::client::Connection;
-use crate::exit::{self, Program};
+use crate::exit::{self, Exit, Program};
 use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, Source};
 use deliver::{Delivery, Sink, deliver};
 
 /// Entry point of `mqtt-pub`.
-pub fn run(settings: PubSettings, program: &Program) -> anyhow::Result<()> {
+pub fn run(settings: PubSettings, _program: &Program) -> anyhow::Result<()> {
     let payload = read_payload(&settings.source)?;
-    exit::status(crate::runtime(1)?.block_on(publish(settings, payload, program))?)
+    exit::status(crate::runtime(1)?.block_on(publish(settings, payload))?)
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto
@@ -38,8 +38,7 @@ pub fn read_payload(source: &Source) -> anyhow::Result<Option<Bytes>> {
     })
 }
 
-async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> anyhow::Result<u8> {
-    let quiet = s.conn.quiet;
+async fn publish(s: PubSettings, payload: Option<Bytes>) -> anyhow::Result<Exit> {
     // Line input can be interrupted cleanly; single messages keep the
     // default action of the signals, as in mosquitto_pub.
     let mut signals = match payload {
@@ -51,24 +50,24 @@ async fn publish(s: PubSettings, payload: Option<Bytes>, program: &Program) -> a
         None => connect.await,
         Some(signals) => tokio::select! {
             r = connect => r,
-            signo = signals.recv() => return Ok(interrupt::before_connecting(signo, program, quiet)),
+            signo = signals.recv() => return Ok(interrupt::before_connecting(signo)),
         },
     };
     let conn = match connected {
         Ok(conn) => conn,
         Err(f) => {
-            program.diag(quiet, format_args!("{}", f.message));
-            return Ok(f.code);
+            exit::diag(format_args!("{}", f.text()));
+            return Ok(f.exit);
         }
     };
     let disconnect = s.conn.props.disconnect.clone();
     let interrupted = Rc::new(Cell::new(None));
     let seen = interrupted.clone();
-    let delivery = deliver(conn, disconnect, quiet, |sink| produce(s, payload, sink, signals, seen)).await;
+    let delivery = deliver(conn, disconnect, |sink| produce(s, payload, sink, signals, seen)).await;
     if let Some((signo, all_read)) = interrupted.get() {
-        return Ok(interrupt::finish(&delivery, signo, all_read, program, quiet));
+        return Ok(interrupt::finish(&delivery, signo, all_read));
     }
-    finish(delivery, program, quiet)
+    finish(delivery)
 }
 
 /// Feed the sink from the configured source.
@@ -174,7 +173,7 @@ impl Pace {
 }
 
 /// The exit code for a finished delivery, with its messages.
-fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
+fn finish(d: Delivery) -> anyhow::Result<Exit> {
     if let Some(err) = &d.lost {
         let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
         let rest = if d.producer_finished {
@@ -182,44 +181,35 @@ fn finish(d: Delivery, program: &Program, quiet: bool) -> anyhow::Result<u8> {
         } else {
             "; the rest of the input was not sent"
         };
-        program.diag(quiet, format_args!("Error: The connection was lost ({err})."));
-        program.diag(
-            quiet,
-            format_args!(
-                "Error: {} of {} messages confirmed, {unconfirmed} unconfirmed{rest}.",
-                d.confirmed, d.sent
-            ),
-        );
-        return Ok(exit::CONN_LOST);
+        exit::diag(format_args!("Error: The connection was lost ({err})."));
+        exit::diag(format_args!(
+            "Error: {} of {} messages confirmed, {unconfirmed} unconfirmed{rest}.",
+            d.confirmed, d.sent
+        ));
+        return Ok(Exit::ConnLost);
     }
     if let Some(err) = d.producer_error {
-        return Err(exit::failure(
-            exit::ERROR,
+        return Err(exit::error(
+            Exit::Error,
             format!(
-                "Error: {err:#}\nError: {} of {} messages confirmed before the error.",
+                "{err:#}\nError: {} of {} messages confirmed before the error.",
                 d.confirmed, d.sent
             ),
         ));
     }
     if let Some(why) = &d.first_failure {
-        program.diag(
-            quiet,
-            format_args!(
-                "Error: {} of {} messages were dropped by the client ({why}).",
-                d.failed, d.sent
-            ),
-        );
-        return Ok(exit::CONN_LOST);
+        exit::diag(format_args!(
+            "Error: {} of {} messages were dropped by the client ({why}).",
+            d.failed, d.sent
+        ));
+        return Ok(Exit::ConnLost);
     }
     if let Some(code) = d.first_reject_code {
-        program.diag(
-            quiet,
-            format_args!(
-                "Error: {} of {} messages were refused by the broker.",
-                d.rejected, d.sent
-            ),
-        );
-        return Ok(code);
+        exit::diag(format_args!(
+            "Error: {} of {} messages were refused by the broker.",
+            d.rejected, d.sent
+        ));
+        return Ok(Exit::Refused(code));
     }
-    Ok(exit::OK)
+    Ok(Exit::Ok)
 }

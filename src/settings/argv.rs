@@ -162,7 +162,7 @@ fn missing(program: &Program, arg: &Arg, passwd: bool) -> anyhow::Error {
         (None, None) => String::new(),
     };
     match mosquitto::missing_value(&program.name, &flag) {
-        Some(text) if passwd => crate::exit::failure(crate::exit::ERROR, format!("Error: {text}")),
+        Some(text) if passwd => crate::exit::error(crate::exit::Exit::Error, text),
         Some(text) => usage!("{text}"),
         None => usage!("{flag} argument given but no value specified.\n"),
     }

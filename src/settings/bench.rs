@@ -158,6 +158,15 @@ pub enum BenchJob {
 }
 
 impl BenchJob {
+    /// `--quiet` (a merge has no connection, and no such option).
+    pub fn quiet(&self) -> bool {
+        match self {
+            BenchJob::Run(s) => s.conn.quiet,
+            BenchJob::Check(s) => s.conn.quiet,
+            BenchJob::Merge { .. } => false,
+        }
+    }
+
     pub fn from_args(args: crate::cli::BenchArgs) -> anyhow::Result<BenchJob> {
         Ok(match &args.scenario {
             Scenario::Merge(m) => BenchJob::Merge {

@@ -137,9 +137,7 @@ impl AtConnect {
 /// the `Use '... --help'` line: under its name, so do we.
 fn at_connect_wording(e: anyhow::Error, mosquitto_wording: bool) -> anyhow::Error {
     match e.downcast_ref::<crate::exit::Usage>() {
-        Some(u) if mosquitto_wording => {
-            crate::exit::failure(crate::exit::ERROR, format!("Error: {}", u.text.trim_end_matches('\n')))
-        }
+        Some(u) if mosquitto_wording => crate::exit::error(crate::exit::Exit::Error, u.text.trim_end_matches('\n')),
         _ => e,
     }
 }
@@ -270,7 +268,7 @@ fn link(
     let client_id = at_connect.keep(client_id(args, mosquitto_id)).flatten();
     if password_without_user(credentials, protocol) {
         at_connect.keep::<()>(Err(if mosquitto_wording {
-            crate::exit::failure(crate::exit::ERROR, "Error: Problem setting username and/or password.")
+            crate::exit::error(crate::exit::Exit::Error, "Problem setting username and/or password.")
         } else {
             usage!("A password needs a user name (-u) with MQTT 3.1.1.")
         }));
@@ -358,9 +356,9 @@ fn max_inflight(args: &ConnArgs, mosquitto_wording: bool) -> anyhow::Result<u16>
 /// client, with no usage line).
 fn client_id(args: &ConnArgs, mosquitto_sentence: Option<&str>) -> anyhow::Result<Option<String>> {
     match (&args.id, &args.id_prefix) {
-        (Some(id), _) if id.is_empty() && mosquitto_sentence.is_some() => Err(crate::exit::failure(
-            crate::exit::ERROR,
-            format!("Error: {}", mosquitto_sentence.unwrap_or_default()),
+        (Some(id), _) if id.is_empty() && mosquitto_sentence.is_some() => Err(crate::exit::error(
+            crate::exit::Exit::Error,
+            mosquitto_sentence.unwrap_or_default(),
         )),
         (Some(id), _) if id.is_empty() => Err(usage!("Invalid id: a client id must not be empty.")),
         (Some(id), _) if id.len() > 65535 => Err(usage!("Invalid id: longer than 65535 bytes.")),

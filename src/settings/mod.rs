@@ -30,7 +30,7 @@ use std::ffi::OsString;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use crate::exit::{self, Program};
+use crate::exit::{Exit, Program};
 use crate::{Binary, usage};
 
 /// What a binary's parsed arguments become: the one validated value its
@@ -39,14 +39,19 @@ use crate::{Binary, usage};
 pub trait IntoSettings {
     type Settings;
     fn into_settings(self, program: &Program) -> anyhow::Result<Self::Settings>;
+    /// `--quiet`: diagnostics are off for the whole run.
+    fn quiet(settings: &Self::Settings) -> bool;
 }
 
 macro_rules! into_settings {
-    ($($args:ty => $settings:ty, $wording:ident);* $(;)?) => {$(
+    ($($args:ty => $settings:ty, $wording:ident, |$s:ident| $quiet:expr);* $(;)?) => {$(
         impl IntoSettings for $args {
             type Settings = $settings;
             fn into_settings(self, program: &Program) -> anyhow::Result<$settings> {
                 into_settings!(@call $settings, self, program, $wording)
+            }
+            fn quiet($s: &$settings) -> bool {
+                $quiet
             }
         }
     )*};
@@ -60,11 +65,11 @@ macro_rules! into_settings {
 }
 
 into_settings! {
-    crate::cli::PubArgs => PubSettings, worded;
-    crate::cli::SubArgs => SubSettings, worded;
-    crate::cli::RrArgs => RrSettings, worded;
-    crate::cli::PasswdArgs => PasswdSettings, worded;
-    crate::cli::BenchArgs => BenchJob, plain;
+    crate::cli::PubArgs => PubSettings, worded, |s| s.conn.quiet;
+    crate::cli::SubArgs => SubSettings, worded, |s| s.conn.quiet;
+    crate::cli::RrArgs => RrSettings, worded, |s| s.conn.quiet;
+    crate::cli::PasswdArgs => PasswdSettings, worded, |_s| false;
+    crate::cli::BenchArgs => BenchJob, plain, |s| s.quiet();
 }
 
 /// Parse argv (with the defaults file in front of it for the mosquitto
@@ -85,7 +90,7 @@ pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             // Printed to stdout; mosquitto's clients then exit with status 1.
             let _ = e.print();
-            return Ok(Parsed::Shown(if dialect { exit::ERROR } else { exit::OK }));
+            return Ok(Parsed::Shown(if dialect { Exit::Error } else { Exit::Ok }));
         }
         Err(e) => return Err(clap_error(e)),
     };
@@ -96,8 +101,8 @@ pub fn parse_args<A: Binary>(program: &Program, argv: Vec<OsString>) -> anyhow::
 pub enum Parsed<A> {
     /// A run with these arguments.
     Run(A),
-    /// `--help` or `--version` was printed; exit with this code.
-    Shown(u8),
+    /// `--help` or `--version` was printed; exit with this.
+    Shown(Exit),
 }
 
 /// clap's error in mosquitto's form.

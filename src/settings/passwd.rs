@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::number::parse_int;
 use crate::cli::PasswdArgs;
-use crate::exit;
+use crate::exit::{self, Exit};
 
 /// The default PBKDF2 iteration count of mqtt-passwd (OWASP's advice for
 /// PBKDF2-HMAC-SHA512).
@@ -76,7 +76,7 @@ pub struct PasswdSettings {
 }
 
 fn fail(message: impl Into<String>) -> anyhow::Error {
-    exit::failure(exit::ERROR, format!("Error: {}", message.into()))
+    exit::error(Exit::Error, message)
 }
 
 fn check_user(user: &str) -> anyhow::Result<()> {
@@ -105,7 +105,7 @@ impl PasswdSettings {
         if kind == HashKind::Argon2id && mosquitto_wording {
             // mosquitto 2.1.2 is built without argon2: its tool cannot write
             // such a hash, nor its broker read one.
-            return Err(exit::failure(exit::PASSWD_NO_HASH, "Error: Unable to hash password."));
+            return Err(exit::error(Exit::NotSupported, "Unable to hash password."));
         }
         Ok(PasswdSettings { mode, kind })
     }

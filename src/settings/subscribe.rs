@@ -127,8 +127,9 @@ impl SubSettings {
         // What mosquitto finds only when it connects comes after what is missing.
         let mut conn = conn?;
         if output.no_retained && args.retained_only {
-            return Err(exit::failure(
-                exit::ERROR,
+            // mosquitto_sub puts a blank line before this one.
+            return Err(exit::said(
+                exit::Exit::Error,
                 "\nError: Combining '-R' and '--retained-only' makes no sense.",
             ));
         }

@@ -58,9 +58,9 @@ impl TlsSettings {
         for f in ca_files.iter().chain(client.iter().flat_map(|(c, k)| [c, k])) {
             if !f.exists() {
                 if mosquitto_wording {
-                    return Err(crate::exit::failure(
-                        crate::exit::ERROR,
-                        "Error: Problem setting TLS options: File not found.",
+                    return Err(crate::exit::error(
+                        crate::exit::Exit::Error,
+                        "Problem setting TLS options: File not found.",
                     ));
                 }
                 return Err(usage!("Problem setting TLS options: File not found: {}.", f.display()));

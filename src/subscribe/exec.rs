@@ -26,14 +26,12 @@ pub struct Exec {
 }
 
 impl Exec {
-    pub fn start(command: String, quiet: bool) -> Exec {
+    pub fn start(command: String) -> Exec {
         let (tx, rx) = mpsc::channel::<Job>();
         let worker = std::thread::spawn(move || {
             for job in rx {
-                if let Err(e) = run(&command, &job)
-                    && !quiet
-                {
-                    crate::exit::eprint_line(format_args!("Error: --exec for a message on {}: {e}", job.topic));
+                if let Err(e) = run(&command, &job) {
+                    crate::exit::diag(format_args!("Error: --exec for a message on {}: {e}", job.topic));
                 }
             }
         });

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Connection, Event};
-use crate::exit::{self, Program};
+use crate::exit::{self, Exit, Program, diag};
 use crate::format::Watch;
 use crate::mqtt::{Filter, Message, OutMessage, QoS, reason, strip_share, topic_matches};
 use crate::settings::{Endpoint, SubSettings};
@@ -27,8 +27,8 @@ use exec::Exec;
 /// ([`Connection::pace_reads`]): the most a message's output is held back.
 const READ_PAUSE: Duration = Duration::from_millis(1);
 
-pub fn run(settings: SubSettings, program: &Program) -> anyhow::Result<()> {
-    exit::status(crate::runtime(1)?.block_on(listen(settings, None, program))?)
+pub fn run(settings: SubSettings, _program: &Program) -> anyhow::Result<()> {
+    exit::status(crate::runtime(1)?.block_on(listen(settings, None))?)
 }
 
 /// A request to publish once the subscription is in place (mqtt-rr).
@@ -41,7 +41,7 @@ pub struct Request {
 /// Why the run is ending, and with which exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Ending {
-    code: u8,
+    exit: Exit,
     /// MQTT 5: DISCONNECT with reason 4, so the broker publishes the will.
     with_will: bool,
 }
@@ -49,17 +49,17 @@ struct Ending {
 impl Ending {
     /// The work is done (-C, -E, --retained-only, a closed stdout).
     const DONE: Ending = Ending {
-        code: exit::OK,
+        exit: Exit::Ok,
         with_will: false,
     };
     /// `-W`: leave at once with exit 27, and let the broker publish the will.
     const TIMEOUT: Ending = Ending {
-        code: exit::TIMEOUT,
+        exit: Exit::Timeout,
         with_will: true,
     };
     /// Interrupted: leave at once, and let the broker publish the will.
     const SIGNAL: Ending = Ending {
-        code: exit::OK,
+        exit: Exit::Ok,
         with_will: true,
     };
 }
@@ -77,27 +77,23 @@ async fn until(deadline: Option<Instant>) {
 async fn connect(
     s: &SubSettings,
     is_request: bool,
-    program: &Program,
     signals: &mut Signals,
     deadline: Option<Instant>,
-) -> Result<Connection, u8> {
-    let quiet = s.conn.quiet;
+) -> Result<Connection, Exit> {
     tokio::select! {
         r = Connection::start(&s.conn) => r.map_err(|f| {
-            program.diag(quiet, format_args!("{}", f.message));
+            diag(format_args!("{}", f.text()));
             if is_request && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
-                program.diag(
-                    quiet,
-                    format_args!("(With -V 311 the first message on the response topic is the answer: no correlation data.)"),
+                diag(format_args!("(With -V 311 the first message on the response topic is the answer: no correlation data.)"),
                 );
             }
-            f.code
+            f.exit
         }),
         () = until(deadline) => {
-            program.diag(quiet, format_args!("Timed out"));
-            Err(exit::TIMEOUT)
+            diag(format_args!("Timed out"));
+            Err(Exit::Timeout)
         }
-        _ = signals.recv() => Err(exit::SIGNAL_BEFORE_CONNECT),
+        _ = signals.recv() => Err(Exit::SignalBeforeConnect),
     }
 }
 
@@ -140,18 +136,17 @@ impl State {
 }
 
 /// Subscribe and handle messages until the run ends; returns the exit code.
-pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program) -> anyhow::Result<u8> {
-    let quiet = s.conn.quiet;
+pub async fn listen(s: SubSettings, request: Option<Request>) -> anyhow::Result<Exit> {
     let mut signals = Signals::new()?;
     let deadline = s.output.timeout.map(|t| Instant::now() + t);
     let timed_out = || until(deadline);
-    let mut conn = match connect(&s, request.is_some(), program, &mut signals, deadline).await {
+    let mut conn = match connect(&s, request.is_some(), &mut signals, deadline).await {
         Ok(conn) => conn,
-        Err(code) => return Ok(code),
+        Err(exit) => return Ok(exit),
     };
 
     conn.pace_reads(READ_PAUSE);
-    let mut run = Run::new(&s, request, program);
+    let mut run = Run::new(&s, request);
     run.subscribe(&mut conn)?;
     let mut backoff = reconnect_backoff();
     let closed = stdout_closed();
@@ -187,7 +182,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
                         Err(Ending::DONE)
                     }
                     () = timed_out(), if run.state.ending().is_none() => {
-                        program.diag(quiet, format_args!("Timed out"));
+                        diag(format_args!("Timed out"));
                         Err(Ending::TIMEOUT)
                     }
                     r = &mut next => Ok(r),
@@ -202,19 +197,19 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
             Err(ending) => {
                 if run.state.disconnecting() {
                     // A second signal while leaving: leave now.
-                    return Ok(run.close(run.state.ending().map_or(ending.code, |e| e.code)));
+                    return Ok(run.close(run.state.ending().map_or(ending.exit, |e| e.exit)));
                 }
                 run.end(&mut conn, ending);
                 continue;
             }
             Ok(Ok(event)) => event,
             Ok(Err(e)) => match run.on_lost(&conn, e, &mut backoff, &mut signals, deadline).await {
-                Some(code) => return Ok(code),
+                Some(exit) => return Ok(exit),
                 None => continue,
             },
         };
-        if let Some(code) = run.on_event(&mut conn, event, &mut backoff)? {
-            return Ok(code);
+        if let Some(exit) = run.on_event(&mut conn, event, &mut backoff)? {
+            return Ok(exit);
         }
     }
 }
@@ -222,7 +217,6 @@ pub async fn listen(s: SubSettings, request: Option<Request>, program: &Program)
 /// The state of one run.
 struct Run<'a> {
     s: &'a SubSettings,
-    program: &'a Program,
     out: BufWriter<std::io::StdoutLock<'static>>,
     buf: Vec<u8>,
     /// Output written to `out` but not yet flushed.
@@ -258,7 +252,7 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    fn new(s: &'a SubSettings, request: Option<Request>, program: &'a Program) -> Self {
+    fn new(s: &'a SubSettings, request: Option<Request>) -> Self {
         let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         let watch = s.watch.then(|| {
             let host = match &s.conn.endpoint {
@@ -273,13 +267,12 @@ impl<'a> Run<'a> {
         });
         Run {
             s,
-            program,
             out,
             buf: Vec::with_capacity(1024),
             unflushed: false,
             printed: 0,
             rng: fastrand::Rng::new(),
-            exec: s.exec.clone().map(|c| Exec::start(c, s.conn.quiet)),
+            exec: s.exec.clone().map(Exec::start),
             request,
             request_sent: false,
             removals: 0,
@@ -329,7 +322,7 @@ impl<'a> Run<'a> {
 
     fn subscribed(&mut self, conn: &mut Connection, pkid: u16, codes: &[u8]) -> anyhow::Result<()> {
         // mosquitto_sub's line (mosquitto_rr prints none).
-        if conn.debug().enabled && !self.s.conn.quiet && self.request.is_none() {
+        if conn.debug().enabled && !exit::quiet() && self.request.is_none() {
             let list: Vec<String> = codes.iter().map(u8::to_string).collect();
             conn.debug()
                 .print(format_args!("Subscribed (mid: {pkid}): {}", list.join(", ")));
@@ -337,20 +330,16 @@ impl<'a> Run<'a> {
         if codes.iter().all(|c| *c >= 0x80) {
             let why = codes.first().map_or("", |c| reason(*c));
             if self.request.is_some() {
-                self.program.diag(
-                    self.s.conn.quiet,
-                    format_args!("Error: the subscription to the response topic was refused: {why}."),
-                );
+                diag(format_args!(
+                    "Error: the subscription to the response topic was refused: {why}."
+                ));
             } else {
-                self.program.diag(
-                    self.s.conn.quiet,
-                    format_args!("All subscription requests were denied."),
-                );
+                diag(format_args!("All subscription requests were denied."));
             }
             self.end(
                 conn,
                 Ending {
-                    code: exit::ERROR,
+                    exit: Exit::Error,
                     with_will: false,
                 },
             );
@@ -377,13 +366,10 @@ impl<'a> Run<'a> {
         if !asked {
             self.unsolicited += 1;
             if self.unsolicited == 1 {
-                self.program.diag(
-                    self.s.conn.quiet,
-                    format_args!(
-                        "Warning: the broker sent a message on '{}', which matches no subscription; ignored (and any more).",
-                        m.topic_str()
-                    ),
-                );
+                diag(format_args!(
+                    "Warning: the broker sent a message on '{}', which matches no subscription; ignored (and any more).",
+                    m.topic_str()
+                ));
             }
         }
         !asked
@@ -480,7 +466,7 @@ impl<'a> Run<'a> {
     }
 
     /// Decide to end; the DISCONNECT goes once nothing is outstanding.
-    /// The connection was lost: `Some(code)` when that ends the run, else
+    /// The connection was lost: `Some(exit)` when that ends the run, else
     /// `None` after the backoff pause (the session reconnects on its next poll).
     async fn on_lost(
         &mut self,
@@ -489,37 +475,37 @@ impl<'a> Run<'a> {
         backoff: &mut Backoff,
         signals: &mut Signals,
         deadline: Option<Instant>,
-    ) -> Option<u8> {
-        let quiet = self.s.conn.quiet;
+    ) -> Option<Exit> {
         if let Some(ending) = self.state.ending() {
             if self.state.disconnecting() || self.state.stopping() {
-                return Some(self.close(ending.code));
+                return Some(self.close(ending.exit));
             }
-            self.program
-                .diag(quiet, format_args!("Error: The connection was lost ({e})."));
-            return Some(self.close(exit::CONN_LOST.max(ending.code)));
+            diag(format_args!("Error: The connection was lost ({e})."));
+            // An ending that waits for handshakes is a successful one: losing
+            // the connection meanwhile loses them.
+            return Some(self.close(Exit::ConnLost));
         }
         if let ConnError::Protocol(_) = e {
             // A broker that sends garbage will send it again.
-            self.program.diag(quiet, format_args!("Error: {e}; not reconnecting."));
-            return Some(exit::ERROR);
+            diag(format_args!("Error: {e}; not reconnecting."));
+            return Some(Exit::Error);
         }
         let delay = backoff.next_pause();
         conn.debug()
             .print(format_args!("Connection lost ({e}); reconnecting in {delay:?}"));
         tokio::select! {
-            _ = signals.recv() => return Some(self.close(exit::OK)),
+            _ = signals.recv() => return Some(self.close(Exit::Ok)),
             () = until(deadline) => {
-                self.program.diag(quiet, format_args!("Timed out"));
-                return Some(self.close(exit::TIMEOUT));
+                diag(format_args!("Timed out"));
+                return Some(self.close(Exit::Timeout));
             }
             () = tokio::time::sleep(delay) => {}
         }
         None
     }
 
-    /// Handle one event; `Some(code)` when the run is over.
-    fn on_event(&mut self, conn: &mut Connection, event: Event, backoff: &mut Backoff) -> anyhow::Result<Option<u8>> {
+    /// Handle one event; `Some(exit)` when the run is over.
+    fn on_event(&mut self, conn: &mut Connection, event: Event, backoff: &mut Backoff) -> anyhow::Result<Option<Exit>> {
         match event {
             Event::ConnAck { .. } => {
                 backoff.reset();
@@ -533,8 +519,8 @@ impl<'a> Run<'a> {
             Event::Message(m) => self.message(conn, m)?,
             Event::PubAck { .. } if self.removals > 0 => self.removals -= 1,
             Event::DisconnectSent => {
-                let code = self.state.ending().map_or(exit::OK, |e| e.code);
-                return Ok(Some(self.close(code)));
+                let exit = self.state.ending().map_or(Exit::Ok, |e| e.exit);
+                return Ok(Some(self.close(exit)));
             }
             _ => {}
         }
@@ -545,7 +531,7 @@ impl<'a> Run<'a> {
     /// Decide to end (the first reason's exit code stays; a later signal or
     /// -W still makes the run stop waiting).
     fn end(&mut self, conn: &mut Connection, reason: Ending) {
-        let stop = reason.code != exit::OK || reason.with_will;
+        let stop = reason.exit != Exit::Ok || reason.with_will;
         self.state = match self.state {
             State::Running => State::Ending {
                 ending: reason,
@@ -589,7 +575,7 @@ impl<'a> Run<'a> {
             .is_ok()
     }
 
-    fn close(&mut self, code: u8) -> u8 {
+    fn close(&mut self, exit: Exit) -> Exit {
         if let Some(d) = self.latency.filter(|_| self.s.latency) {
             let _ = writeln!(self.out, "{}", crate::format::latency(d));
         }
@@ -597,7 +583,7 @@ impl<'a> Run<'a> {
         if let Some(e) = &mut self.exec {
             e.finish();
         }
-        code
+        exit
     }
 }
 

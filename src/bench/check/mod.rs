@@ -19,8 +19,7 @@ use serde_json::json;
 use tokio::time::{Instant, timeout};
 
 use crate::client::{Connector, target_of};
-use crate::exit::bench::{ASSERT_FAILED, USAGE};
-use crate::exit::{self, Program};
+use crate::exit::{self, Exit};
 use crate::mqtt::Protocol;
 use crate::settings::CheckSettings;
 use crate::settings::check::{BEHAVIOUR, CONNACK, LATENCY, item_place};
@@ -29,15 +28,14 @@ use probes::Found;
 use report::{CheckConfig, CheckReport, Item, Res};
 
 /// Entry point of `mqtt-bench check`.
-pub fn main(s: CheckSettings, program: &Program) -> anyhow::Result<()> {
-    let quiet = s.conn.quiet;
+pub fn main(s: CheckSettings) -> anyhow::Result<()> {
     let mut r = crate::runtime(1)?.block_on(run(&s))?;
     r.judge(&s.asserts);
-    let code;
-    (code, r.outcome) = super::outcome(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
+    let exit;
+    (exit, r.outcome) = super::outcome(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
     let table = r.table();
     if s.json.as_deref() == Some("-") {
-        program.diag(quiet, format_args!("{}", table.trim_end()));
+        crate::exit::diag(format_args!("{}", table.trim_end()));
     } else {
         let mut out = std::io::stdout().lock();
         out.write_all(table.as_bytes())?;
@@ -49,15 +47,15 @@ pub fn main(s: CheckSettings, program: &Program) -> anyhow::Result<()> {
         super::write_output(path, doc.as_bytes())?;
     }
     if let Some(e) = &r.error {
-        program.diag(quiet, format_args!("Error: the check could not run: {e}"));
-    } else if code == ASSERT_FAILED {
+        crate::exit::diag(format_args!("Error: the check could not run: {e}"));
+    } else if exit == Exit::AssertFailed {
         let failed = r.verdicts.iter().filter(|v| !v.pass).count();
-        program.diag(
-            quiet,
-            format_args!("Error: {failed} of {} assertions failed.", r.verdicts.len()),
-        );
+        crate::exit::diag(format_args!(
+            "Error: {failed} of {} assertions failed.",
+            r.verdicts.len()
+        ));
     }
-    exit::status(code)
+    exit::status(exit)
 }
 
 /// The items found so far, and the probes' shared context.
@@ -141,7 +139,7 @@ const V5_ONLY: &[&str] = &[
 async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let started_wall = chrono::Local::now();
     let started = Instant::now();
-    let connector = Connector::new(&s.conn).map_err(|f| exit::failure(USAGE, f.message))?;
+    let connector = Connector::new(&s.conn).map_err(|f| f.into_error())?;
     let ctx = Ctx::new(s.conn.clone(), connector, s.prefix.clone(), s.max_payload);
     let mut run = Run {
         ctx: &ctx,

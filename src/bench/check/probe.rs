@@ -193,7 +193,7 @@ impl Ctx {
                 })
             }
             Err(f) => {
-                ev.note(format!("{label} ← {}", first_line(&f.message)));
+                ev.note(format!("{label} ← {}", f.brief()));
                 Err(f)
             }
         }
@@ -202,12 +202,6 @@ impl Ctx {
 
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// A connect error's first line, without the "Error: " the other tools print.
-pub fn first_line(s: &str) -> &str {
-    let line = s.lines().next().unwrap_or(s);
-    line.strip_prefix("Error: ").unwrap_or(line)
 }
 
 /// How a client's wait ended without what it waited for.

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::time::{Instant, sleep, sleep_until};
 
-use super::probe::{Client, Ctx, Evidence, Outcome, Stop, filter, first_line, ms, out, with_props};
+use super::probe::{Client, Ctx, Evidence, Outcome, Stop, filter, ms, out, with_props};
 use super::report::Res;
 use crate::bench::stats::Hist;
 use crate::client::ConnectFailure;
@@ -45,7 +45,7 @@ fn refusal(f: &ConnectFailure, v5: bool) -> String {
     match f.refused {
         Some(c) if v5 => format!("refused: 0x{c:02x} {}", reason(c)),
         Some(c) => format!("refused: {c} {}", connack_v3(c)),
-        None => first_line(&f.message).to_string(),
+        None => f.brief(),
     }
 }
 
@@ -58,7 +58,7 @@ macro_rules! connect {
     ($ctx:expr, $ev:expr, $label:expr, $s:expr) => {
         match $ctx.connect($ev, $label, &$s).await {
             Ok(c) => c,
-            Err(f) => return Outcome::fail(format!("{} could not connect: {}", $label, first_line(&f.message))),
+            Err(f) => return Outcome::fail(format!("{} could not connect: {}", $label, f.brief())),
         }
     };
 }
@@ -100,7 +100,7 @@ pub async fn version(ctx: &Ctx, ev: &Evidence, v: Protocol) -> VersionSeen {
             }
         }
         Err(f) => {
-            let text = first_line(&f.message).to_string();
+            let text = f.brief();
             let (outcome, answered) = match f.refused {
                 Some(code) if not_supported(code) => (Outcome::unsupported(format!("refused: {text}")), true),
                 // Refused for another reason (not authorized, ...): the
@@ -739,7 +739,7 @@ pub async fn retain_handling(ctx: &Ctx, ev: &Evidence) -> Outcome {
 
 /// A probe's client could not connect: its items fail with the first line of why.
 fn not_connected(f: crate::client::ConnectFailure) -> Outcome {
-    Outcome::fail(first_line(&f.message).to_string())
+    Outcome::fail(f.brief())
 }
 
 /// `+` and `#`.
@@ -1508,7 +1508,7 @@ pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
                     Ok(())
                 }
                 Err(f) => {
-                    let why = first_line(&f.message).to_string();
+                    let why = f.brief();
                     ev.note(format!("{what}: {why}"));
                     Err(format!("{n} characters: {why}"))
                 }
