@@ -24,8 +24,7 @@ use crate::mqtt::{
 };
 use crate::settings::ConnSettings;
 
-/// MQTT's largest packet (the remaining length limit).
-pub const MAX_PACKET: usize = 268_435_455;
+use crate::mqtt::MAX_PACKET_SIZE;
 
 /// How one connection encodes and decodes.
 #[derive(Debug, Clone)]
@@ -152,7 +151,7 @@ impl Codec {
                 Ack::PubRel => P::PubRel(rumqttc::PubRel::new(pkid)),
                 Ack::PubComp => P::PubComp(rumqttc::PubComp::new(pkid)),
             };
-            let _ = p.write(buf, MAX_PACKET);
+            let _ = p.write(buf, MAX_PACKET_SIZE);
         }
     }
 
@@ -213,7 +212,7 @@ impl Codec {
         if self.v5 {
             let _ = rumqttc5::Packet::PingReq.write(buf, None);
         } else {
-            let _ = rumqttc::Packet::PingReq.write(buf, MAX_PACKET);
+            let _ = rumqttc::Packet::PingReq.write(buf, MAX_PACKET_SIZE);
         }
     }
 
@@ -221,7 +220,7 @@ impl Codec {
     /// the will (reason 4), as mosquitto_sub does when interrupted.
     pub fn disconnect(&self, buf: &mut BytesMut, props: &DisconnectProps, with_will: bool) {
         if !self.v5 {
-            let _ = rumqttc::Packet::Disconnect.write(buf, MAX_PACKET);
+            let _ = rumqttc::Packet::Disconnect.write(buf, MAX_PACKET_SIZE);
             return;
         }
         let reason = if with_will {
@@ -254,7 +253,7 @@ impl Codec {
                 Err(e) => Err(malformed(&e)),
             }
         } else {
-            match rumqttc::Packet::read(buf, MAX_PACKET) {
+            match rumqttc::Packet::read(buf, MAX_PACKET_SIZE) {
                 Ok(rumqttc::Packet::ConnAck(a)) => Ok(Some(ConnAck {
                     code: a.code as u8,
                     session_present: a.session_present,
@@ -284,7 +283,7 @@ impl Codec {
                 Err(e) => Err(malformed(&e)),
             }
         } else {
-            match rumqttc::Packet::read(buf, MAX_PACKET) {
+            match rumqttc::Packet::read(buf, MAX_PACKET_SIZE) {
                 Ok(p) => from_v4(p).map(Some),
                 Err(rumqttc::mqttbytes::Error::InsufficientBytes(_)) => Ok(None),
                 Err(e) => Err(malformed(&e)),

@@ -12,6 +12,10 @@ pub use message::{Filter, Message, OutMessage};
 pub use props::{ConnAckProps, ConnectProps, DisconnectProps, PublishProps, SubscribeProps, WillProps};
 pub use topic::{strip_share, topic_matches, validate_filter, validate_publish_topic};
 
+/// MQTT's largest packet: the most a remaining length can say. No payload
+/// can be larger (the packet also holds the topic).
+pub const MAX_PACKET_SIZE: usize = 268_435_455;
+
 /// MQTT quality of service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum QoS {

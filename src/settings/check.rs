@@ -102,6 +102,10 @@ pub fn item_place(name: &str) -> Option<(usize, &'static str)> {
     Some((at, group))
 }
 
+/// The largest `--max-payload`: a packet's limit less room for the probe's
+/// topic and the fixed header.
+const MAX_PROBE_PAYLOAD: usize = crate::mqtt::MAX_PACKET_SIZE - 455;
+
 /// One `--assert` of a check.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckAssertion {
@@ -209,7 +213,7 @@ impl CheckSettings {
             None => format!("mqtt-bench/check/{:08x}", fastrand::u32(..)),
         };
         let max_payload = parse_size(&a.max_payload)
-            .filter(|n| (1024..=268_435_000).contains(n))
+            .filter(|n| (1024..=MAX_PROBE_PAYLOAD).contains(n))
             .ok_or_else(|| {
                 usage!(
                     "--max-payload must be a size from 1KiB to 256MiB such as 16MiB or 65536, not '{}'.",

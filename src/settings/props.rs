@@ -299,7 +299,7 @@ fn parse_value(kind: Kind, name: &str, text: &str) -> anyhow::Result<Value> {
         Kind::Byte => 255,
         Kind::U16 => 65535,
         Kind::U32 => u32::MAX as u64,
-        Kind::VarInt => 268_435_455,
+        Kind::VarInt => crate::mqtt::MAX_PACKET_SIZE as u64,
         Kind::Str => return Ok(Value::Str(text.to_string())),
         Kind::Bin => {
             if text.len() > 65535 {

@@ -154,8 +154,9 @@ pub(crate) fn parse_qos(q: Option<&str>) -> anyhow::Result<QoS> {
     }
 }
 
-/// The largest payload MQTT can carry (the remaining length also holds the topic).
-pub const MAX_PAYLOAD: usize = 268_435_455;
+/// The largest payload accepted: mosquitto_pub's limit, the packet's (the
+/// remaining length also holds the topic).
+pub const MAX_PAYLOAD: usize = crate::mqtt::MAX_PACKET_SIZE;
 
 pub fn check_payload_len(len: usize) -> anyhow::Result<()> {
     if len > MAX_PAYLOAD {

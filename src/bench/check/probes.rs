@@ -250,7 +250,7 @@ pub fn connack_items(p: &ConnAckProps) -> Found {
             "max_packet_size",
             info(number(
                 p.maximum_packet_size,
-                Some(268_435_455u32),
+                Some(crate::mqtt::MAX_PACKET_SIZE as u32),
                 "no limit but the protocol's",
             )),
         ),
