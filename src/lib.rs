@@ -11,6 +11,7 @@
 //! `docs/architecture.md` says who may import whom.
 
 pub mod bench;
+pub mod check;
 pub mod cli;
 pub mod client;
 pub mod exit;

@@ -173,7 +173,8 @@ fn an_unreachable_broker_exits_3_and_usage_errors_exit_2() {
         let r = run(c);
         r.expect_code(2);
         assert!(
-            r.stderr().starts_with("Error: Problem setting TLS options: /dev/null holds no PEM certificate"),
+            r.stderr()
+                .starts_with("Error: Problem setting TLS options: /dev/null holds no PEM certificate"),
             "{scenario}: {}",
             r.stderr()
         );
@@ -463,7 +464,11 @@ fn a_baseline_flags_regressions() {
     bench(
         &broker,
         home.path(),
-        &[&args[..], &["--baseline", base.to_str().unwrap(), "--tolerance", "900%"]].concat(),
+        &[
+            &args[..],
+            &["--baseline", base.to_str().unwrap(), "--tolerance", "900%"],
+        ]
+        .concat(),
     )
     .expect_code(0);
     // A baseline that delivered ten times as fast: this run is a regression.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// The crate's top-level modules.
 const MODULES: &[&str] = &[
     "bench",
+    "check",
     "cli",
     "client",
     "exit",
@@ -23,7 +24,7 @@ const MODULES: &[&str] = &[
     "signals",
     "subscribe",
 ];
-const FEATURES: &[&str] = &["bench", "passwd", "publish", "rr", "subscribe"];
+const FEATURES: &[&str] = &["bench", "check", "passwd", "publish", "rr", "subscribe"];
 const LIBRARY: &[&str] = &["rumqttc::", "rumqttc5::", "rumqttc_core::"];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -6,7 +6,6 @@
 //! report and the same exit codes.
 
 pub mod assert;
-mod check;
 mod client;
 mod config;
 mod header;
@@ -43,7 +42,7 @@ pub fn main(job: BenchJob, _program: &Program) -> anyhow::Result<()> {
             let merged = report::merge(reports).map_err(|e| exit::error(Exit::Usage, format!("{e:#}.")))?;
             exit::status(finish(merged, &settings)?)
         }
-        BenchJob::Check(settings) => check::main(*settings),
+        BenchJob::Check(settings) => crate::check::run(*settings),
         BenchJob::Run(settings) => {
             let report_settings = settings.report.clone();
             // Fail on a bad baseline before spending a run on it.
@@ -100,7 +99,7 @@ fn finish(mut r: Report, s: &ReportSettings) -> anyhow::Result<Exit> {
 
 /// The exit code and outcome of a run (or a check): it failed, or an
 /// assertion did, or it passed.
-fn outcome(run_failed: bool, assertion_failed: bool) -> (Exit, report::Outcome) {
+pub(crate) fn outcome(run_failed: bool, assertion_failed: bool) -> (Exit, report::Outcome) {
     if run_failed {
         (Exit::Error, report::Outcome::Error)
     } else if assertion_failed {
@@ -110,7 +109,7 @@ fn outcome(run_failed: bool, assertion_failed: bool) -> (Exit, report::Outcome) 
     }
 }
 
-fn write_output(path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_output(path: &str, bytes: &[u8]) -> anyhow::Result<()> {
     if path == "-" {
         let mut out = std::io::stdout().lock();
         out.write_all(bytes)?;

@@ -12,94 +12,168 @@ use crate::cli::CheckRun;
 use crate::mqtt::{Protocol, validate_publish_topic};
 use crate::usage;
 
-/// Every item a check reports, by the name `--assert` and the JSON report
-/// use, in groups (the report lists them in this order).
-pub const GROUPS: &[(&str, &[&str])] = &[
-    ("connect", CONNECT),
-    ("connack (MQTT 5)", CONNACK),
-    ("behaviour", BEHAVIOUR),
-    ("latency sample (ms)", LATENCY),
-];
-
-pub const CONNECT: &[&str] = &[
-    "mqtt31",
-    "mqtt311",
-    "mqtt5",
-    "anonymous",
-    "credentials",
-    "zero_length_client_id",
-    "assigned_client_identifier",
-];
-
-/// The MQTT 5 CONNACK's properties, verbatim.
-pub const CONNACK: &[&str] = &[
-    "server_keep_alive",
-    "receive_maximum",
-    "maximum_qos",
-    "retain_available",
-    "max_packet_size",
-    "topic_alias_maximum",
-    "wildcard_subscription_available",
-    "subscription_identifiers_available",
-    "shared_subscription_available",
-    "session_expiry_interval",
-    "server_reference",
-];
-
-pub const BEHAVIOUR: &[&str] = &[
-    "qos0",
-    "qos1",
-    "qos2",
-    "qos2_exactly_once",
-    "retain",
-    "wildcard_plus",
-    "wildcard_hash",
-    "dollar_topics",
-    "shared_subscriptions",
-    "persistent_session",
-    "offline_qos1",
-    "offline_qos2",
-    "will",
-    "will_delay",
-    "message_expiry",
-    "no_local",
-    "retain_as_published",
-    "retain_handling",
-    "topic_alias",
-    "subscription_identifiers",
-    "properties_relayed",
-    "qos1_order",
-    "max_payload",
-    "max_topic_length",
-    "max_client_id_length",
-    "sys_topics",
-    "broker_version",
-];
-
-pub const LATENCY: &[&str] = &[
-    "connect_p50_ms",
-    "connect_p99_ms",
-    "qos0_p50_ms",
-    "qos0_p99_ms",
-    "qos1_p50_ms",
-    "qos1_p99_ms",
-    "qos2_p50_ms",
-    "qos2_p99_ms",
-];
-
-/// Every item, in report order.
-pub fn items() -> impl Iterator<Item = &'static str> {
-    GROUPS.iter().flat_map(|(_, names)| names.iter().copied())
+/// A group of items; the report lists them in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    Connect,
+    /// The MQTT 5 CONNACK's properties, verbatim.
+    Connack,
+    Behaviour,
+    Latency,
 }
 
-/// An item's place in the report and its group; `None` for an unknown name.
-pub fn item_place(name: &str) -> Option<(usize, &'static str)> {
-    let at = items().position(|n| n == name)?;
-    let group = GROUPS
-        .iter()
-        .find(|(_, names)| names.contains(&name))
-        .map(|(g, _)| *g)?;
-    Some((at, group))
+impl Group {
+    /// The group's heading in the table and its name in the JSON report.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Connect => "connect",
+            Group::Connack => "connack (MQTT 5)",
+            Group::Behaviour => "behaviour",
+            Group::Latency => "latency sample (ms)",
+        }
+    }
+}
+
+impl serde::Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.title())
+    }
+}
+
+/// What the registry knows of an item.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemSpec {
+    pub item: CheckItem,
+    /// The name `--assert`, the table and the JSON report use.
+    pub name: &'static str,
+    pub group: Group,
+    /// Only MQTT 5 has the feature.
+    pub needs_v5: bool,
+}
+
+/// The registry of check items: one line each, `Variant "name"` (and `v5`
+/// when only MQTT 5 has it), in report order, by group. The enum, its names
+/// and groups all come from here; which probe finds each item is the
+/// check's own table (`check::plan`).
+macro_rules! check_items {
+    ($($group:ident { $($item:ident $name:literal $($v5:ident)?,)* })*) => {
+        /// An item a check reports, in report order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CheckItem { $($($item,)*)* }
+
+        /// Every item, in report order (`ITEMS[item as usize]` is its spec).
+        pub const ITEMS: &[ItemSpec] = &[$($(ItemSpec {
+            item: CheckItem::$item,
+            name: $name,
+            group: Group::$group,
+            needs_v5: check_items!(@v5 $($v5)?),
+        },)*)*];
+    };
+    (@v5) => { false };
+    (@v5 v5) => { true };
+}
+
+check_items! {
+    Connect {
+        Mqtt31 "mqtt31",
+        Mqtt311 "mqtt311",
+        Mqtt5 "mqtt5",
+        Anonymous "anonymous",
+        Credentials "credentials",
+        ZeroLengthClientId "zero_length_client_id",
+        AssignedClientIdentifier "assigned_client_identifier",
+    }
+    Connack {
+        ServerKeepAlive "server_keep_alive",
+        ReceiveMaximum "receive_maximum",
+        MaximumQos "maximum_qos",
+        RetainAvailable "retain_available",
+        MaxPacketSize "max_packet_size",
+        TopicAliasMaximum "topic_alias_maximum",
+        WildcardSubscriptionAvailable "wildcard_subscription_available",
+        SubscriptionIdentifiersAvailable "subscription_identifiers_available",
+        SharedSubscriptionAvailable "shared_subscription_available",
+        SessionExpiryInterval "session_expiry_interval",
+        ServerReference "server_reference",
+    }
+    Behaviour {
+        Qos0 "qos0",
+        Qos1 "qos1",
+        Qos2 "qos2",
+        Qos2ExactlyOnce "qos2_exactly_once",
+        Retain "retain",
+        WildcardPlus "wildcard_plus",
+        WildcardHash "wildcard_hash",
+        DollarTopics "dollar_topics",
+        SharedSubscriptions "shared_subscriptions",
+        PersistentSession "persistent_session",
+        OfflineQos1 "offline_qos1",
+        OfflineQos2 "offline_qos2",
+        Will "will",
+        WillDelay "will_delay" v5,
+        MessageExpiry "message_expiry",
+        NoLocal "no_local" v5,
+        RetainAsPublished "retain_as_published" v5,
+        RetainHandling "retain_handling" v5,
+        TopicAlias "topic_alias" v5,
+        SubscriptionIdentifiers "subscription_identifiers" v5,
+        PropertiesRelayed "properties_relayed" v5,
+        Qos1Order "qos1_order",
+        MaxPayload "max_payload",
+        MaxTopicLength "max_topic_length",
+        MaxClientIdLength "max_client_id_length",
+        SysTopics "sys_topics",
+        BrokerVersion "broker_version",
+    }
+    Latency {
+        ConnectP50Ms "connect_p50_ms",
+        ConnectP99Ms "connect_p99_ms",
+        Qos0P50Ms "qos0_p50_ms",
+        Qos0P99Ms "qos0_p99_ms",
+        Qos1P50Ms "qos1_p50_ms",
+        Qos1P99Ms "qos1_p99_ms",
+        Qos2P50Ms "qos2_p50_ms",
+        Qos2P99Ms "qos2_p99_ms",
+    }
+}
+
+impl CheckItem {
+    pub fn spec(self) -> &'static ItemSpec {
+        &ITEMS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn group(self) -> Group {
+        self.spec().group
+    }
+
+    pub fn needs_v5(self) -> bool {
+        self.spec().needs_v5
+    }
+
+    pub fn from_name(name: &str) -> Option<CheckItem> {
+        ITEMS.iter().find(|s| s.name == name).map(|s| s.item)
+    }
+
+    /// The items of `group`, in report order.
+    pub fn of(group: Group) -> impl Iterator<Item = CheckItem> {
+        ITEMS.iter().filter(move |s| s.group == group).map(|s| s.item)
+    }
+}
+
+impl std::fmt::Display for CheckItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for CheckItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// The largest `--max-payload`: a packet's limit less room for the probe's
@@ -110,32 +184,31 @@ const MAX_PROBE_PAYLOAD: usize = crate::mqtt::MAX_PACKET_SIZE - 455;
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckAssertion {
     /// `NAME`: the item passed (or its value is true / non-zero).
-    Holds(String),
+    Holds(CheckItem),
     /// `!NAME`: it did not.
-    Not(String),
+    Not(CheckItem),
     /// `NAME OP NUMBER` on the item's value.
-    Compare { name: String, op: Op, value: f64 },
+    Compare { item: CheckItem, op: Op, value: f64 },
 }
 
 impl CheckAssertion {
     pub fn parse(text: &str) -> Result<CheckAssertion, String> {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let known = |name: &str| -> Result<String, String> {
-            if item_place(name).is_some() {
-                Ok(name.to_string())
-            } else {
-                Err(format!(
+        let known = |name: &str| {
+            CheckItem::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = ITEMS.iter().map(|s| s.name).collect();
+                format!(
                     "--assert '{text}': no check item '{name}' (items: {}).",
-                    items().collect::<Vec<_>>().join(", ")
-                ))
-            }
+                    names.join(", ")
+                )
+            })
         };
         if let Some((name, op, number)) = split_op(&t) {
             let value = parse_seconds(number)
                 .or_else(|| parse_size(number).map(|v| v as f64))
                 .ok_or_else(|| format!("--assert '{text}': '{number}' is not a number."))?;
             return Ok(CheckAssertion::Compare {
-                name: known(name)?,
+                item: known(name)?,
                 op,
                 value,
             });
@@ -147,10 +220,10 @@ impl CheckAssertion {
     }
 
     /// The item the assertion is about.
-    pub fn item(&self) -> &str {
+    pub fn item(&self) -> CheckItem {
         match self {
-            CheckAssertion::Holds(n) | CheckAssertion::Not(n) => n,
-            CheckAssertion::Compare { name, .. } => name,
+            CheckAssertion::Holds(i) | CheckAssertion::Not(i) => *i,
+            CheckAssertion::Compare { item, .. } => *item,
         }
     }
 }
@@ -160,7 +233,7 @@ impl std::fmt::Display for CheckAssertion {
         match self {
             CheckAssertion::Holds(n) => write!(f, "{n}"),
             CheckAssertion::Not(n) => write!(f, "!{n}"),
-            CheckAssertion::Compare { name, op, value } => write!(f, "{name}{}{value}", op.text()),
+            CheckAssertion::Compare { item, op, value } => write!(f, "{item}{}{value}", op.text()),
         }
     }
 }
@@ -256,19 +329,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_registry_is_in_report_order_with_unique_names() {
+        for (at, spec) in ITEMS.iter().enumerate() {
+            assert_eq!(spec.item as usize, at, "{}", spec.name);
+            assert_eq!(CheckItem::from_name(spec.name), Some(spec.item));
+        }
+        assert!(ITEMS.windows(2).all(|w| w[0].group <= w[1].group));
+        let readme = include_str!("../../README.md");
+        for spec in ITEMS {
+            assert!(
+                readme.contains(spec.name),
+                "README.md does not name the item {}",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
     fn assertions_name_items_and_compare_values() {
         assert_eq!(
             CheckAssertion::parse("qos2_exactly_once"),
-            Ok(CheckAssertion::Holds("qos2_exactly_once".into()))
+            Ok(CheckAssertion::Holds(CheckItem::Qos2ExactlyOnce))
         );
         assert_eq!(
             CheckAssertion::parse("!retain"),
-            Ok(CheckAssertion::Not("retain".into()))
+            Ok(CheckAssertion::Not(CheckItem::Retain))
         );
         assert_eq!(
             CheckAssertion::parse("max_packet_size >= 1048576"),
             Ok(CheckAssertion::Compare {
-                name: "max_packet_size".into(),
+                item: CheckItem::MaxPacketSize,
                 op: Op::Ge,
                 value: 1_048_576.0
             })

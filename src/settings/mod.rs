@@ -3,7 +3,7 @@
 //! strings; errors are worded as mosquitto words them.
 
 mod argv;
-mod assertion;
+pub mod assertion;
 mod bench;
 pub mod check;
 mod conn;

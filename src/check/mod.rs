@@ -7,11 +7,13 @@
 //! as the other scenarios: 0 every assertion held, 1 one failed, 2 usage,
 //! 3 the broker could not be reached at all.
 
+mod behaviour;
 mod probe;
 mod probes;
 mod report;
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
 
@@ -22,17 +24,18 @@ use crate::client::{Connector, target_of};
 use crate::exit::{self, Exit};
 use crate::mqtt::Protocol;
 use crate::settings::CheckSettings;
-use crate::settings::check::{BEHAVIOUR, CONNACK, LATENCY, item_place};
+use crate::settings::check::{CheckItem, Group};
+use behaviour::{Earlier, Probe};
 use probe::{Ctx, Evidence, Outcome};
 use probes::Found;
 use report::{CheckConfig, CheckReport, Item, Res};
 
 /// Entry point of `mqtt-bench check`.
-pub fn main(s: CheckSettings) -> anyhow::Result<()> {
-    let mut r = crate::runtime(1)?.block_on(run(&s))?;
+pub fn run(s: CheckSettings) -> anyhow::Result<()> {
+    let mut r = crate::runtime(1)?.block_on(check(&s))?;
     r.judge(&s.asserts);
     let exit;
-    (exit, r.outcome) = super::outcome(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
+    (exit, r.outcome) = crate::bench::outcome(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
     let table = r.table();
     if s.json.as_deref() == Some("-") {
         crate::exit::diag(format_args!("{}", table.trim_end()));
@@ -44,7 +47,7 @@ pub fn main(s: CheckSettings) -> anyhow::Result<()> {
     if let Some(path) = &s.json {
         let mut doc = serde_json::to_string_pretty(&r)?;
         doc.push('\n');
-        super::write_output(path, doc.as_bytes())?;
+        crate::bench::write_output(path, doc.as_bytes())?;
     }
     if let Some(e) = &r.error {
         crate::exit::diag(format_args!("Error: the check could not run: {e}"));
@@ -58,24 +61,23 @@ pub fn main(s: CheckSettings) -> anyhow::Result<()> {
     exit::status(exit)
 }
 
-/// The items found so far, and the probes' shared context.
-struct Run<'a> {
+/// A check under way: the items found so far, and the probes' shared context.
+struct Checking<'a> {
     ctx: &'a Ctx,
     items: Vec<Item>,
     s: &'a CheckSettings,
 }
 
-impl Run<'_> {
-    fn result(&self, name: &str) -> Option<Res> {
-        self.items.iter().find(|i| i.name == name).map(|i| i.result)
+impl Checking<'_> {
+    fn result(&self, item: CheckItem) -> Option<Res> {
+        Earlier(&self.items).result(item)
     }
 
     fn push(&mut self, found: Found, evidence: &[String]) {
-        for (name, o) in found {
-            let (_, group) = item_place(name).unwrap_or_else(|| panic!("{name} is not a check item"));
+        for (item, o) in found {
             self.items.push(Item {
-                name,
-                group,
+                item,
+                group: item.group(),
                 result: o.res,
                 value: o.value,
                 detail: o.detail,
@@ -84,64 +86,50 @@ impl Run<'_> {
         }
     }
 
-    /// Run one probe with the time limit; every name it reports gets an
-    /// item (a probe cut off fails all of its items).
-    async fn probe(&mut self, names: &[&'static str], f: impl AsyncFnOnce(&Ctx, &Evidence) -> Found) {
-        self.probe_waiting(names, Duration::ZERO, f).await;
-    }
-
-    /// [`Run::probe`] for a probe of one item.
-    async fn one(&mut self, name: &'static str, f: impl AsyncFnOnce(&Ctx, &Evidence) -> Outcome) {
-        self.probe(&[name], async |c, e| vec![(name, f(c, e).await)]).await;
-    }
-
-    /// [`Run::probe`] for a probe that waits `wait` by design (an expiry,
-    /// a will delay) on top of the time limit.
-    async fn probe_waiting(
-        &mut self,
-        names: &[&'static str],
-        wait: Duration,
-        f: impl AsyncFnOnce(&Ctx, &Evidence) -> Found,
-    ) {
+    /// Run a behaviour probe with the time limit (and its own wait).
+    async fn probe(&mut self, p: &Probe) {
         let ev = Evidence::default();
+        let found = {
+            let earlier = Earlier(&self.items);
+            self.timed(p.items, p.wait, (p.run)(self.ctx, &ev, &earlier)).await
+        };
+        self.push(found, &ev.take());
+    }
+
+    /// What `running` found, or (cut off by the time limit plus `wait`)
+    /// every one of `items` failed.
+    async fn timed(&self, items: &[CheckItem], wait: Duration, running: impl Future<Output = Found>) -> Found {
         let limit = self.s.probe_timeout + wait;
-        let found = match timeout(limit, f(self.ctx, &ev)).await {
+        match timeout(limit, running).await {
             Ok(found) => found,
             Err(_) => probes::all(
-                names,
+                items,
                 &Outcome::fail(format!(
                     "no result within {limit:?} (--probe-timeout {:?})",
                     self.s.probe_timeout
                 )),
             ),
-        };
-        let evidence = ev.take();
-        self.push(found, &evidence);
+        }
     }
 
     /// Items that cannot run, all with the same outcome.
-    fn skip(&mut self, names: &[&'static str], o: &Outcome) {
-        self.push(probes::all(names, o), &[]);
+    fn skip(&mut self, items: &[CheckItem], o: &Outcome) {
+        self.push(probes::all(items, o), &[]);
+    }
+
+    /// Items of `group` that cannot run.
+    fn skip_group(&mut self, group: Group, o: &Outcome) {
+        let items: Vec<CheckItem> = CheckItem::of(group).collect();
+        self.skip(&items, o);
     }
 }
 
-/// Items that need MQTT 5.
-const V5_ONLY: &[&str] = &[
-    "will_delay",
-    "no_local",
-    "retain_as_published",
-    "retain_handling",
-    "topic_alias",
-    "subscription_identifiers",
-    "properties_relayed",
-];
-
-async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
+async fn check(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let started_wall = chrono::Local::now();
     let started = Instant::now();
     let connector = Connector::new(&s.conn).map_err(|f| f.into_error())?;
     let ctx = Ctx::new(s.conn.clone(), connector, s.prefix.clone(), s.max_payload);
-    let mut run = Run {
+    let mut run = Checking {
         ctx: &ctx,
         items: Vec::new(),
         s,
@@ -151,7 +139,7 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     wait_for_broker(&ctx, s).await;
 
     let spoken = versions(&mut run).await;
-    let speaks_v5 = run.result("mqtt5") == Some(Res::Pass);
+    let speaks_v5 = run.result(CheckItem::Mqtt5) == Some(Res::Pass);
     if !spoken.answered {
         error = Some(format!(
             "no CONNACK from {} in any MQTT version: {}",
@@ -172,10 +160,15 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let can_run = spoken.answered && access && version.is_some();
     let why_not = why_not(&spoken, s.protocol, version, access);
 
-    const ZERO_ID: &[&str] = &["zero_length_client_id", "assigned_client_identifier"];
-    match can_run {
-        true => run.probe(ZERO_ID, probes::zero_length_id).await,
-        false => run.skip(ZERO_ID, &Outcome::skipped(why_not.clone())),
+    const ZERO_ID: &[CheckItem] = &[CheckItem::ZeroLengthClientId, CheckItem::AssignedClientIdentifier];
+    if can_run {
+        let ev = Evidence::default();
+        let found = run
+            .timed(ZERO_ID, Duration::ZERO, probes::zero_length_id(&ctx, &ev))
+            .await;
+        run.push(found, &ev.take());
+    } else {
+        run.skip(ZERO_ID, &Outcome::skipped(why_not.clone()));
     }
     let connack = ctx.connack.borrow().clone();
     connack_items(
@@ -187,18 +180,18 @@ async fn run(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     );
 
     if can_run {
-        behaviour(&mut run, speaks_v5).await;
+        behaviour::run_all(&mut run, speaks_v5).await;
         latency = latency_items(&mut run).await;
         let ev = Evidence::default();
         let _ = timeout(s.probe_timeout, probes::clean_up(&ctx, &ev)).await;
     } else {
-        run.skip(BEHAVIOUR, &Outcome::skipped(why_not.clone()));
-        run.skip(LATENCY, &Outcome::skipped(why_not));
+        run.skip_group(Group::Behaviour, &Outcome::skipped(why_not.clone()));
+        run.skip_group(Group::Latency, &Outcome::skipped(why_not));
     }
 
     // In the report's order.
     let mut items = run.items;
-    items.sort_by_key(|i| item_place(i.name).map(|(at, _)| at));
+    items.sort_by_key(|i| i.item);
     Ok(CheckReport {
         schema: report::SCHEMA,
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
@@ -284,7 +277,7 @@ impl Spoken {
 }
 
 /// The items mqtt31, mqtt311 and mqtt5: CONNECT in each version.
-async fn versions(run: &mut Run<'_>) -> Spoken {
+async fn versions(run: &mut Checking<'_>) -> Spoken {
     let (ctx, s) = (run.ctx, run.s);
     let mut spoken = Spoken {
         answered: false,
@@ -292,9 +285,9 @@ async fn versions(run: &mut Run<'_>) -> Spoken {
         connacks: HashMap::new(),
     };
     for (v, name) in [
-        (Protocol::V31, "mqtt31"),
-        (Protocol::V311, "mqtt311"),
-        (Protocol::V5, "mqtt5"),
+        (Protocol::V31, CheckItem::Mqtt31),
+        (Protocol::V311, CheckItem::Mqtt311),
+        (Protocol::V5, CheckItem::Mqtt5),
     ] {
         let ev = Evidence::default();
         let seen = match timeout(s.probe_timeout, probes::version(ctx, &ev, v)).await {
@@ -323,13 +316,13 @@ async fn versions(run: &mut Run<'_>) -> Spoken {
 }
 
 /// The items anonymous and credentials; true when a connection was accepted.
-async fn access(run: &mut Run<'_>) -> bool {
+async fn access(run: &mut Checking<'_>) -> bool {
     let ev = Evidence::default();
     let (found, access) = match timeout(run.s.probe_timeout, probes::access(run.ctx, &ev)).await {
         Ok(r) => r,
         Err(_) => (
             probes::all(
-                &["anonymous", "credentials"],
+                &[CheckItem::Anonymous, CheckItem::Credentials],
                 &Outcome::fail("no result within --probe-timeout"),
             ),
             false,
@@ -342,7 +335,7 @@ async fn access(run: &mut Run<'_>) -> bool {
 /// The MQTT 5 CONNACK's items. `runs`: `None` when the probes cannot run,
 /// else whether the broker speaks MQTT 5.
 fn connack_items(
-    run: &mut Run<'_>,
+    run: &mut Checking<'_>,
     connack: Option<&crate::mqtt::ConnAckProps>,
     version: Option<Protocol>,
     runs: Option<bool>,
@@ -350,19 +343,22 @@ fn connack_items(
 ) {
     match (connack, version) {
         (Some(p), Some(Protocol::V5)) => run.push(probes::connack_items(p), &[]),
-        _ if runs.is_none() => run.skip(CONNACK, &Outcome::skipped(why_not)),
+        _ if runs.is_none() => run.skip_group(Group::Connack, &Outcome::skipped(why_not)),
         // An MQTT 5 CONNACK without properties: every default applies.
         (None, Some(Protocol::V5)) => run.push(probes::connack_items(&Default::default()), &[]),
-        _ if runs == Some(true) => run.skip(
-            CONNACK,
+        _ if runs == Some(true) => run.skip_group(
+            Group::Connack,
             &Outcome::skipped(format!("-V {} given", run.ctx.version().number())),
         ),
-        _ => run.skip(CONNACK, &Outcome::unsupported("the broker does not speak MQTT 5")),
+        _ => run.skip_group(
+            Group::Connack,
+            &Outcome::unsupported("the broker does not speak MQTT 5"),
+        ),
     }
 }
 
 /// The latency sample's items (and its summaries, for the report).
-async fn latency_items(run: &mut Run<'_>) -> BTreeMap<String, crate::bench::stats::Summary> {
+async fn latency_items(run: &mut Checking<'_>) -> BTreeMap<String, crate::bench::stats::Summary> {
     let (ctx, s) = (run.ctx, run.s);
     let mut latency = BTreeMap::new();
     let ev = Evidence::default();
@@ -374,98 +370,39 @@ async fn latency_items(run: &mut Run<'_>) -> BTreeMap<String, crate::bench::stat
                 let sm = h.summary();
                 for (stat, us) in [("p50", sm.p50_us), ("p99", sm.p99_us)] {
                     let key = format!("{name}_{stat}_ms");
-                    if let Some(item) = LATENCY.iter().find(|n| **n == key) {
+                    if let Some(item) = CheckItem::from_name(&key).filter(|i| i.group() == Group::Latency) {
                         let detail = format!("{} samples", sm.count);
-                        found.push((*item, Outcome::info(json!(us as f64 / 1000.0), detail)));
+                        found.push((item, Outcome::info(json!(us as f64 / 1000.0), detail)));
                     }
                 }
                 latency.insert(name.to_string(), sm);
             }
             // The QoS levels whose round trip did not pass.
-            for n in LATENCY {
-                if !found.iter().any(|(f, _)| f == n) {
-                    let qos = n.split('_').next().unwrap_or_default();
-                    let o = match run.result(qos) {
+            for item in CheckItem::of(Group::Latency) {
+                if !found.iter().any(|(f, _)| *f == item) {
+                    let qos = item.name().split('_').next().unwrap_or_default();
+                    let o = match CheckItem::from_name(qos).and_then(|q| run.result(q)) {
                         Some(Res::Unsupported) => Outcome::unsupported(format!("see {qos}")),
                         _ => Outcome::skipped(format!("the {qos} round trip did not pass")),
                     };
-                    found.push((n, o));
+                    found.push((item, o));
                 }
             }
             run.push(found, &[]);
         }
-        Ok(Err(o)) => run.skip(LATENCY, &o),
-        Err(_) => run.skip(LATENCY, &Outcome::fail("no result within --probe-timeout")),
+        Ok(Err(o)) => run.skip_group(Group::Latency, &o),
+        Err(_) => run.skip_group(Group::Latency, &Outcome::fail("no result within --probe-timeout")),
     }
     latency
 }
 
 /// The highest QoS the round trips got through.
-fn max_qos(run: &Run) -> u8 {
-    if run.result("qos2") == Some(Res::Pass) {
+fn max_qos(run: &Checking) -> u8 {
+    if run.result(CheckItem::Qos2) == Some(Res::Pass) {
         2
-    } else if run.result("qos1") == Some(Res::Pass) {
+    } else if run.result(CheckItem::Qos1) == Some(Res::Pass) {
         1
     } else {
         0
     }
-}
-
-/// The behaviour probes, in the order of [`BEHAVIOUR`].
-async fn behaviour(run: &mut Run<'_>, speaks_v5: bool) {
-    for q in 0..=2u8 {
-        let name = ["qos0", "qos1", "qos2"][usize::from(q)];
-        run.one(name, async |c, e| probes::round_trip(c, e, q).await).await;
-    }
-    let qos2 = run.result("qos2");
-    run.one("qos2_exactly_once", async |c, e| probes::exactly_once(c, e, qos2).await)
-        .await;
-    run.one("retain", probes::retain).await;
-    run.probe(&["wildcard_plus", "wildcard_hash"], probes::wildcards).await;
-    run.one("dollar_topics", probes::dollar_topics).await;
-    run.one("shared_subscriptions", probes::shared).await;
-    let has_qos2 = qos2 == Some(Res::Pass);
-    run.probe_waiting(
-        &["persistent_session", "offline_qos1", "offline_qos2", "message_expiry"],
-        probes::EXPIRY_WAIT,
-        async |c, e| probes::persistent_session(c, e, has_qos2).await,
-    )
-    .await;
-    run.one("will", async |c, e| probes::will(c, e, false).await).await;
-
-    let v5 = run.ctx.v5();
-    let not_v5 = if speaks_v5 {
-        Outcome::skipped(format!("MQTT 5 only; -V {} given", run.ctx.version().number()))
-    } else {
-        Outcome::unsupported("MQTT 5 only: the broker does not speak it")
-    };
-    if v5 {
-        run.probe_waiting(&["will_delay"], probes::WILL_DELAY_WAIT, async |c, e| {
-            vec![("will_delay", probes::will(c, e, true).await)]
-        })
-        .await;
-        run.one("no_local", probes::no_local).await;
-        let retain = run.result("retain");
-        if retain == Some(Res::Pass) {
-            run.one("retain_as_published", probes::retain_as_published).await;
-            run.one("retain_handling", probes::retain_handling).await;
-        } else {
-            let o = match retain {
-                Some(Res::Unsupported) => Outcome::unsupported("no retained messages (see retain)"),
-                _ => Outcome::skipped("retained messages did not pass (see retain)"),
-            };
-            run.skip(&["retain_as_published", "retain_handling"], &o);
-        }
-        run.one("topic_alias", probes::topic_alias).await;
-        run.one("subscription_identifiers", probes::subscription_identifiers)
-            .await;
-        run.one("properties_relayed", probes::properties_relayed).await;
-    } else {
-        run.skip(V5_ONLY, &not_v5);
-    }
-    run.one("qos1_order", probes::qos1_order).await;
-    run.one("max_payload", probes::max_payload).await;
-    run.one("max_topic_length", probes::max_topic_length).await;
-    run.one("max_client_id_length", probes::max_client_id_length).await;
-    run.probe(&["sys_topics", "broker_version"], probes::sys_topics).await;
 }

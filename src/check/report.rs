@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::super::report::Outcome;
-use super::super::stats::Summary;
+use crate::bench::report::Outcome;
+use crate::bench::stats::Summary;
 use crate::settings::CheckAssertion;
+use crate::settings::check::{CheckItem, Group};
 
 /// The JSON report's schema version (a check report's own series).
 pub const SCHEMA: u32 = 1;
@@ -44,8 +45,9 @@ impl Res {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
-    pub name: &'static str,
-    pub group: &'static str,
+    #[serde(rename = "name")]
+    pub item: CheckItem,
+    pub group: Group,
     pub result: Res,
     /// The item's value, where it has one (a limit, a flag, a version).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,8 +100,8 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn item(&self, name: &str) -> Option<&Item> {
-        self.items.iter().find(|i| i.name == name)
+    pub fn item(&self, item: CheckItem) -> Option<&Item> {
+        self.items.iter().find(|i| i.item == item)
     }
 
     /// Judge every `--assert`.
@@ -114,12 +116,12 @@ impl CheckReport {
         if let Some(e) = &self.error {
             out.push_str(&format!("  {e}\n"));
         }
-        let width = self.items.iter().map(|i| i.name.len()).max().unwrap_or(10);
-        let mut group = "";
+        let width = self.items.iter().map(|i| i.item.name().len()).max().unwrap_or(10);
+        let mut group = None;
         for i in &self.items {
-            if i.group != group {
-                group = i.group;
-                out.push_str(&format!("{group}\n"));
+            if group != Some(i.group) {
+                group = Some(i.group);
+                out.push_str(&format!("{}\n", i.group.title()));
             }
             let (result, detail) = match (i.result, &i.value) {
                 // A long value (an assigned id, a version) goes with the detail.
@@ -130,7 +132,7 @@ impl CheckReport {
                 (Res::Info, None) => ("-".into(), i.detail.clone()),
                 (r, _) => (r.text().into(), i.detail.clone()),
             };
-            out.push_str(&format!("  {:width$}  {:12} {}\n", i.name, result, detail));
+            out.push_str(&format!("  {:width$}  {:12} {}\n", i.item.name(), result, detail));
         }
         if !self.verdicts.is_empty() {
             out.push_str("assertions\n");
@@ -205,7 +207,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn report(items: Vec<(&'static str, Res, Option<Value>)>) -> CheckReport {
+    fn report(items: Vec<(&str, Res, Option<Value>)>) -> CheckReport {
         CheckReport {
             schema: SCHEMA,
             tool: String::new(),
@@ -225,8 +227,8 @@ mod tests {
             items: items
                 .into_iter()
                 .map(|(name, result, value)| Item {
-                    name,
-                    group: "g",
+                    item: CheckItem::from_name(name).unwrap(),
+                    group: Group::Behaviour,
                     result,
                     value,
                     detail: String::new(),
