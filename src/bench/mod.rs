@@ -5,22 +5,10 @@
 //! `check` ([`check`]) probes a broker's features instead, with its own
 //! report and the same exit codes.
 
-pub mod assert;
-mod client;
-mod config;
-mod header;
-mod health;
-mod html;
-mod pace;
-mod plan;
-mod progress;
+mod load;
 pub mod report;
-mod run;
-mod shared;
 pub mod stats;
-mod sys;
 mod tally;
-mod text;
 
 use std::io::Write;
 
@@ -49,7 +37,7 @@ pub fn main(job: BenchJob, _program: &Program) -> anyhow::Result<()> {
             if let Some(b) = &report_settings.baseline {
                 read_report(b)?;
             }
-            let report = crate::runtime(settings.threads)?.block_on(run::run(*settings))?;
+            let report = crate::runtime(settings.threads)?.block_on(load::run(*settings))?;
             exit::status(finish(report, &report_settings)?)
         }
     }
@@ -61,11 +49,12 @@ fn finish(mut r: Report, s: &ReportSettings) -> anyhow::Result<Exit> {
     r.verdicts = s.asserts.iter().map(|a| a.check(&r)).collect();
     if let Some(b) = &s.baseline {
         let base = read_report(b)?;
-        r.verdicts.extend(assert::against_baseline(&r, &base, s.tolerance));
+        r.verdicts
+            .extend(tally::verdicts::against_baseline(&r, &base, s.tolerance));
     }
     let exit;
     (exit, r.outcome) = outcome(r.run_error.is_some(), r.verdicts.iter().any(|v| !v.pass));
-    let summary = text::summary(&r);
+    let summary = report::text::summary(&r);
     let json_to_stdout = s.json.as_deref() == Some("-");
     if json_to_stdout {
         crate::exit::diag(format_args!("{}", summary.trim_end()));
@@ -80,7 +69,7 @@ fn finish(mut r: Report, s: &ReportSettings) -> anyhow::Result<Exit> {
         write_output(path, doc.as_bytes())?;
     }
     if let Some(path) = &s.html {
-        write_output(path, html::page(&r, &summary).as_bytes())?;
+        write_output(path, report::html::page(&r, &summary).as_bytes())?;
     }
     if exit == Exit::Error {
         crate::exit::diag(format_args!(

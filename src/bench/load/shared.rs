@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
-use super::stats::{Bucket, Hist};
+use crate::bench::stats::{Bucket, Hist};
 
 /// Connections being opened at once: more only fill the broker's accept
 /// backlog, and SYN retransmits would then count as connect latency.

@@ -1,7 +1,7 @@
 //! Checking `--assert` thresholds (parsed in `settings::assertion`) and
 //! `--baseline` comparisons against a report.
 
-use super::report::{Report, Verdict, round3};
+use crate::bench::report::{Report, Verdict, round3};
 use crate::settings::assertion::{Count, Hist, Metric, Stat};
 use crate::settings::{Assertion, Kind, Op};
 

@@ -14,7 +14,7 @@ use super::header::{self, Header};
 use super::pace::Ticker;
 use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
-use super::stats::{Hist, Tracker};
+use crate::bench::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Connection, Event, Outbox, Phases};
 use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps, reason};

@@ -2,24 +2,27 @@
 //! delivery accounting per subscriber or `$share` group, rates, histograms,
 //! the per-second series.
 
+pub(crate) mod health;
+pub(crate) mod verdicts;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::client::Outcome;
-use super::config::RunConfig;
-use super::health::{delivery_warnings, run_error};
-use super::plan::{Plan, Role};
-use super::report::{
+use crate::bench::load::client::Outcome;
+use crate::bench::load::plan::{Plan, Role};
+use crate::bench::load::shared::Shared;
+use crate::bench::load::sys;
+use crate::bench::report::recorded::RunConfig;
+use crate::bench::report::{
     self, ClientRecord, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3,
 };
-use super::shared::Shared;
-use super::stats::{Hist, SeqTrack};
-use super::sys;
+use crate::bench::stats::{Hist, SeqTrack};
 use crate::client::target_of;
 use crate::mqtt::QoS;
 use crate::settings::{Kind, Pacing};
+use health::{delivery_warnings, run_error};
 
 /// Messages the subscribers should receive, from what publishers published.
 pub fn expected_now(plan: &Plan, published: &[Outcome]) -> u64 {

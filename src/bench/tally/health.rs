@@ -2,7 +2,7 @@
 //! unacknowledged publishes, disconnects are never only a number) and why
 //! the run itself failed, if it did (exit 3).
 
-use super::report::Report;
+use crate::bench::report::Report;
 use crate::settings::Kind;
 
 /// Loss, duplicates and unacknowledged publishes are never only a number.

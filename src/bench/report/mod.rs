@@ -2,14 +2,18 @@
 //! percentiles, serialized histograms, per-second series, verdicts), built
 //! from the clients' outcomes or merged from shard reports.
 
+pub(crate) mod html;
+pub(crate) mod recorded;
+pub(crate) mod text;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::config::RunConfig;
-use super::stats::{Bucket, Hist, SeqTrack, Summary};
+use crate::bench::stats::{Bucket, Hist, SeqTrack, Summary};
 use crate::mqtt::{strip_share, topic_matches};
 use crate::settings::Kind;
+use recorded::RunConfig;
 
 /// What the run came to, as CI reads it (and the exit code says).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::report::Report;
-use super::stats::Summary;
+use super::Report;
+use crate::bench::stats::Summary;
 use crate::settings::Kind;
 
 fn ms(us: u64) -> String {

@@ -4,6 +4,14 @@
 //! up is `tally`, warnings and run failures `health`, the live line
 //! `progress`.
 
+pub(crate) mod client;
+pub(crate) mod header;
+pub(crate) mod pace;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod shared;
+pub(crate) mod sys;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -12,15 +20,14 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
 
-use super::client::{self, Outcome, Phase};
-use super::plan::{Plan, Role};
-use super::progress::Progress;
-use super::report::Report;
-use super::shared::{Shared, wait_settled};
-use super::sys;
-use super::tally::{Facts, build, expected_now};
+use crate::bench::report::Report;
+use crate::bench::tally::{Facts, build, expected_now};
 use crate::settings::{BenchSettings, Kind, Pacing};
 use crate::signals::Signals;
+use client::{Outcome, Phase};
+use plan::{Plan, Role};
+use progress::Progress;
+use shared::{Shared, wait_settled};
 
 /// Run the scenario and build its report (verdicts are added by the caller).
 pub async fn run(settings: BenchSettings) -> anyhow::Result<Report> {

@@ -11,8 +11,8 @@
 
 use std::fmt::Write;
 
-use super::report::{Outcome, Report, Second};
-use super::stats::Hist;
+use super::{Outcome, Report, Second};
+use crate::bench::stats::Hist;
 
 const W: f64 = 760.0;
 const H: f64 = 280.0;
