@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Small until it holds more than [`FEW`] values: a plain list, so a client
 /// that records one connect time costs a few bytes, not the ~30 KiB of an
 /// HDR histogram. Clients hand full lists to the run's shared histograms
-/// ([`crate::bench::load::shared::Shared::absorb`]), so each client stays small however
+/// (`load::shared::Shared::absorb`), so each client stays small however
 /// long it runs. Adding lists or histograms up is exact either way.
 #[derive(Clone, Debug)]
 pub struct Hist(Repr);

@@ -1,11 +1,15 @@
 //! `mqtt-bench check`: what a broker supports and whether it keeps MQTT's
-//! promises. The probes ([`probes`]) run one after another, each with its
-//! own time limit, under a topic prefix of their own; what they leave
-//! (retained messages, sessions) is cleared at the end. The report
-//! ([`report`]) lists every item with its result, value, detail and
-//! evidence, a latency sample, and the verdicts of `--assert`; exit codes
-//! as the other scenarios: 0 every assertion held, 1 one failed, 2 usage,
-//! 3 the broker could not be reached at all.
+//! promises. The items are `settings::check`'s registry; this module runs
+//! the connect stage (each MQTT version, access, client ids, the CONNACK),
+//! then the behaviour probes of `behaviour`'s table (each in `probes/`, one
+//! file per subject) one after another, each with its own time limit,
+//! under a topic prefix of their own, then the latency sample; what they
+//! leave (retained messages, sessions) is cleared at the end. The report
+//! (`report`) lists every item with its result, value, detail and
+//! evidence, a latency sample, and the verdicts of `--assert`, through the
+//! load tests' exporters; exit codes as the other scenarios: 0 every
+//! assertion held, 1 one failed, 2 usage, 3 the broker could not be
+//! reached at all.
 
 mod behaviour;
 mod probe;
@@ -14,14 +18,14 @@ mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::io::Write;
 use std::time::Duration;
 
 use serde_json::json;
 use tokio::time::{Instant, timeout};
 
+use crate::bench::report::{Conclusion, export};
 use crate::client::{Connector, target_of};
-use crate::exit::{self, Exit};
+use crate::exit;
 use crate::mqtt::Protocol;
 use crate::settings::CheckSettings;
 use crate::settings::check::{CheckItem, Group};
@@ -34,31 +38,8 @@ use report::{CheckConfig, CheckReport, Item, Res};
 pub fn run(s: CheckSettings) -> anyhow::Result<()> {
     let mut r = crate::runtime(1)?.block_on(check(&s))?;
     r.judge(&s.asserts);
-    let exit;
-    (exit, r.outcome) = crate::bench::outcome(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
-    let table = r.table();
-    if s.json.as_deref() == Some("-") {
-        crate::exit::diag(format_args!("{}", table.trim_end()));
-    } else {
-        let mut out = std::io::stdout().lock();
-        out.write_all(table.as_bytes())?;
-        out.flush()?;
-    }
-    if let Some(path) = &s.json {
-        let mut doc = serde_json::to_string_pretty(&r)?;
-        doc.push('\n');
-        crate::bench::write_output(path, doc.as_bytes())?;
-    }
-    if let Some(e) = &r.error {
-        crate::exit::diag(format_args!("Error: the check could not run: {e}"));
-    } else if exit == Exit::AssertFailed {
-        let failed = r.verdicts.iter().filter(|v| !v.pass).count();
-        crate::exit::diag(format_args!(
-            "Error: {failed} of {} assertions failed.",
-            r.verdicts.len()
-        ));
-    }
-    exit::status(exit)
+    r.outcome = Conclusion::of(r.error.is_some(), r.verdicts.iter().any(|v| !v.pass));
+    exit::status(export::publish(&r, s.json.as_deref(), None)?)
 }
 
 /// A check under way: the items found so far, and the probes' shared context.

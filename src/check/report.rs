@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::bench::report::Outcome;
+use crate::bench::report::Conclusion;
+use crate::bench::report::export::{self, Document};
 use crate::bench::stats::Summary;
 use crate::settings::CheckAssertion;
 use crate::settings::check::{CheckItem, Group};
@@ -93,7 +94,7 @@ pub struct CheckReport {
     /// Connect and QoS 0/1/2 round trips (publish to delivery), µs.
     pub latency: BTreeMap<String, Summary>,
     pub verdicts: Vec<Verdict>,
-    pub outcome: Outcome,
+    pub outcome: Conclusion,
     /// Why the check could not run (the broker could not be reached).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -146,6 +147,34 @@ impl CheckReport {
             }
         }
         out
+    }
+}
+
+impl Document for CheckReport {
+    fn text(&self) -> String {
+        self.table()
+    }
+
+    fn json(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(self)
+    }
+
+    fn conclusion(&self) -> Conclusion {
+        self.outcome
+    }
+
+    fn closing(&self) -> Option<String> {
+        match self.outcome {
+            Conclusion::Pass => None,
+            Conclusion::Error => Some(format!(
+                "Error: the check could not run: {}",
+                self.error.as_deref().unwrap_or("")
+            )),
+            Conclusion::Fail => Some(export::assertions_failed(
+                self.verdicts.iter().filter(|v| !v.pass).count(),
+                self.verdicts.len(),
+            )),
+        }
     }
 }
 
@@ -237,7 +266,7 @@ mod tests {
                 .collect(),
             latency: BTreeMap::new(),
             verdicts: Vec::new(),
-            outcome: Outcome::Pass,
+            outcome: Conclusion::Pass,
             error: None,
         }
     }

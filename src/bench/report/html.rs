@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use super::{Outcome, Report, Second};
+use super::{Conclusion, Report, Second};
 use crate::bench::stats::Hist;
 
 const W: f64 = 760.0;
@@ -248,13 +248,15 @@ fn partial_note(r: &Report) -> String {
 fn verdicts(r: &Report) -> String {
     let failed = r.verdicts.iter().filter(|v| !v.pass).count();
     let (class, head) = match r.outcome {
-        Outcome::Pass if r.verdicts.is_empty() => ("pass", "PASS — the run worked (no assertions given)".to_string()),
-        Outcome::Pass => ("pass", format!("PASS — all {} assertions held", r.verdicts.len())),
-        Outcome::Fail => (
+        Conclusion::Pass if r.verdicts.is_empty() => {
+            ("pass", "PASS — the run worked (no assertions given)".to_string())
+        }
+        Conclusion::Pass => ("pass", format!("PASS — all {} assertions held", r.verdicts.len())),
+        Conclusion::Fail => (
             "fail",
             format!("FAIL — {failed} of {} assertions failed", r.verdicts.len()),
         ),
-        Outcome::Error => ("error", "ERROR — the run itself failed".to_string()),
+        Conclusion::Error => ("error", "ERROR — the run itself failed".to_string()),
     };
     let mut s = format!(r#"<div class="outcome {class}">{}</div>"#, escape(&head));
     if let Some(e) = &r.run_error {

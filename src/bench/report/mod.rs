@@ -2,6 +2,7 @@
 //! percentiles, serialized histograms, per-second series, verdicts), built
 //! from the clients' outcomes or merged from shard reports.
 
+pub(crate) mod export;
 pub(crate) mod html;
 pub(crate) mod recorded;
 pub(crate) mod text;
@@ -13,20 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::bench::stats::{Bucket, Hist, SeqTrack, Summary};
 use crate::mqtt::{strip_share, topic_matches};
 use crate::settings::Kind;
+pub use export::Conclusion;
 use recorded::RunConfig;
-
-/// What the run came to, as CI reads it (and the exit code says).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// The run worked and every assertion held.
-    #[default]
-    Pass,
-    /// An assertion (or baseline check) failed.
-    Fail,
-    /// The run itself failed.
-    Error,
-}
 
 /// Bumped when a field changes meaning; readers refuse other versions.
 /// 2: connection phases, reconnect storms and brokers in `connections`,
@@ -69,7 +58,7 @@ pub struct Report {
     pub run_error: Option<String>,
     pub verdicts: Vec<Verdict>,
     /// The verdict on the whole run (set with the verdicts, by the caller).
-    pub outcome: Outcome,
+    pub outcome: Conclusion,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -472,6 +461,38 @@ fn merge_groups(mut a: Vec<GroupRecord>, b: Vec<GroupRecord>) -> Vec<GroupRecord
         }
     }
     a
+}
+
+impl export::Document for Report {
+    fn text(&self) -> String {
+        text::summary(self)
+    }
+
+    fn json(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(self)
+    }
+
+    fn html(&self, text: &str) -> Option<String> {
+        Some(html::page(self, text))
+    }
+
+    fn conclusion(&self) -> Conclusion {
+        self.outcome
+    }
+
+    fn closing(&self) -> Option<String> {
+        match self.outcome {
+            Conclusion::Pass => None,
+            Conclusion::Error => Some(format!(
+                "Error: the run failed: {}",
+                self.run_error.as_deref().unwrap_or("")
+            )),
+            Conclusion::Fail => Some(export::assertions_failed(
+                self.verdicts.iter().filter(|v| !v.pass).count(),
+                self.verdicts.len(),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -286,7 +286,7 @@ pub fn build(
         warnings: Vec::new(),
         run_error: None,
         verdicts: Vec::new(),
-        outcome: report::Outcome::Pass,
+        outcome: report::Conclusion::Pass,
     };
     r.warnings = warnings_for(&r, facts, warnings);
     r.run_error = run_error(&r);
