@@ -25,7 +25,8 @@ mod rr_args;
 mod sub_args;
 
 pub use bench_args::{
-    BenchArgs, CheckRun, ConnRun, MergeArgs, PubRun, PublishArgs, PubsubRun, ReportArgs, RunArgs, Scenario, SubRun,
+    BenchArgs, CheckRun, Common, ConnRun, MergeArgs, PubRun, PublishArgs, PubsubRun, ReportArgs, RunArgs, Scenario,
+    SubRun,
 };
 pub use conn::{ConnArgs, TlsArgs};
 pub use output::OutputArgs;

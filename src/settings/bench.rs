@@ -8,7 +8,7 @@ use super::assertion::Assertion;
 use super::conn::{ConnSettings, Endpoint};
 use super::number::{parse_duration, parse_int, parse_seconds};
 use super::publish::parse_qos;
-use crate::cli::{ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
+use crate::cli::{Common, ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
 use crate::mqtt::{Protocol, QoS, strip_share, validate_filter, validate_publish_topic};
 use crate::usage;
 
@@ -37,16 +37,120 @@ pub enum Pacing {
     Interval(Duration),
 }
 
+/// What the publishers of a run send.
+#[derive(Debug, Clone)]
+pub struct Publishing {
+    /// The topic template (`%i`: the client index, `%c`: its id, `%u`: the user).
+    pub topic: String,
+    pub pacing: Pacing,
+    /// Payload bytes, the mqtt-bench header included.
+    pub size: usize,
+    pub qos: QoS,
+    pub retain: bool,
+}
+
+/// What the subscribers of a run subscribe to.
+#[derive(Debug, Clone)]
+pub struct Receiving {
+    /// The filter template (may be `$share/GROUP/...`).
+    pub filter: String,
+    pub qos: QoS,
+}
+
+/// Who a scenario's clients are, and what they do: each scenario has just
+/// the fields it uses.
+#[derive(Debug, Clone)]
+pub enum Load {
+    /// Clients that connect and hold their connections.
+    Conn {
+        clients: u32,
+    },
+    Pub {
+        publishers: u32,
+        publishing: Publishing,
+    },
+    Sub {
+        subscribers: u32,
+        receiving: Receiving,
+    },
+    Pubsub {
+        publishers: u32,
+        subscribers: u32,
+        publishing: Publishing,
+        /// At the publishers' QoS.
+        receiving: Receiving,
+    },
+}
+
+impl Load {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Load::Conn { .. } => Kind::Conn,
+            Load::Pub { .. } => Kind::Pub,
+            Load::Sub { .. } => Kind::Sub,
+            Load::Pubsub { .. } => Kind::Pubsub,
+        }
+    }
+
+    pub fn publishers(&self) -> u32 {
+        match self {
+            Load::Pub { publishers, .. } | Load::Pubsub { publishers, .. } => *publishers,
+            Load::Conn { .. } | Load::Sub { .. } => 0,
+        }
+    }
+
+    pub fn subscribers(&self) -> u32 {
+        match self {
+            Load::Sub { subscribers, .. } | Load::Pubsub { subscribers, .. } => *subscribers,
+            Load::Conn { .. } | Load::Pub { .. } => 0,
+        }
+    }
+
+    /// `conn`'s clients, which neither publish nor subscribe.
+    pub fn holders(&self) -> u32 {
+        match self {
+            Load::Conn { clients } => *clients,
+            _ => 0,
+        }
+    }
+
+    pub fn clients(&self) -> u32 {
+        self.publishers() + self.subscribers() + self.holders()
+    }
+
+    pub fn publishing(&self) -> Option<&Publishing> {
+        match self {
+            Load::Pub { publishing, .. } | Load::Pubsub { publishing, .. } => Some(publishing),
+            Load::Conn { .. } | Load::Sub { .. } => None,
+        }
+    }
+
+    pub fn receiving(&self) -> Option<&Receiving> {
+        match self {
+            Load::Sub { receiving, .. } | Load::Pubsub { receiving, .. } => Some(receiving),
+            Load::Conn { .. } | Load::Pub { .. } => None,
+        }
+    }
+
+    /// The QoS messages go at: the publishers' (pub, pubsub) or the
+    /// subscription's (sub).
+    pub fn qos(&self) -> Option<QoS> {
+        self.publishing().map(|p| p.qos).or(self.receiving().map(|r| r.qos))
+    }
+
+    pub fn pacing(&self) -> Pacing {
+        self.publishing().map_or(Pacing::Unlimited, |p| p.pacing)
+    }
+}
+
 /// Validated settings of one run.
 #[derive(Debug, Clone)]
 pub struct BenchSettings {
-    pub kind: Kind,
+    pub load: Load,
     /// The connection every client makes (its client id is set per client).
     pub conn: ConnSettings,
     /// Client id prefix: ids are PREFIX followed by the client index.
     pub id_prefix: String,
-    pub publishers: u32,
-    pub subscribers: u32,
     pub conn_rate: Option<f64>,
     /// `--ifaddr`: local addresses the clients bind to, in turn.
     pub ifaddrs: Vec<std::net::IpAddr>,
@@ -56,12 +160,6 @@ pub struct BenchSettings {
     /// turn (empty for one broker, `conn.endpoint`, which holds the first of
     /// a list).
     pub hosts: Vec<Endpoint>,
-    pub topic: String,
-    pub filter: String,
-    pub pacing: Pacing,
-    pub size: usize,
-    pub qos: QoS,
-    pub retain: bool,
     /// Messages to publish in total (pub, pubsub) or to receive (sub).
     pub count: Option<u64>,
     pub duration: Option<Duration>,
@@ -124,13 +222,13 @@ fn parse_percent(t: &str) -> Option<f64> {
     }
 }
 
-fn count(text: &str, what: &str) -> anyhow::Result<u32> {
+fn count_of(text: &str, what: &str) -> anyhow::Result<u32> {
     parse_int::<u32>(text)
         .filter(|n| *n > 0)
         .ok_or_else(|| usage!("{what} must be a whole number greater than 0, not '{text}'."))
 }
 
-fn duration(text: Option<&str>, what: &str) -> anyhow::Result<Option<Duration>> {
+fn duration_arg(text: Option<&str>, what: &str) -> anyhow::Result<Option<Duration>> {
     text.map(|t| {
         parse_duration(t).ok_or_else(|| usage!("{what} must be a duration such as 30s, 2m or 500ms, not '{t}'."))
     })
@@ -158,6 +256,10 @@ pub enum BenchJob {
 }
 
 impl BenchJob {
+    fn run(common: &Common, load: impl FnOnce() -> anyhow::Result<Load>) -> anyhow::Result<BenchJob> {
+        Ok(BenchJob::Run(Box::new(BenchSettings::from_args(common, load)?)))
+    }
+
     /// `--quiet` (a merge has no connection, and no such option).
     pub fn quiet(&self) -> bool {
         match self {
@@ -174,117 +276,134 @@ impl BenchJob {
                 report: ReportSettings::from_args(&m.report)?,
             },
             Scenario::Check(c) => BenchJob::Check(Box::new(super::check::CheckSettings::from_args(c)?)),
-            scenario => BenchJob::Run(Box::new(BenchSettings::from_args(scenario)?)),
+            Scenario::Conn(a) => BenchJob::run(&a.common, || {
+                Ok(Load::Conn {
+                    clients: count_of(&a.clients, "-c")?,
+                })
+            })?,
+            Scenario::Pub(a) => BenchJob::run(&a.common, || {
+                Ok(Load::Pub {
+                    publishers: count_of(&a.clients, "-c")?,
+                    publishing: publishing(&a.publish)?,
+                })
+            })?,
+            Scenario::Sub(a) => BenchJob::run(&a.common, || {
+                Ok(Load::Sub {
+                    subscribers: count_of(&a.clients, "-c")?,
+                    receiving: receiving(a.topic.clone(), parse_qos(Some(&a.qos))?)?,
+                })
+            })?,
+            Scenario::Pubsub(a) => BenchJob::run(&a.common, || {
+                let c = count_of(&a.clients, "-c")?;
+                let publishers = a.publishers.as_deref().map_or(Ok(c), |p| count_of(p, "--publishers"))?;
+                let subscribers = a
+                    .subscribers
+                    .as_deref()
+                    .map_or(Ok(c), |p| count_of(p, "--subscribers"))?;
+                let publishing = publishing(&a.publish)?;
+                let filter = a.filter.clone().unwrap_or_else(|| default_filter(&publishing.topic));
+                Ok(Load::Pubsub {
+                    publishers,
+                    subscribers,
+                    receiving: receiving(filter, publishing.qos)?,
+                    publishing,
+                })
+            })?,
         })
     }
 }
 
 impl BenchSettings {
-    /// Validate a scenario's arguments (`merge` has none of these).
-    pub fn from_args(scenario: &Scenario) -> anyhow::Result<BenchSettings> {
-        let (kind, common) = match scenario {
-            Scenario::Conn(a) => (Kind::Conn, &a.common),
-            Scenario::Pub(a) => (Kind::Pub, &a.common),
-            Scenario::Sub(a) => (Kind::Sub, &a.common),
-            Scenario::Pubsub(a) => (Kind::Pubsub, &a.common),
-            Scenario::Merge(_) | Scenario::Check(_) => unreachable!("merge and check have no run settings"),
-        };
-        let (conn_args, run, report) = (&common.conn, &common.run, &common.report);
-        let conn = conn_settings(conn_args)?;
+    /// Validate a scenario's arguments: the ones every scenario has, then
+    /// its own (`load`).
+    fn from_args(common: &Common, load: impl FnOnce() -> anyhow::Result<Load>) -> anyhow::Result<BenchSettings> {
+        let (conn_args, run) = (&common.conn, &common.run);
+        let mut conn = conn_settings(conn_args)?;
         let id_prefix = conn_args
             .id_prefix
             .clone()
             .unwrap_or_else(|| format!("mqtt-bench-{}-", std::process::id()));
-        let mut s = BenchSettings {
-            kind,
+        let report = ReportSettings::from_args(&common.report)?;
+        let load = load()?;
+        let conn_rate = positive(run.conn_rate.as_deref(), "--conn-rate")?;
+        let ifaddrs = ifaddrs(run.ifaddr.as_deref(), &conn)?;
+        let hosts = hosts(&mut conn)?;
+        let length = RunLength::from_args(run, load.kind())?;
+        Ok(BenchSettings {
+            load,
             conn,
             id_prefix,
-            publishers: 0,
-            subscribers: 0,
-            conn_rate: None,
-            ifaddrs: Vec::new(),
-            hosts: Vec::new(),
-            threads: 1,
-            topic: String::new(),
-            filter: String::new(),
-            pacing: Pacing::Unlimited,
-            size: HEADER_LEN,
-            qos: QoS::AtMostOnce,
-            retain: false,
-            count: None,
-            duration: None,
-            warmup: Duration::ZERO,
-            drain: Duration::from_secs(5),
-            seed: 0,
-            shard: (0, 1),
-            report: ReportSettings::from_args(report)?,
-        };
-        match scenario {
-            Scenario::Conn(a) => {
-                s.subscribers = count(&a.clients, "-c")?;
-            }
-            Scenario::Pub(a) => {
-                s.publishers = count(&a.clients, "-c")?;
-                s.publish(&a.publish)?;
-            }
-            Scenario::Sub(a) => {
-                s.subscribers = count(&a.clients, "-c")?;
-                s.filter = a.topic.clone();
-                s.qos = parse_qos(Some(&a.qos))?;
-            }
-            Scenario::Pubsub(a) => {
-                let c = count(&a.clients, "-c")?;
-                s.publishers = a.publishers.as_deref().map_or(Ok(c), |p| count(p, "--publishers"))?;
-                s.subscribers = a.subscribers.as_deref().map_or(Ok(c), |p| count(p, "--subscribers"))?;
-                s.publish(&a.publish)?;
-                s.filter = a.filter.clone().unwrap_or_else(|| default_filter(&s.topic));
-            }
-            Scenario::Merge(_) | Scenario::Check(_) => unreachable!(),
-        }
-        s.conn_rate = positive(run.conn_rate.as_deref(), "--conn-rate")?;
-        s.ifaddrs = ifaddrs(run.ifaddr.as_deref(), &s.conn)?;
-        s.hosts = hosts(&mut s.conn)?;
-        s.run(run)?;
-        if !s.filter.is_empty() {
-            let plain = strip_share(&s.filter).ok_or_else(|| {
-                usage!(
-                    "Invalid filter '{}': a shared subscription is $share/GROUP/FILTER.",
-                    s.filter
-                )
-            })?;
-            validate_filter(&fill_probe(plain), "subscription topic").map_err(|e| usage!("{e}"))?;
-        }
-        Ok(s)
+            conn_rate,
+            ifaddrs,
+            threads: length.threads,
+            hosts,
+            count: length.count,
+            duration: length.duration,
+            warmup: length.warmup,
+            drain: length.drain,
+            seed: length.seed,
+            shard: length.shard,
+            report,
+        })
     }
 
-    fn publish(&mut self, a: &PublishArgs) -> anyhow::Result<()> {
-        validate_publish_topic(&fill_probe(&a.topic), "topic").map_err(|e| usage!("{e}"))?;
-        self.topic = a.topic.clone();
-        self.size = parse_int::<usize>(&a.size)
-            .filter(|n| (HEADER_LEN..=super::MAX_PAYLOAD).contains(n))
-            .ok_or_else(|| {
-                usage!(
-                    "-s must be between {HEADER_LEN} (the mqtt-bench header: publisher, sequence, intended send time, lag) and {} bytes, not '{}'.",
-                    super::MAX_PAYLOAD,
-                    a.size
-                )
-            })?;
-        self.qos = parse_qos(Some(&a.qos))?;
-        self.retain = a.retain;
-        self.pacing = match (
-            positive(a.rate.as_deref(), "--rate")?,
-            duration(a.interval.as_deref(), "--interval")?,
-        ) {
-            (Some(r), _) => Pacing::Aggregate(r),
-            (None, Some(i)) if !i.is_zero() => Pacing::Interval(i),
-            (None, Some(_)) => return Err(usage!("--interval must be greater than 0.")),
-            (None, None) => Pacing::Unlimited,
-        };
-        Ok(())
+    pub fn kind(&self) -> Kind {
+        self.load.kind()
     }
+}
 
-    fn run(&mut self, r: &RunArgs) -> anyhow::Result<()> {
-        self.count = r
+fn publishing(a: &PublishArgs) -> anyhow::Result<Publishing> {
+    validate_publish_topic(&fill_probe(&a.topic), "topic").map_err(|e| usage!("{e}"))?;
+    let size = parse_int::<usize>(&a.size)
+        .filter(|n| (HEADER_LEN..=super::MAX_PAYLOAD).contains(n))
+        .ok_or_else(|| {
+            usage!(
+                "-s must be between {HEADER_LEN} (the mqtt-bench header: publisher, sequence, intended send time, lag) and {} bytes, not '{}'.",
+                super::MAX_PAYLOAD,
+                a.size
+            )
+        })?;
+    let qos = parse_qos(Some(&a.qos))?;
+    let pacing = match (
+        positive(a.rate.as_deref(), "--rate")?,
+        duration_arg(a.interval.as_deref(), "--interval")?,
+    ) {
+        (Some(r), _) => Pacing::Aggregate(r),
+        (None, Some(i)) if !i.is_zero() => Pacing::Interval(i),
+        (None, Some(_)) => return Err(usage!("--interval must be greater than 0.")),
+        (None, None) => Pacing::Unlimited,
+    };
+    Ok(Publishing {
+        topic: a.topic.clone(),
+        pacing,
+        size,
+        qos,
+        retain: a.retain,
+    })
+}
+
+fn receiving(filter: String, qos: QoS) -> anyhow::Result<Receiving> {
+    let plain = strip_share(&filter)
+        .ok_or_else(|| usage!("Invalid filter '{filter}': a shared subscription is $share/GROUP/FILTER."))?;
+    validate_filter(&fill_probe(plain), "subscription topic").map_err(|e| usage!("{e}"))?;
+    Ok(Receiving { filter, qos })
+}
+
+/// How long a run lasts and how it is cut: count, duration, warm-up, drain,
+/// seed, shard, threads.
+struct RunLength {
+    count: Option<u64>,
+    duration: Option<Duration>,
+    warmup: Duration,
+    drain: Duration,
+    seed: u64,
+    shard: (u32, u32),
+    threads: usize,
+}
+
+impl RunLength {
+    fn from_args(r: &RunArgs, kind: Kind) -> anyhow::Result<RunLength> {
+        let count = r
             .count
             .as_deref()
             .map(|c| {
@@ -293,23 +412,22 @@ impl BenchSettings {
                     .ok_or_else(|| usage!("--count must be a whole number greater than 0, not '{c}'."))
             })
             .transpose()?;
-        if self.count.is_some() && self.kind == Kind::Conn {
+        if count.is_some() && kind == Kind::Conn {
             return Err(usage!(
                 "--count does not apply to conn; use --duration to hold the connections."
             ));
         }
-        if let Some(t) = r.threads.as_deref() {
-            self.threads = count(t, "--threads")? as usize;
-        }
-        self.duration = duration(r.duration.as_deref(), "--duration")?;
-        if self.count.is_none() && self.duration.is_none() {
-            self.duration = Some(Duration::from_secs(10));
-        }
-        self.warmup = duration(r.warmup.as_deref(), "--warmup")?.unwrap_or_default();
-        if let Some(d) = duration(r.drain.as_deref(), "--drain")? {
-            self.drain = d;
-        }
-        self.seed = match r.seed.as_deref() {
+        let threads = match r.threads.as_deref() {
+            Some(t) => count_of(t, "--threads")? as usize,
+            None => 1,
+        };
+        let duration = match duration_arg(r.duration.as_deref(), "--duration")? {
+            None if count.is_none() => Some(Duration::from_secs(10)),
+            d => d,
+        };
+        let warmup = duration_arg(r.warmup.as_deref(), "--warmup")?.unwrap_or_default();
+        let drain = duration_arg(r.drain.as_deref(), "--drain")?.unwrap_or(Duration::from_secs(5));
+        let seed = match r.seed.as_deref() {
             None => {
                 let mut b = [0u8; 8];
                 getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
@@ -317,14 +435,23 @@ impl BenchSettings {
             }
             Some(t) => parse_int(t).ok_or_else(|| usage!("--seed must be a whole number, not '{t}'."))?,
         };
-        if let Some(sh) = r.shard.as_deref() {
-            let parsed = sh
+        let shard = match r.shard.as_deref() {
+            None => (0, 1),
+            Some(sh) => sh
                 .split_once('/')
                 .and_then(|(i, n)| Some((parse_int::<u32>(i)?, parse_int::<u32>(n)?)))
-                .filter(|(i, n)| *n > 0 && i < n);
-            self.shard = parsed.ok_or_else(|| usage!("--shard must be I/N with 0 <= I < N (e.g. 0/3), not '{sh}'."))?;
-        }
-        Ok(())
+                .filter(|(i, n)| *n > 0 && i < n)
+                .ok_or_else(|| usage!("--shard must be I/N with 0 <= I < N (e.g. 0/3), not '{sh}'."))?,
+        };
+        Ok(RunLength {
+            count,
+            duration,
+            warmup,
+            drain,
+            seed,
+            shard,
+            threads,
+        })
     }
 }
 

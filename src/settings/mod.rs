@@ -16,7 +16,9 @@ mod subscribe;
 mod tls;
 
 pub use assertion::{Assertion, Op};
-pub use bench::{BenchJob, BenchSettings, HEADER_LEN, Kind, Pacing, ReportSettings, default_filter};
+pub use bench::{
+    BenchJob, BenchSettings, HEADER_LEN, Kind, Load, Pacing, Publishing, Receiving, ReportSettings, default_filter,
+};
 pub use check::{CheckAssertion, CheckSettings};
 pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};

@@ -249,7 +249,7 @@ impl Client {
     async fn subscribe(&mut self) -> bool {
         let f = Filter {
             topic: self.filter.clone().unwrap_or_default(),
-            qos: self.plan.settings.qos,
+            qos: self.plan.receiving().qos,
             no_local: false,
             retain_as_published: false,
             retain_handling: 0,
@@ -297,7 +297,7 @@ impl Client {
         let mut deadline: Option<Instant> = None;
         loop {
             if let Some(d) = deadline {
-                let settled = match self.plan.settings.qos {
+                let settled = match self.plan.publishing().qos {
                     QoS::AtMostOnce => self.out.written >= self.out.published,
                     _ => self.out.acked >= self.out.published,
                 };
@@ -520,8 +520,9 @@ struct Scheduled {
 /// that intended time. Without a rate, as fast as the queue takes them.
 async fn schedule(plan: Arc<Plan>, index: u32, publisher: Outbox, shared: Arc<Shared>, t0: Instant) -> Scheduled {
     let s = &plan.settings;
+    let what = plan.publishing();
     let topic = plan.topic_for(index);
-    let maker = header::PayloadMaker::new(s.size, s.seed ^ u64::from(index));
+    let maker = header::PayloadMaker::new(what.size, s.seed ^ u64::from(index));
     let (limit, interval, offset) = plan.pace(index);
     let measure_from = t0 + s.warmup;
     let end = s.duration.map(|d| measure_from + d);
@@ -557,8 +558,8 @@ async fn schedule(plan: Arc<Plan>, index: u32, publisher: Outbox, shared: Arc<Sh
                     .as_micros()
                     .min(u32::MAX as u128) as u32,
             }),
-            qos: s.qos,
-            retain: s.retain,
+            qos: what.qos,
+            retain: what.retain,
             props: None,
         };
         // A QoS 1/2 message waits for room in the window: a full one

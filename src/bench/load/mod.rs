@@ -113,7 +113,7 @@ fn clients(plan: &Plan) -> Vec<(Role, u32)> {
 /// holds its pacing timer, a timerfd): the limit, and the warning when it
 /// could not be raised enough (said at once and kept for the report).
 fn open_files(plan: &Plan, clients: usize) -> (u64, Vec<String>) {
-    let paced = match plan.settings.pacing {
+    let paced = match plan.settings.load.pacing() {
         Pacing::Unlimited => 0,
         _ => plan.indexes(Role::Publisher).len() as u64,
     };
@@ -131,7 +131,7 @@ fn open_files(plan: &Plan, clients: usize) -> (u64, Vec<String>) {
 fn measured_for(plan: &Plan, interrupted: bool, from: Instant, end_of_publishing: Instant) -> Duration {
     match plan.settings.duration {
         Some(d) if !interrupted && plan.settings.count.is_none() => d,
-        _ => match plan.settings.kind {
+        _ => match plan.settings.kind() {
             Kind::Pub | Kind::Pubsub => end_of_publishing.saturating_duration_since(from),
             _ => Instant::now().saturating_duration_since(from),
         },
@@ -193,7 +193,7 @@ async fn wait_for_end(
     let signal = signals.recv();
     tokio::pin!(signal);
     let mut interrupted = false;
-    if s.kind == Kind::Pub || s.kind == Kind::Pubsub {
+    if s.load.publishing().is_some() {
         let mut published = Vec::with_capacity(publishers.len());
         for mut h in publishers {
             // Ctrl-C stops the schedules; the publishers then settle (drain).
@@ -212,7 +212,7 @@ async fn wait_for_end(
             }));
         }
         *end_of_publishing = Instant::now();
-        if s.kind == Kind::Pubsub {
+        if s.kind() == Kind::Pubsub {
             let expected = expected_now(plan, &published);
             let drain_end = Instant::now() + s.drain;
             while shared.live.unique.load(Relaxed) < expected && Instant::now() < drain_end && !interrupted {

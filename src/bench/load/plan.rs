@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::header::Clock;
 use crate::client::Connector;
-use crate::settings::{BenchSettings, ConnSettings, Endpoint, Kind, Pacing};
+use crate::settings::{BenchSettings, ConnSettings, Endpoint, Kind, Pacing, Publishing, Receiving};
 
 /// What a client does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,14 +45,13 @@ impl Plan {
 
     /// This shard's client indexes of a role (global numbering).
     pub fn indexes(&self, role: Role) -> Range<u32> {
-        let s = &self.settings;
-        let total = match (role, s.kind) {
-            (Role::Publisher, _) => s.publishers,
-            (Role::Subscriber, Kind::Sub | Kind::Pubsub) => s.subscribers,
-            (Role::Holder, Kind::Conn) => s.subscribers,
-            _ => 0,
+        let load = &self.settings.load;
+        let total = match role {
+            Role::Publisher => load.publishers(),
+            Role::Subscriber => load.subscribers(),
+            Role::Holder => load.holders(),
         };
-        slice(total, s.shard)
+        slice(total, self.settings.shard)
     }
 
     pub fn client_id(&self, role: Role, index: u32) -> String {
@@ -81,7 +80,7 @@ impl Plan {
     /// brokers): publishers first, then subscribers.
     fn slot(&self, role: Role, index: u32) -> usize {
         let slot = match role {
-            Role::Subscriber => index + self.settings.publishers,
+            Role::Subscriber => index + self.settings.load.publishers(),
             Role::Publisher | Role::Holder => index,
         };
         slot as usize
@@ -101,18 +100,36 @@ impl Plan {
             .replace("%u", user)
     }
 
+    /// What the publishers send. Only scenarios that publish have
+    /// publishers, so a publisher's code may take it as given.
+    pub fn publishing(&self) -> &Publishing {
+        self.settings
+            .load
+            .publishing()
+            .expect("only a scenario that publishes has publishers")
+    }
+
+    /// What the subscribers subscribe to (only scenarios that subscribe
+    /// have subscribers).
+    pub fn receiving(&self) -> &Receiving {
+        self.settings
+            .load
+            .receiving()
+            .expect("only a scenario that subscribes has subscribers")
+    }
+
     pub fn topic_for(&self, index: u32) -> String {
-        self.fill(&self.settings.topic, Role::Publisher, index)
+        self.fill(&self.publishing().topic, Role::Publisher, index)
     }
 
     pub fn filter_for(&self, index: u32) -> String {
-        self.fill(&self.settings.filter, Role::Subscriber, index)
+        self.fill(&self.receiving().filter, Role::Subscriber, index)
     }
 
     /// Does this run account for messages of publisher `id`? In pubsub only
     /// for its own publishers (other shards' are foreign); in sub for all.
     pub fn tracks(&self, id: u32) -> bool {
-        self.settings.kind != Kind::Pubsub || self.indexes(Role::Publisher).contains(&id)
+        self.settings.kind() != Kind::Pubsub || self.indexes(Role::Publisher).contains(&id)
     }
 
     /// The id a publisher writes into its payloads: its global index.
@@ -124,11 +141,11 @@ impl Plan {
     /// offset of its first one (publishers are staggered over one interval).
     pub fn pace(&self, index: u32) -> (u64, Option<Duration>, Duration) {
         let s = &self.settings;
-        let p = u64::from(s.publishers);
+        let p = u64::from(s.load.publishers());
         let limit = s
             .count
             .map_or(u64::MAX, |c| c / p + u64::from(u64::from(index) < c % p));
-        let interval = match s.pacing {
+        let interval = match self.publishing().pacing {
             Pacing::Unlimited => None,
             Pacing::Aggregate(rate) => Some(Duration::from_secs_f64(p as f64 / rate)),
             Pacing::Interval(i) => Some(i),

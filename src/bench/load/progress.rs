@@ -44,7 +44,7 @@ impl Progress {
                         started.elapsed().as_secs_f64(),
                         l.connected.load(Relaxed),
                         l.failed.load(Relaxed),
-                        plan.settings.publishers + plan.settings.subscribers
+                        plan.settings.load.clients()
                     ),
                     Some(t0) => format!(
                         "{:>5.1}s sent {} ({}/s), acked {}, received {} ({}/s), disconnects {}",

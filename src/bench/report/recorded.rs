@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::settings::{BenchSettings, Endpoint, Kind, Pacing};
+use crate::settings::{BenchSettings, Endpoint, HEADER_LEN, Pacing};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
@@ -51,12 +51,12 @@ pub struct RunConfig {
 impl RunConfig {
     pub fn of(s: &BenchSettings) -> RunConfig {
         let c = &s.conn;
-        let (pacing, rate, interval_ms) = match s.pacing {
+        let (pacing, rate, interval_ms) = match s.load.pacing() {
             Pacing::Unlimited => ("unlimited", None, None),
             Pacing::Aggregate(r) => ("aggregate", Some(r), None),
             Pacing::Interval(i) => ("interval", None, Some(i.as_secs_f64() * 1000.0)),
         };
-        let conn_only = s.kind == Kind::Conn;
+        let (load, publishing, receiving) = (&s.load, s.load.publishing(), s.load.receiving());
         RunConfig {
             broker: broker_url(s),
             protocol: c.protocol.level(),
@@ -67,21 +67,19 @@ impl RunConfig {
             keepalive_s: c.keepalive,
             clean_session: c.clean,
             inflight: c.max_inflight,
-            publishers: s.publishers,
-            subscribers: if conn_only { 0 } else { s.subscribers },
-            connections: if conn_only {
-                s.subscribers
-            } else {
-                s.publishers + s.subscribers
-            },
+            publishers: load.publishers(),
+            subscribers: load.subscribers(),
+            connections: load.clients(),
             conn_rate: s.conn_rate,
             ifaddrs: s.ifaddrs.iter().map(ToString::to_string).collect(),
             hosts: s.hosts.iter().map(crate::client::target_of).collect(),
-            topic: s.topic.clone(),
-            filter: s.filter.clone(),
-            qos: s.qos as u8,
-            retain: s.retain,
-            payload_bytes: s.size,
+            // What a scenario does not do is recorded empty: no topic, no
+            // filter, QoS 0, only the header.
+            topic: publishing.map(|p| p.topic.clone()).unwrap_or_default(),
+            filter: receiving.map(|r| r.filter.clone()).unwrap_or_default(),
+            qos: load.qos().map_or(0, |q| q as u8),
+            retain: publishing.is_some_and(|p| p.retain),
+            payload_bytes: publishing.map_or(HEADER_LEN, |p| p.size),
             pacing: pacing.into(),
             rate,
             interval_ms,

@@ -114,7 +114,7 @@ impl Sums {
                 ..Connections::default()
             },
             p: Publish {
-                qos: plan.settings.qos as u8,
+                qos: plan.settings.load.qos().map_or(0, |q| q as u8),
                 ..Publish::default()
             },
             ..Sums::default()
@@ -240,7 +240,7 @@ pub fn build(
     // What clients handed over during the run.
     shared.drain_hists_into(&mut hists);
     connect_figures(&mut c, storm, connect_phase);
-    let until = |last| rate_seconds(s.kind, secs, measure_from, last);
+    let until = |last| rate_seconds(s.kind(), secs, measure_from, last);
     publish_rates(&mut p, plan, secs, measured_acked as f64 / until(last_acked));
     let rx_secs = until(last_received);
     let groups = groups(plan, &trackers.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>());
@@ -254,7 +254,7 @@ pub fn build(
         ..accounted
     };
     let end = active_end(
-        s.kind,
+        s.kind(),
         measure_from + window,
         [last_acked, last_received],
         facts.stopped,
@@ -266,7 +266,7 @@ pub fn build(
     let mut r = Report {
         schema: report::SCHEMA,
         tool: format!("mqtt-bench {}", env!("CARGO_PKG_VERSION")),
-        scenario: s.kind,
+        scenario: s.kind(),
         config: RunConfig::of(s),
         started: facts.started.to_rfc3339(),
         ended: facts.ended.to_rfc3339(),
@@ -309,7 +309,7 @@ fn rate_seconds(kind: Kind, secs: f64, measure_from: Instant, last: Option<Insta
 fn publish_rates(p: &mut Publish, plan: &Plan, secs: f64, acked_rate: f64) {
     p.offered_rate = round3(p.measured as f64 / secs);
     p.acked_rate = round3(acked_rate);
-    if plan.settings.qos == QoS::AtMostOnce {
+    if plan.settings.load.qos() == Some(QoS::AtMostOnce) {
         p.acked = 0;
         p.acked_rate = 0.0;
     }
@@ -389,9 +389,9 @@ fn series(shared: &Shared, t0: Instant, end: Instant) -> Vec<report::Second> {
 fn target_rate(plan: &Plan) -> Option<f64> {
     let s = &plan.settings;
     let local = plan.indexes(Role::Publisher).len();
-    match s.pacing {
+    match s.load.pacing() {
         Pacing::Unlimited => None,
-        Pacing::Aggregate(r) => Some(round3(r * local as f64 / f64::from(s.publishers.max(1)))),
+        Pacing::Aggregate(r) => Some(round3(r * local as f64 / f64::from(s.load.publishers().max(1)))),
         Pacing::Interval(i) => Some(round3(local as f64 / i.as_secs_f64())),
     }
 }
