@@ -10,7 +10,7 @@ use bytes::Bytes;
 use crate::exit::Program;
 use crate::mqtt::{OutMessage, Protocol};
 use crate::publish::read_payload;
-use crate::settings::{OutputSettings, RrSettings, SubSettings};
+use crate::settings::RrSettings;
 use crate::subscribe::{Request, listen};
 
 /// Entry point of `mqtt-rr`.
@@ -45,23 +45,5 @@ pub fn run(s: RrSettings, program: &Program) -> anyhow::Result<()> {
         },
         correlation,
     };
-    let sub = SubSettings {
-        conn: s.conn,
-        filters: vec![s.response_topic],
-        filter_out: Vec::new(),
-        unsubscribe: Vec::new(),
-        qos: s.qos,
-        count: Some(1),
-        exit_after_subscribe: false,
-        exit_after_unsubscribe: false,
-        random_filter: None,
-        remove_retained: false,
-        retained_only: false,
-        exec: None,
-        watch: false,
-        message_rate: false,
-        latency: s.latency,
-        output: OutputSettings { ..s.output },
-    };
-    crate::exit::status(crate::runtime(1)?.block_on(listen(sub, Some(request)))?)
+    crate::exit::status(crate::runtime(1)?.block_on(listen(s.listener(), Some(request)))?)
 }

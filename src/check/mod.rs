@@ -27,12 +27,21 @@ use crate::bench::report::{Conclusion, export};
 use crate::client::{Connector, target_of};
 use crate::exit;
 use crate::mqtt::Protocol;
-use crate::settings::CheckSettings;
 use crate::settings::check::{CheckItem, Group};
+use crate::settings::{CheckSettings, SessionOptions};
 use behaviour::{Earlier, Probe};
 use probe::{Ctx, Evidence, Outcome};
 use probes::Found;
 use report::{CheckConfig, CheckReport, Item, Res};
+
+/// How the probes' connections are used: a subscriber takes up to 100
+/// messages in flight (the QoS 1 order probe sends a burst).
+const PROBING: SessionOptions = SessionOptions {
+    receive_maximum: 100,
+    manual_acks: false,
+    property_order: false,
+    nodelay: false,
+};
 
 /// Entry point of `mqtt-bench check`.
 pub fn run(s: CheckSettings) -> anyhow::Result<()> {
@@ -108,7 +117,7 @@ impl Checking<'_> {
 async fn check(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let started_wall = chrono::Local::now();
     let started = Instant::now();
-    let connector = Connector::new(&s.conn).map_err(|f| f.into_error())?;
+    let connector = Connector::new(&s.conn, PROBING).map_err(|f| f.into_error())?;
     let ctx = Ctx::new(s.conn.clone(), connector, s.prefix.clone(), s.max_payload);
     let mut run = Checking {
         ctx: &ctx,

@@ -134,7 +134,6 @@ impl Ctx {
         s.connect_retry = None;
         s.debug = false;
         s.max_inflight = 20;
-        s.receive_maximum = 100;
         s
     }
 

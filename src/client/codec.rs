@@ -22,7 +22,7 @@ use super::events::{ConnError, Event};
 use crate::mqtt::{
     ConnAckProps, DisconnectProps, Filter, Message, OutMessage, Protocol, PublishProps, QoS, SubscribeProps,
 };
-use crate::settings::ConnSettings;
+use crate::settings::{ConnSettings, SessionOptions};
 
 use crate::mqtt::MAX_PACKET_SIZE;
 
@@ -56,7 +56,7 @@ pub enum Ack {
 }
 
 impl Codec {
-    pub fn new(s: &ConnSettings) -> Codec {
+    pub fn new(s: &ConnSettings, session: &SessionOptions) -> Codec {
         let v5 = s.protocol == Protocol::V5;
         let publish_order: Vec<u8> = match v5 {
             true => (s.props.publish_order.iter())
@@ -71,7 +71,7 @@ impl Codec {
             } else {
                 Vec::new()
             },
-            property_order: v5 && s.property_order,
+            property_order: v5 && session.property_order,
         }
     }
 
@@ -80,10 +80,13 @@ impl Codec {
     }
 
     /// The CONNECT packet for `s` (encoded once per connection).
-    pub fn connect(s: &ConnSettings) -> Result<Bytes, ConnError> {
+    pub fn connect(s: &ConnSettings, session: &SessionOptions) -> Result<Bytes, ConnError> {
         let mut buf = BytesMut::new();
         let written = if s.protocol == Protocol::V5 {
-            connect_v5(s).write(&mut buf, None).map(drop).map_err(|e| e.to_string())
+            connect_v5(s, session.receive_maximum)
+                .write(&mut buf, None)
+                .map(drop)
+                .map_err(|e| e.to_string())
         } else {
             connect_v4(s).write(&mut buf).map(drop).map_err(|e| e.to_string())
         };
@@ -495,14 +498,14 @@ fn connect_v4(s: &ConnSettings) -> rumqttc::Connect {
 }
 
 /// The MQTT 5 CONNECT for `s`, with its will and credentials.
-fn connect_v5(s: &ConnSettings) -> rumqttc5::Packet {
+fn connect_v5(s: &ConnSettings, receive_maximum: u16) -> rumqttc5::Packet {
     let mut o = rumqttc5::MqttOptions::new(s.client_id.clone().unwrap_or_default(), ("localhost", 1883));
     o.set_keep_alive(s.keepalive);
     o.set_clean_start(s.clean);
     let c = &s.props.connect;
     o.set_session_expiry_interval(c.session_expiry_interval.or(s.session_expiry));
     // Like mosquitto: receive-maximum 20 unless -D says otherwise.
-    o.set_receive_maximum(Some(c.receive_maximum.unwrap_or(s.receive_maximum)));
+    o.set_receive_maximum(Some(c.receive_maximum.unwrap_or(receive_maximum)));
     o.set_topic_alias_max(c.topic_alias_maximum);
     o.set_request_problem_info(c.request_problem_information);
     o.set_request_response_info(c.request_response_information);

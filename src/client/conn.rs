@@ -41,7 +41,7 @@ use super::flows::{Arrival, Flows};
 use super::gather::{AckHold, Gather};
 use super::transport::{Boxed, Dial, Phases, Tls};
 use crate::mqtt::{ConnAckProps, DisconnectProps, Filter, Message, OutMessage, Protocol, QoS, SubscribeProps};
-use crate::settings::{ConnSettings, Endpoint};
+use crate::settings::{ConnSettings, Endpoint, SessionOptions};
 
 /// TCP connect + CONNACK timeout, per attempt.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -79,17 +79,20 @@ pub struct Connector {
     /// one connection is quicker without (mqtt-pub -l -q 1: 82 k msg/s
     /// against 53 k to mosquitto 2.0).
     refill_wait: bool,
+    /// How the program uses its connections.
+    session: SessionOptions,
 }
 
 /// A host's addresses, shared by its connections.
 type Addrs = Arc<[SocketAddr]>;
 
 impl Connector {
-    pub fn new(s: &ConnSettings) -> Result<Connector, ConnectFailure> {
+    pub fn new(s: &ConnSettings, session: SessionOptions) -> Result<Connector, ConnectFailure> {
         Ok(Connector {
             tls: tls_config(s)?,
             addrs: Arc::default(),
             refill_wait: true,
+            session,
         })
     }
 
@@ -329,8 +332,8 @@ impl Connection {
         } else {
             s
         };
-        let codec = Codec::new(s);
-        let connect = Codec::connect(s).map_err(|e| ConnectFailure::setup(format!("{e}.")))?;
+        let codec = Codec::new(s, &c.session);
+        let connect = Codec::connect(s, &c.session).map_err(|e| ConnectFailure::setup(format!("{e}.")))?;
         let store = super::store::path(s);
         let flows = match &store {
             Some(path) => super::store::load(path, s, &codec)
@@ -342,7 +345,7 @@ impl Connection {
         let now = Instant::now();
         Ok(Connection {
             codec,
-            dial: Dial::new(s, c.tls.clone()).with_addrs(c.addrs(s)),
+            dial: Dial::new(s, c.tls.clone(), c.session.nodelay).with_addrs(c.addrs(s)),
             connect,
             max_inflight: s.max_inflight.max(1),
             limit: s.max_inflight.max(1),
@@ -365,7 +368,7 @@ impl Connection {
                 sleep: None,
             },
             flows,
-            acks_by_caller: s.manual_acks,
+            acks_by_caller: c.session.manual_acks,
             events: VecDeque::new(),
             unwritten: VecDeque::new(),
             failed: None,
@@ -389,10 +392,10 @@ impl Connection {
     }
 
     /// [`Connection::connect`] for a program with one connection.
-    pub async fn start(s: &ConnSettings) -> Result<Connection, ConnectFailure> {
+    pub async fn start(s: &ConnSettings, session: SessionOptions) -> Result<Connection, ConnectFailure> {
         let c = Connector {
             refill_wait: false,
-            ..Connector::new(s)?
+            ..Connector::new(s, session)?
         };
         Connection::connect(s, &c).await
     }

@@ -394,11 +394,8 @@ mod tests {
             proxy: None,
             debug: false,
             quiet: true,
-            receive_maximum: 20,
-            manual_acks: false,
-            property_order: false,
         };
-        let saved = load(&path, &s, &Codec::new(&s)).unwrap().unwrap();
+        let saved = load(&path, &s, &Codec::new(&s, &Default::default())).unwrap().unwrap();
         assert_eq!(
             (saved.inflight, saved.next_id, saved.incoming.clone()),
             (20, 301, vec![7])
@@ -418,6 +415,9 @@ mod tests {
         );
         save(&path, &saved).unwrap();
         assert!(!ids_path(&path).exists());
-        assert_eq!(load(&path, &s, &Codec::new(&s)).unwrap(), Some(saved));
+        assert_eq!(
+            load(&path, &s, &Codec::new(&s, &Default::default())).unwrap(),
+            Some(saved)
+        );
     }
 }

@@ -58,10 +58,11 @@ pub struct Phases {
 }
 
 impl Dial {
-    pub fn new(s: &ConnSettings, tls: Option<Tls>) -> Dial {
+    /// `nodelay`: TCP_NODELAY even without `--nodelay`.
+    pub fn new(s: &ConnSettings, tls: Option<Tls>, nodelay: bool) -> Dial {
         Dial {
             endpoint: s.endpoint.clone(),
-            nodelay: s.nodelay,
+            nodelay: s.nodelay || nodelay,
             bind: s.bind,
             proxy: s.proxy.clone(),
             tls,

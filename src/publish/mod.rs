@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::client::Connection;
 use crate::exit::{self, Exit, Program};
 use crate::mqtt::OutMessage;
-use crate::settings::{PubSettings, Source};
+use crate::settings::{PubSettings, SessionOptions, Source};
 use deliver::{Delivery, Sink, deliver};
 
 /// Entry point of `mqtt-pub`.
@@ -45,7 +45,7 @@ async fn publish(s: PubSettings, payload: Option<Bytes>) -> anyhow::Result<Exit>
         None => Some(crate::signals::Signals::new()?),
         Some(_) => None,
     };
-    let connect = Connection::start(&s.conn);
+    let connect = Connection::start(&s.conn, SessionOptions::default());
     let connected = match &mut signals {
         None => connect.await,
         Some(signals) => tokio::select! {

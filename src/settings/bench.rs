@@ -466,18 +466,12 @@ fn conn_settings(a: &ConnArgs) -> anyhow::Result<ConnSettings> {
         return Err(usage!("mqtt-bench does not send wills."));
     }
     let (conn, url_topic) = ConnSettings::from_args(a, Protocol::V311, false, "")?;
-    let mut conn = conn?;
+    let conn = conn?;
     if url_topic.is_some_and(|t| !t.is_empty()) {
         return Err(usage!(
             "mqtt-bench takes topics from -t/--filter, not from the URL path."
         ));
     }
-    // Subscribers may have as many messages in flight towards them as
-    // publishers may have away from them.
-    conn.receive_maximum = conn.max_inflight.max(1);
-    // A load generator wants every packet on the wire at once: Nagle's
-    // algorithm and delayed ACKs would add 40 ms to acknowledgements.
-    conn.nodelay = true;
     Ok(conn)
 }
 

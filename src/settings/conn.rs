@@ -91,14 +91,73 @@ pub struct ConnSettings {
     pub proxy: Option<Proxy>,
     pub debug: bool,
     pub quiet: bool,
-    /// v5 receive maximum when `-D connect receive-maximum` does not say
-    /// (mosquitto: 20, or `-C` when it is below 20).
+}
+
+/// How a program uses its connections: chosen by the program, not on the
+/// command line, and given to the client next to [`ConnSettings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// v5 receive maximum when `-D connect receive-maximum` does not say.
     pub receive_maximum: u16,
-    /// Acknowledge incoming QoS 1/2 messages only when told to (mqtt-sub `-C`).
+    /// Acknowledge incoming QoS 1/2 messages only when told to.
     pub manual_acks: bool,
     /// Note the order of each received PUBLISH's properties (MQTT 5; `%j`
     /// shows it): a layer of the byte stream that nothing else needs.
     pub property_order: bool,
+    /// TCP_NODELAY whether or not `--nodelay` was given.
+    pub nodelay: bool,
+}
+
+impl Default for SessionOptions {
+    /// mosquitto's: receive maximum 20, each message acknowledged as it comes.
+    fn default() -> SessionOptions {
+        SessionOptions {
+            receive_maximum: 20,
+            manual_acks: false,
+            property_order: false,
+            nodelay: false,
+        }
+    }
+}
+
+impl SessionOptions {
+    /// mqtt-sub: each message is acknowledged only once handled (printed,
+    /// `--exec` done), so one read just before a cut is sent again and
+    /// messages after the -C'th stay with the broker; with `-C` below 20 the
+    /// broker sends at most the messages wanted at once (as mosquitto sets
+    /// its receive maximum). `property_order`: the output shows it.
+    pub fn subscriber(count: Option<u64>, property_order: bool) -> SessionOptions {
+        SessionOptions {
+            receive_maximum: count.filter(|c| *c < 20).map_or(20, |c| c as u16),
+            manual_acks: true,
+            property_order,
+            nodelay: false,
+        }
+    }
+
+    /// mqtt-rr: one response is all it waits for; with `--latency` no wait
+    /// behind Nagle's algorithm in what is measured (as mosquitto_rr).
+    pub fn requester(latency: bool, property_order: bool) -> SessionOptions {
+        SessionOptions {
+            receive_maximum: 1,
+            manual_acks: false,
+            property_order,
+            nodelay: latency,
+        }
+    }
+
+    /// mqtt-bench: subscribers may have as many messages in flight towards
+    /// them as publishers away from them (`-M`), and every packet goes on
+    /// the wire at once (Nagle's algorithm and delayed ACKs would add 40 ms
+    /// to acknowledgements).
+    pub fn load_generator(max_inflight: u16) -> SessionOptions {
+        SessionOptions {
+            receive_maximum: max_inflight.max(1),
+            manual_acks: false,
+            property_order: false,
+            nodelay: true,
+        }
+    }
 }
 
 /// What `-L` contributed besides the connection: its topic.
@@ -213,9 +272,6 @@ impl ConnSettings {
             proxy,
             debug: args.debug,
             quiet: args.quiet,
-            receive_maximum: 20,
-            manual_acks: false,
-            property_order: false,
         };
         Ok((Ok(settings), topic))
     }

@@ -21,7 +21,7 @@ pub use bench::{
 };
 pub use check::{CheckAssertion, CheckSettings};
 pub(crate) use conn::parse_url;
-pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, Will};
+pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, SessionOptions, Will};
 pub use passwd::{DEFAULT_ITERATIONS, HashKind, MOSQUITTO_ITERATIONS, PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::Props;
 pub use publish::{MAX_PAYLOAD, PubSettings, Source};

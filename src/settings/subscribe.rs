@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::Source;
-use super::conn::ConnSettings;
+use super::conn::{ConnSettings, SessionOptions};
 use super::number::{parse_int, parse_seconds, shown};
 use super::publish::{check_publish_topic, message_source, parse_qos};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
@@ -73,6 +73,7 @@ impl OutputSettings {
 #[derive(Debug, Clone)]
 pub struct SubSettings {
     pub conn: ConnSettings,
+    pub session: SessionOptions,
     pub filters: Vec<String>,
     pub filter_out: Vec<String>,
     pub unsubscribe: Vec<String>,
@@ -125,7 +126,7 @@ impl SubSettings {
             ));
         }
         // What mosquitto finds only when it connects comes after what is missing.
-        let mut conn = conn?;
+        let conn = conn?;
         if output.no_retained && args.retained_only {
             // mosquitto_sub puts a blank line before this one.
             return Err(exit::said(
@@ -133,10 +134,10 @@ impl SubSettings {
                 "\nError: Combining '-R' and '--retained-only' makes no sense.",
             ));
         }
-        acknowledge_when_handled(&mut conn, count);
-        conn.property_order = output.printer.shows_property_order();
+        let session = SessionOptions::subscriber(count, output.printer.shows_property_order());
         Ok(SubSettings {
             conn,
+            session,
             filters,
             filter_out: args.filter_out,
             unsubscribe: args.unsubscribe,
@@ -172,24 +173,11 @@ fn random_filter(r: &str) -> anyhow::Result<f64> {
     Ok(percent / 100.0)
 }
 
-/// Each message is acknowledged only once handled (printed, `--exec`
-/// done): one read just before a cut is sent again, and messages after the
-/// -C'th stay with the broker. With `-C`, the broker sends at most the
-/// messages wanted at once (mosquitto sets receive maximum to a count below
-/// 20).
-fn acknowledge_when_handled(conn: &mut ConnSettings, count: Option<u64>) {
-    if let Some(c) = count
-        && c < 20
-    {
-        conn.receive_maximum = c as u16;
-    }
-    conn.manual_acks = true;
-}
-
 /// Validated mqtt-rr settings.
 #[derive(Debug, Clone)]
 pub struct RrSettings {
     pub conn: ConnSettings,
+    pub session: SessionOptions,
     pub topic: String,
     pub response_topic: String,
     pub source: Source,
@@ -220,17 +208,14 @@ impl RrSettings {
         let (Some(topic), Some(response_topic), Some(source)) = (topic, args.response_topic, source) else {
             return Err(usage!("All of topic, message, and response topic must be supplied."));
         };
-        let mut conn = conn?;
+        let conn = conn?;
         if conn.props.publish.response_topic.is_some() {
             return Err(usage!("Error in PUBLISH properties: Duplicate response topic."));
         }
-        // One response is all we wait for.
-        conn.receive_maximum = 1;
-        // As mosquitto_rr: no wait behind Nagle's algorithm in what is measured.
-        conn.nodelay |= args.latency;
-        conn.property_order = output.printer.shows_property_order();
+        let session = SessionOptions::requester(args.latency, output.printer.shows_property_order());
         Ok(RrSettings {
             conn,
+            session,
             topic,
             response_topic,
             source,
@@ -238,5 +223,30 @@ impl RrSettings {
             latency: args.latency,
             output,
         })
+    }
+
+    /// The listening half: subscribed to the response topic at the
+    /// request's QoS until the first answer (`-C 1`), with nothing of
+    /// mqtt-sub's own options.
+    pub fn listener(self) -> SubSettings {
+        SubSettings {
+            conn: self.conn,
+            session: self.session,
+            filters: vec![self.response_topic],
+            filter_out: Vec::new(),
+            unsubscribe: Vec::new(),
+            qos: self.qos,
+            count: Some(1),
+            exit_after_subscribe: false,
+            exit_after_unsubscribe: false,
+            random_filter: None,
+            remove_retained: false,
+            retained_only: false,
+            exec: None,
+            watch: false,
+            message_rate: false,
+            latency: self.latency,
+            output: self.output,
+        }
     }
 }

@@ -81,7 +81,7 @@ async fn connect(
     deadline: Option<Instant>,
 ) -> Result<Connection, Exit> {
     tokio::select! {
-        r = Connection::start(&s.conn) => r.map_err(|f| {
+        r = Connection::start(&s.conn, s.session) => r.map_err(|f| {
             diag(format_args!("{}", f.text()));
             if is_request && f.old_protocol && s.conn.protocol == crate::mqtt::Protocol::V5 {
                 diag(format_args!("(With -V 311 the first message on the response topic is the answer: no correlation data.)"),

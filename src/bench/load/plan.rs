@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::header::Clock;
 use crate::client::Connector;
-use crate::settings::{BenchSettings, ConnSettings, Endpoint, Kind, Pacing, Publishing, Receiving};
+use crate::settings::{BenchSettings, ConnSettings, Endpoint, Kind, Pacing, Publishing, Receiving, SessionOptions};
 
 /// What a client does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,7 +35,8 @@ impl Plan {
     /// Fails when the TLS options cannot be loaded (a usage problem every
     /// client would have).
     pub fn new(settings: BenchSettings) -> anyhow::Result<Plan> {
-        let connector = Connector::new(&settings.conn).map_err(|f| f.into_error())?;
+        let session = SessionOptions::load_generator(settings.conn.max_inflight);
+        let connector = Connector::new(&settings.conn, session).map_err(|f| f.into_error())?;
         Ok(Plan {
             settings,
             clock: Clock::new(),
