@@ -8,13 +8,13 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::Checking;
-use super::probe::{Ctx, Evidence, Outcome};
+use super::probe::{Ctx, Evidence, Finding};
 use super::probes::{self, Found};
-use super::report::{Item, Res};
+use super::report::{ItemResult, Res};
 use crate::settings::check::CheckItem;
 
 /// The results found so far, for a probe that reads an earlier one.
-pub struct Earlier<'a>(pub &'a [Item]);
+pub struct Earlier<'a>(pub &'a [ItemResult]);
 
 impl Earlier<'_> {
     pub fn result(&self, item: CheckItem) -> Option<Res> {
@@ -142,9 +142,9 @@ const RETAINED: After = After {
 pub async fn run_all(run: &mut Checking<'_>, speaks_v5: bool) {
     let v5 = run.ctx.v5();
     let not_v5 = if speaks_v5 {
-        Outcome::skipped(format!("MQTT 5 only; -V {} given", run.ctx.version().number()))
+        Finding::skipped(format!("MQTT 5 only; -V {} given", run.ctx.version().number()))
     } else {
-        Outcome::unsupported("MQTT 5 only: the broker does not speak it")
+        Finding::unsupported("MQTT 5 only: the broker does not speak it")
     };
     for p in PROBES {
         if p.needs_v5() && !v5 {
@@ -155,11 +155,11 @@ pub async fn run_all(run: &mut Checking<'_>, speaks_v5: bool) {
             match run.result(after.item) {
                 Some(Res::Pass) => {}
                 Some(Res::Unsupported) => {
-                    run.skip(p.items, &Outcome::unsupported(after.unsupported));
+                    run.skip(p.items, &Finding::unsupported(after.unsupported));
                     continue;
                 }
                 _ => {
-                    run.skip(p.items, &Outcome::skipped(after.skipped));
+                    run.skip(p.items, &Finding::skipped(after.skipped));
                     continue;
                 }
             }

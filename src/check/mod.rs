@@ -30,9 +30,9 @@ use crate::mqtt::Protocol;
 use crate::settings::check::{CheckItem, Group};
 use crate::settings::{CheckSettings, SessionOptions};
 use behaviour::{Earlier, Probe};
-use probe::{Ctx, Evidence, Outcome};
+use probe::{Ctx, Evidence, Finding};
 use probes::Found;
-use report::{CheckConfig, CheckReport, Item, Res};
+use report::{CheckConfig, CheckReport, ItemResult, Res};
 
 /// How the probes' connections are used: a subscriber takes up to 100
 /// messages in flight (the QoS 1 order probe sends a burst).
@@ -54,7 +54,7 @@ pub fn run(s: CheckSettings) -> anyhow::Result<()> {
 /// A check under way: the items found so far, and the probes' shared context.
 struct Checking<'a> {
     ctx: &'a Ctx,
-    items: Vec<Item>,
+    items: Vec<ItemResult>,
     s: &'a CheckSettings,
 }
 
@@ -65,7 +65,7 @@ impl Checking<'_> {
 
     fn push(&mut self, found: Found, evidence: &[String]) {
         for (item, o) in found {
-            self.items.push(Item {
+            self.items.push(ItemResult {
                 item,
                 group: item.group(),
                 result: o.res,
@@ -94,7 +94,7 @@ impl Checking<'_> {
             Ok(found) => found,
             Err(_) => probes::all(
                 items,
-                &Outcome::fail(format!(
+                &Finding::fail(format!(
                     "no result within {limit:?} (--probe-timeout {:?})",
                     self.s.probe_timeout
                 )),
@@ -103,12 +103,12 @@ impl Checking<'_> {
     }
 
     /// Items that cannot run, all with the same outcome.
-    fn skip(&mut self, items: &[CheckItem], o: &Outcome) {
+    fn skip(&mut self, items: &[CheckItem], o: &Finding) {
         self.push(probes::all(items, o), &[]);
     }
 
     /// Items of `group` that cannot run.
-    fn skip_group(&mut self, group: Group, o: &Outcome) {
+    fn skip_group(&mut self, group: Group, o: &Finding) {
         let items: Vec<CheckItem> = CheckItem::of(group).collect();
         self.skip(&items, o);
     }
@@ -158,7 +158,7 @@ async fn check(s: &CheckSettings) -> anyhow::Result<CheckReport> {
             .await;
         run.push(found, &ev.take());
     } else {
-        run.skip(ZERO_ID, &Outcome::skipped(why_not.clone()));
+        run.skip(ZERO_ID, &Finding::skipped(why_not.clone()));
     }
     let connack = ctx.connack.borrow().clone();
     connack_items(
@@ -175,8 +175,8 @@ async fn check(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         let ev = Evidence::default();
         let _ = timeout(s.probe_timeout, probes::clean_up(&ctx, &ev)).await;
     } else {
-        run.skip_group(Group::Behaviour, &Outcome::skipped(why_not.clone()));
-        run.skip_group(Group::Latency, &Outcome::skipped(why_not));
+        run.skip_group(Group::Behaviour, &Finding::skipped(why_not.clone()));
+        run.skip_group(Group::Latency, &Finding::skipped(why_not));
     }
 
     // In the report's order.
@@ -283,7 +283,7 @@ async fn versions(run: &mut Checking<'_>) -> Spoken {
         let seen = match timeout(s.probe_timeout, probes::version(ctx, &ev, v)).await {
             Ok(seen) => seen,
             Err(_) => probes::VersionSeen {
-                outcome: Outcome::fail(format!("no CONNACK within {:?}", s.probe_timeout)),
+                outcome: Finding::fail(format!("no CONNACK within {:?}", s.probe_timeout)),
                 answered: false,
                 accepted: false,
                 connack: None,
@@ -298,7 +298,7 @@ async fn versions(run: &mut Checking<'_>) -> Spoken {
         // No MQTT 5 CONNACK in time from a broker that speaks 3.1.1: it
         // does not speak 5 (some never answer one).
         if v == Protocol::V5 && o.res == Res::Fail && !seen.answered && spoken.accepted.values().any(|a| *a) {
-            o = Outcome::unsupported(format!("{} (it answered MQTT 3.1.1)", o.detail)).with(json!(false));
+            o = Finding::unsupported(format!("{} (it answered MQTT 3.1.1)", o.detail)).with(json!(false));
         }
         run.push(vec![(name, o)], &ev.take());
     }
@@ -313,7 +313,7 @@ async fn access(run: &mut Checking<'_>) -> bool {
         Err(_) => (
             probes::all(
                 &[CheckItem::Anonymous, CheckItem::Credentials],
-                &Outcome::fail("no result within --probe-timeout"),
+                &Finding::fail("no result within --probe-timeout"),
             ),
             false,
         ),
@@ -333,16 +333,16 @@ fn connack_items(
 ) {
     match (connack, version) {
         (Some(p), Some(Protocol::V5)) => run.push(probes::connack_items(p), &[]),
-        _ if runs.is_none() => run.skip_group(Group::Connack, &Outcome::skipped(why_not)),
+        _ if runs.is_none() => run.skip_group(Group::Connack, &Finding::skipped(why_not)),
         // An MQTT 5 CONNACK without properties: every default applies.
         (None, Some(Protocol::V5)) => run.push(probes::connack_items(&Default::default()), &[]),
         _ if runs == Some(true) => run.skip_group(
             Group::Connack,
-            &Outcome::skipped(format!("-V {} given", run.ctx.version().number())),
+            &Finding::skipped(format!("-V {} given", run.ctx.version().number())),
         ),
         _ => run.skip_group(
             Group::Connack,
-            &Outcome::unsupported("the broker does not speak MQTT 5"),
+            &Finding::unsupported("the broker does not speak MQTT 5"),
         ),
     }
 }
@@ -362,7 +362,7 @@ async fn latency_items(run: &mut Checking<'_>) -> BTreeMap<String, crate::bench:
                     let key = format!("{name}_{stat}_ms");
                     if let Some(item) = CheckItem::from_name(&key).filter(|i| i.group() == Group::Latency) {
                         let detail = format!("{} samples", sm.count);
-                        found.push((item, Outcome::info(json!(us as f64 / 1000.0), detail)));
+                        found.push((item, Finding::info(json!(us as f64 / 1000.0), detail)));
                     }
                 }
                 latency.insert(name.to_string(), sm);
@@ -372,8 +372,8 @@ async fn latency_items(run: &mut Checking<'_>) -> BTreeMap<String, crate::bench:
                 if !found.iter().any(|(f, _)| *f == item) {
                     let qos = item.name().split('_').next().unwrap_or_default();
                     let o = match CheckItem::from_name(qos).and_then(|q| run.result(q)) {
-                        Some(Res::Unsupported) => Outcome::unsupported(format!("see {qos}")),
-                        _ => Outcome::skipped(format!("the {qos} round trip did not pass")),
+                        Some(Res::Unsupported) => Finding::unsupported(format!("see {qos}")),
+                        _ => Finding::skipped(format!("the {qos} round trip did not pass")),
                     };
                     found.push((item, o));
                 }
@@ -381,7 +381,7 @@ async fn latency_items(run: &mut Checking<'_>) -> BTreeMap<String, crate::bench:
             run.push(found, &[]);
         }
         Ok(Err(o)) => run.skip_group(Group::Latency, &o),
-        Err(_) => run.skip_group(Group::Latency, &Outcome::fail("no result within --probe-timeout")),
+        Err(_) => run.skip_group(Group::Latency, &Finding::fail("no result within --probe-timeout")),
     }
     latency
 }

@@ -22,40 +22,40 @@ const EVIDENCE: usize = 40;
 
 /// What a probe found for one item.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct Finding {
     pub res: Res,
     pub detail: String,
     pub value: Option<Value>,
 }
 
-impl Outcome {
-    pub fn pass(detail: impl Into<String>) -> Outcome {
-        Outcome::new(Res::Pass, detail)
+impl Finding {
+    pub fn pass(detail: impl Into<String>) -> Finding {
+        Finding::new(Res::Pass, detail)
     }
-    pub fn fail(detail: impl Into<String>) -> Outcome {
-        Outcome::new(Res::Fail, detail)
+    pub fn fail(detail: impl Into<String>) -> Finding {
+        Finding::new(Res::Fail, detail)
     }
-    pub fn unsupported(detail: impl Into<String>) -> Outcome {
-        Outcome::new(Res::Unsupported, detail)
+    pub fn unsupported(detail: impl Into<String>) -> Finding {
+        Finding::new(Res::Unsupported, detail)
     }
-    pub fn skipped(detail: impl Into<String>) -> Outcome {
-        Outcome::new(Res::Skipped, detail)
+    pub fn skipped(detail: impl Into<String>) -> Finding {
+        Finding::new(Res::Skipped, detail)
     }
-    pub fn info(value: Value, detail: impl Into<String>) -> Outcome {
-        Outcome {
+    pub fn info(value: Value, detail: impl Into<String>) -> Finding {
+        Finding {
             value: Some(value),
-            ..Outcome::new(Res::Info, detail)
+            ..Finding::new(Res::Info, detail)
         }
     }
-    fn new(res: Res, detail: impl Into<String>) -> Outcome {
-        Outcome {
+    fn new(res: Res, detail: impl Into<String>) -> Finding {
+        Finding {
             res,
             detail: detail.into(),
             value: None,
         }
     }
     /// The same outcome with a value (a length, a size, a flag).
-    pub fn with(mut self, value: Value) -> Outcome {
+    pub fn with(mut self, value: Value) -> Finding {
         self.value = Some(value);
         self
     }
@@ -161,7 +161,7 @@ impl Ctx {
     }
 
     /// Connect `s` as client `label`, noting it in `ev`.
-    pub async fn connect(&self, ev: &Evidence, label: &str, s: &ConnSettings) -> Result<Client, ConnectFailure> {
+    pub async fn connect(&self, ev: &Evidence, label: &str, s: &ConnSettings) -> Result<ProbeClient, ConnectFailure> {
         ev.note(format!(
             "{label} → CONNECT v{} id={} clean={}{}{}",
             s.protocol.number(),
@@ -179,7 +179,7 @@ impl Ctx {
         match Connection::connect(s, &self.connector).await {
             Ok(lean) => {
                 ev.note(format!("{label} ← CONNACK accepted ({:.1} ms)", ms(started.elapsed())));
-                Ok(Client {
+                Ok(ProbeClient {
                     lean,
                     label: label.to_string(),
                     ev: ev.clone(),
@@ -222,7 +222,7 @@ impl std::fmt::Display for Stop {
 
 /// One connection of a probe: what it sends and receives goes into the
 /// probe's evidence; received messages wait in an inbox.
-pub struct Client {
+pub struct ProbeClient {
     lean: Connection,
     label: String,
     ev: Evidence,
@@ -236,7 +236,7 @@ pub struct Client {
     muted: bool,
 }
 
-impl Client {
+impl ProbeClient {
     pub fn connack(&self) -> Option<&ConnAckProps> {
         self.lean.connack_props()
     }
@@ -363,7 +363,7 @@ impl Client {
         self.lean.publish_now(m).map_err(|e| Stop::Lost(e.to_string()))
     }
 
-    /// Wait for the answer to an earlier [`Client::send`].
+    /// Wait for the answer to an earlier [`ProbeClient::send`].
     pub async fn wait_ack(&mut self, pkid: u16, until: Instant) -> Result<u8, Stop> {
         loop {
             if let Some(r) = self.acks.remove(&pkid) {

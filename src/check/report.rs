@@ -45,7 +45,7 @@ impl Res {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Item {
+pub struct ItemResult {
     #[serde(rename = "name")]
     pub item: CheckItem,
     pub group: Group,
@@ -59,7 +59,7 @@ pub struct Item {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Verdict {
+pub struct CheckVerdict {
     pub check: String,
     pub pass: bool,
     /// The item's result or value the check looked at.
@@ -90,10 +90,10 @@ pub struct CheckReport {
     /// The MQTT 5 CONNACK's properties as the broker sent them (absent ones
     /// left out).
     pub connack: Option<BTreeMap<String, Value>>,
-    pub items: Vec<Item>,
+    pub items: Vec<ItemResult>,
     /// Connect and QoS 0/1/2 round trips (publish to delivery), µs.
     pub latency: BTreeMap<String, Summary>,
-    pub verdicts: Vec<Verdict>,
+    pub verdicts: Vec<CheckVerdict>,
     pub outcome: Conclusion,
     /// Why the check could not run (the broker could not be reached).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,7 +101,7 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn item(&self, item: CheckItem) -> Option<&Item> {
+    pub fn item(&self, item: CheckItem) -> Option<&ItemResult> {
         self.items.iter().find(|i| i.item == item)
     }
 
@@ -197,7 +197,7 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-fn verdict(r: &CheckReport, a: &CheckAssertion) -> Verdict {
+fn verdict(r: &CheckReport, a: &CheckAssertion) -> CheckVerdict {
     let item = r.item(a.item());
     // What the check looked at: an item's value when it is one, else its result.
     let result = item.map_or(Value::Null, |i| match (i.result, &i.value) {
@@ -224,7 +224,7 @@ fn verdict(r: &CheckReport, a: &CheckAssertion) -> Verdict {
             (x.is_some_and(|x| op.holds(x, *value)), v)
         }
     };
-    Verdict {
+    CheckVerdict {
         check: a.to_string(),
         pass,
         found,
@@ -255,7 +255,7 @@ mod tests {
             connack: None,
             items: items
                 .into_iter()
-                .map(|(name, result, value)| Item {
+                .map(|(name, result, value)| ItemResult {
                     item: CheckItem::from_name(name).unwrap(),
                     group: Group::Behaviour,
                     result,

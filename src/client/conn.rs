@@ -34,7 +34,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::codec::{Ack, Codec, generated_id};
-use super::debug::{Debug, PublishLine};
+use super::debug::{DebugLog, PublishLine};
 use super::events::{ConnError, Event};
 use super::failure::{ConnectFailure, Retry, tls_config};
 use super::flows::{Arrival, Flows};
@@ -246,7 +246,7 @@ pub struct Connection {
     /// Events of our answers queued while the current packet is handled.
     answers: usize,
     /// mosquitto's `-d` lines (`None` without `-d`: nothing to carry).
-    debug: Option<Box<Debug>>,
+    debug: Option<Box<DebugLog>>,
     /// A full window waiting for a quarter of it to be free (not at QoS 2:
     /// see [`Connection::room`]); whether the last publish was QoS 2.
     refill: Gather,
@@ -378,7 +378,7 @@ impl Connection {
             backlog: VecDeque::new(),
             phases: Phases::default(),
             answers: 0,
-            debug: s.debug.then(|| Box::new(Debug::new(true, s.client_id.clone()))),
+            debug: s.debug.then(|| Box::new(DebugLog::new(true, s.client_id.clone()))),
             refill: Gather::new(quarter(s.max_inflight.max(1))),
             exactly_once: false,
             refill_wait: c.refill_wait,
@@ -427,9 +427,11 @@ impl Connection {
     }
 
     /// The `-d` printer (disabled without `-d`).
-    pub fn debug(&self) -> &Debug {
-        static OFF: std::sync::OnceLock<Debug> = std::sync::OnceLock::new();
-        self.debug.as_deref().unwrap_or_else(|| OFF.get_or_init(Debug::default))
+    pub fn debug(&self) -> &DebugLog {
+        static OFF: std::sync::OnceLock<DebugLog> = std::sync::OnceLock::new();
+        self.debug
+            .as_deref()
+            .unwrap_or_else(|| OFF.get_or_init(DebugLog::default))
     }
 
     /// The queue for a producer (made on the first call; one per connection).

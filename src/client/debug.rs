@@ -20,7 +20,7 @@ pub struct PublishLine {
 
 /// The `-d` printer. Disabled, it costs one branch per event.
 #[derive(Debug, Clone, Default)]
-pub struct Debug {
+pub struct DebugLog {
     pub enabled: bool,
     id: Option<String>,
     /// The last message id shown: libmosquitto numbers QoS 0 messages from
@@ -29,9 +29,9 @@ pub struct Debug {
     last_mid: u32,
 }
 
-impl Debug {
+impl DebugLog {
     pub fn new(enabled: bool, id: Option<String>) -> Self {
-        Debug {
+        DebugLog {
             enabled,
             id,
             ..Default::default()

@@ -31,30 +31,30 @@ fn write(v: &J<'_>, pretty: bool, depth: usize, out: &mut Vec<u8>) {
         J::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
         J::Str(s) => string(s, out),
         J::Obj(fields) => object(
-            fields.iter().map(|(k, v)| (k.as_bytes(), Item::J(v))),
+            fields.iter().map(|(k, v)| (k.as_bytes(), Node::J(v))),
             pretty,
             depth,
             out,
         ),
-        J::Arr(items) => array(items.iter().map(Item::J), pretty, depth, out),
+        J::Arr(items) => array(items.iter().map(Node::J), pretty, depth, out),
         J::Value(v) => value(v, pretty, depth, out),
     }
 }
 
-enum Item<'x, 'a> {
+enum Node<'x, 'a> {
     J(&'x J<'a>),
     V(&'x serde_json::Value),
 }
 
-fn item(i: Item<'_, '_>, pretty: bool, depth: usize, out: &mut Vec<u8>) {
+fn item(i: Node<'_, '_>, pretty: bool, depth: usize, out: &mut Vec<u8>) {
     match i {
-        Item::J(j) => write(j, pretty, depth, out),
-        Item::V(v) => value(v, pretty, depth, out),
+        Node::J(j) => write(j, pretty, depth, out),
+        Node::V(v) => value(v, pretty, depth, out),
     }
 }
 
 fn object<'x, 'a: 'x>(
-    fields: impl ExactSizeIterator<Item = (&'x [u8], Item<'x, 'a>)>,
+    fields: impl ExactSizeIterator<Item = (&'x [u8], Node<'x, 'a>)>,
     pretty: bool,
     depth: usize,
     out: &mut Vec<u8>,
@@ -88,7 +88,7 @@ fn object<'x, 'a: 'x>(
 }
 
 fn array<'x, 'a: 'x>(
-    items: impl ExactSizeIterator<Item = Item<'x, 'a>>,
+    items: impl ExactSizeIterator<Item = Node<'x, 'a>>,
     pretty: bool,
     depth: usize,
     out: &mut Vec<u8>,
@@ -114,8 +114,8 @@ fn value(v: &serde_json::Value, pretty: bool, depth: usize, out: &mut Vec<u8>) {
         V::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         V::Number(n) => number(n.as_f64().unwrap_or(f64::NAN), out),
         V::String(s) => string(s.as_bytes(), out),
-        V::Array(a) => array(a.iter().map(Item::V), pretty, depth, out),
-        V::Object(o) => object(o.iter().map(|(k, v)| (k.as_bytes(), Item::V(v))), pretty, depth, out),
+        V::Array(a) => array(a.iter().map(Node::V), pretty, depth, out),
+        V::Object(o) => object(o.iter().map(|(k, v)| (k.as_bytes(), Node::V(v))), pretty, depth, out),
     }
 }
 

@@ -12,7 +12,7 @@ const HEX_SEPARATORS: &[u8] = b"!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
 const CONVERSIONS: &[u8] = b"%ACDEFIjJlmPpqRrStUxXfd";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Item {
+enum Piece {
     Literal(Vec<u8>),
     Conv(Spec),
     /// `@c`: strftime of local time.
@@ -34,7 +34,7 @@ struct Spec {
 /// A parsed `-F` format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Format {
-    items: Vec<Item>,
+    items: Vec<Piece>,
     /// Whether rendering needs the clock.
     timed: bool,
 }
@@ -45,7 +45,7 @@ impl Format {
     pub fn prints_json(&self) -> bool {
         self.items
             .iter()
-            .any(|i| matches!(i, Item::Conv(s) if matches!(s.conv, b'j' | b'J')))
+            .any(|i| matches!(i, Piece::Conv(s) if matches!(s.conv, b'j' | b'J')))
     }
 
     /// Parse and validate; the error is mosquitto's message without `Error: `.
@@ -60,9 +60,9 @@ impl Format {
                 b'%' => {
                     let (spec, next) = parse_spec(b, i + 1)?;
                     if !lit.is_empty() {
-                        items.push(Item::Literal(std::mem::take(&mut lit)));
+                        items.push(Piece::Literal(std::mem::take(&mut lit)));
                     }
-                    items.push(Item::Conv(spec));
+                    items.push(Piece::Conv(spec));
                     i = next;
                 }
                 b'@' => {
@@ -73,9 +73,9 @@ impl Format {
                         '@' => lit.push(b'@'),
                         _ => {
                             if !lit.is_empty() {
-                                items.push(Item::Literal(std::mem::take(&mut lit)));
+                                items.push(Piece::Literal(std::mem::take(&mut lit)));
                             }
-                            items.push(if c == 'N' { Item::Nanos } else { Item::Time(c) });
+                            items.push(if c == 'N' { Piece::Nanos } else { Piece::Time(c) });
                         }
                     }
                     i += 1 + c.len_utf8();
@@ -107,11 +107,11 @@ impl Format {
             }
         }
         if !lit.is_empty() {
-            items.push(Item::Literal(lit));
+            items.push(Piece::Literal(lit));
         }
         let timed = items.iter().any(|it| {
-            matches!(it, Item::Time(_) | Item::Nanos)
-                || matches!(it, Item::Conv(s) if matches!(s.conv, b'I' | b'U' | b'j' | b'J'))
+            matches!(it, Piece::Time(_) | Piece::Nanos)
+                || matches!(it, Piece::Conv(s) if matches!(s.conv, b'I' | b'U' | b'j' | b'J'))
         });
         Ok(Format { items, timed })
     }
@@ -121,10 +121,10 @@ impl Format {
         let stamp = self.timed.then(Stamp::now);
         for item in &self.items {
             match item {
-                Item::Literal(l) => out.extend_from_slice(l),
-                Item::Time(c) => out.extend_from_slice(stamp.expect("timed").strftime(*c).as_bytes()),
-                Item::Nanos => out.extend_from_slice(stamp.expect("timed").nanos().as_bytes()),
-                Item::Conv(s) => conversion(s, m, stamp.as_ref(), pretty, out),
+                Piece::Literal(l) => out.extend_from_slice(l),
+                Piece::Time(c) => out.extend_from_slice(stamp.expect("timed").strftime(*c).as_bytes()),
+                Piece::Nanos => out.extend_from_slice(stamp.expect("timed").nanos().as_bytes()),
+                Piece::Conv(s) => conversion(s, m, stamp.as_ref(), pretty, out),
             }
         }
     }

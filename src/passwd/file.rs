@@ -15,7 +15,7 @@ use crate::exit;
 
 /// One line of the file, with its line ending.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Line {
+enum FileLine {
     /// `user:password`; `user` is trimmed as the broker trims it. `raw` is
     /// the line as read, written back unless the entry changes.
     Entry {
@@ -31,7 +31,7 @@ enum Line {
 /// A parsed password file.
 #[derive(Debug, Clone)]
 pub struct PwFile {
-    lines: Vec<Line>,
+    lines: Vec<FileLine>,
     /// The line ending new lines get: the file's own (`\r\n` if it uses it).
     eol: Vec<u8>,
 }
@@ -65,7 +65,7 @@ impl PwFile {
                 c => (c, Vec::new()),
             };
             if content.iter().all(u8::is_ascii_whitespace) || content.first() == Some(&b'#') {
-                lines.push(Line::Other(raw.to_vec()));
+                lines.push(FileLine::Other(raw.to_vec()));
                 continue;
             }
             let text = std::str::from_utf8(content)
@@ -77,7 +77,7 @@ impl PwFile {
                     name.display()
                 )));
             };
-            lines.push(Line::Entry {
+            lines.push(FileLine::Entry {
                 user: user.trim().to_string(),
                 secret: rest.to_string(),
                 eol,
@@ -93,7 +93,7 @@ impl PwFile {
     /// The stored hash (or plaintext) of `user`.
     pub fn get(&self, user: &str) -> Option<&str> {
         self.lines.iter().find_map(|l| match l {
-            Line::Entry { user: u, secret, .. } if u == user => Some(secret.split(':').next().unwrap_or("").trim()),
+            FileLine::Entry { user: u, secret, .. } if u == user => Some(secret.split(':').next().unwrap_or("").trim()),
             _ => None,
         })
     }
@@ -102,7 +102,7 @@ impl PwFile {
     /// Returns true when the user was new.
     pub fn set(&mut self, user: &str, hash: String) -> bool {
         for l in &mut self.lines {
-            if let Line::Entry {
+            if let FileLine::Entry {
                 user: u, secret, raw, ..
             } = l
                 && u == user
@@ -114,16 +114,16 @@ impl PwFile {
         }
         // The last line may lack an ending; give it one before appending.
         match self.lines.last_mut() {
-            Some(Line::Entry { eol, raw, .. }) if eol.is_empty() => {
+            Some(FileLine::Entry { eol, raw, .. }) if eol.is_empty() => {
                 *eol = self.eol.clone();
                 if let Some(r) = raw {
                     r.extend_from_slice(&self.eol);
                 }
             }
-            Some(Line::Other(raw)) if !raw.ends_with(b"\n") => raw.extend_from_slice(&self.eol),
+            Some(FileLine::Other(raw)) if !raw.ends_with(b"\n") => raw.extend_from_slice(&self.eol),
             _ => {}
         }
-        self.lines.push(Line::Entry {
+        self.lines.push(FileLine::Entry {
             user: user.to_string(),
             secret: hash,
             eol: self.eol.clone(),
@@ -136,7 +136,7 @@ impl PwFile {
     pub fn delete(&mut self, user: &str) -> bool {
         let before = self.lines.len();
         self.lines
-            .retain(|l| !matches!(l, Line::Entry { user: u, .. } if u == user));
+            .retain(|l| !matches!(l, FileLine::Entry { user: u, .. } if u == user));
         self.lines.len() != before
     }
 
@@ -146,15 +146,15 @@ impl PwFile {
             .iter()
             .enumerate()
             .filter_map(|(i, l)| match l {
-                Line::Entry { secret, .. } => Some((i, secret.split(':').next().unwrap_or("").trim().to_string())),
-                Line::Other(_) => None,
+                FileLine::Entry { secret, .. } => Some((i, secret.split(':').next().unwrap_or("").trim().to_string())),
+                FileLine::Other(_) => None,
             })
             .collect()
     }
 
     /// Replace the password field of the entry on line `index` (0-based).
     pub fn replace_secret(&mut self, index: usize, hash: String) {
-        if let Some(Line::Entry { secret, raw, .. }) = self.lines.get_mut(index) {
+        if let Some(FileLine::Entry { secret, raw, .. }) = self.lines.get_mut(index) {
             let extra = secret.split_once(':').map(|(_, e)| format!(":{e}")).unwrap_or_default();
             *secret = hash + &extra;
             *raw = None;
@@ -165,8 +165,8 @@ impl PwFile {
         let mut out = Vec::new();
         for l in &self.lines {
             match l {
-                Line::Entry { raw: Some(raw), .. } => out.extend_from_slice(raw),
-                Line::Entry {
+                FileLine::Entry { raw: Some(raw), .. } => out.extend_from_slice(raw),
+                FileLine::Entry {
                     user,
                     secret,
                     eol,
@@ -177,7 +177,7 @@ impl PwFile {
                     out.extend_from_slice(secret.as_bytes());
                     out.extend_from_slice(eol);
                 }
-                Line::Other(raw) => out.extend_from_slice(raw),
+                FileLine::Other(raw) => out.extend_from_slice(raw),
             }
         }
         out

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
 
-pub use crate::settings::HashKind as Kind;
+pub use crate::settings::HashKind;
 
 /// 12-byte salts: the form mosquitto 2.0 brokers accept (2.0 rejects 2.1's 64).
 const SALT_LEN: usize = 12;
@@ -46,18 +46,18 @@ fn argon2id(password: &[u8], salt: &[u8], m: u32, t: u32, p: u32, len: usize) ->
 }
 
 /// Hash `password` with a fresh random salt: the text after `user:`.
-pub fn hash(password: &[u8], kind: Kind) -> String {
+pub fn hash(password: &[u8], kind: HashKind) -> String {
     match kind {
-        Kind::Pbkdf2 { iterations } => {
+        HashKind::Pbkdf2 { iterations } => {
             let s = salt(SALT_LEN);
             let h = pbkdf2(password, &s, iterations);
             format!("$7${iterations}${}${}", STANDARD.encode(&s), STANDARD.encode(h))
         }
-        Kind::Sha512 => {
+        HashKind::Sha512 => {
             let s = salt(SALT_LEN);
             format!("$6${}${}", STANDARD.encode(&s), STANDARD.encode(sha512(password, &s)))
         }
-        Kind::Argon2id => {
+        HashKind::Argon2id => {
             let s = salt(64);
             let h = argon2id(password, &s, ARGON2_M, ARGON2_T, ARGON2_P, ARGON2_LEN).expect("valid argon2 parameters");
             format!(
@@ -164,17 +164,17 @@ mod tests {
 
     #[test]
     fn written_hashes_verify_and_have_mosquitto_20_shapes() {
-        let h = hash(b"secret", Kind::Pbkdf2 { iterations: 1000 });
+        let h = hash(b"secret", HashKind::Pbkdf2 { iterations: 1000 });
         let parts: Vec<&str> = h.split('$').collect();
         assert_eq!(
             (parts[1], parts[2], parts[3].len(), parts[4].len()),
             ("7", "1000", 16, 88)
         );
         assert_eq!(verify(b"secret", &h), Some(true));
-        let h = hash(b"secret", Kind::Sha512);
+        let h = hash(b"secret", HashKind::Sha512);
         assert!(h.starts_with("$6$") && h.split('$').nth(2).unwrap().len() == 16);
         assert_eq!(verify(b"secret", &h), Some(true));
-        let h = hash(b"secret", Kind::Argon2id);
+        let h = hash(b"secret", HashKind::Argon2id);
         assert!(h.starts_with("$argon2id$v=19$m=47104,t=1,p=1$"));
         assert_eq!(verify(b"secret", &h), Some(true));
         assert_eq!(verify(b"secret", "plaintext"), None);

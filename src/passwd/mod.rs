@@ -11,7 +11,7 @@ use crate::exit::{Exit, Program, error, warning};
 use crate::settings::{PasswdMode, PasswdSettings, PasswordFrom};
 use file::Locked;
 pub(crate) use file::PwFile;
-use hash::Kind;
+use hash::HashKind;
 
 /// Entry point of `mqtt-passwd`.
 pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<()> {
@@ -42,7 +42,7 @@ pub fn run(s: PasswdSettings, _program: &Program) -> anyhow::Result<()> {
 }
 
 /// Add or update `user` (`create`: in a new file, `-c`).
-fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kind) -> anyhow::Result<()> {
+fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: HashKind) -> anyhow::Result<()> {
     // Ask before locking: a person may take their time typing.
     let pw = password_for(password, true)?;
     let locked = Locked::open(file, create)?;
@@ -80,7 +80,7 @@ fn set(file: &Path, user: &str, password: &PasswordFrom, create: bool, kind: Kin
 }
 
 /// `-U`: hash every plaintext password (hashed entries are kept).
-fn upgrade(file: &Path, kind: Kind) -> anyhow::Result<()> {
+fn upgrade(file: &Path, kind: HashKind) -> anyhow::Result<()> {
     let locked = Locked::open(file, false)?;
     let mut pwfile = existing(&locked, file)?;
     let plain: Vec<(usize, String)> = pwfile
@@ -131,7 +131,7 @@ fn existing(locked: &Locked, file: &std::path::Path) -> anyhow::Result<PwFile> {
 }
 
 /// Hash the plaintext passwords on every core (210,000 iterations each).
-fn hash_all(plain: Vec<(usize, String)>, kind: Kind) -> Vec<(usize, String)> {
+fn hash_all(plain: Vec<(usize, String)>, kind: HashKind) -> Vec<(usize, String)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(plain.len().max(1));

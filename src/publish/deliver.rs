@@ -21,7 +21,7 @@ use crate::mqtt::{DisconnectProps, OutMessage, reason};
 
 /// How one publish ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Outcome {
+enum Settlement {
     /// Written (QoS 0), PUBACK (QoS 1) or PUBCOMP (QoS 2).
     Confirmed,
     /// A v5 PUBACK/PUBREC with a reason code of 0x80 or more.
@@ -31,7 +31,7 @@ enum Outcome {
 }
 
 #[derive(Default)]
-struct State {
+struct Ledger {
     /// Messages handed to the connection.
     sent: Cell<u64>,
     /// Messages confirmed, refused or failed.
@@ -50,15 +50,15 @@ struct State {
     producer_error: RefCell<Option<anyhow::Error>>,
 }
 
-impl State {
+impl Ledger {
     fn all_settled(&self) -> bool {
         self.producer_done.get() && self.settled.get() == self.sent.get()
     }
 
-    fn settle(&self, outcome: Outcome) {
+    fn settle(&self, outcome: Settlement) {
         match outcome {
-            Outcome::Confirmed => {}
-            Outcome::Refused { pkid, code, text } => {
+            Settlement::Confirmed => {}
+            Settlement::Refused { pkid, code, text } => {
                 self.rejected.set(self.rejected.get() + 1);
                 if self.first_reject_code.get().is_none() {
                     self.first_reject_code.set(Some(code));
@@ -68,7 +68,7 @@ impl State {
                     diag(format_args!("{t}"));
                 }
             }
-            Outcome::Failed(why) => {
+            Settlement::Failed(why) => {
                 self.failed.set(self.failed.get() + 1);
                 self.first_failure.borrow_mut().get_or_insert(why);
             }
@@ -81,7 +81,7 @@ impl State {
 /// Where a producer puts messages.
 pub struct Sink {
     outbox: Outbox,
-    state: Rc<State>,
+    state: Rc<Ledger>,
 }
 
 impl Sink {
@@ -92,7 +92,7 @@ impl Sink {
     /// signal while the queue is full), it is not counted as sent.
     pub async fn send(&self, m: OutMessage) -> anyhow::Result<()> {
         /// Takes the count back unless the message was handed over.
-        struct Counted<'a>(&'a State, bool);
+        struct Counted<'a>(&'a Ledger, bool);
         impl Drop for Counted<'_> {
             fn drop(&mut self) {
                 if !self.1 {
@@ -110,7 +110,7 @@ impl Sink {
     }
 
     /// Stop waiting: disconnect now, whatever is still unconfirmed (which
-    /// the [`Delivery`] then reports). For a producer interrupted by a signal.
+    /// the [`Delivered`] then reports). For a producer interrupted by a signal.
     pub fn abandon(&self) {
         self.state.abandoned.set(true);
         self.state.wake.notify_one();
@@ -126,7 +126,7 @@ impl Sink {
 
 /// How a delivery ended.
 #[derive(Debug)]
-pub struct Delivery {
+pub struct Delivered {
     pub sent: u64,
     pub confirmed: u64,
     pub rejected: u64,
@@ -145,12 +145,12 @@ pub struct Delivery {
 
 /// Run `producer` against a connection until everything it sent is settled
 /// and the DISCONNECT is written, or the connection is lost.
-pub async fn deliver<F, Fut>(mut conn: Connection, disconnect: DisconnectProps, producer: F) -> Delivery
+pub async fn deliver<F, Fut>(mut conn: Connection, disconnect: DisconnectProps, producer: F) -> Delivered
 where
     F: FnOnce(Sink) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let state = Rc::new(State::default());
+    let state = Rc::new(Ledger::default());
     let sink = Sink {
         outbox: conn.outbox(),
         state: state.clone(),
@@ -174,7 +174,7 @@ where
     }
     let lost = lost.filter(|_| !state.all_settled());
     let (rejected, failed) = (state.rejected.get(), state.failed.get());
-    Delivery {
+    Delivered {
         sent: state.sent.get(),
         confirmed: state.settled.get() - rejected - failed,
         rejected,
@@ -195,7 +195,7 @@ where
 /// to the retry duration per outage): the broker resumes the session and the
 /// connection sends again what was not acknowledged. If the broker resumes
 /// no session, what was in flight is lost: that ends the run.
-async fn poll_loop(conn: &mut Connection, state: &State, props: &DisconnectProps) -> Option<ConnError> {
+async fn poll_loop(conn: &mut Connection, state: &Ledger, props: &DisconnectProps) -> Option<ConnError> {
     let mut outage: Option<Retry> = None;
     let mut disconnecting = false;
     // An earlier run's messages go out first, and their acks come first:
@@ -221,7 +221,7 @@ async fn poll_loop(conn: &mut Connection, state: &State, props: &DisconnectProps
                 }
             }
             Ok(Event::PubAck { .. } | Event::PubComp { .. }) if earlier > 0 => earlier -= 1,
-            Ok(Event::PublishSent { pkid: 0, .. } | Event::PubComp { .. }) => state.settle(Outcome::Confirmed),
+            Ok(Event::PublishSent { pkid: 0, .. } | Event::PubComp { .. }) => state.settle(Settlement::Confirmed),
             Ok(
                 Event::PubAck {
                     pkid,
@@ -233,13 +233,13 @@ async fn poll_loop(conn: &mut Connection, state: &State, props: &DisconnectProps
                     reason,
                     reason_string,
                 },
-            ) if reason >= 0x80 => state.settle(Outcome::Refused {
+            ) if reason >= 0x80 => state.settle(Settlement::Refused {
                 pkid,
                 code: reason,
                 text: reason_string,
             }),
-            Ok(Event::PubAck { .. }) => state.settle(Outcome::Confirmed),
-            Ok(Event::PublishFailed { why }) => state.settle(Outcome::Failed(why)),
+            Ok(Event::PubAck { .. }) => state.settle(Settlement::Confirmed),
+            Ok(Event::PublishFailed { why }) => state.settle(Settlement::Failed(why)),
             Ok(_) => {}
             Err(e) => {
                 if state.all_settled() {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::deliver::Delivery;
+use super::deliver::Delivered;
 use crate::exit::{Exit, diag};
 use crate::signals::name;
 
@@ -24,7 +24,7 @@ pub fn before_connecting(signo: i32) -> Exit {
 
 /// Report an interrupted delivery (`all_read`: the input had ended, only
 /// confirmations were awaited); the exit code.
-pub fn finish(d: &Delivery, signo: i32, all_read: bool) -> Exit {
+pub fn finish(d: &Delivered, signo: i32, all_read: bool) -> Exit {
     let name = name(signo);
     let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
     diag(format_args!(

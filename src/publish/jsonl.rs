@@ -28,18 +28,18 @@ pub struct Defaults {
 }
 
 #[derive(Deserialize)]
-struct Line {
+struct JsonLine {
     topic: Option<String>,
     payload: Option<Value>,
     payload_base64: Option<String>,
     qos: Option<u8>,
     retain: Option<Value>,
-    properties: Option<Props>,
+    properties: Option<JsonProps>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct Props {
+struct JsonProps {
     #[serde(rename = "payload-format-indicator")]
     payload_format_indicator: Option<u8>,
     #[serde(rename = "message-expiry-interval")]
@@ -65,7 +65,7 @@ struct Props {
 
 /// Parse one line into a message.
 pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
-    let l: Line = serde_json::from_slice(line).map_err(|e| anyhow::anyhow!("invalid JSON: {e}"))?;
+    let l: JsonLine = serde_json::from_slice(line).map_err(|e| anyhow::anyhow!("invalid JSON: {e}"))?;
     let topic = l
         .topic
         .or_else(|| d.topic.clone())
@@ -115,7 +115,7 @@ pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
     })
 }
 
-fn convert(p: Props) -> anyhow::Result<PublishProps> {
+fn convert(p: JsonProps) -> anyhow::Result<PublishProps> {
     let mut user_properties = Vec::new();
     match p.user_properties {
         None | Some(Value::Null) => {}

@@ -18,7 +18,7 @@ use crate::client::Connection;
 use crate::exit::{self, Exit, Program};
 use crate::mqtt::OutMessage;
 use crate::settings::{PubSettings, SessionOptions, Source};
-use deliver::{Delivery, Sink, deliver};
+use deliver::{Delivered, Sink, deliver};
 
 /// Entry point of `mqtt-pub`.
 pub fn run(settings: PubSettings, _program: &Program) -> anyhow::Result<()> {
@@ -173,7 +173,7 @@ impl Pace {
 }
 
 /// The exit code for a finished delivery, with its messages.
-fn finish(d: Delivery) -> anyhow::Result<Exit> {
+fn finish(d: Delivered) -> anyhow::Result<Exit> {
     if let Some(err) = &d.lost {
         let unconfirmed = d.sent - d.confirmed - d.rejected - d.failed;
         let rest = if d.producer_finished {

@@ -161,7 +161,7 @@ pub const COUNTS: &[(&str, Count)] = &[
 
 /// A latency histogram of a report; its name is its key in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hist {
+pub enum Timing {
     E2e,
     Service,
     Puback,
@@ -177,23 +177,23 @@ pub enum Hist {
     Lag,
 }
 
-pub const HISTS: &[(&str, Hist)] = &[
-    ("e2e", Hist::E2e),
-    ("service", Hist::Service),
-    ("puback", Hist::Puback),
-    ("pubrec", Hist::Pubrec),
-    ("pubcomp", Hist::Pubcomp),
-    ("connect", Hist::Connect),
-    ("connect_tcp", Hist::ConnectTcp),
-    ("connect_tls", Hist::ConnectTls),
-    ("connect_ws", Hist::ConnectWs),
-    ("connack", Hist::Connack),
-    ("reconnect", Hist::Reconnect),
-    ("suback", Hist::Suback),
-    ("lag", Hist::Lag),
+pub const HISTS: &[(&str, Timing)] = &[
+    ("e2e", Timing::E2e),
+    ("service", Timing::Service),
+    ("puback", Timing::Puback),
+    ("pubrec", Timing::Pubrec),
+    ("pubcomp", Timing::Pubcomp),
+    ("connect", Timing::Connect),
+    ("connect_tcp", Timing::ConnectTcp),
+    ("connect_tls", Timing::ConnectTls),
+    ("connect_ws", Timing::ConnectWs),
+    ("connack", Timing::Connack),
+    ("reconnect", Timing::Reconnect),
+    ("suback", Timing::Suback),
+    ("lag", Timing::Lag),
 ];
 
-impl Hist {
+impl Timing {
     /// The histogram's key in the report.
     pub fn key(self) -> &'static str {
         HISTS.iter().find(|(_, h)| *h == self).map_or("", |(n, _)| n)
@@ -231,7 +231,7 @@ pub enum Metric {
     /// A latency statistic (`hist` `None`: the scenario's main histogram),
     /// in ms (`us` false) or µs.
     Latency {
-        hist: Option<Hist>,
+        hist: Option<Timing>,
         stat: Stat,
         us: bool,
     },
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(
             Assertion::parse("e2e_p999_us<1").unwrap().metric,
             Metric::Latency {
-                hist: Some(Hist::E2e),
+                hist: Some(Timing::E2e),
                 stat: Stat::P999,
                 us: true
             }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::assertion::Assertion;
 use super::conn::{ConnSettings, Endpoint};
-use super::number::{parse_duration, parse_int, parse_seconds};
+use super::number::{parse_decimal, parse_duration, parse_int};
 use super::publish::parse_qos;
 use crate::cli::{Common, ConnArgs, PublishArgs, ReportArgs, RunArgs, Scenario};
 use crate::mqtt::{Protocol, QoS, strip_share, validate_filter, validate_publish_topic};
@@ -19,7 +19,7 @@ pub const HEADER_LEN: usize = 28;
 /// Which scenario runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub enum ScenarioKind {
     Conn,
     Pub,
     Sub,
@@ -83,12 +83,12 @@ pub enum Load {
 }
 
 impl Load {
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> ScenarioKind {
         match self {
-            Load::Conn { .. } => Kind::Conn,
-            Load::Pub { .. } => Kind::Pub,
-            Load::Sub { .. } => Kind::Sub,
-            Load::Pubsub { .. } => Kind::Pubsub,
+            Load::Conn { .. } => ScenarioKind::Conn,
+            Load::Pub { .. } => ScenarioKind::Pub,
+            Load::Sub { .. } => ScenarioKind::Sub,
+            Load::Pubsub { .. } => ScenarioKind::Pubsub,
         }
     }
 
@@ -217,8 +217,8 @@ impl ReportSettings {
 /// `10%` → 0.1; a bare number is a fraction (`0.1`).
 fn parse_percent(t: &str) -> Option<f64> {
     match t.trim().strip_suffix('%') {
-        Some(p) => parse_seconds(p).map(|v| v / 100.0),
-        None => parse_seconds(t),
+        Some(p) => parse_decimal(p).map(|v| v / 100.0),
+        None => parse_decimal(t),
     }
 }
 
@@ -237,7 +237,7 @@ fn duration_arg(text: Option<&str>, what: &str) -> anyhow::Result<Option<Duratio
 
 fn positive(text: Option<&str>, what: &str) -> anyhow::Result<Option<f64>> {
     text.map(|t| {
-        parse_seconds(t)
+        parse_decimal(t)
             .filter(|v| *v > 0.0)
             .ok_or_else(|| usage!("{what} must be a number greater than 0, not '{t}'."))
     })
@@ -347,7 +347,7 @@ impl BenchSettings {
         })
     }
 
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> ScenarioKind {
         self.load.kind()
     }
 }
@@ -402,7 +402,7 @@ struct RunLength {
 }
 
 impl RunLength {
-    fn from_args(r: &RunArgs, kind: Kind) -> anyhow::Result<RunLength> {
+    fn from_args(r: &RunArgs, kind: ScenarioKind) -> anyhow::Result<RunLength> {
         let count = r
             .count
             .as_deref()
@@ -412,7 +412,7 @@ impl RunLength {
                     .ok_or_else(|| usage!("--count must be a whole number greater than 0, not '{c}'."))
             })
             .transpose()?;
-        if count.is_some() && kind == Kind::Conn {
+        if count.is_some() && kind == ScenarioKind::Conn {
             return Err(usage!(
                 "--count does not apply to conn; use --duration to hold the connections."
             ));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Op;
 use super::assertion::split_op;
 use super::conn::ConnSettings;
-use super::number::{parse_duration, parse_seconds, parse_size};
+use super::number::{parse_decimal, parse_duration, parse_size};
 use crate::cli::CheckRun;
 use crate::mqtt::{Protocol, validate_publish_topic};
 use crate::usage;
@@ -204,7 +204,7 @@ impl CheckAssertion {
             })
         };
         if let Some((name, op, number)) = split_op(&t) {
-            let value = parse_seconds(number)
+            let value = parse_decimal(number)
                 .or_else(|| parse_size(number).map(|v| v as f64))
                 .ok_or_else(|| format!("--assert '{text}': '{number}' is not a number."))?;
             return Ok(CheckAssertion::Compare {

@@ -44,7 +44,7 @@ pub fn load(program: &Program, args: &[OsString]) -> anyhow::Result<Vec<OsString
 /// user and password when the URL has them) over the file's. (Between
 /// options on the command line itself, an explicit `-h`/`-p` wins: clap does
 /// not keep their order.)
-fn without_what_a_url_sets(file: Vec<Line>, args: &[OsString]) -> Vec<Line> {
+fn without_what_a_url_sets(file: Vec<Entry>, args: &[OsString]) -> Vec<Entry> {
     let url = args
         .windows(2)
         .filter(|w| w[0] == "-L" || w[0] == "--url")
@@ -64,7 +64,7 @@ fn without_what_a_url_sets(file: Vec<Line>, args: &[OsString]) -> Vec<Line> {
 }
 
 /// One line of the file: the option and the rest of the line, if any.
-type Line = (OsString, Option<OsString>);
+type Entry = (OsString, Option<OsString>);
 
 /// The value of `-o FILE` on the command line, which replaces the default file.
 fn options_file_arg(args: &[OsString]) -> anyhow::Result<Option<OsString>> {
@@ -94,7 +94,7 @@ fn default_path(program: &str) -> Option<PathBuf> {
 
 /// Split the file into lines of argv: the option and (if any) the rest of
 /// the line as one value.
-fn lines(bytes: &[u8]) -> Vec<Line> {
+fn lines(bytes: &[u8]) -> Vec<Entry> {
     let mut out = Vec::new();
     for raw in bytes.split(|&b| b == b'\n') {
         let mut line = raw;
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn a_url_on_the_command_line_replaces_the_files_host_and_port() {
         let file = lines(b"-h filehost\n-p 1884\n-q 1\n-u me\n");
-        let opts = |l: Vec<Line>| l.into_iter().map(|(o, _)| o).collect::<Vec<_>>();
+        let opts = |l: Vec<Entry>| l.into_iter().map(|(o, _)| o).collect::<Vec<_>>();
         let args: Vec<OsString> = ["-L", "mqtt://h:1/t"].iter().map(OsString::from).collect();
         assert_eq!(opts(without_what_a_url_sets(file.clone(), &args)), ["-q", "-u"]);
         let args: Vec<OsString> = ["-L", "mqtt://u:p@h/t"].iter().map(OsString::from).collect();

@@ -17,7 +17,8 @@ mod tls;
 
 pub use assertion::{Assertion, Op};
 pub use bench::{
-    BenchJob, BenchSettings, HEADER_LEN, Kind, Load, Pacing, Publishing, Receiving, ReportSettings, default_filter,
+    BenchJob, BenchSettings, HEADER_LEN, Load, Pacing, Publishing, Receiving, ReportSettings, ScenarioKind,
+    default_filter,
 };
 pub use check::{CheckAssertion, CheckSettings};
 pub(crate) use conn::parse_url;

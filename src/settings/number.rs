@@ -58,7 +58,7 @@ pub fn shown(text: &str, mosquitto_wording: bool) -> String {
 }
 
 /// A finite, non-negative decimal number of seconds such as `0.5`.
-pub fn parse_seconds(text: &str) -> Option<f64> {
+pub fn parse_decimal(text: &str) -> Option<f64> {
     let v: f64 = text.trim().parse().ok()?;
     (v.is_finite() && v >= 0.0).then_some(v)
 }
@@ -77,7 +77,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     } else {
         (t, 1.0)
     };
-    let v = parse_seconds(num)?;
+    let v = parse_decimal(num)?;
     Some(Duration::from_secs_f64(v * scale))
 }
 

@@ -21,7 +21,7 @@ pub struct Props {
 }
 
 #[derive(Clone, Copy)]
-enum Kind {
+enum ValueType {
     Byte,
     U16,
     U32,
@@ -32,30 +32,30 @@ enum Kind {
 }
 
 /// (name, type, packets the MQTT 5 spec allows it in).
-const TABLE: &[(&str, Kind, &[&str])] = &[
-    ("payload-format-indicator", Kind::Byte, &["publish", "will"]),
-    ("message-expiry-interval", Kind::U32, &["publish", "will"]),
-    ("content-type", Kind::Str, &["publish", "will"]),
-    ("response-topic", Kind::Str, &["publish", "will"]),
-    ("correlation-data", Kind::Bin, &["publish", "will"]),
-    ("subscription-identifier", Kind::VarInt, &["publish", "subscribe"]),
+const TABLE: &[(&str, ValueType, &[&str])] = &[
+    ("payload-format-indicator", ValueType::Byte, &["publish", "will"]),
+    ("message-expiry-interval", ValueType::U32, &["publish", "will"]),
+    ("content-type", ValueType::Str, &["publish", "will"]),
+    ("response-topic", ValueType::Str, &["publish", "will"]),
+    ("correlation-data", ValueType::Bin, &["publish", "will"]),
+    ("subscription-identifier", ValueType::VarInt, &["publish", "subscribe"]),
     (
         "session-expiry-interval",
-        Kind::U32,
+        ValueType::U32,
         &["connect", "connack", "disconnect"],
     ),
-    ("assigned-client-identifier", Kind::Str, &["connack"]),
-    ("server-keep-alive", Kind::U16, &["connack"]),
-    ("authentication-method", Kind::Str, &["connect", "connack", "auth"]),
-    ("authentication-data", Kind::Bin, &["connect", "connack", "auth"]),
-    ("request-problem-information", Kind::Byte, &["connect"]),
-    ("will-delay-interval", Kind::U32, &["will"]),
-    ("request-response-information", Kind::Byte, &["connect"]),
-    ("response-information", Kind::Str, &["connack"]),
-    ("server-reference", Kind::Str, &["connack", "disconnect"]),
+    ("assigned-client-identifier", ValueType::Str, &["connack"]),
+    ("server-keep-alive", ValueType::U16, &["connack"]),
+    ("authentication-method", ValueType::Str, &["connect", "connack", "auth"]),
+    ("authentication-data", ValueType::Bin, &["connect", "connack", "auth"]),
+    ("request-problem-information", ValueType::Byte, &["connect"]),
+    ("will-delay-interval", ValueType::U32, &["will"]),
+    ("request-response-information", ValueType::Byte, &["connect"]),
+    ("response-information", ValueType::Str, &["connack"]),
+    ("server-reference", ValueType::Str, &["connack", "disconnect"]),
     (
         "reason-string",
-        Kind::Str,
+        ValueType::Str,
         &[
             "connack",
             "puback",
@@ -68,14 +68,14 @@ const TABLE: &[(&str, Kind, &[&str])] = &[
             "auth",
         ],
     ),
-    ("receive-maximum", Kind::U16, &["connect", "connack"]),
-    ("topic-alias-maximum", Kind::U16, &["connect", "connack"]),
-    ("topic-alias", Kind::U16, &["publish"]),
-    ("maximum-qos", Kind::Byte, &["connack"]),
-    ("retain-available", Kind::Byte, &["connack"]),
+    ("receive-maximum", ValueType::U16, &["connect", "connack"]),
+    ("topic-alias-maximum", ValueType::U16, &["connect", "connack"]),
+    ("topic-alias", ValueType::U16, &["publish"]),
+    ("maximum-qos", ValueType::Byte, &["connack"]),
+    ("retain-available", ValueType::Byte, &["connack"]),
     (
         "user-property",
-        Kind::Pair,
+        ValueType::Pair,
         &[
             "connect",
             "connack",
@@ -93,10 +93,10 @@ const TABLE: &[(&str, Kind, &[&str])] = &[
             "auth",
         ],
     ),
-    ("maximum-packet-size", Kind::U32, &["connect", "connack"]),
-    ("wildcard-subscription-available", Kind::Byte, &["connack"]),
-    ("subscription-identifier-available", Kind::Byte, &["connack"]),
-    ("shared-subscription-available", Kind::Byte, &["connack"]),
+    ("maximum-packet-size", ValueType::U32, &["connect", "connack"]),
+    ("wildcard-subscription-available", ValueType::Byte, &["connack"]),
+    ("subscription-identifier-available", ValueType::Byte, &["connack"]),
+    ("shared-subscription-available", ValueType::Byte, &["connack"]),
 ];
 
 const COMMANDS: &[&str] = &[
@@ -171,8 +171,8 @@ impl Props {
             ));
         }
         let value = match (kind, &occ[2..]) {
-            (Kind::Pair, [k, v]) => Value::Pair(k.clone(), v.clone()),
-            (Kind::Pair, _) => return Err(not_enough()),
+            (ValueType::Pair, [k, v]) => Value::Pair(k.clone(), v.clone()),
+            (ValueType::Pair, _) => return Err(not_enough()),
             (_, [v]) => parse_value(*kind, name, v)?,
             (_, [_, extra]) => return Err(usage!("Unknown option '{extra}'.")),
             _ => return Err(not_enough()),
@@ -294,20 +294,20 @@ fn set_disconnect(d: &mut DisconnectProps, name: &str, v: Value) -> anyhow::Resu
     Ok(true)
 }
 
-fn parse_value(kind: Kind, name: &str, text: &str) -> anyhow::Result<Value> {
+fn parse_value(kind: ValueType, name: &str, text: &str) -> anyhow::Result<Value> {
     let max: u64 = match kind {
-        Kind::Byte => 255,
-        Kind::U16 => 65535,
-        Kind::U32 => u32::MAX as u64,
-        Kind::VarInt => crate::mqtt::MAX_PACKET_SIZE as u64,
-        Kind::Str => return Ok(Value::Str(text.to_string())),
-        Kind::Bin => {
+        ValueType::Byte => 255,
+        ValueType::U16 => 65535,
+        ValueType::U32 => u32::MAX as u64,
+        ValueType::VarInt => crate::mqtt::MAX_PACKET_SIZE as u64,
+        ValueType::Str => return Ok(Value::Str(text.to_string())),
+        ValueType::Bin => {
             if text.len() > 65535 {
                 return Err(usage!("Property value for {name} is longer than 65535 bytes.\n"));
             }
             return Ok(Value::Bin(text.as_bytes().to_vec()));
         }
-        Kind::Pair => unreachable!("pairs take two values"),
+        ValueType::Pair => unreachable!("pairs take two values"),
     };
     let n: i64 = super::number::parse_int(text)
         .ok_or_else(|| usage!("Property value ({text}) is not a number for property {name}.\n"))?;

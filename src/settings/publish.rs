@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::conn::ConnSettings;
-use super::number::{parse_int, parse_seconds};
+use super::number::{parse_decimal, parse_int};
 use crate::cli::{PayloadArgs, PubArgs};
 use crate::mqtt::{Protocol, QoS, validate_publish_topic};
 use crate::{exit, usage};
@@ -61,7 +61,7 @@ impl PubSettings {
         let repeat_delay = match args.repeat_delay.as_deref() {
             None => Duration::ZERO,
             Some(d) => Duration::from_secs_f64(
-                parse_seconds(d).ok_or_else(|| usage!("--repeat-delay argument must be >=0.0.\n"))?,
+                parse_decimal(d).ok_or_else(|| usage!("--repeat-delay argument must be >=0.0.\n"))?,
             ),
         };
         let source = match source {
@@ -82,7 +82,7 @@ impl PubSettings {
         let rate = match args.rate.as_deref() {
             None => None,
             Some(r) => Some(
-                parse_seconds(r)
+                parse_decimal(r)
                     .filter(|r| *r > 0.0)
                     .ok_or_else(|| usage!("--rate must be a number of messages per second greater than 0."))?,
             ),

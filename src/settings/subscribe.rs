@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Source;
 use super::conn::{ConnSettings, SessionOptions};
-use super::number::{parse_int, parse_seconds, shown};
+use super::number::{parse_decimal, parse_int, shown};
 use super::publish::{check_publish_topic, message_source, parse_qos};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit;
@@ -167,7 +167,7 @@ fn count(c: &str, mosquitto_wording: bool) -> anyhow::Result<u64> {
 
 /// `--random-filter`: a percentage, as the fraction of messages printed.
 fn random_filter(r: &str) -> anyhow::Result<f64> {
-    let percent = parse_seconds(r)
+    let percent = parse_decimal(r)
         .filter(|r| (0.1..=100.0).contains(r))
         .ok_or_else(|| usage!("--random-filter chance must be between 0.1-100.0\n"))?;
     Ok(percent / 100.0)

@@ -102,7 +102,7 @@ async fn connect(
 /// message's handshake, unless stopping), or disconnecting (the DISCONNECT
 /// requested; the run ends when it is sent or the connection goes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+enum Stage {
     Running,
     /// `stopping`: a signal or -W — leave without waiting for handshakes.
     Ending {
@@ -115,23 +115,23 @@ enum State {
     },
 }
 
-impl State {
+impl Stage {
     fn ending(self) -> Option<Ending> {
         match self {
-            State::Running => None,
-            State::Ending { ending, .. } | State::Disconnecting { ending, .. } => Some(ending),
+            Stage::Running => None,
+            Stage::Ending { ending, .. } | Stage::Disconnecting { ending, .. } => Some(ending),
         }
     }
 
     fn stopping(self) -> bool {
         matches!(
             self,
-            State::Ending { stopping: true, .. } | State::Disconnecting { stopping: true, .. }
+            Stage::Ending { stopping: true, .. } | Stage::Disconnecting { stopping: true, .. }
         )
     }
 
     fn disconnecting(self) -> bool {
-        matches!(self, State::Disconnecting { .. })
+        matches!(self, Stage::Disconnecting { .. })
     }
 }
 
@@ -146,7 +146,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>) -> anyhow::Result<
     };
 
     conn.pace_reads(READ_PAUSE);
-    let mut run = Run::new(&s, request);
+    let mut run = Listening::new(&s, request);
     run.subscribe(&mut conn)?;
     let mut backoff = reconnect_backoff();
     let closed = stdout_closed();
@@ -215,7 +215,7 @@ pub async fn listen(s: SubSettings, request: Option<Request>) -> anyhow::Result<
 }
 
 /// The state of one run.
-struct Run<'a> {
+struct Listening<'a> {
     s: &'a SubSettings,
     out: BufWriter<std::io::StdoutLock<'static>>,
     buf: Vec<u8>,
@@ -231,7 +231,7 @@ struct Run<'a> {
     removals: u64,
     /// The -C'th message's packet id at QoS 2, until its PUBREL came.
     last_handshake: Option<u16>,
-    state: State,
+    state: Stage,
     unsubacks: usize,
     /// The SUBSCRIBE is not yet acknowledged: a run that ends meanwhile
     /// (a message queued for a persistent session, -C 1) waits for it, so
@@ -251,7 +251,7 @@ struct Run<'a> {
     this_second: u64,
 }
 
-impl<'a> Run<'a> {
+impl<'a> Listening<'a> {
     fn new(s: &'a SubSettings, request: Option<Request>) -> Self {
         let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         let watch = s.watch.then(|| {
@@ -265,7 +265,7 @@ impl<'a> Run<'a> {
             let _ = out.write_all(&header).and_then(|()| out.flush());
             watch
         });
-        Run {
+        Listening {
             s,
             out,
             buf: Vec::with_capacity(1024),
@@ -277,7 +277,7 @@ impl<'a> Run<'a> {
             request_sent: false,
             removals: 0,
             last_handshake: None,
-            state: State::Running,
+            state: Stage::Running,
             unsubacks: 0,
             suback_due: false,
             asked: s.filters.iter().map(|f| strip_share(f).unwrap_or(f)).collect(),
@@ -533,15 +533,15 @@ impl<'a> Run<'a> {
     fn end(&mut self, conn: &mut Connection, reason: Ending) {
         let stop = reason.exit != Exit::Ok || reason.with_will;
         self.state = match self.state {
-            State::Running => State::Ending {
+            Stage::Running => Stage::Ending {
                 ending: reason,
                 stopping: stop,
             },
-            State::Ending { ending, stopping } => State::Ending {
+            Stage::Ending { ending, stopping } => Stage::Ending {
                 ending,
                 stopping: stopping || stop,
             },
-            State::Disconnecting { ending, stopping } => State::Disconnecting {
+            Stage::Disconnecting { ending, stopping } => Stage::Disconnecting {
                 ending,
                 stopping: stopping || stop,
             },
@@ -551,7 +551,7 @@ impl<'a> Run<'a> {
 
     /// Request the DISCONNECT once nothing is outstanding (or when stopping).
     fn maybe_disconnect(&mut self, conn: &mut Connection) {
-        let State::Ending { ending, stopping } = self.state else {
+        let Stage::Ending { ending, stopping } = self.state else {
             return;
         };
         if self.last_handshake.is_some_and(|pkid| !conn.awaiting_pubrel(pkid)) {
@@ -560,7 +560,7 @@ impl<'a> Run<'a> {
         if !stopping && (self.removals > 0 || self.last_handshake.is_some() || self.suback_due) {
             return;
         }
-        self.state = State::Disconnecting { ending, stopping };
+        self.state = Stage::Disconnecting { ending, stopping };
         conn.disconnect(&self.s.conn.props.disconnect, ending.with_will && stopping);
     }
 

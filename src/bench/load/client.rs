@@ -21,7 +21,7 @@ use crate::mqtt::{Filter, Message, OutMessage, QoS, SubscribeProps, reason};
 
 /// Everything one client measured; the report adds these up.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct ClientResult {
     pub role: Option<Role>,
     /// The client's index within its role.
     pub index: u32,
@@ -77,7 +77,7 @@ pub struct Outcome {
     pub down_at_end: bool,
 }
 
-impl Outcome {
+impl ClientResult {
     /// The histograms, by their names in the report.
     pub fn hists_mut(&mut self) -> [(&'static str, &mut Hist); 13] {
         [
@@ -119,11 +119,11 @@ pub enum Phase {
     Stop,
 }
 
-struct Client {
+struct LoadClient {
     plan: Arc<Plan>,
     shared: Arc<Shared>,
     conn: Connection,
-    out: Outcome,
+    out: ClientResult,
     filter: Option<String>,
     /// Send instants of unacknowledged QoS 1/2 publishes, by packet id.
     pending: HashMap<u16, Instant>,
@@ -141,10 +141,10 @@ pub async fn run(
     index: u32,
     shared: Arc<Shared>,
     mut phase: watch::Receiver<Phase>,
-) -> Outcome {
+) -> ClientResult {
     // Connecting and subscribing are boxed: the task of each of ten
     // thousand clients then holds only what it waits on most of the time.
-    let mut c = match Box::pin(Client::connect(plan, role, index, shared)).await {
+    let mut c = match Box::pin(LoadClient::connect(plan, role, index, shared)).await {
         Ok(c) => c,
         Err(out) => return *out,
     };
@@ -164,14 +164,19 @@ pub async fn run(
     Box::pin(c.finish()).await
 }
 
-impl Client {
+impl LoadClient {
     /// Connect (timed, at most [`super::shared::HANDSHAKES`] at once); the
     /// outcome of a client that could not.
-    async fn connect(plan: Arc<Plan>, role: Role, index: u32, shared: Arc<Shared>) -> Result<Client, Box<Outcome>> {
-        let mut out = Outcome {
+    async fn connect(
+        plan: Arc<Plan>,
+        role: Role,
+        index: u32,
+        shared: Arc<Shared>,
+    ) -> Result<LoadClient, Box<ClientResult>> {
+        let mut out = ClientResult {
             role: Some(role),
             index,
-            ..Outcome::default()
+            ..ClientResult::default()
         };
         let conn = plan.conn_for(role, index);
         let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
@@ -189,7 +194,7 @@ impl Client {
         out.connect.record(started.elapsed().as_micros() as u64);
         out.record_phases(lean.phases());
         out.connected = true;
-        Ok(Client {
+        Ok(LoadClient {
             filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
             backoff: Backoff::new(
                 Duration::from_millis(100),
@@ -475,7 +480,7 @@ impl Client {
     }
 
     /// Disconnect cleanly (bounded) and hand the figures back.
-    async fn finish(mut self) -> Outcome {
+    async fn finish(mut self) -> ClientResult {
         if let Some(s) = &mut self.secs {
             s.flush();
         }

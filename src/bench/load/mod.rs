@@ -22,9 +22,9 @@ use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::bench::report::Report;
 use crate::bench::tally::{Facts, build, expected_now};
-use crate::settings::{BenchSettings, Kind, Pacing};
+use crate::settings::{BenchSettings, Pacing, ScenarioKind};
 use crate::signals::Signals;
-use client::{Outcome, Phase};
+use client::{ClientResult, Phase};
 use plan::{Plan, Role};
 use progress::Progress;
 use shared::{Shared, wait_settled};
@@ -132,7 +132,7 @@ fn measured_for(plan: &Plan, interrupted: bool, from: Instant, end_of_publishing
     match plan.settings.duration {
         Some(d) if !interrupted && plan.settings.count.is_none() => d,
         _ => match plan.settings.kind() {
-            Kind::Pub | Kind::Pubsub => end_of_publishing.saturating_duration_since(from),
+            ScenarioKind::Pub | ScenarioKind::Pubsub => end_of_publishing.saturating_duration_since(from),
             _ => Instant::now().saturating_duration_since(from),
         },
     }
@@ -146,7 +146,7 @@ async fn start_clients(
     shared: &Arc<Shared>,
     rx: &watch::Receiver<Phase>,
     signals: &mut Signals,
-) -> (Vec<JoinHandle<Outcome>>, Vec<JoinHandle<Outcome>>, bool) {
+) -> (Vec<JoinHandle<ClientResult>>, Vec<JoinHandle<ClientResult>>, bool) {
     let start = Instant::now();
     let (mut publishers, mut others) = (Vec::new(), Vec::with_capacity(clients.len()));
     for (k, &(role, index)) in clients.iter().enumerate() {
@@ -169,7 +169,7 @@ async fn start_clients(
 /// The clients' outcomes. A client task that died (a panic: a bug, not a
 /// broker's doing) fails the run — an error without an exit code of its own,
 /// so mqtt-bench exits 3, never 1 ("an assertion failed").
-async fn collect(handles: impl IntoIterator<Item = JoinHandle<Outcome>>) -> anyhow::Result<Vec<Outcome>> {
+async fn collect(handles: impl IntoIterator<Item = JoinHandle<ClientResult>>) -> anyhow::Result<Vec<ClientResult>> {
     let mut outcomes = Vec::new();
     for h in handles {
         outcomes.push(h.await.map_err(|e| anyhow::anyhow!("a client task died: {e}"))?);
@@ -183,11 +183,11 @@ async fn collect(handles: impl IntoIterator<Item = JoinHandle<Outcome>>) -> anyh
 async fn wait_for_end(
     plan: &Plan,
     shared: &Shared,
-    publishers: Vec<JoinHandle<Outcome>>,
+    publishers: Vec<JoinHandle<ClientResult>>,
     t0: Instant,
     end_of_publishing: &mut Instant,
     signals: &mut Signals,
-) -> (bool, Vec<Outcome>) {
+) -> (bool, Vec<ClientResult>) {
     let s = &plan.settings;
     let end = s.duration.map(|d| t0 + s.warmup + d);
     let signal = signals.recv();
@@ -206,13 +206,13 @@ async fn wait_for_end(
                     }
                 }
             };
-            published.push(r.unwrap_or_else(|_| Outcome {
+            published.push(r.unwrap_or_else(|_| ClientResult {
                 role: Some(Role::Publisher),
-                ..Outcome::default()
+                ..ClientResult::default()
             }));
         }
         *end_of_publishing = Instant::now();
-        if s.kind() == Kind::Pubsub {
+        if s.kind() == ScenarioKind::Pubsub {
             let expected = expected_now(plan, &published);
             let drain_end = Instant::now() + s.drain;
             while shared.live.unique.load(Relaxed) < expected && Instant::now() < drain_end && !interrupted {
@@ -247,7 +247,7 @@ mod tests {
         let rt = crate::runtime(1).unwrap();
         let err = rt
             .block_on(async {
-                let fine = tokio::spawn(async { Outcome::default() });
+                let fine = tokio::spawn(async { ClientResult::default() });
                 let dies = tokio::spawn(async { panic!("a bug in a client task") });
                 collect([fine, dies]).await
             })

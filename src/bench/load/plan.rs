@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::header::Clock;
 use crate::client::Connector;
-use crate::settings::{BenchSettings, ConnSettings, Endpoint, Kind, Pacing, Publishing, Receiving, SessionOptions};
+use crate::settings::{
+    BenchSettings, ConnSettings, Endpoint, Pacing, Publishing, Receiving, ScenarioKind, SessionOptions,
+};
 
 /// What a client does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -130,7 +132,7 @@ impl Plan {
     /// Does this run account for messages of publisher `id`? In pubsub only
     /// for its own publishers (other shards' are foreign); in sub for all.
     pub fn tracks(&self, id: u32) -> bool {
-        self.settings.kind() != Kind::Pubsub || self.indexes(Role::Publisher).contains(&id)
+        self.settings.kind() != ScenarioKind::Pubsub || self.indexes(Role::Publisher).contains(&id)
     }
 
     /// The id a publisher writes into its payloads: its global index.

@@ -34,7 +34,7 @@ fn tick(v: f64, top: f64) -> String {
 }
 
 /// One line of a chart.
-struct Line {
+struct Series {
     name: String,
     colour: &'static str,
     width: f64,
@@ -45,9 +45,9 @@ struct Line {
     hollow: Vec<(f64, f64)>,
 }
 
-impl Line {
-    fn new(name: &str, colour: &'static str, points: Vec<(f64, f64)>) -> Line {
-        Line {
+impl Series {
+    fn new(name: &str, colour: &'static str, points: Vec<(f64, f64)>) -> Series {
+        Series {
             name: name.to_string(),
             colour,
             width: 2.5,
@@ -63,7 +63,7 @@ fn escape(s: &str) -> String {
 }
 
 /// A line chart with a legend; x ticks are given as (position, label).
-fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)], note: &str) -> String {
+fn chart(title: &str, y_label: &str, lines: &[Series], x_ticks: &[(f64, String)], note: &str) -> String {
     let (x0, x1, y1) = bounds(lines, x_ticks);
     let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - PAD);
     let sy = |y: f64| H - PAD - (y / y1) * (H - PAD - TOP);
@@ -117,7 +117,7 @@ fn chart(title: &str, y_label: &str, lines: &[Line], x_ticks: &[(f64, String)], 
 
 /// The x range of the lines and ticks, and the top of the y axis (a tenth
 /// above the highest point; never an empty range).
-fn bounds(lines: &[Line], x_ticks: &[(f64, String)]) -> (f64, f64, f64) {
+fn bounds(lines: &[Series], x_ticks: &[(f64, String)]) -> (f64, f64, f64) {
     let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
     for (x, y) in lines.iter().flat_map(|l| l.points.iter()) {
         x0 = x0.min(*x);
@@ -137,9 +137,9 @@ fn bounds(lines: &[Line], x_ticks: &[(f64, String)]) -> (f64, f64, f64) {
     (x0, x1, y1 * 1.1)
 }
 
-/// Line `i` of a chart: its polyline, its hollow points and its legend entry
+/// Series `i` of a chart: its polyline, its hollow points and its legend entry
 /// (in two columns above the plot); `sx`/`sy` map data to the picture.
-fn draw(s: &mut String, i: usize, l: &Line, sx: &impl Fn(f64) -> f64, sy: &impl Fn(f64) -> f64) {
+fn draw(s: &mut String, i: usize, l: &Series, sx: &impl Fn(f64) -> f64, sy: &impl Fn(f64) -> f64) {
     let pts: Vec<String> = l
         .points
         .iter()
@@ -216,9 +216,9 @@ fn time_ticks(r: &Report) -> Vec<(f64, String)> {
 /// A per-second series as a line: each second's count ÷ the part of the
 /// second the run covered, at the middle of that part; partial seconds
 /// also as hollow points.
-fn per_second(r: &Report, name: &str, colour: &'static str, count: fn(&Second) -> f64) -> Line {
+fn per_second(r: &Report, name: &str, colour: &'static str, count: fn(&Second) -> f64) -> Series {
     let at = |s: &Second| (middle(s), count(s) / s.span_s.clamp(0.001, 1.0));
-    let mut l = Line::new(name, colour, r.series.iter().map(at).collect());
+    let mut l = Series::new(name, colour, r.series.iter().map(at).collect());
     l.hollow = r.series.iter().filter(|s| s.span_s < 0.999).map(at).collect();
     l
 }
@@ -326,7 +326,7 @@ fn time_charts(r: &Report) -> String {
     }
     if r.series.iter().any(|s| s.e2e_p99_us > 0) {
         let line = |name, colour, f: fn(&Second) -> u64| {
-            Line::new(
+            Series::new(
                 name,
                 colour,
                 (r.series.iter())
@@ -364,7 +364,7 @@ fn time_charts(r: &Report) -> String {
 /// The charts by percentile: connection phases, reconnects, the main latency.
 fn percentile_charts(r: &Report) -> String {
     let mut body = String::new();
-    let phases: Vec<Line> = [
+    let phases: Vec<Series> = [
         ("connect_tcp", "TCP connect", "#ff7f0e"),
         ("connect_tls", "TLS handshake", "#bcbd22"),
         ("connect_ws", "WebSocket upgrade", "#1f77b4"),
@@ -374,7 +374,7 @@ fn percentile_charts(r: &Report) -> String {
     .iter()
     .filter_map(|(key, name, colour)| {
         let h = Hist::decode(r.histograms.get(*key)?).ok()?;
-        Some(Line::new(name, colour, percentile_points(&h)))
+        Some(Series::new(name, colour, percentile_points(&h)))
     })
     .collect();
     if !phases.is_empty() {
@@ -390,7 +390,7 @@ fn percentile_charts(r: &Report) -> String {
         body.push_str(&chart(
             "Time to reconnect by percentile (lost → CONNACK)",
             "ms",
-            &[Line::new("reconnect", "#7b4173", percentile_points(&h))],
+            &[Series::new("reconnect", "#7b4173", percentile_points(&h))],
             &nines_ticks(),
             "",
         ));
@@ -404,7 +404,7 @@ fn percentile_charts(r: &Report) -> String {
         body.push_str(&chart(
             &format!("Latency by percentile ({name})"),
             "ms",
-            &[Line::new(name, "#d6616b", percentile_points(&h))],
+            &[Series::new(name, "#d6616b", percentile_points(&h))],
             &nines_ticks(),
             "",
         ));

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bench::stats::{Bucket, Hist, SeqTrack, Summary};
 use crate::mqtt::{strip_share, topic_matches};
-use crate::settings::Kind;
+use crate::settings::ScenarioKind;
 pub use export::Conclusion;
 use recorded::RunConfig;
 
@@ -26,7 +26,7 @@ pub const SCHEMA: u32 = 2;
 pub struct Report {
     pub schema: u32,
     pub tool: String,
-    pub scenario: Kind,
+    pub scenario: ScenarioKind,
     /// The resolved configuration, every default explicit, password redacted.
     pub config: RunConfig,
     pub started: String,

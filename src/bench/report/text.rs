@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Report;
 use crate::bench::stats::Summary;
-use crate::settings::Kind;
+use crate::settings::ScenarioKind;
 
 fn ms(us: u64) -> String {
     let v = us as f64 / 1000.0;
@@ -144,7 +144,7 @@ fn connections(r: &Report, o: &mut String) {
 /// What was sent and acknowledged (pub, pubsub).
 fn publishing(r: &Report, o: &mut String) {
     let p = &r.publish;
-    if r.scenario == Kind::Pub || r.scenario == Kind::Pubsub {
+    if r.scenario == ScenarioKind::Pub || r.scenario == ScenarioKind::Pubsub {
         let target = p.target_rate.map_or("as fast as possible".to_string(), |t| {
             format!("target {} msg/s", rate(t))
         });
@@ -190,7 +190,7 @@ fn publishing(r: &Report, o: &mut String) {
 /// What arrived (sub, pubsub).
 fn delivery(r: &Report, o: &mut String) {
     let d = &r.delivery;
-    if r.scenario == Kind::Sub || r.scenario == Kind::Pubsub {
+    if r.scenario == ScenarioKind::Sub || r.scenario == ScenarioKind::Pubsub {
         let _ = writeln!(
             *o,
             "  delivery     {} expected, {} received, {} lost ({:.4}%), {} duplicated, {} out of order{}",

@@ -3,7 +3,7 @@
 //! the run itself failed, if it did (exit 3).
 
 use crate::bench::report::Report;
-use crate::settings::Kind;
+use crate::settings::ScenarioKind;
 
 /// Loss, duplicates and unacknowledged publishes are never only a number.
 pub fn delivery_warnings(r: &Report) -> Vec<String> {
@@ -58,10 +58,10 @@ pub fn run_error(r: &Report) -> Option<String> {
     let p = &r.publish;
     let d = &r.delivery;
     match r.scenario {
-        Kind::Pub | Kind::Pubsub if p.published == 0 => Some("nothing was published".into()),
-        Kind::Pub if p.qos > 0 && p.acked == 0 => Some("no publish was acknowledged".into()),
-        Kind::Sub if d.received == 0 => Some("nothing was received".into()),
-        Kind::Pubsub if d.unique == 0 => Some("nothing was delivered to the subscribers".into()),
+        ScenarioKind::Pub | ScenarioKind::Pubsub if p.published == 0 => Some("nothing was published".into()),
+        ScenarioKind::Pub if p.qos > 0 && p.acked == 0 => Some("no publish was acknowledged".into()),
+        ScenarioKind::Sub if d.received == 0 => Some("nothing was received".into()),
+        ScenarioKind::Pubsub if d.unique == 0 => Some("nothing was delivered to the subscribers".into()),
         _ => None,
     }
 }

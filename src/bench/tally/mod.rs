@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::bench::load::client::Outcome;
+use crate::bench::load::client::ClientResult;
 use crate::bench::load::plan::{Plan, Role};
 use crate::bench::load::shared::Shared;
 use crate::bench::load::sys;
@@ -21,11 +21,11 @@ use crate::bench::report::{
 use crate::bench::stats::{Hist, SeqTrack};
 use crate::client::target_of;
 use crate::mqtt::QoS;
-use crate::settings::{Kind, Pacing};
+use crate::settings::{Pacing, ScenarioKind};
 use health::{delivery_warnings, run_error};
 
 /// Messages the subscribers should receive, from what publishers published.
-pub fn expected_now(plan: &Plan, published: &[Outcome]) -> u64 {
+pub fn expected_now(plan: &Plan, published: &[ClientResult]) -> u64 {
     let publishers: Vec<PublisherRecord> = plan
         .indexes(Role::Publisher)
         .zip(published)
@@ -107,7 +107,7 @@ struct Sums {
 }
 
 impl Sums {
-    fn of(plan: &Plan, outcomes: Vec<Outcome>) -> Sums {
+    fn of(plan: &Plan, outcomes: Vec<ClientResult>) -> Sums {
         let mut sums = Sums {
             c: Connections {
                 attempted: outcomes.len() as u64,
@@ -140,7 +140,7 @@ impl Sums {
         sums
     }
 
-    fn connection(&mut self, plan: &Plan, o: &mut Outcome) {
+    fn connection(&mut self, plan: &Plan, o: &mut ClientResult) {
         let c = &mut self.c;
         if o.connected {
             c.succeeded += 1;
@@ -179,7 +179,7 @@ impl Sums {
         b.reconnects += o.reconnects;
     }
 
-    fn publisher(&mut self, plan: &Plan, i: u32, o: &Outcome) {
+    fn publisher(&mut self, plan: &Plan, i: u32, o: &ClientResult) {
         self.publishers.push(PublisherRecord {
             id: plan.publisher_id(i),
             topic: plan.topic_for(i),
@@ -196,7 +196,7 @@ impl Sums {
         self.last_acked = self.last_acked.max(o.last_acked);
     }
 
-    fn subscriber(&mut self, i: u32, o: Outcome) {
+    fn subscriber(&mut self, i: u32, o: ClientResult) {
         let d = &mut self.d;
         d.received += o.received;
         d.foreign += o.foreign;
@@ -215,7 +215,7 @@ impl Sums {
 pub fn build(
     plan: &Plan,
     shared: &Shared,
-    outcomes: Vec<Outcome>,
+    outcomes: Vec<ClientResult>,
     (measure_from, window): (Instant, Duration),
     connect_phase: Duration,
     facts: &Facts,
@@ -295,9 +295,9 @@ pub fn build(
 
 /// The seconds a rate is counted over: the measured window, or in pub and
 /// pubsub up to the last measured acknowledgement or arrival if later.
-fn rate_seconds(kind: Kind, secs: f64, measure_from: Instant, last: Option<Instant>) -> f64 {
+fn rate_seconds(kind: ScenarioKind, secs: f64, measure_from: Instant, last: Option<Instant>) -> f64 {
     match kind {
-        Kind::Sub | Kind::Conn => secs,
+        ScenarioKind::Sub | ScenarioKind::Conn => secs,
         _ => last.map_or(secs, |l| {
             l.saturating_duration_since(measure_from).as_secs_f64().max(secs)
         }),
@@ -328,13 +328,13 @@ fn connect_figures(c: &mut Connections, storm: (Option<Instant>, Option<Instant>
 
 /// Where the run's activity ends: with the last publish, acknowledgement or
 /// arrival (pub, pubsub) — not with the drain that waited for more.
-fn active_end(kind: Kind, publishing_end: Instant, last: [Option<Instant>; 2], stopped: Instant) -> Instant {
+fn active_end(kind: ScenarioKind, publishing_end: Instant, last: [Option<Instant>; 2], stopped: Instant) -> Instant {
     match kind {
-        Kind::Pub | Kind::Pubsub => std::iter::once(publishing_end)
+        ScenarioKind::Pub | ScenarioKind::Pubsub => std::iter::once(publishing_end)
             .chain(last.into_iter().flatten())
             .max()
             .map_or(stopped, |end| end.min(stopped)),
-        Kind::Sub | Kind::Conn => stopped,
+        ScenarioKind::Sub | ScenarioKind::Conn => stopped,
     }
 }
 

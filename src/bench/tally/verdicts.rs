@@ -2,8 +2,8 @@
 //! `--baseline` comparisons against a report.
 
 use crate::bench::report::{Report, Verdict, round3};
-use crate::settings::assertion::{Count, Hist, Metric, Stat};
-use crate::settings::{Assertion, Kind, Op};
+use crate::settings::assertion::{Count, Metric, Stat, Timing};
+use crate::settings::{Assertion, Op, ScenarioKind};
 
 impl Assertion {
     pub fn check(&self, r: &Report) -> Verdict {
@@ -17,14 +17,14 @@ impl Assertion {
 }
 
 /// The scenario's main latency histogram.
-fn main_latency(r: &Report) -> Hist {
+fn main_latency(r: &Report) -> Timing {
     match r.scenario {
-        Kind::Sub | Kind::Pubsub => Hist::E2e,
-        Kind::Conn => Hist::Connect,
-        Kind::Pub => match r.publish.qos {
-            0 => Hist::Lag,
-            1 => Hist::Puback,
-            _ => Hist::Pubcomp,
+        ScenarioKind::Sub | ScenarioKind::Pubsub => Timing::E2e,
+        ScenarioKind::Conn => Timing::Connect,
+        ScenarioKind::Pub => match r.publish.qos {
+            0 => Timing::Lag,
+            1 => Timing::Puback,
+            _ => Timing::Pubcomp,
         },
     }
 }
@@ -54,16 +54,16 @@ fn count(r: &Report, c: Count) -> Option<f64> {
     let d = &r.delivery;
     let p = &r.publish;
     let n = &r.connections;
-    let receivers = matches!(r.scenario, Kind::Sub | Kind::Pubsub);
+    let receivers = matches!(r.scenario, ScenarioKind::Sub | ScenarioKind::Pubsub);
     // Delivery figures mean nothing without receivers.
     let delivery = |v: f64| receivers.then_some(v);
     let sum = |m: &std::collections::BTreeMap<String, u64>| m.values().sum::<u64>() as f64;
     Some(match c {
         Count::Rate => match r.scenario {
-            Kind::Sub | Kind::Pubsub => d.delivered_rate,
-            Kind::Pub if p.qos == 0 => p.offered_rate,
-            Kind::Pub => p.acked_rate,
-            Kind::Conn => n.connect_rate,
+            ScenarioKind::Sub | ScenarioKind::Pubsub => d.delivered_rate,
+            ScenarioKind::Pub if p.qos == 0 => p.offered_rate,
+            ScenarioKind::Pub => p.acked_rate,
+            ScenarioKind::Conn => n.connect_rate,
         },
         Count::DeliveredRate => delivery(d.delivered_rate)?,
         Count::OfferedRate => p.offered_rate,

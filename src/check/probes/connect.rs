@@ -4,7 +4,7 @@ use super::*;
 
 /// What a connect in one protocol version showed.
 pub struct VersionSeen {
-    pub outcome: Outcome,
+    pub outcome: Finding,
     /// A CONNACK came back (accepting or refusing).
     pub answered: bool,
     /// The connection was accepted.
@@ -21,7 +21,7 @@ pub async fn version(ctx: &Ctx, ev: &Evidence, v: Protocol) -> VersionSeen {
             let connack = c.connack().cloned();
             c.disconnect().await;
             VersionSeen {
-                outcome: Outcome::pass(format!("{name} accepted")).with(json!(true)),
+                outcome: Finding::pass(format!("{name} accepted")).with(json!(true)),
                 answered: true,
                 accepted: true,
                 connack,
@@ -30,15 +30,15 @@ pub async fn version(ctx: &Ctx, ev: &Evidence, v: Protocol) -> VersionSeen {
         Err(f) => {
             let text = f.brief();
             let (outcome, answered) = match f.refused {
-                Some(code) if not_supported(code) => (Outcome::unsupported(format!("refused: {text}")), true),
+                Some(code) if not_supported(code) => (Finding::unsupported(format!("refused: {text}")), true),
                 // Refused for another reason (not authorized, ...): the
                 // broker speaks the version.
                 Some(_) => (
-                    Outcome::pass(format!("{name} spoken (this client was refused: {text})")),
+                    Finding::pass(format!("{name} spoken (this client was refused: {text})")),
                     true,
                 ),
-                None if f.old_protocol => (Outcome::unsupported(format!("no {name} CONNACK ({text})")), true),
-                None => (Outcome::fail(text), false),
+                None if f.old_protocol => (Finding::unsupported(format!("no {name} CONNACK ({text})")), true),
+                None => (Finding::fail(text), false),
             };
             VersionSeen {
                 outcome: outcome.with(json!(false)),
@@ -63,15 +63,15 @@ pub async fn access(ctx: &Ctx, ev: &Evidence) -> (Found, bool) {
             c.disconnect().await;
             found.push((
                 CheckItem::Anonymous,
-                Outcome::pass("accepted without credentials").with(json!(true)),
+                Finding::pass("accepted without credentials").with(json!(true)),
             ));
             true
         }
         Err(f) => {
             let text = refusal(&f, ctx.v5());
             let o = match f.refused {
-                Some(_) => Outcome::unsupported(text),
-                None => Outcome::fail(text),
+                Some(_) => Finding::unsupported(text),
+                None => Finding::fail(text),
             };
             found.push((CheckItem::Anonymous, o.with(json!(false))));
             false
@@ -82,19 +82,19 @@ pub async fn access(ctx: &Ctx, ev: &Evidence) -> (Found, bool) {
         match ctx.connect(ev, "credentials", &s).await {
             Ok(c) => {
                 c.disconnect().await;
-                found.push((CheckItem::Credentials, Outcome::pass("the given -u/-P were accepted")));
+                found.push((CheckItem::Credentials, Finding::pass("the given -u/-P were accepted")));
                 true
             }
             Err(f) => {
                 found.push((
                     CheckItem::Credentials,
-                    Outcome::fail(format!("the given -u/-P: {}", refusal(&f, ctx.v5()))),
+                    Finding::fail(format!("the given -u/-P: {}", refusal(&f, ctx.v5()))),
                 ));
                 false
             }
         }
     } else {
-        found.push((CheckItem::Credentials, Outcome::skipped("no -u given")));
+        found.push((CheckItem::Credentials, Finding::skipped("no -u given")));
         false
     };
     (found, anonymous || with_credentials)
@@ -110,14 +110,14 @@ pub async fn zero_length_id(ctx: &Ctx, ev: &Evidence) -> Found {
             let assigned = c.connack().and_then(|p| p.assigned_client_identifier.clone());
             c.disconnect().await;
             let id = match (&assigned, ctx.v5()) {
-                (Some(a), _) => Outcome::info(json!(a), "assigned to a zero-length client id"),
-                (None, true) => Outcome::fail("a zero-length id was accepted but no identifier was assigned"),
-                (None, false) => Outcome::unsupported("MQTT 5 only"),
+                (Some(a), _) => Finding::info(json!(a), "assigned to a zero-length client id"),
+                (None, true) => Finding::fail("a zero-length id was accepted but no identifier was assigned"),
+                (None, false) => Finding::unsupported("MQTT 5 only"),
             };
             vec![
                 (
                     CheckItem::ZeroLengthClientId,
-                    Outcome::pass(match &assigned {
+                    Finding::pass(match &assigned {
                         Some(a) => format!("accepted; assigned '{a}'"),
                         None => "accepted".into(),
                     }),
@@ -128,14 +128,14 @@ pub async fn zero_length_id(ctx: &Ctx, ev: &Evidence) -> Found {
         Err(f) => {
             let text = refusal(&f, ctx.v5());
             let o = match f.refused {
-                Some(_) => Outcome::unsupported(text),
-                None => Outcome::fail(text),
+                Some(_) => Finding::unsupported(text),
+                None => Finding::fail(text),
             };
             vec![
                 (CheckItem::ZeroLengthClientId, o),
                 (
                     CheckItem::AssignedClientIdentifier,
-                    Outcome::skipped("no zero-length id accepted"),
+                    Finding::skipped("no zero-length id accepted"),
                 ),
             ]
         }
@@ -162,7 +162,7 @@ pub fn connack_items(p: &ConnAckProps) -> Found {
             (None, None) => (Value::Null, format!("absent ({what})")),
         }
     }
-    let info = |(v, d): (Value, String)| Outcome::info(v, d);
+    let info = |(v, d): (Value, String)| Finding::info(v, d);
     vec![
         (
             CheckItem::ServerKeepAlive,
@@ -208,8 +208,8 @@ pub fn connack_items(p: &ConnAckProps) -> Found {
         (
             CheckItem::ServerReference,
             match &p.server_reference {
-                Some(r) => Outcome::info(json!(r), "sent"),
-                None => Outcome::info(Value::Null, "absent"),
+                Some(r) => Finding::info(json!(r), "sent"),
+                None => Finding::info(Value::Null, "absent"),
             },
         ),
     ]

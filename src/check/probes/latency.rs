@@ -12,7 +12,7 @@ pub async fn latency(
     ev: &Evidence,
     max_qos: u8,
     budget: Duration,
-) -> Result<Vec<(&'static str, Hist)>, Outcome> {
+) -> Result<Vec<(&'static str, Hist)>, Finding> {
     const CONNECTS: usize = 20;
     const TRIPS: usize = 200;
     let quiet = Evidence::default();
@@ -57,7 +57,7 @@ pub async fn latency(
             let (_, took) = deliver(&mut publ, &mut sub, out(&topic, format!("{k}"), qos_of(q), false))
                 .await
                 .map_err(|r| match r {
-                    Refusal::Code(c) => Outcome::fail(format!("refused: 0x{c:02x}")),
+                    Refusal::Code(c) => Finding::fail(format!("refused: 0x{c:02x}")),
                     Refusal::Publisher(s) | Refusal::Subscriber(s) => stopped("round trip", s),
                 })?;
             h.record(took.as_micros() as u64);

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Payloads doubling from 1 KiB: the largest delivered intact.
-pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("big");
     let limit = ctx.connack.borrow().as_ref().and_then(|p| p.maximum_packet_size);
     let mut sub = connect!(ctx, ev, "sub", ctx.settings());
@@ -55,7 +55,7 @@ async fn largest(
     none: &str,
     shown: impl Fn(usize) -> String,
     mut attempt: impl AsyncFnMut(usize) -> Result<(), String>,
-) -> Outcome {
+) -> Finding {
     let mut best = 0;
     let mut stop = String::new();
     for n in sizes {
@@ -68,9 +68,9 @@ async fn largest(
         }
     }
     if best == 0 {
-        Outcome::fail(format!("{none}{stop}")).with(json!(0))
+        Finding::fail(format!("{none}{stop}")).with(json!(0))
     } else {
-        Outcome::pass(format!("{}{stop}", shown(best))).with(json!(best))
+        Finding::pass(format!("{}{stop}", shown(best))).with(json!(best))
     }
 }
 
@@ -95,7 +95,7 @@ fn size_text(n: usize) -> String {
 
 /// Topic lengths doubling from 64 bytes to the protocol's 65,535: the
 /// longest a QoS 1 PUBLISH was accepted on.
-pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Finding {
     let limit = ctx.connack.borrow().as_ref().and_then(|p| p.maximum_packet_size);
     let base = ctx.topic("");
     let quiet = Evidence::default();
@@ -134,7 +134,7 @@ pub async fn max_topic_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
 }
 
 /// Client id lengths doubling from 23 (MQTT 3.1's limit) to 65,535.
-pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Finding {
     let quiet = Evidence::default();
     let lengths = std::iter::once(23).chain(doubling(64, 65535)).collect();
     let none = "no client id of 23 characters was accepted";
@@ -166,17 +166,17 @@ pub async fn max_client_id_length(ctx: &Ctx, ev: &Evidence) -> Outcome {
 
 /// `$SYS` topics, and the broker's version where it publishes one.
 pub async fn sys_topics(ctx: &Ctx, ev: &Evidence) -> Found {
-    let r: Result<Found, Outcome> = async {
+    let r: Result<Found, Finding> = async {
         let mut c = ctx.connect(ev, "sys", &ctx.settings()).await.map_err(not_connected)?;
         let codes = c
             .subscribe(filter("$SYS/#", QoS::AtMostOnce), SubscribeProps::default(), ANSWER)
             .await
             .map_err(|s| stopped("SUBSCRIBE", s))?;
         if let Some(code) = codes.first().filter(|c| **c >= 0x80) {
-            let o = Outcome::unsupported(format!("a $SYS/# subscription was refused: 0x{code:02x}"));
+            let o = Finding::unsupported(format!("a $SYS/# subscription was refused: 0x{code:02x}"));
             return Ok(vec![
                 (CheckItem::SysTopics, o),
-                (CheckItem::BrokerVersion, Outcome::skipped("no $SYS")),
+                (CheckItem::BrokerVersion, Finding::skipped("no $SYS")),
             ]);
         }
         c.mute();
@@ -186,21 +186,21 @@ pub async fn sys_topics(ctx: &Ctx, ev: &Evidence) -> Found {
         let count = c.take_inbox().len() + usize::from(version.is_some());
         ev.note(format!("sys ← {count} $SYS messages"));
         let sys = if count > 0 {
-            Outcome::pass(format!(
+            Finding::pass(format!(
                 "{count} $SYS message{} received",
                 if count == 1 { "" } else { "s" }
             ))
             .with(json!(count))
         } else {
-            Outcome::unsupported("no $SYS message within 2 s (a broker may publish them only every few seconds)")
+            Finding::unsupported("no $SYS message within 2 s (a broker may publish them only every few seconds)")
                 .with(json!(0))
         };
         let version = match version {
-            Some(m) => Outcome::info(
+            Some(m) => Finding::info(
                 json!(String::from_utf8_lossy(&m.payload)),
                 format!("from {}", m.topic_str()),
             ),
-            None => Outcome::skipped("no $SYS/.../version topic"),
+            None => Finding::skipped("no $SYS/.../version topic"),
         };
         c.disconnect().await;
         Ok(vec![(CheckItem::SysTopics, sys), (CheckItem::BrokerVersion, version)])

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::time::{Instant, sleep, sleep_until};
 
-use super::probe::{Client, Ctx, Evidence, Outcome, Stop, filter, ms, out, with_props};
+use super::probe::{Ctx, Evidence, Finding, ProbeClient, Stop, filter, ms, out, with_props};
 use super::report::Res;
 use crate::bench::stats::Hist;
 use crate::client::ConnectFailure;
@@ -20,7 +20,7 @@ use crate::settings::check::CheckItem;
 use crate::settings::{Credentials, Will};
 
 /// What one probe found: an outcome per item.
-pub type Found = Vec<(CheckItem, Outcome)>;
+pub type Found = Vec<(CheckItem, Finding)>;
 
 /// How long an expected answer may take.
 const ANSWER: Duration = Duration::from_secs(2);
@@ -31,13 +31,13 @@ const WILL_DELAY: u32 = 2;
 pub const WILL_DELAY_WAIT: Duration = Duration::from_secs(6);
 
 /// Every name of a probe with the same outcome.
-pub fn all(items: &[CheckItem], o: &Outcome) -> Found {
+pub fn all(items: &[CheckItem], o: &Finding) -> Found {
     items.iter().map(|i| (*i, o.clone())).collect()
 }
 
 /// A lost connection or a missing answer, as a failed item.
-fn stopped(what: &str, s: Stop) -> Outcome {
-    Outcome::fail(format!("{what}: {s}"))
+fn stopped(what: &str, s: Stop) -> Finding {
+    Finding::fail(format!("{what}: {s}"))
 }
 
 /// A failed connect in words: the CONNACK's code and its meaning, or what
@@ -56,8 +56,8 @@ fn not_supported(code: u8) -> bool {
 }
 
 /// A probe's client could not connect: its items fail with the first line of why.
-fn not_connected(f: crate::client::ConnectFailure) -> Outcome {
-    Outcome::fail(f.brief())
+fn not_connected(f: crate::client::ConnectFailure) -> Finding {
+    Finding::fail(f.brief())
 }
 
 fn qos_of(n: u8) -> QoS {
@@ -68,7 +68,7 @@ macro_rules! connect {
     ($ctx:expr, $ev:expr, $label:expr, $s:expr) => {
         match $ctx.connect($ev, $label, &$s).await {
             Ok(c) => c,
-            Err(f) => return Outcome::fail(format!("{} could not connect: {}", $label, f.brief())),
+            Err(f) => return Finding::fail(format!("{} could not connect: {}", $label, f.brief())),
         }
     };
 }

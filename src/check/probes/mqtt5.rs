@@ -3,7 +3,7 @@
 use super::*;
 
 /// No-local: a subscriber does not get its own messages.
-pub async fn no_local(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn no_local(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("no-local");
     let mut me = connect!(ctx, ev, "self", ctx.settings());
     let mut f = filter(&topic, QoS::AtLeastOnce);
@@ -27,15 +27,15 @@ pub async fn no_local(ctx: &Ctx, ev: &Evidence) -> Outcome {
         me.wait_for(until, |m| m.payload == "theirs".as_bytes()).await
     );
     if me.take_inbox().iter().any(|m| m.payload == "mine".as_bytes()) {
-        Outcome::fail("the subscriber got its own message back")
+        Finding::fail("the subscriber got its own message back")
     } else {
-        Outcome::pass("its own message was not sent back; another client's was")
+        Finding::pass("its own message was not sent back; another client's was")
     }
 }
 
 /// Topic aliases from the client: a PUBLISH with a topic and alias 1, then
 /// one with alias 1 and an empty topic.
-pub async fn topic_alias(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn topic_alias(ctx: &Ctx, ev: &Evidence) -> Finding {
     let max = ctx
         .connack
         .borrow()
@@ -43,7 +43,7 @@ pub async fn topic_alias(ctx: &Ctx, ev: &Evidence) -> Outcome {
         .and_then(|p| p.topic_alias_maximum)
         .unwrap_or(0);
     if max == 0 {
-        return Outcome::unsupported("the CONNACK's Topic Alias Maximum is 0 (or absent)");
+        return Finding::unsupported("the CONNACK's Topic Alias Maximum is 0 (or absent)");
     }
     let topic = ctx.topic("alias");
     let mut sub = connect!(ctx, ev, "sub", ctx.settings());
@@ -67,7 +67,7 @@ pub async fn topic_alias(ctx: &Ctx, ev: &Evidence) -> Outcome {
             .await
         );
         if code >= 0x80 {
-            return Outcome::fail(format!("refused: 0x{code:02x} {}", reason(code)));
+            return Finding::fail(format!("refused: 0x{code:02x} {}", reason(code)));
         }
     }
     let until = Instant::now() + ANSWER;
@@ -77,18 +77,18 @@ pub async fn topic_alias(ctx: &Ctx, ev: &Evidence) -> Outcome {
     );
     let got = sub.take_inbox();
     if got.iter().any(|m| m.payload == "a1".as_bytes()) || got.is_empty() {
-        Outcome::pass(format!(
+        Finding::pass(format!(
             "a PUBLISH by alias arrived on '{topic}' (Topic Alias Maximum {max})"
         ))
     } else {
-        Outcome::fail("the first message (topic and alias) did not arrive")
+        Finding::fail("the first message (topic and alias) did not arrive")
     }
 }
 
 /// A subscription identifier comes back on the messages it matched.
-pub async fn subscription_identifiers(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn subscription_identifiers(ctx: &Ctx, ev: &Evidence) -> Finding {
     if ctx.advertised(|p| p.subscription_identifiers_available) == Some(false) {
-        return Outcome::unsupported("the CONNACK's Subscription Identifiers Available is 0");
+        return Finding::unsupported("the CONNACK's Subscription Identifiers Available is 0");
     }
     let topic = ctx.topic("sub-id");
     let mut sub = connect!(ctx, ev, "sub", ctx.settings());
@@ -101,7 +101,7 @@ pub async fn subscription_identifiers(ctx: &Ctx, ev: &Evidence) -> Outcome {
         sub.subscribe(filter(&topic, QoS::AtLeastOnce), props, ANSWER).await
     );
     if let Some(code) = codes.first().filter(|c| **c >= 0x80) {
-        return Outcome::unsupported(format!("refused: 0x{code:02x}"));
+        return Finding::unsupported(format!("refused: 0x{code:02x}"));
     }
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
     tri!(
@@ -111,9 +111,9 @@ pub async fn subscription_identifiers(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let m = tri!("the message", sub.message_on(&topic, ANSWER).await);
     let ids = m.props.map(|p| p.subscription_identifiers).unwrap_or_default();
     if ids == [42] {
-        Outcome::pass("the message carried subscription identifier 42")
+        Finding::pass("the message carried subscription identifier 42")
     } else {
-        Outcome::fail(format!(
+        Finding::fail(format!(
             "the message carried subscription identifiers {ids:?}, not [42]"
         ))
     }
@@ -121,7 +121,7 @@ pub async fn subscription_identifiers(ctx: &Ctx, ev: &Evidence) -> Outcome {
 
 /// Response topic, correlation data, content type, payload format and user
 /// properties (in order, a name twice) reach the subscriber unchanged.
-pub async fn properties_relayed(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn properties_relayed(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("properties");
     let mut sub = connect!(ctx, ev, "sub", ctx.settings());
     tri!(
@@ -169,10 +169,10 @@ pub async fn properties_relayed(ctx: &Ctx, ev: &Evidence) -> Outcome {
         wrong.push(format!("user properties {:?}", got.user_properties));
     }
     if wrong.is_empty() {
-        Outcome::pass(
+        Finding::pass(
             "response topic, correlation data, content type, payload format and 3 user properties (in order) relayed",
         )
     } else {
-        Outcome::fail(format!("changed on the way: {}", wrong.join("; ")))
+        Finding::fail(format!("changed on the way: {}", wrong.join("; ")))
     }
 }

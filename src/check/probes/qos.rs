@@ -3,11 +3,11 @@
 use super::*;
 
 /// Publish at `q` to a subscriber at `q`: delivered, at which QoS.
-pub async fn round_trip(ctx: &Ctx, ev: &Evidence, q: u8) -> Outcome {
+pub async fn round_trip(ctx: &Ctx, ev: &Evidence, q: u8) -> Finding {
     if let Some(max) = ctx.connack.borrow().as_ref().and_then(|p| p.maximum_qos)
         && max < q
     {
-        return Outcome::unsupported(format!("the CONNACK's Maximum QoS is {max}"));
+        return Finding::unsupported(format!("the CONNACK's Maximum QoS is {max}"));
     }
     let topic = ctx.topic(&format!("qos/{q}"));
     let mut sub = connect!(ctx, ev, "sub", ctx.settings());
@@ -17,9 +17,9 @@ pub async fn round_trip(ctx: &Ctx, ev: &Evidence, q: u8) -> Outcome {
             .await
     );
     match codes.first() {
-        Some(&c) if c >= 0x80 => return Outcome::fail(format!("the subscription was refused (0x{c:02x})")),
+        Some(&c) if c >= 0x80 => return Finding::fail(format!("the subscription was refused (0x{c:02x})")),
         Some(&g) if g < q => {
-            return Outcome::unsupported(format!("a QoS {q} subscription was granted QoS {g}"));
+            return Finding::unsupported(format!("a QoS {q} subscription was granted QoS {g}"));
         }
         _ => {}
     }
@@ -27,18 +27,18 @@ pub async fn round_trip(ctx: &Ctx, ev: &Evidence, q: u8) -> Outcome {
     let payload = format!("qos{q}");
     match deliver(&mut publ, &mut sub, out(&topic, payload.clone(), qos_of(q), false)).await {
         Ok((m, _)) if m.payload == payload.as_bytes() && m.qos as u8 == q => {
-            Outcome::pass(format!("delivered at QoS {q}"))
+            Finding::pass(format!("delivered at QoS {q}"))
         }
         Ok((m, _)) if m.payload == payload.as_bytes() => {
-            Outcome::fail(format!("delivered at QoS {} instead of {q}", m.qos as u8))
+            Finding::fail(format!("delivered at QoS {} instead of {q}", m.qos as u8))
         }
-        Ok(_) => Outcome::fail("a different payload arrived"),
+        Ok(_) => Finding::fail("a different payload arrived"),
         Err(Refusal::Code(c)) if not_supported(c) => {
-            Outcome::unsupported(format!("the PUBLISH was refused: 0x{c:02x} {}", reason(c)))
+            Finding::unsupported(format!("the PUBLISH was refused: 0x{c:02x} {}", reason(c)))
         }
-        Err(Refusal::Code(c)) => Outcome::fail(format!("the PUBLISH was refused: 0x{c:02x} {}", reason(c))),
+        Err(Refusal::Code(c)) => Finding::fail(format!("the PUBLISH was refused: 0x{c:02x} {}", reason(c))),
         Err(Refusal::Publisher(Stop::Lost(why))) if q == 2 => {
-            Outcome::unsupported(format!("the broker closed the connection on a QoS 2 PUBLISH ({why})"))
+            Finding::unsupported(format!("the broker closed the connection on a QoS 2 PUBLISH ({why})"))
         }
         Err(Refusal::Publisher(s)) => stopped("publisher", s),
         Err(Refusal::Subscriber(s)) => stopped("subscriber", s),
@@ -56,8 +56,8 @@ pub(super) enum Refusal {
 /// for the publisher's acknowledgement: the message and the time from
 /// publish to delivery.
 pub(super) async fn deliver(
-    p: &mut Client,
-    s: &mut Client,
+    p: &mut ProbeClient,
+    s: &mut ProbeClient,
     m: crate::mqtt::OutMessage,
 ) -> Result<(Message, Duration), Refusal> {
     let topic = m.topic.clone();
@@ -81,11 +81,11 @@ pub(super) async fn deliver(
 /// Publish `payloads` on `topic`, ten in flight, each acknowledged.
 async fn publish_many(
     ev: &Evidence,
-    publ: &mut Client,
+    publ: &mut ProbeClient,
     topic: &str,
     q: QoS,
     payloads: impl Iterator<Item = String>,
-) -> Result<(), Outcome> {
+) -> Result<(), Finding> {
     let payloads: Vec<String> = payloads.collect();
     ev.note(format!(
         "pub → {} × PUBLISH q{} '{topic}' '{}'..'{}' (10 in flight)",
@@ -110,7 +110,7 @@ async fn publish_many(
                 .await
                 .map_err(|s| stopped("acknowledgement", s))?;
             if code >= 0x80 {
-                return Err(Outcome::fail(format!(
+                return Err(Finding::fail(format!(
                     "a QoS {} PUBLISH was refused: 0x{code:02x} {}",
                     q as u8,
                     reason(code)
@@ -122,11 +122,11 @@ async fn publish_many(
 }
 
 /// Fifty QoS 2 messages: each arrives exactly once.
-pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Outcome {
+pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Finding {
     match qos2 {
         Some(Res::Pass) => {}
-        Some(Res::Unsupported) => return Outcome::unsupported("no QoS 2 (see qos2)"),
-        _ => return Outcome::skipped("the QoS 2 round trip did not pass"),
+        Some(Res::Unsupported) => return Finding::unsupported("no QoS 2 (see qos2)"),
+        _ => return Finding::skipped("the QoS 2 round trip did not pass"),
     }
     const N: usize = 50;
     let topic = ctx.topic("exactly-once");
@@ -182,18 +182,18 @@ pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Outcom
         .collect();
     let lost = counts.iter().filter(|c| **c == 0).count();
     if !dups.is_empty() {
-        Outcome::fail(format!("{} delivered more than once: {}", dups.len(), dups.join(", ")))
+        Finding::fail(format!("{} delivered more than once: {}", dups.len(), dups.join(", ")))
     } else if lost > 0 {
-        Outcome::fail(format!("{lost} of {N} never arrived"))
+        Finding::fail(format!("{lost} of {N} never arrived"))
     } else if wrong_qos > 0 {
-        Outcome::fail(format!("{wrong_qos} of {N} arrived below QoS 2"))
+        Finding::fail(format!("{wrong_qos} of {N} arrived below QoS 2"))
     } else {
-        Outcome::pass(format!("{N} QoS 2 messages, each delivered once"))
+        Finding::pass(format!("{N} QoS 2 messages, each delivered once"))
     }
 }
 
 /// Order of QoS 1 messages from one publisher.
-pub async fn qos1_order(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn qos1_order(ctx: &Ctx, ev: &Evidence) -> Finding {
     const N: usize = 200;
     let topic = ctx.topic("order");
     let mut sub = connect!(ctx, ev, "sub", ctx.settings());
@@ -218,7 +218,7 @@ pub async fn qos1_order(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let first_wrong = seen.iter().enumerate().find(|(k, p)| **p != k.to_string());
     ev.note(format!("sub ← {} messages", seen.len()));
     match first_wrong {
-        None => Outcome::pass(format!("{N} QoS 1 messages in the order sent")),
-        Some((k, p)) => Outcome::fail(format!("message {k} was '{p}': out of order")),
+        None => Finding::pass(format!("{N} QoS 1 messages in the order sent")),
+        Some((k, p)) => Finding::fail(format!("message {k} was '{p}': out of order")),
     }
 }

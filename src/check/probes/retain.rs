@@ -6,8 +6,8 @@ use super::*;
 /// a sentinel published after the SUBACK.
 async fn retained_on_subscribe(
     ctx: &Ctx,
-    c: &mut Client,
-    sender: &mut Client,
+    c: &mut ProbeClient,
+    sender: &mut ProbeClient,
     f: Filter,
     props: SubscribeProps,
 ) -> Result<(Vec<u8>, Vec<Message>), Stop> {
@@ -28,7 +28,7 @@ async fn retained_on_subscribe(
     Ok((codes, c.take_inbox().into_iter().filter(|m| m.retain).collect()))
 }
 
-pub async fn retain(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn retain(ctx: &Ctx, ev: &Evidence) -> Finding {
     let advertised = ctx.advertised(|p| p.retain_available);
     let topic = ctx.topic("retain");
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
@@ -37,16 +37,16 @@ pub async fn retain(ctx: &Ctx, ev: &Evidence) -> Outcome {
     match publ.publish(out(&topic, "r1", QoS::AtLeastOnce, true), ANSWER).await {
         Ok(code) if code < 0x80 => {}
         Ok(code) if advertised == Some(false) || not_supported(code) => {
-            return Outcome::unsupported(format!("a retained PUBLISH was refused: 0x{code:02x} {}", reason(code)));
+            return Finding::unsupported(format!("a retained PUBLISH was refused: 0x{code:02x} {}", reason(code)));
         }
-        Ok(code) => return Outcome::fail(format!("a retained PUBLISH was refused: 0x{code:02x} {}", reason(code))),
+        Ok(code) => return Finding::fail(format!("a retained PUBLISH was refused: 0x{code:02x} {}", reason(code))),
         Err(Stop::Lost(_)) => {
             let said = if advertised == Some(false) {
                 " (as its CONNACK's Retain Available 0 said)"
             } else {
                 ""
             };
-            return Outcome::unsupported(format!("the broker closed the connection on a retained PUBLISH{said}"));
+            return Finding::unsupported(format!("the broker closed the connection on a retained PUBLISH{said}"));
         }
         Err(s) => return stopped("retained PUBLISH", s),
     }
@@ -66,15 +66,15 @@ pub async fn retain(ctx: &Ctx, ev: &Evidence) -> Outcome {
     let received = got.iter().any(|m| m.payload == "r1".as_bytes());
     if advertised == Some(false) {
         return if received {
-            Outcome::fail(
+            Finding::fail(
                 "the CONNACK says Retain Available 0, but the broker kept a retained message and sent it to a new subscriber",
             )
         } else {
-            Outcome::unsupported("Retain Available 0; a retained message was accepted but not kept")
+            Finding::unsupported("Retain Available 0; a retained message was accepted but not kept")
         };
     }
     if !received {
-        return Outcome::fail("a new subscriber did not get the retained message");
+        return Finding::fail("a new subscriber did not get the retained message");
     }
     // Clear it: an empty retained message.
     tri!(
@@ -95,15 +95,15 @@ pub async fn retain(ctx: &Ctx, ev: &Evidence) -> Outcome {
         .await
     );
     if again.is_empty() {
-        Outcome::pass("set, sent to a new subscriber with the retain flag, cleared by an empty message")
+        Finding::pass("set, sent to a new subscriber with the retain flag, cleared by an empty message")
     } else {
-        Outcome::fail("an empty retained message did not clear it")
+        Finding::fail("an empty retained message did not clear it")
     }
 }
 
 /// MQTT 5 retain-as-published: live messages keep their retain flag for
 /// a subscriber that asked, lose it for one that did not.
-pub async fn retain_as_published(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn retain_as_published(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("rap");
     let mut a = connect!(ctx, ev, "rap1", ctx.settings());
     let mut f = filter(&topic, QoS::AtLeastOnce);
@@ -122,13 +122,13 @@ pub async fn retain_as_published(ctx: &Ctx, ev: &Evidence) -> Outcome {
         publ.publish(out(&topic, "rap", QoS::AtLeastOnce, true), ANSWER).await
     );
     if code >= 0x80 {
-        return Outcome::unsupported(format!("a retained PUBLISH was refused: 0x{code:02x}"));
+        return Finding::unsupported(format!("a retained PUBLISH was refused: 0x{code:02x}"));
     }
     let ma = tri!("rap1", a.message_on(&topic, ANSWER).await);
     let mb = tri!("rap0", b.message_on(&topic, ANSWER).await);
     match (ma.retain, mb.retain) {
-        (true, false) => Outcome::pass("retain 1 with retain-as-published, 0 without"),
-        (a, b) => Outcome::fail(format!(
+        (true, false) => Finding::pass("retain 1 with retain-as-published, 0 without"),
+        (a, b) => Finding::fail(format!(
             "retain {} with retain-as-published, {} without (want 1 and 0)",
             u8::from(a),
             u8::from(b)
@@ -138,7 +138,7 @@ pub async fn retain_as_published(ctx: &Ctx, ev: &Evidence) -> Outcome {
 
 /// MQTT 5 retain handling 0 (send on every subscribe), 1 (only on a new
 /// subscription), 2 (never).
-pub async fn retain_handling(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn retain_handling(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("retain-handling");
     let mut publ = connect!(ctx, ev, "pub", ctx.settings());
     ctx.retained.borrow_mut().push(topic.clone());
@@ -147,7 +147,7 @@ pub async fn retain_handling(ctx: &Ctx, ev: &Evidence) -> Outcome {
         publ.publish(out(&topic, "kept", QoS::AtLeastOnce, true), ANSWER).await
     );
     if code >= 0x80 {
-        return Outcome::unsupported(format!("a retained PUBLISH was refused: 0x{code:02x}"));
+        return Finding::unsupported(format!("a retained PUBLISH was refused: 0x{code:02x}"));
     }
     let mut wrong = Vec::new();
     for (rh, label) in [(0u8, "rh0"), (1, "rh1"), (2, "rh2")] {
@@ -173,8 +173,8 @@ pub async fn retain_handling(ctx: &Ctx, ev: &Evidence) -> Outcome {
         }
     }
     if wrong.is_empty() {
-        Outcome::pass("0: on every subscribe; 1: on the first only; 2: never")
+        Finding::pass("0: on every subscribe; 1: on the first only; 2: never")
     } else {
-        Outcome::fail(wrong.join("; "))
+        Finding::fail(wrong.join("; "))
     }
 }

@@ -11,7 +11,7 @@ pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
         CheckItem::OfflineQos2,
         CheckItem::MessageExpiry,
     ];
-    let r: Result<Found, Outcome> = async {
+    let r: Result<Found, Finding> = async {
         let topic = ctx.topic("offline");
         let mut s = ctx.settings();
         s.clean = false;
@@ -67,12 +67,12 @@ pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
         p.disconnect().await;
         let mut found = Vec::new();
         if !present {
-            let o = Outcome::fail("the broker kept no session (session present 0)");
+            let o = Finding::fail("the broker kept no session (session present 0)");
             return Ok(all(&names, &o));
         }
         found.push((
             CheckItem::PersistentSession,
-            Outcome::pass("resumed: session present 1"),
+            Finding::pass("resumed: session present 1"),
         ));
         if let Err(s) = end {
             let o = stopped("after reconnecting", s);
@@ -95,44 +95,44 @@ fn offline_verdicts(got: &[Message], qos2: bool, v5: bool) -> Found {
     verdicts.push((
         CheckItem::OfflineQos1,
         match has("o1") {
-            Some(_) => Outcome::pass("a QoS 1 message sent while offline was delivered on return"),
-            None => Outcome::fail("a QoS 1 message sent while offline was not delivered"),
+            Some(_) => Finding::pass("a QoS 1 message sent while offline was delivered on return"),
+            None => Finding::fail("a QoS 1 message sent while offline was not delivered"),
         },
     ));
     verdicts.push((
         CheckItem::OfflineQos2,
         if !qos2 {
-            Outcome::unsupported("no QoS 2 (see qos2)")
+            Finding::unsupported("no QoS 2 (see qos2)")
         } else {
             match has("o2") {
                 Some(m) if m.qos == QoS::ExactlyOnce => {
-                    Outcome::pass("a QoS 2 message sent while offline was delivered on return")
+                    Finding::pass("a QoS 2 message sent while offline was delivered on return")
                 }
-                Some(m) => Outcome::fail(format!("delivered at QoS {}", m.qos as u8)),
-                None => Outcome::fail("a QoS 2 message sent while offline was not delivered"),
+                Some(m) => Finding::fail(format!("delivered at QoS {}", m.qos as u8)),
+                None => Finding::fail("a QoS 2 message sent while offline was not delivered"),
             }
         },
     ));
     verdicts.push((
         CheckItem::MessageExpiry,
         if !v5 {
-            Outcome::unsupported("MQTT 5 only")
+            Finding::unsupported("MQTT 5 only")
         } else {
             match (has("expires-1s"), has("expires-300s")) {
                 (None, Some(m)) => {
                     let left = m.props.as_ref().and_then(|p| p.message_expiry_interval);
                     match left {
-                        Some(l) if l < 300 => Outcome::pass(format!(
+                        Some(l) if l < 300 => Finding::pass(format!(
                             "a 1 s message expired while queued; a 300 s one came with {l} s left"
                         )),
-                        Some(l) => Outcome::fail(format!(
+                        Some(l) => Finding::fail(format!(
                             "the 300 s message came with {l} s left: the time queued was not taken off"
                         )),
-                        None => Outcome::fail("the 300 s message came without its expiry interval"),
+                        None => Finding::fail("the 300 s message came without its expiry interval"),
                     }
                 }
-                (Some(_), _) => Outcome::fail("a message with a 1 s expiry was delivered 2.2 s later"),
-                (None, None) => Outcome::fail("neither expiring message was delivered"),
+                (Some(_), _) => Finding::fail("a message with a 1 s expiry was delivered 2.2 s later"),
+                (None, None) => Finding::fail("neither expiring message was delivered"),
             }
         },
     ));
@@ -141,7 +141,7 @@ fn offline_verdicts(got: &[Message], qos2: bool, v5: bool) -> Found {
 
 /// The will, on a connection closed without DISCONNECT; (MQTT 5) the will
 /// delay.
-pub async fn will(ctx: &Ctx, ev: &Evidence, delay: bool) -> Outcome {
+pub async fn will(ctx: &Ctx, ev: &Evidence, delay: bool) -> Finding {
     let topic = ctx.topic(if delay { "will-delay" } else { "will" });
     let mut sub = connect!(ctx, ev, "watcher", ctx.settings());
     tri!(
@@ -170,25 +170,25 @@ pub async fn will(ctx: &Ctx, ev: &Evidence, delay: bool) -> Outcome {
     let after = closed.elapsed();
     ev.note(format!("(the will came {:.2} s after the close)", after.as_secs_f64()));
     if m.payload != b"gone"[..] {
-        return Outcome::fail("the will's payload changed");
+        return Finding::fail("the will's payload changed");
     }
     if !delay {
-        return Outcome::pass(format!("published {:.0} ms after the connection closed", ms(after)));
+        return Finding::pass(format!("published {:.0} ms after the connection closed", ms(after)));
     }
     // Brokers that count the delay in whole seconds publish up to a second
     // early; a will published at once ignored the delay.
     if after >= Duration::from_secs(2) {
-        Outcome::pass(format!(
+        Finding::pass(format!(
             "a 2 s will delay: published {:.1} s after the close",
             after.as_secs_f64()
         ))
     } else if after >= Duration::from_secs(1) {
-        Outcome::pass(format!(
+        Finding::pass(format!(
             "a 2 s will delay: published {:.1} s after the close (a broker counting whole seconds may be up to 1 s early)",
             after.as_secs_f64()
         ))
     } else {
-        Outcome::fail(format!(
+        Finding::fail(format!(
             "a 2 s will delay, but published {:.2} s after the close",
             after.as_secs_f64()
         ))

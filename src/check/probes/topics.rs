@@ -8,10 +8,10 @@ pub async fn wildcards(ctx: &Ctx, ev: &Evidence) -> Found {
     if ctx.advertised(|p| p.wildcard_subscription_available) == Some(false) {
         return all(
             &names,
-            &Outcome::unsupported("the CONNACK's Wildcard Subscription Available is 0"),
+            &Finding::unsupported("the CONNACK's Wildcard Subscription Available is 0"),
         );
     }
-    let r: Result<Found, Outcome> = async {
+    let r: Result<Found, Finding> = async {
         let plus = ctx.topic("w/+/x");
         let hash = ctx.topic("h/#");
         let mut a = ctx.connect(ev, "plus", &ctx.settings()).await.map_err(not_connected)?;
@@ -54,18 +54,18 @@ pub async fn wildcards(ctx: &Ctx, ev: &Evidence) -> Found {
 /// What one wildcard subscription of `c` got, ending at the `sentinel`
 /// message: the payloads `want` and none of `not`.
 async fn matched(
-    c: &mut Client,
+    c: &mut ProbeClient,
     codes: &[u8],
     sentinel: &str,
     filter_text: &str,
     (want, not): (&[&str], &[&str]),
-) -> Outcome {
+) -> Finding {
     if let Some(code) = codes.first().filter(|c| **c >= 0x80) {
         let why = format!("the subscription was refused: 0x{code:02x}");
         return if not_supported(*code) {
-            Outcome::unsupported(why)
+            Finding::unsupported(why)
         } else {
-            Outcome::fail(why)
+            Finding::fail(why)
         };
     }
     let until = Instant::now() + ANSWER;
@@ -85,9 +85,9 @@ async fn matched(
         } else {
             format!(", not {}", not.join(", "))
         };
-        Outcome::pass(format!("'{filter_text}' matched {}{but_not}", want.join(", ")))
+        Finding::pass(format!("'{filter_text}' matched {}{but_not}", want.join(", ")))
     } else {
-        Outcome::fail(format!(
+        Finding::fail(format!(
             "'{filter_text}': missing {:?}, wrongly matched {:?}",
             missing, extra
         ))
@@ -96,7 +96,7 @@ async fn matched(
 
 /// A topic starting with `$` is not matched by a filter starting with a
 /// wildcard (`#`, `+/...`).
-pub async fn dollar_topics(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn dollar_topics(ctx: &Ctx, ev: &Evidence) -> Finding {
     let dollar = format!("${}/dollar", ctx.prefix);
     let plain = ctx.topic("dollar");
     // `+/...` written to match the plain topic (and the $ one, were the
@@ -131,10 +131,10 @@ pub async fn dollar_topics(ctx: &Ctx, ev: &Evidence) -> Outcome {
             .await
     );
     if code >= 0x80 {
-        return Outcome::unsupported(format!("a PUBLISH to a $ topic was refused: 0x{code:02x}"));
+        return Finding::unsupported(format!("a PUBLISH to a $ topic was refused: 0x{code:02x}"));
     }
     if let Err(s) = control.message_on(&dollar, ANSWER).await {
-        return Outcome::unsupported(format!("a message published to '{dollar}' was not delivered: {s}"));
+        return Finding::unsupported(format!("a message published to '{dollar}' was not delivered: {s}"));
     }
     // The plain topic is the sentinel of both wildcard subscribers.
     tri!(
@@ -150,16 +150,16 @@ pub async fn dollar_topics(ctx: &Ctx, ev: &Evidence) -> Outcome {
         }
     }
     if wrong.is_empty() {
-        Outcome::pass(format!("'#' and '{plus}' did not match '{dollar}'"))
+        Finding::pass(format!("'#' and '{plus}' did not match '{dollar}'"))
     } else {
-        Outcome::fail(wrong.join("; "))
+        Finding::fail(wrong.join("; "))
     }
 }
 
 /// Two members of a `$share` group: each message to exactly one of them.
-pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Outcome {
+pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Finding {
     if ctx.advertised(|p| p.shared_subscription_available) == Some(false) {
-        return Outcome::unsupported("the CONNACK's Shared Subscription Available is 0");
+        return Finding::unsupported("the CONNACK's Shared Subscription Available is 0");
     }
     const N: usize = 20;
     let topic = ctx.topic("shared");
@@ -174,9 +174,9 @@ pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Outcome {
         );
         if let Some(code) = codes.first().filter(|c| **c >= 0x80) {
             return if not_supported(*code) {
-                Outcome::unsupported(format!("the shared subscription was refused: 0x{code:02x}"))
+                Finding::unsupported(format!("the shared subscription was refused: 0x{code:02x}"))
             } else {
-                Outcome::fail(format!("the shared subscription was refused: 0x{code:02x}"))
+                Finding::fail(format!("the shared subscription was refused: 0x{code:02x}"))
             };
         }
         c.mute();
@@ -217,7 +217,7 @@ pub async fn shared(ctx: &Ctx, ev: &Evidence) -> Outcome {
 }
 
 /// Count each member's copies of message `s-K` in `counts[K][member]`.
-fn tally_shares(members: &mut [Client], counts: &mut [[u32; 2]]) {
+fn tally_shares(members: &mut [ProbeClient], counts: &mut [[u32; 2]]) {
     for (i, c) in members.iter_mut().enumerate() {
         for m in c.take_inbox() {
             if let Some(k) = std::str::from_utf8(&m.payload)
@@ -233,26 +233,26 @@ fn tally_shares(members: &mut [Client], counts: &mut [[u32; 2]]) {
 }
 
 /// Each message to exactly one member of the group.
-fn shares_verdict(counts: &[[u32; 2]], v5: bool, ev: &Evidence) -> Outcome {
+fn shares_verdict(counts: &[[u32; 2]], v5: bool, ev: &Evidence) -> Finding {
     let n = counts.len();
     let per: [u32; 2] = [counts.iter().map(|c| c[0]).sum(), counts.iter().map(|c| c[1]).sum()];
     ev.note(format!("member1 ← {} messages, member2 ← {}", per[0], per[1]));
     let twice = counts.iter().filter(|c| c[0] + c[1] > 1).count();
     let lost = counts.iter().filter(|c| c[0] + c[1] == 0).count();
     if twice > 0 {
-        Outcome::fail(format!(
+        Finding::fail(format!(
             "{twice} of {n} messages went to more than one member ({} and {})",
             per[0], per[1]
         ))
     } else if lost == n && !v5 {
         // Shared subscriptions are MQTT 5's; a 3.1.1 broker may take the
         // filter for a plain one that matches nothing.
-        Outcome::unsupported(format!(
+        Finding::unsupported(format!(
             "no member got any of {n} messages: '$share/...' was taken as a plain filter (shared subscriptions are MQTT 5's)"
         ))
     } else if lost > 0 {
-        Outcome::fail(format!("{lost} of {n} messages reached no member"))
+        Finding::fail(format!("{lost} of {n} messages reached no member"))
     } else {
-        Outcome::pass(format!("{n} messages split {} / {}, none twice", per[0], per[1]))
+        Finding::pass(format!("{n} messages split {} / {}, none twice", per[0], per[1]))
     }
 }
