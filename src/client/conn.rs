@@ -496,7 +496,7 @@ impl Connection {
     }
 
     /// Acknowledge a message of the broker's once handled (when the
-    /// program acknowledges: [`ConnSettings::manual_acks`]).
+    /// program acknowledges: [`SessionOptions::manual_acks`]).
     pub fn ack(&mut self, m: &Message) {
         if !self.acks_by_caller {
             return;

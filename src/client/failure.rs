@@ -145,8 +145,8 @@ pub(crate) fn tls_config(s: &ConnSettings) -> Result<Option<Tls>, ConnectFailure
         .transpose()
         .map_err(|e| ConnectFailure::setup(format!("Problem setting TLS options: {e:#}.")))?
         .map(std::sync::Arc::new);
-    if s.tls.as_ref().is_some_and(|t| t.insecure && t.warn_insecure) && !s.quiet {
-        crate::exit::eprint_line(format_args!(
+    if s.tls.as_ref().is_some_and(|t| t.insecure && t.warn_insecure) {
+        crate::exit::diag(format_args!(
             "Warning: --insecure: the broker's certificate and host name are not verified."
         ));
     }
