@@ -86,12 +86,7 @@ pub const PROBES: &[Probe] = &[
     one!(DollarTopics, probes::dollar_topics),
     one!(SharedSubscriptions, probes::shared),
     Probe {
-        items: &[
-            CheckItem::PersistentSession,
-            CheckItem::OfflineQos1,
-            CheckItem::OfflineQos2,
-            CheckItem::MessageExpiry,
-        ],
+        items: &probes::SESSION_ITEMS,
         wait: probes::EXPIRY_WAIT,
         after: None,
         run: |c, e, r| {

@@ -150,16 +150,7 @@ async fn check(s: &CheckSettings) -> anyhow::Result<CheckReport> {
     let can_run = spoken.answered && access && version.is_some();
     let why_not = why_not(&spoken, s.protocol, version, access);
 
-    const ZERO_ID: &[CheckItem] = &[CheckItem::ZeroLengthClientId, CheckItem::AssignedClientIdentifier];
-    if can_run {
-        let ev = Evidence::default();
-        let found = run
-            .timed(ZERO_ID, Duration::ZERO, probes::zero_length_id(&ctx, &ev))
-            .await;
-        run.push(found, &ev.take());
-    } else {
-        run.skip(ZERO_ID, &Finding::skipped(why_not.clone()));
-    }
+    client_ids(&mut run, can_run, &why_not).await;
     let connack = ctx.connack.borrow().clone();
     connack_items(
         &mut run,
@@ -197,6 +188,20 @@ async fn check(s: &CheckSettings) -> anyhow::Result<CheckReport> {
         outcome: Default::default(),
         error,
     })
+}
+
+/// The items zero_length_client_id and assigned_client_identifier (when
+/// the probes can run).
+async fn client_ids(run: &mut Checking<'_>, can_run: bool, why_not: &str) {
+    const ZERO_ID: &[CheckItem] = &[CheckItem::ZeroLengthClientId, CheckItem::AssignedClientIdentifier];
+    if !can_run {
+        return run.skip(ZERO_ID, &Finding::skipped(why_not));
+    }
+    let ev = Evidence::default();
+    let found = run
+        .timed(ZERO_ID, Duration::ZERO, probes::zero_length_id(run.ctx, &ev))
+        .await;
+    run.push(found, &ev.take());
 }
 
 /// The report's record of how the check was run (`version`: what the probes spoke).

@@ -57,7 +57,8 @@ pub fn shown(text: &str, mosquitto_wording: bool) -> String {
     }
 }
 
-/// A finite, non-negative decimal number of seconds such as `0.5`.
+/// A finite, non-negative decimal number such as `0.5` (seconds, a rate, a
+/// percentage: the caller says which).
 pub fn parse_decimal(text: &str) -> Option<f64> {
     let v: f64 = text.trim().parse().ok()?;
     (v.is_finite() && v >= 0.0).then_some(v)

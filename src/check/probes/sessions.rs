@@ -2,15 +2,18 @@
 
 use super::*;
 
+/// What [`persistent_session`] finds.
+pub const SESSION_ITEMS: [CheckItem; 4] = [
+    CheckItem::PersistentSession,
+    CheckItem::OfflineQos1,
+    CheckItem::OfflineQos2,
+    CheckItem::MessageExpiry,
+];
+
 /// A persistent session resumed, with QoS 1 and 2 messages queued while
 /// it was offline, and (MQTT 5) message expiry while queued.
 pub async fn persistent_session(ctx: &Ctx, ev: &Evidence, qos2: bool) -> Found {
-    let names = [
-        CheckItem::PersistentSession,
-        CheckItem::OfflineQos1,
-        CheckItem::OfflineQos2,
-        CheckItem::MessageExpiry,
-    ];
+    let names = SESSION_ITEMS;
     let r: Result<Found, Finding> = async {
         let topic = ctx.topic("offline");
         let mut s = ctx.settings();
