@@ -128,3 +128,96 @@ fn the_checker_sees_imports_in_both_spellings() {
         BTreeSet::from(["client", "exit", "mqtt", "format"].map(String::from))
     );
 }
+
+/// A line without its string and char literals and its `//` comment, for
+/// counting braces.
+fn code_of(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => drop(chars.next()),
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            // A char literal ('{', '\n'); a lifetime ('a) has no closing quote.
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    chars.nth(2);
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.nth(1);
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// (file, function, lines) of every function in `text` longer than `limit`
+/// lines, tests excluded.
+fn long_functions(file: &str, text: &str, limit: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().take_while(|l| l.trim() != "#[cfg(test)]").collect();
+    let mut long = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "fn") else {
+            continue;
+        };
+        if !words[..at]
+            .iter()
+            .all(|w| w.starts_with("pub") || ["async", "const", "unsafe"].contains(w))
+        {
+            continue;
+        }
+        let name = words
+            .get(at + 1)
+            .map_or("", |w| w.split(['(', '<']).next().unwrap_or(w));
+        let (mut depth, mut opened) = (0i32, false);
+        for (end, l) in lines.iter().enumerate().skip(start) {
+            let code = code_of(l);
+            for c in code.chars() {
+                match c {
+                    '{' => (depth, opened) = (depth + 1, true),
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if (opened && depth <= 0) || (!opened && code.trim_end().ends_with(';')) {
+                if end - start + 1 > limit {
+                    long.push(format!("{file}: {name} ({} lines)", end - start + 1));
+                }
+                break;
+            }
+        }
+    }
+    long
+}
+
+#[test]
+fn no_function_is_over_80_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut long = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let shown = file.strip_prefix(&src).unwrap().display().to_string();
+        long.extend(long_functions(&shown, &text, 80));
+    }
+    assert!(long.is_empty(), "functions over 80 lines: {long:?}");
+}
+
+#[test]
+fn the_length_check_counts_a_function_through_braces_in_strings() {
+    let body: String = (0..85).map(|_| "    let x = \"{\";\n").collect();
+    let text = format!("fn long() {{\n{body}}}\n\npub async fn short(a: &str) -> usize {{\n    a.len()\n}}\n");
+    assert_eq!(long_functions("f.rs", &text, 80), ["f.rs: long (87 lines)"]);
+}
