@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::bench::report::Conclusion;
-use crate::bench::report::export::{self, Document};
+use crate::bench::report::export::Document;
 use crate::bench::stats::Summary;
 use crate::settings::CheckAssertion;
 use crate::settings::check::{CheckItem, Group};
@@ -163,18 +163,13 @@ impl Document for CheckReport {
         self.outcome
     }
 
-    fn closing(&self) -> Option<String> {
-        match self.outcome {
-            Conclusion::Pass => None,
-            Conclusion::Error => Some(format!(
-                "Error: the check could not run: {}",
-                self.error.as_deref().unwrap_or("")
-            )),
-            Conclusion::Fail => Some(export::assertions_failed(
-                self.verdicts.iter().filter(|v| !v.pass).count(),
-                self.verdicts.len(),
-            )),
-        }
+    fn failure(&self) -> String {
+        format!("the check could not run: {}", self.error.as_deref().unwrap_or(""))
+    }
+
+    fn assertions(&self) -> (usize, usize) {
+        let failed = self.verdicts.iter().filter(|v| !v.pass).count();
+        (failed, self.verdicts.len())
     }
 }
 

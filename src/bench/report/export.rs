@@ -53,8 +53,22 @@ pub trait Document {
         None
     }
     fn conclusion(&self) -> Conclusion;
-    /// What stderr says last when the conclusion is not a pass.
-    fn closing(&self) -> Option<String>;
+    /// Why it failed, when it did (`Conclusion::Error`): `the run failed: ...`.
+    fn failure(&self) -> String;
+    /// How many assertions failed, of how many.
+    fn assertions(&self) -> (usize, usize);
+}
+
+/// What stderr says last when `doc` did not pass.
+fn closing(doc: &dyn Document) -> Option<String> {
+    match doc.conclusion() {
+        Conclusion::Pass => None,
+        Conclusion::Error => Some(format!("Error: {}", doc.failure())),
+        Conclusion::Fail => {
+            let (failed, of) = doc.assertions();
+            Some(format!("Error: {failed} of {of} assertions failed."))
+        }
+    }
 }
 
 /// One output format.
@@ -116,15 +130,10 @@ pub fn publish(doc: &dyn Document, json: Option<&str>, html: Option<&str>) -> an
     for e in &exporters {
         e.export(doc, &text)?;
     }
-    if let Some(closing) = doc.closing() {
+    if let Some(closing) = closing(doc) {
         exit::diag(format_args!("{closing}"));
     }
     Ok(doc.conclusion().exit())
-}
-
-/// `Error: N of M assertions failed.`, for a document's closing line.
-pub fn assertions_failed(failed: usize, of: usize) -> String {
-    format!("Error: {failed} of {of} assertions failed.")
 }
 
 fn write_to(path: &str, bytes: &[u8]) -> anyhow::Result<()> {

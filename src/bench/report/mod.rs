@@ -480,18 +480,13 @@ impl export::Document for Report {
         self.outcome
     }
 
-    fn closing(&self) -> Option<String> {
-        match self.outcome {
-            Conclusion::Pass => None,
-            Conclusion::Error => Some(format!(
-                "Error: the run failed: {}",
-                self.run_error.as_deref().unwrap_or("")
-            )),
-            Conclusion::Fail => Some(export::assertions_failed(
-                self.verdicts.iter().filter(|v| !v.pass).count(),
-                self.verdicts.len(),
-            )),
-        }
+    fn failure(&self) -> String {
+        format!("the run failed: {}", self.run_error.as_deref().unwrap_or(""))
+    }
+
+    fn assertions(&self) -> (usize, usize) {
+        let failed = self.verdicts.iter().filter(|v| !v.pass).count();
+        (failed, self.verdicts.len())
     }
 }
 
