@@ -23,7 +23,7 @@ _mqtt__sub() {
 
     case "${cmd}" in
         mqtt__sub)
-            opts="-t -T -U -q -C -E -w -v -N -F -R -W -h -p -L -A -i -I -k -V -c -x -M -u -P -d -o -D --topic --filter-out --unsubscribe --qos --random-filter --remove-retained --retained-only --exec --message-rate --watch --verbose --pretty --json --retain-handling --retain-as-published --help --version --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --disable-clean-session --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity"
+            opts="-t -T -U -q -C -E -w -v -N -F -R -W -h -p -L -A -i -I -k -V -c -x -M -u -P -d -o -D --topic --filter-out --unsubscribe --qos --random-filter --remove-retained --retained-only --exec --message-rate --watch --verbose --pretty --json --decode --retain-handling --retain-as-published --help --version --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --disable-clean-session --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +74,10 @@ _mqtt__sub() {
                     return 0
                     ;;
                 -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decode)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,6 +48,12 @@ ensure_other_brokers() {
     (cd tests/brokers/aedes && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
       cp package-lock.json node_modules/.installed-lock)
   fi
+  if [ ! -f tests/codecs/node_modules/.package-lock.json ] ||
+    ! cmp -s tests/codecs/package-lock.json tests/codecs/node_modules/.installed-lock; then
+    echo "Installing the codec peers (npm ci in tests/codecs)..." >&2
+    (cd tests/codecs && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+      cp package-lock.json node_modules/.installed-lock)
+  fi
   local venv=tests/brokers/amqtt/.venv
   if [ ! -x "$venv/bin/amqtt" ] || ! cmp -s tests/brokers/amqtt/requirements.txt "$venv/installed-requirements.txt"; then
     echo "Installing amqtt (pip, in $venv)..." >&2

@@ -1,6 +1,7 @@
 //! Entry points for the fuzz targets in `fuzz/` (cargo fuzz, libFuzzer) —
 //! the parsers that take hostile text: `-F` formats and their rendering,
-//! `-L` URLs, `-D` properties, password files and `--jsonl` lines. Each
+//! `-L` URLs, `-D` properties, password files, `--jsonl` lines and the
+//! payload decoders. Each
 //! function must return without panicking for any input and checks the
 //! properties that must hold (a password file that parses is written back
 //! byte for byte). The same functions run in `cargo test` over the committed
@@ -11,6 +12,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
+use crate::codec::Codec;
 use crate::format::{Mode, Printer};
 use crate::mqtt::{Message, Protocol, PublishProps, QoS};
 use crate::passwd::PwFile;
@@ -27,6 +29,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("props", props),
     ("passwd", passwd),
     ("jsonl", jsonl_line),
+    ("cbor", cbor),
+    ("msgpack", msgpack),
 ];
 
 /// Split `data` at NUL bytes into (lossy) strings.
@@ -66,6 +70,7 @@ pub fn format(data: &[u8]) {
             mode: Mode::Format(format.clone()),
             eol: true,
             pretty,
+            decode: None,
         };
         let mut out = Vec::new();
         printer.message(&message, &mut out);
@@ -102,6 +107,26 @@ pub fn passwd(data: &[u8]) {
     PwFile::parse(&again, Path::new("fuzz")).expect("what mqtt-passwd writes, it can read");
 }
 
+/// A payload decoded as `codec`: whatever decodes encodes again, and reads
+/// back as the same JSON.
+fn decode(codec: Codec, data: &[u8]) {
+    let Ok(value) = codec.decode(data) else {
+        return;
+    };
+    let bytes = codec.encode(&value).expect("decoded JSON encodes");
+    assert_eq!(codec.decode(&bytes).as_ref(), Ok(&value), "JSON survives a round trip");
+}
+
+/// `--decode cbor`.
+pub fn cbor(data: &[u8]) {
+    decode(Codec::Cbor, data);
+}
+
+/// `--decode msgpack`.
+pub fn msgpack(data: &[u8]) {
+    decode(Codec::Msgpack, data);
+}
+
 /// One `--jsonl` line, for both protocol versions.
 pub fn jsonl_line(data: &[u8]) {
     for protocol in [Protocol::V311, Protocol::V5] {
@@ -111,8 +136,16 @@ pub fn jsonl_line(data: &[u8]) {
             retain: false,
             props: None,
             protocol,
+            encode: None,
         };
         let _ = jsonl::parse(data, &d);
+        let _ = jsonl::parse(
+            data,
+            &jsonl::Defaults {
+                encode: Some(Codec::Cbor),
+                ..d
+            },
+        );
     }
 }
 

@@ -14,6 +14,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod codec;
 pub mod exit;
 pub mod format;
 #[doc(hidden)]

@@ -6,6 +6,7 @@ mod support;
 mod bench;
 mod brokers;
 mod check;
+mod codecs;
 mod generated;
 mod layers;
 mod misbehaving;

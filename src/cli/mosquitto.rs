@@ -150,7 +150,15 @@ mod tests {
                     (None, Some(l)) => format!("--{l}"),
                     _ => continue,
                 };
-                let own = ["--rate", "--connect-retry", "--pw-file", "--ws-path", "--exec"];
+                let own = [
+                    "--rate",
+                    "--connect-retry",
+                    "--pw-file",
+                    "--ws-path",
+                    "--exec",
+                    "--decode",
+                    "--encode",
+                ];
                 if own.contains(&flag.as_str()) {
                     continue;
                 }

@@ -39,6 +39,14 @@ pub struct OutputArgs {
     #[arg(long = "json", conflicts_with_all = ["verbose", "format", "no_eol"])]
     pub json: bool,
 
+    /// Show each payload decoded to JSON: cbor, msgpack or json
+    ///
+    /// In the default and -v output and in -F's fields the payload is the
+    /// JSON text; with --json it is the JSON value. A payload that does not
+    /// decode is shown as it is, after a warning on stderr.
+    #[arg(long = "decode", value_name = "CODEC")]
+    pub decode: Option<String>,
+
     /// Do not print retained messages (and, with MQTT v5, ask the broker not to send them)
     #[arg(short = 'R')]
     pub no_retained: bool,

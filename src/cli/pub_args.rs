@@ -47,6 +47,13 @@ pub struct PubArgs {
     #[arg(long = "jsonl", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
     pub jsonl: u8,
 
+    /// Read each message as JSON text and send it encoded: cbor, msgpack or json
+    ///
+    /// -m, -f, -s and each -l line are JSON documents; a --jsonl line's
+    /// "payload" is the value to encode ("payload_base64" is sent as it is).
+    #[arg(long = "encode", value_name = "CODEC")]
+    pub encode: Option<String>,
+
     /// Quality of service: 0, 1 or 2 [default: 0]
     #[arg(short = 'q', long = "qos", value_name = "QOS", allow_hyphen_values = true)]
     pub qos: Option<String>,

@@ -13,6 +13,10 @@ pub use spec::Format;
 pub use time::{Stamp, latency};
 pub use watch::Watch;
 
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::codec::Codec;
 use crate::mqtt::Message;
 
 /// How each message is printed.
@@ -36,6 +40,8 @@ pub struct Printer {
     pub eol: bool,
     /// `--pretty` for `%j`/`%J`.
     pub pretty: bool,
+    /// `--decode`: payloads shown as the JSON they decode to.
+    pub decode: Option<Codec>,
 }
 
 impl Printer {
@@ -45,8 +51,41 @@ impl Printer {
     }
 
     /// Append `m`'s output to `out` (possibly nothing, as mosquitto prints
-    /// nothing for an empty payload in the default mode).
+    /// nothing for an empty payload in the default mode). With `--decode`,
+    /// a payload that decodes is shown as JSON (an empty one has nothing to
+    /// decode); one that does not is shown as it is, after a warning.
     pub fn message(&self, m: &Message, out: &mut Vec<u8>) {
+        let Some(codec) = self.decode.filter(|_| !m.payload.is_empty()) else {
+            return self.as_sent(m, None, out);
+        };
+        match codec.decode(&m.payload) {
+            Ok(value) => self.decoded(m, codec, &value, out),
+            Err(why) => {
+                crate::exit::diag(format_args!(
+                    "Warning: cannot decode the payload on topic {} as {}: {why}; shown as it is.",
+                    m.topic_str(),
+                    codec.name()
+                ));
+                self.as_sent(m, None, out);
+            }
+        }
+    }
+
+    /// `m` decoded to `value`: the JSON value in a `--json` line, its text
+    /// as the payload everywhere else.
+    fn decoded(&self, m: &Message, codec: Codec, value: &Value, out: &mut Vec<u8>) {
+        if let Mode::Json = self.mode {
+            return self.as_sent(m, Some((codec, value)), out);
+        }
+        let text = serde_json::to_vec(value).expect("JSON to memory");
+        let shown = Message {
+            payload: Bytes::from(text),
+            ..m.clone()
+        };
+        self.as_sent(&shown, None, out);
+    }
+
+    fn as_sent(&self, m: &Message, decoded: Option<(Codec, &Value)>, out: &mut Vec<u8>) {
         match &self.mode {
             Mode::Payload => {
                 if !m.payload.is_empty() {
@@ -72,7 +111,7 @@ impl Printer {
                 self.end(out);
             }
             Mode::Json => {
-                json_line(m, &Stamp::now(), out);
+                json_line(m, &Stamp::now(), decoded, out);
                 out.push(b'\n');
             }
         }

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::jsonl::{self, Defaults};
+use crate::codec::Codec;
 use crate::exit;
 use crate::mqtt::OutMessage;
 use crate::progress;
@@ -87,6 +88,46 @@ fn stdin_file_size() -> Option<u64> {
     meta.is_file().then_some(meta.len())
 }
 
+/// `--encode`: the payload read as JSON text and encoded (as it is without
+/// `--encode`); `what` names where it came from in an error.
+pub fn encoded(codec: Option<Codec>, payload: Bytes, what: &str) -> anyhow::Result<Bytes> {
+    let Some(codec) = codec else {
+        return Ok(payload);
+    };
+    let value: serde_json::Value = serde_json::from_slice(&payload).map_err(|e| {
+        exit::error(
+            exit::Exit::Error,
+            format!("{what}: not JSON ({e}), so nothing to --encode."),
+        )
+    })?;
+    let bytes = codec.encode(&value).map_err(|e| {
+        exit::error(
+            exit::Exit::Error,
+            format!("{what}: cannot encode as {}: {e}.", codec.name()),
+        )
+    })?;
+    if bytes.len() > MAX_PAYLOAD {
+        return Err(exit::error(
+            exit::Exit::Error,
+            format!("{what}: encoded, the message is longer than {MAX_PAYLOAD} bytes."),
+        ));
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// One `-l` line as a payload: as it is, or `--encode`d from its JSON.
+fn line_payload(line: &[u8], codec: Option<Codec>, number: u64) -> anyhow::Result<Bytes> {
+    let Some(codec) = codec else {
+        return Ok(Bytes::copy_from_slice(line));
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| anyhow::anyhow!("line {number} is not JSON ({e})"))?;
+    let bytes = codec
+        .encode(&value)
+        .map_err(|e| anyhow::anyhow!("line {number}: cannot encode as {}: {e}", codec.name()))?;
+    Ok(Bytes::from(bytes))
+}
+
 /// Batches of messages from stdin, one per line (or per JSON line).
 pub type Batches = mpsc::Receiver<anyhow::Result<Vec<OutMessage>>>;
 
@@ -121,9 +162,9 @@ pub fn spawn_reader(json: bool, defaults: Defaults) -> Batches {
             } else if line.len() > MAX_PAYLOAD {
                 Err(anyhow::anyhow!("line {number} is longer than {MAX_PAYLOAD} bytes"))
             } else {
-                Ok(OutMessage {
+                line_payload(&line, defaults.encode, number).map(|payload| OutMessage {
                     topic: defaults.topic.clone().unwrap_or_default(),
-                    payload: Bytes::copy_from_slice(&line),
+                    payload,
                     qos: defaults.qos,
                     retain: defaults.retain,
                     props: defaults.props.clone(),

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::codec::Codec;
 use crate::mqtt::{OutMessage, Protocol, PublishProps, QoS, validate_publish_topic};
 use crate::settings::MAX_PAYLOAD;
 
@@ -25,6 +26,8 @@ pub struct Defaults {
     pub retain: bool,
     pub props: Option<Box<PublishProps>>,
     pub protocol: Protocol,
+    /// `--encode`: `payload` is the value to encode.
+    pub encode: Option<Codec>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +76,11 @@ pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
     validate_publish_topic(&topic, "topic").map_err(anyhow::Error::msg)?;
     let payload = match (l.payload, l.payload_base64) {
         (Some(_), Some(_)) => anyhow::bail!("both \"payload\" and \"payload_base64\" given"),
+        (Some(v), None) if let Some(codec) = d.encode => Bytes::from(
+            codec
+                .encode(&v)
+                .map_err(|e| anyhow::anyhow!("\"payload\" cannot be encoded as {}: {e}", codec.name()))?,
+        ),
         (Some(Value::String(s)), None) => Bytes::from(s),
         (Some(Value::Null) | None, None) => Bytes::new(),
         // A JSON payload captured with %J: publish its text.
@@ -177,7 +185,20 @@ mod tests {
             retain: false,
             props: None,
             protocol: Protocol::V5,
+            encode: None,
         }
+    }
+
+    #[test]
+    fn with_encode_the_payload_value_is_encoded_and_base64_sent_as_it_is() {
+        let cbor = Defaults {
+            encode: Some(Codec::Cbor),
+            ..d()
+        };
+        let m = parse(br#"{"payload":{"a":[1,2]}}"#, &cbor).unwrap();
+        assert_eq!(&m.payload[..], b"\xa1\x61a\x82\x01\x02");
+        let m = parse(br#"{"payload_base64":"AAE="}"#, &cbor).unwrap();
+        assert_eq!(&m.payload[..], b"\x00\x01");
     }
 
     #[test]

@@ -22,8 +22,19 @@ use deliver::{Delivered, Sink, deliver};
 
 /// Entry point of `mqtt-pub`.
 pub fn run(settings: PubSettings, _program: &Program) -> anyhow::Result<()> {
-    let payload = read_payload(&settings.source)?;
+    let payload = read_payload(&settings.source)?
+        .map(|p| input::encoded(settings.encode, p, source_name(&settings.source)))
+        .transpose()?;
     exit::status(crate::runtime(1)?.block_on(publish(settings, payload))?)
+}
+
+/// What the single payload came from, for an error's words.
+fn source_name(source: &Source) -> &'static str {
+    match source {
+        Source::Message(_) => "-m",
+        Source::File(_) => "-f",
+        _ => "stdin",
+    }
 }
 
 /// A single payload (`-m -f -s -n`), loaded before connecting as mosquitto
@@ -105,6 +116,7 @@ async fn produce(
         retain: s.retain,
         props,
         protocol: s.conn.protocol,
+        encode: s.encode,
     };
     let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
     let mut signals = signals.expect("line input catches signals");

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::conn::ConnSettings;
 use super::number::{parse_decimal, parse_int};
 use crate::cli::{PayloadArgs, PubArgs};
+use crate::codec::{CODECS, Codec};
 use crate::mqtt::{Protocol, QoS, validate_publish_topic};
 use crate::{exit, usage};
 
@@ -39,6 +40,19 @@ pub struct PubSettings {
     pub repeat_delay: Duration,
     /// Messages per second, on an absolute schedule.
     pub rate: Option<f64>,
+    /// `--encode`: each message's JSON text sent in this format.
+    pub encode: Option<Codec>,
+}
+
+/// `--decode`/`--encode CODEC`.
+pub fn parse_codec(flag: &str, name: Option<&str>) -> anyhow::Result<Option<Codec>> {
+    name.map(|n| {
+        Codec::parse(n).ok_or_else(|| {
+            let names: Vec<&str> = CODECS.iter().map(|(n, _)| *n).collect();
+            usage!("{flag} {n}: not a codec (codecs: {}).", names.join(", "))
+        })
+    })
+    .transpose()
 }
 
 impl PubSettings {
@@ -52,6 +66,10 @@ impl PubSettings {
             check_publish_topic(t, "publish topic", mosquitto_wording)?;
         }
         let qos = parse_qos(args.qos.as_deref())?;
+        let encode = parse_codec("--encode", args.encode.as_deref())?;
+        if encode.is_some() && source == Some(Source::Null) {
+            return Err(usage!("--encode needs a message: -n sends none."));
+        }
         let repeat = match args.repeat.as_deref() {
             None => 1,
             Some(r) => parse_int::<u64>(r)
@@ -99,6 +117,7 @@ impl PubSettings {
             repeat,
             repeat_delay,
             rate,
+            encode,
         })
     }
 }

@@ -38,6 +38,7 @@ impl OutputSettings {
         } else {
             Mode::Payload
         };
+        let decode = super::publish::parse_codec("--decode", a.decode.as_deref())?;
         let timeout = match a.timeout.as_deref() {
             None => None,
             Some(w) => Some(Duration::from_secs(
@@ -60,6 +61,7 @@ impl OutputSettings {
                 mode,
                 eol: !a.no_eol,
                 pretty: a.pretty,
+                decode,
             },
             no_retained: a.no_retained,
             retain_as_published: a.retain_as_published,
