@@ -31,6 +31,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("jsonl", jsonl_line),
     ("cbor", cbor),
     ("msgpack", msgpack),
+    ("protobuf", protobuf),
 ];
 
 /// Split `data` at NUL bytes into (lossy) strings.
@@ -109,7 +110,7 @@ pub fn passwd(data: &[u8]) {
 
 /// A payload decoded as `codec`: whatever decodes encodes again, and reads
 /// back as the same JSON.
-fn decode(codec: Codec, data: &[u8]) {
+fn decode(codec: &Codec, data: &[u8]) {
     let Ok(value) = codec.decode(data) else {
         return;
     };
@@ -119,12 +120,34 @@ fn decode(codec: Codec, data: &[u8]) {
 
 /// `--decode cbor`.
 pub fn cbor(data: &[u8]) {
-    decode(Codec::Cbor, data);
+    decode(&Codec::Cbor, data);
 }
 
 /// `--decode msgpack`.
 pub fn msgpack(data: &[u8]) {
-    decode(Codec::Msgpack, data);
+    decode(&Codec::Msgpack, data);
+}
+
+/// `--decode protobuf:...` with a schema of every kind of field (compiled
+/// once, from a file written for it).
+pub fn protobuf(data: &[u8]) {
+    static SCHEMA: std::sync::OnceLock<Codec> = std::sync::OnceLock::new();
+    let codec = SCHEMA.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("mqttkit-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let file = dir.join("fuzz.proto");
+        std::fs::write(
+            &file,
+            "syntax = \"proto3\"; package fuzz; enum E { A = 0; B = 1; }\n\
+             message M { string s = 1; repeated sint64 r = 2; map<string, M> m = 3; bytes b = 4;\n\
+             oneof o { fixed32 f = 5; double d = 6; } E e = 7; repeated M more = 8; bool t = 9; }",
+        )
+        .expect("the schema written");
+        let codec = Codec::parse(&format!("protobuf:{}:fuzz.M", file.display())).expect("the schema compiles");
+        let _ = std::fs::remove_dir_all(&dir);
+        codec
+    });
+    decode(codec, data);
 }
 
 /// One `--jsonl` line, for both protocol versions.

@@ -1,6 +1,6 @@
-//! `mqtt-sub --decode` and `mqtt-pub --encode` against independent CBOR and
-//! MessagePack implementations (cbor2 and @msgpack/msgpack under Node.js,
-//! in tests/codecs/, installed by scripts/test): what they encode we
+//! `mqtt-sub --decode` and `mqtt-pub --encode` against independent CBOR,
+//! MessagePack and Protobuf implementations (cbor2, @msgpack/msgpack and
+//! protobufjs under Node.js, in tests/codecs/, installed by scripts/test): what they encode we
 //! decode, what we encode they decode, and a decoded capture replays.
 
 use std::io::Write;
@@ -23,15 +23,20 @@ fn peers_dir() -> PathBuf {
 
 /// The peer's `op` (`encode`: JSON text → bytes; `decode`: bytes → JSON text).
 fn peer(op: &str, codec: &str, input: &[u8]) -> Vec<u8> {
+    peer_with(&[op, codec], input)
+}
+
+/// The peer with `args` (`encode|decode CODEC [FILE MESSAGE]`).
+fn peer_with(args: &[&str], input: &[u8]) -> Vec<u8> {
     let dir = peers_dir();
     assert!(
-        dir.join("node_modules/cbor2").exists(),
+        dir.join("node_modules/protobufjs").exists(),
         "{} is not installed: run scripts/test (or `. scripts/lib.sh; ensure_other_brokers`)",
         dir.join("node_modules").display()
     );
     let mut child = Command::new("node")
         .arg(dir.join("peer.mjs"))
-        .args([op, codec])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -41,7 +46,7 @@ fn peer(op: &str, codec: &str, input: &[u8]) -> Vec<u8> {
     let out = crate::support::cmd::finish(child);
     assert!(
         out.status.success(),
-        "peer {op} {codec}: {}",
+        "peer {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
@@ -177,8 +182,9 @@ fn text_that_is_not_json_is_an_error_naming_it_and_nothing_of_it_is_sent() {
     let r = run(c);
     r.expect_code(1);
     assert!(
-        r.stderr()
-            .contains("--encode yaml: not a codec (codecs: json, cbor, msgpack)"),
+        r.stderr().contains(
+            "--encode yaml: not a codec (codecs: json, cbor, msgpack, protobuf:FILE.proto[:package.Message])."
+        ),
         "{}",
         r.stderr()
     );
@@ -237,4 +243,107 @@ fn a_decoded_capture_is_encoded_again_by_jsonl() {
     let got = payloads(&replayed.output(WAIT));
     let decoded: Value = serde_json::from_slice(&peer("decode", "cbor", &got[0])).unwrap();
     assert_eq!(decoded, doc);
+}
+
+/// A schema with what Protobuf has: nesting, repeated, a map, bytes, a
+/// oneof and an enum (from an imported file).
+fn proto(dir: &Path) -> String {
+    std::fs::write(
+        dir.join("units.proto"),
+        "syntax = \"proto3\";\npackage plant;\nenum Unit { C = 0; F = 1; }\n",
+    )
+    .unwrap();
+    let file = dir.join("reading.proto");
+    std::fs::write(
+        &file,
+        "syntax = \"proto3\";\npackage plant;\nimport \"units.proto\";\n\
+         message Reading {\n  string name = 1;\n  repeated double values = 2;\n  map<string, int64> counts = 3;\n  \
+         bytes raw = 4;\n  oneof kind { int32 code = 5; string text = 6; }\n  Inner inner = 7;\n  Unit unit = 8;\n}\n\
+         message Inner { uint64 n = 1; repeated Inner more = 2; }\n",
+    )
+    .unwrap();
+    file.display().to_string()
+}
+
+/// A `plant.Reading` in proto3's JSON mapping (64-bit integers as text).
+fn reading() -> Value {
+    json!({"name": "pump-7", "values": [21.5, -3.25], "counts": {"starts": "12"}, "raw": "AAH/",
+           "text": "ok", "inner": {"n": "5", "more": [{"n": "6"}]}, "unit": "F"})
+}
+
+#[test]
+fn protobuf_from_a_proto_file_both_ways_with_an_independent_implementation() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let file = proto(home.path());
+    let codec = format!("protobuf:{file}:plant.Reading");
+    let doc = reading();
+    // protobufjs encodes, mqtt-sub decodes.
+    let theirs = home.path().join("reading.bin");
+    let encoded = peer_with(
+        &["encode", "protobuf", &file, "plant.Reading"],
+        doc.to_string().as_bytes(),
+    );
+    std::fs::write(&theirs, encoded).unwrap();
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        "pb/in",
+        &["--decode", &codec, "--json", "-C", "1"],
+    );
+    run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", "pb/in", "-q", "1", "-f", theirs.to_str().unwrap()],
+    ))
+    .expect_code(0);
+    let line: Value = serde_json::from_slice(&sub.output(WAIT)).unwrap();
+    assert_eq!(line["payload"], doc);
+    assert_eq!(line["codec"], "protobuf");
+    // mqtt-pub encodes, protobufjs decodes.
+    let sub = Sub::mqtt_sub(&broker, home.path(), "pb/out", &["--json", "-C", "1"]);
+    run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", "pb/out", "--encode", &codec, "-m", &doc.to_string()],
+    ))
+    .expect_code(0);
+    let got = payloads(&sub.output(WAIT));
+    let decoded = peer_with(&["decode", "protobuf", &file, "plant.Reading"], &got[0]);
+    assert_eq!(serde_json::from_slice::<Value>(&decoded).unwrap(), doc);
+    // A field the schema does not have, a file with two messages and no
+    // name, a missing file: errors that name the problem, exit 1.
+    let r = run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", "pb/x", "--encode", &codec, "-m", "{\"nope\": 1}"],
+    ));
+    r.expect_code(1);
+    assert!(
+        r.stderr().contains("not a plant.Reading") && r.stderr().contains("nope"),
+        "{}",
+        r.stderr()
+    );
+    let r = run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", "pb/x", "--encode", &format!("protobuf:{file}"), "-m", "{}"],
+    ));
+    r.expect_code(1);
+    assert!(
+        r.stderr().contains("messages: plant.Reading, plant.Inner"),
+        "{}",
+        r.stderr()
+    );
+    let r = run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", "pb/x", "--encode", "protobuf:/nonexistent.proto", "-m", "{}"],
+    ));
+    r.expect_code(1);
+    assert!(
+        r.stderr().contains("protobuf:/nonexistent.proto: no such file"),
+        "{}",
+        r.stderr()
+    );
 }

@@ -39,7 +39,8 @@ pub struct OutputArgs {
     #[arg(long = "json", conflicts_with_all = ["verbose", "format", "no_eol"])]
     pub json: bool,
 
-    /// Show each payload decoded to JSON: cbor, msgpack or json
+    /// Show each payload decoded to JSON: cbor, msgpack, json or
+    /// protobuf:FILE.proto[:package.Message]
     ///
     /// In the default and -v output and in -F's fields the payload is the
     /// JSON text; with --json it is the JSON value. A payload that does not

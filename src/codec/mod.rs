@@ -2,7 +2,9 @@
 //! JSON text turned into them (`mqtt-pub --encode`). A leaf: it imports
 //! nothing of ours.
 //!
-//! Decoding maps every format onto JSON the same way ([`Loose`]): maps with
+//! Protobuf ([`protobuf`]) follows the schema of a `.proto` file and
+//! proto3's JSON mapping. The self-describing formats map onto JSON the
+//! same way ([`Loose`]): maps with
 //! keys that are not strings get their keys as text (`1` → `"1"`), byte
 //! strings become base64 text, integers beyond JSON's range and CBOR tags
 //! keep their value (the tag is dropped). Depth is bounded (each decoder
@@ -10,13 +12,15 @@
 //! bytes that are really there.
 
 mod loose;
+pub mod protobuf;
 
 use serde_json::Value;
 
 pub use loose::Loose;
+pub use protobuf::Protobuf;
 
 /// A payload format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Codec {
     /// JSON text (decoding checks and normalises it; encoding writes it compact).
     Json,
@@ -24,29 +28,48 @@ pub enum Codec {
     Cbor,
     /// MessagePack.
     Msgpack,
+    /// Protobuf, one message type of a `.proto` file.
+    Protobuf(Protobuf),
 }
 
-/// Every codec by the name `--decode`/`--encode` take.
+/// The codecs that need no schema, by the name `--decode`/`--encode` take.
 pub const CODECS: &[(&str, Codec)] = &[
     ("json", Codec::Json),
     ("cbor", Codec::Cbor),
     ("msgpack", Codec::Msgpack),
 ];
 
+/// What `--decode`/`--encode` take, for messages that list them.
+pub const SPELLINGS: &str = "json, cbor, msgpack, protobuf:FILE.proto[:package.Message]";
+
 /// How deep a decoded document may nest.
 const MAX_DEPTH: usize = 128;
 
 impl Codec {
-    pub fn parse(name: &str) -> Option<Codec> {
-        CODECS.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    /// `json`, `cbor`, `msgpack` or `protobuf:FILE.proto[:package.Message]`
+    /// (the file read and compiled now); `Err` says why not.
+    pub fn parse(spec: &str) -> Result<Codec, String> {
+        if let Some(rest) = spec.strip_prefix("protobuf:") {
+            return Protobuf::load(rest).map(Codec::Protobuf);
+        }
+        CODECS
+            .iter()
+            .find(|(n, _)| *n == spec)
+            .map(|(_, c)| c.clone())
+            .ok_or_else(|| format!("not a codec (codecs: {SPELLINGS})"))
     }
 
-    pub fn name(self) -> &'static str {
-        CODECS.iter().find(|(_, c)| *c == self).map_or("", |(n, _)| n)
+    pub fn name(&self) -> &'static str {
+        match self {
+            Codec::Json => "json",
+            Codec::Cbor => "cbor",
+            Codec::Msgpack => "msgpack",
+            Codec::Protobuf(_) => "protobuf",
+        }
     }
 
     /// The payload as JSON, or why it is not in this format.
-    pub fn decode(self, payload: &[u8]) -> Result<Value, String> {
+    pub fn decode(&self, payload: &[u8]) -> Result<Value, String> {
         match self {
             Codec::Json => {
                 let mut de = serde_json::Deserializer::from_slice(payload);
@@ -69,11 +92,12 @@ impl Codec {
                 after_the_value(rest.len())?;
                 Ok(v.0)
             }
+            Codec::Protobuf(p) => p.decode(payload),
         }
     }
 
     /// `value` in this format.
-    pub fn encode(self, value: &Value) -> Result<Vec<u8>, String> {
+    pub fn encode(&self, value: &Value) -> Result<Vec<u8>, String> {
         match self {
             Codec::Json => serde_json::to_vec(value).map_err(|e| e.to_string()),
             Codec::Cbor => {
@@ -82,6 +106,7 @@ impl Codec {
                 Ok(out)
             }
             Codec::Msgpack => rmp_serde::to_vec(value).map_err(|e| e.to_string()),
+            Codec::Protobuf(p) => p.encode(value),
         }
     }
 }
@@ -117,7 +142,7 @@ mod tests {
         for (name, codec) in CODECS {
             let bytes = codec.encode(&doc).unwrap();
             assert_eq!(codec.decode(&bytes).unwrap(), doc, "{name}");
-            assert_eq!(Codec::parse(name), Some(*codec));
+            assert_eq!(Codec::parse(name).unwrap().name(), codec.name());
         }
     }
 

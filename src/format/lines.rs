@@ -80,7 +80,7 @@ fn properties<'a>(p: &'a PublishProps, order: &[u8]) -> Vec<(&'static str, J<'a>
 /// with `payload` when the payload is UTF-8 and `payload_base64` otherwise
 /// — or, `decoded` (`--decode`), `payload` the value it decoded to and
 /// `codec` its format.
-pub fn json_line(m: &Message, stamp: &Stamp, decoded: Option<(Codec, &Value)>, out: &mut Vec<u8>) {
+pub fn json_line(m: &Message, stamp: &Stamp, decoded: Option<(&Codec, &Value)>, out: &mut Vec<u8>) {
     let b64 = |b: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(b));
     let mut o = Map::new();
     o.insert("tst".into(), Value::String(stamp.tst()));

@@ -55,7 +55,7 @@ impl Printer {
     /// a payload that decodes is shown as JSON (an empty one has nothing to
     /// decode); one that does not is shown as it is, after a warning.
     pub fn message(&self, m: &Message, out: &mut Vec<u8>) {
-        let Some(codec) = self.decode.filter(|_| !m.payload.is_empty()) else {
+        let Some(codec) = self.decode.as_ref().filter(|_| !m.payload.is_empty()) else {
             return self.as_sent(m, None, out);
         };
         match codec.decode(&m.payload) {
@@ -73,7 +73,7 @@ impl Printer {
 
     /// `m` decoded to `value`: the JSON value in a `--json` line, its text
     /// as the payload everywhere else.
-    fn decoded(&self, m: &Message, codec: Codec, value: &Value, out: &mut Vec<u8>) {
+    fn decoded(&self, m: &Message, codec: &Codec, value: &Value, out: &mut Vec<u8>) {
         if let Mode::Json = self.mode {
             return self.as_sent(m, Some((codec, value)), out);
         }
@@ -85,7 +85,7 @@ impl Printer {
         self.as_sent(&shown, None, out);
     }
 
-    fn as_sent(&self, m: &Message, decoded: Option<(Codec, &Value)>, out: &mut Vec<u8>) {
+    fn as_sent(&self, m: &Message, decoded: Option<(&Codec, &Value)>, out: &mut Vec<u8>) {
         match &self.mode {
             Mode::Payload => {
                 if !m.payload.is_empty() {

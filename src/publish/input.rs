@@ -90,7 +90,7 @@ fn stdin_file_size() -> Option<u64> {
 
 /// `--encode`: the payload read as JSON text and encoded (as it is without
 /// `--encode`); `what` names where it came from in an error.
-pub fn encoded(codec: Option<Codec>, payload: Bytes, what: &str) -> anyhow::Result<Bytes> {
+pub fn encoded(codec: Option<&Codec>, payload: Bytes, what: &str) -> anyhow::Result<Bytes> {
     let Some(codec) = codec else {
         return Ok(payload);
     };
@@ -116,7 +116,7 @@ pub fn encoded(codec: Option<Codec>, payload: Bytes, what: &str) -> anyhow::Resu
 }
 
 /// One `-l` line as a payload: as it is, or `--encode`d from its JSON.
-fn line_payload(line: &[u8], codec: Option<Codec>, number: u64) -> anyhow::Result<Bytes> {
+fn line_payload(line: &[u8], codec: Option<&Codec>, number: u64) -> anyhow::Result<Bytes> {
     let Some(codec) = codec else {
         return Ok(Bytes::copy_from_slice(line));
     };
@@ -162,7 +162,7 @@ pub fn spawn_reader(json: bool, defaults: Defaults) -> Batches {
             } else if line.len() > MAX_PAYLOAD {
                 Err(anyhow::anyhow!("line {number} is longer than {MAX_PAYLOAD} bytes"))
             } else {
-                line_payload(&line, defaults.encode, number).map(|payload| OutMessage {
+                line_payload(&line, defaults.encode.as_ref(), number).map(|payload| OutMessage {
                     topic: defaults.topic.clone().unwrap_or_default(),
                     payload,
                     qos: defaults.qos,

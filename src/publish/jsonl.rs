@@ -76,7 +76,7 @@ pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
     validate_publish_topic(&topic, "topic").map_err(anyhow::Error::msg)?;
     let payload = match (l.payload, l.payload_base64) {
         (Some(_), Some(_)) => anyhow::bail!("both \"payload\" and \"payload_base64\" given"),
-        (Some(v), None) if let Some(codec) = d.encode => Bytes::from(
+        (Some(v), None) if let Some(codec) = &d.encode => Bytes::from(
             codec
                 .encode(&v)
                 .map_err(|e| anyhow::anyhow!("\"payload\" cannot be encoded as {}: {e}", codec.name()))?,

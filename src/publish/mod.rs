@@ -23,7 +23,7 @@ use deliver::{Delivered, Sink, deliver};
 /// Entry point of `mqtt-pub`.
 pub fn run(settings: PubSettings, _program: &Program) -> anyhow::Result<()> {
     let payload = read_payload(&settings.source)?
-        .map(|p| input::encoded(settings.encode, p, source_name(&settings.source)))
+        .map(|p| input::encoded(settings.encode.as_ref(), p, source_name(&settings.source)))
         .transpose()?;
     exit::status(crate::runtime(1)?.block_on(publish(settings, payload))?)
 }
@@ -116,7 +116,7 @@ async fn produce(
         retain: s.retain,
         props,
         protocol: s.conn.protocol,
-        encode: s.encode,
+        encode: s.encode.clone(),
     };
     let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
     let mut signals = signals.expect("line input catches signals");

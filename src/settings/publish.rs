@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::conn::ConnSettings;
 use super::number::{parse_decimal, parse_int};
 use crate::cli::{PayloadArgs, PubArgs};
-use crate::codec::{CODECS, Codec};
+use crate::codec::Codec;
 use crate::mqtt::{Protocol, QoS, validate_publish_topic};
 use crate::{exit, usage};
 
@@ -46,13 +46,8 @@ pub struct PubSettings {
 
 /// `--decode`/`--encode CODEC`.
 pub fn parse_codec(flag: &str, name: Option<&str>) -> anyhow::Result<Option<Codec>> {
-    name.map(|n| {
-        Codec::parse(n).ok_or_else(|| {
-            let names: Vec<&str> = CODECS.iter().map(|(n, _)| *n).collect();
-            usage!("{flag} {n}: not a codec (codecs: {}).", names.join(", "))
-        })
-    })
-    .transpose()
+    name.map(|n| Codec::parse(n).map_err(|why| usage!("{flag} {n}: {why}.")))
+        .transpose()
 }
 
 impl PubSettings {
