@@ -79,13 +79,18 @@ impl ConnectFailure {
         }
     }
 
-    /// What stderr shows, in mosquitto's words (one or more lines).
-    pub fn text(&self) -> String {
-        let mut text = match self.label {
+    /// The first line: the reason with its label.
+    fn headline(&self) -> String {
+        match self.label {
             Label::Error => format!("Error: {}", self.reason),
             Label::ConnectionError => format!("Connection error: {}", self.reason),
             Label::None => self.reason.clone(),
-        };
+        }
+    }
+
+    /// What stderr shows, in mosquitto's words (one or more lines).
+    pub fn text(&self) -> String {
+        let mut text = self.headline();
         if self.refused_line {
             text.push_str("\nError: The connection was refused.");
         }
@@ -98,20 +103,17 @@ impl ConnectFailure {
     /// The first line, with the MQTT 5 hint when there is one (for
     /// mqtt-bench's report).
     pub fn one_line(&self) -> String {
-        let text = self.text();
-        let first = text.lines().next().unwrap_or_default();
-        if self.v5_hint {
-            format!("{first} ({V5_HINT})")
-        } else {
-            first.to_string()
+        match self.v5_hint {
+            true => format!("{} ({V5_HINT})", self.headline()),
+            false => self.headline(),
         }
     }
 
     /// The first line without an `Error: ` label (a check's finding).
     pub fn brief(&self) -> String {
         match self.label {
-            Label::ConnectionError => format!("Connection error: {}", self.reason),
-            Label::Error | Label::None => self.reason.clone(),
+            Label::Error => self.reason.clone(),
+            Label::ConnectionError | Label::None => self.headline(),
         }
     }
 

@@ -16,7 +16,7 @@ pub mod protobuf;
 
 use serde_json::Value;
 
-pub use loose::Loose;
+use loose::Loose;
 pub use protobuf::Protobuf;
 
 /// A payload format.

@@ -63,7 +63,7 @@ impl Protobuf {
 
     pub fn decode(&self, payload: &[u8]) -> Result<Value, String> {
         let m = DynamicMessage::decode(self.message.clone(), payload)
-            .map_err(|e| format!("not a {}: {e}", self.message.full_name()))?;
+            .map_err(|e| format!("not a {}: {e}", self.message_name()))?;
         // Fields at their defaults are left out, as proto3's mapping says.
         let options = SerializeOptions::new().skip_default_fields(true);
         m.serialize_with_options(serde_json::value::Serializer, &options)
@@ -73,7 +73,7 @@ impl Protobuf {
     pub fn encode(&self, value: &Value) -> Result<Vec<u8>, String> {
         let options = DeserializeOptions::new().deny_unknown_fields(true);
         let m = DynamicMessage::deserialize_with_options(self.message.clone(), value, &options)
-            .map_err(|e| format!("not a {}: {e}", self.message.full_name()))?;
+            .map_err(|e| format!("not a {}: {e}", self.message_name()))?;
         Ok(m.encode_to_vec())
     }
 }

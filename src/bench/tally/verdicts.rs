@@ -102,9 +102,8 @@ fn count(r: &Report, c: Count) -> Option<f64> {
 /// at most `tolerance` (a fraction); loss, duplicates and errors may not grow.
 pub fn against_baseline(r: &Report, base: &Report, tolerance: f64) -> Vec<Verdict> {
     let mut out = Vec::new();
-    let metric_of = |name: &str| Metric::parse(name).expect("a metric of the registry");
-    let mut check = |name: &str, op: Op, limit: Option<f64>, how: String| {
-        let (Some(limit), Some(value)) = (limit, metric(r, metric_of(name))) else {
+    let mut check = |name: &str, m: Metric, op: Op, limit: Option<f64>, how: String| {
+        let (Some(limit), Some(value)) = (limit, metric(r, m)) else {
             return;
         };
         out.push(Verdict {
@@ -114,25 +113,37 @@ pub fn against_baseline(r: &Report, base: &Report, tolerance: f64) -> Vec<Verdic
         });
     };
     let pct = tolerance * 100.0;
-    let b = metric(base, metric_of("rate"));
+    let rate = Metric::Count(Count::Rate);
+    let b = metric(base, rate);
     check(
         "rate",
+        rate,
         Op::Ge,
         b.map(|b| b * (1.0 - tolerance)),
         format!("baseline {} - {pct}%", fmt_opt(b)),
     );
-    for name in ["p50_ms", "p99_ms"] {
-        let b = metric(base, metric_of(name));
+    for (name, stat) in [("p50_ms", Stat::P50), ("p99_ms", Stat::P99)] {
+        let m = Metric::Latency {
+            hist: None,
+            stat,
+            us: false,
+        };
+        let b = metric(base, m);
         check(
             name,
+            m,
             Op::Le,
             b.map(|b| b * (1.0 + tolerance)),
             format!("baseline {} + {pct}%", fmt_opt(b)),
         );
     }
-    for name in ["loss", "duplicated", "errors"] {
-        let b = metric(base, metric_of(name));
-        check(name, Op::Le, b, "baseline".to_string());
+    for (name, count) in [
+        ("loss", Count::Lost),
+        ("duplicated", Count::Duplicated),
+        ("errors", Count::Errors),
+    ] {
+        let m = Metric::Count(count);
+        check(name, m, Op::Le, metric(base, m), "baseline".to_string());
     }
     out
 }

@@ -6,13 +6,7 @@ use super::*;
 pub async fn max_payload(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("big");
     let limit = ctx.connack.borrow().as_ref().and_then(|p| p.maximum_packet_size);
-    let mut sub = connect!(ctx, ev, "sub", ctx.settings());
-    tri!(
-        "SUBSCRIBE",
-        sub.subscribe(filter(&topic, QoS::AtLeastOnce), SubscribeProps::default(), ANSWER)
-            .await
-    );
-    let mut publ = connect!(ctx, ev, "pub", ctx.settings());
+    let (mut sub, mut publ) = sub_and_pub!(ctx, ev, &topic, QoS::AtLeastOnce);
     let shown = |best| format!("{} delivered intact", size_text(best));
     largest(
         doubling(1024, ctx.max_payload),

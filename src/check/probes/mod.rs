@@ -73,6 +73,20 @@ macro_rules! connect {
     };
 }
 
+/// A subscriber "sub" on `topic` at `qos` (its SUBACK in), then a
+/// publisher "pub": the two clients most probes start with.
+macro_rules! sub_and_pub {
+    ($ctx:expr, $ev:expr, $topic:expr, $qos:expr) => {{
+        let mut sub = connect!($ctx, $ev, "sub", $ctx.settings());
+        tri!(
+            "SUBSCRIBE",
+            sub.subscribe(filter($topic, $qos), SubscribeProps::default(), ANSWER)
+                .await
+        );
+        (sub, connect!($ctx, $ev, "pub", $ctx.settings()))
+    }};
+}
+
 macro_rules! tri {
     ($what:expr, $e:expr) => {
         match $e {

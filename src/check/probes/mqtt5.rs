@@ -46,13 +46,7 @@ pub async fn topic_alias(ctx: &Ctx, ev: &Evidence) -> Finding {
         return Finding::unsupported("the CONNACK's Topic Alias Maximum is 0 (or absent)");
     }
     let topic = ctx.topic("alias");
-    let mut sub = connect!(ctx, ev, "sub", ctx.settings());
-    tri!(
-        "SUBSCRIBE",
-        sub.subscribe(filter(&topic, QoS::AtLeastOnce), SubscribeProps::default(), ANSWER)
-            .await
-    );
-    let mut publ = connect!(ctx, ev, "pub", ctx.settings());
+    let (mut sub, mut publ) = sub_and_pub!(ctx, ev, &topic, QoS::AtLeastOnce);
     let alias = PublishProps {
         topic_alias: Some(1),
         ..PublishProps::default()
@@ -123,13 +117,7 @@ pub async fn subscription_identifiers(ctx: &Ctx, ev: &Evidence) -> Finding {
 /// properties (in order, a name twice) reach the subscriber unchanged.
 pub async fn properties_relayed(ctx: &Ctx, ev: &Evidence) -> Finding {
     let topic = ctx.topic("properties");
-    let mut sub = connect!(ctx, ev, "sub", ctx.settings());
-    tri!(
-        "SUBSCRIBE",
-        sub.subscribe(filter(&topic, QoS::AtLeastOnce), SubscribeProps::default(), ANSWER)
-            .await
-    );
-    let mut publ = connect!(ctx, ev, "pub", ctx.settings());
+    let (mut sub, mut publ) = sub_and_pub!(ctx, ev, &topic, QoS::AtLeastOnce);
     let sent = PublishProps {
         payload_format_indicator: Some(1),
         response_topic: Some(ctx.topic("reply")),

@@ -130,13 +130,7 @@ pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Findin
     }
     const N: usize = 50;
     let topic = ctx.topic("exactly-once");
-    let mut sub = connect!(ctx, ev, "sub", ctx.settings());
-    tri!(
-        "SUBSCRIBE",
-        sub.subscribe(filter(&topic, QoS::ExactlyOnce), SubscribeProps::default(), ANSWER)
-            .await
-    );
-    let mut publ = connect!(ctx, ev, "pub", ctx.settings());
+    let (mut sub, mut publ) = sub_and_pub!(ctx, ev, &topic, QoS::ExactlyOnce);
     sub.mute();
     if let Err(o) = publish_many(
         ev,
@@ -196,13 +190,7 @@ pub async fn exactly_once(ctx: &Ctx, ev: &Evidence, qos2: Option<Res>) -> Findin
 pub async fn qos1_order(ctx: &Ctx, ev: &Evidence) -> Finding {
     const N: usize = 200;
     let topic = ctx.topic("order");
-    let mut sub = connect!(ctx, ev, "sub", ctx.settings());
-    tri!(
-        "SUBSCRIBE",
-        sub.subscribe(filter(&topic, QoS::AtLeastOnce), SubscribeProps::default(), ANSWER)
-            .await
-    );
-    let mut publ = connect!(ctx, ev, "pub", ctx.settings());
+    let (mut sub, mut publ) = sub_and_pub!(ctx, ev, &topic, QoS::AtLeastOnce);
     sub.mute();
     if let Err(o) = publish_many(ev, &mut publ, &topic, QoS::AtLeastOnce, (0..N).map(|k| k.to_string())).await {
         return o;
