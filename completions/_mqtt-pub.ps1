@@ -27,7 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-pub' -ScriptBlock {
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Send MESSAGE as the payload')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Send the whole of FILE as the payload (binary-safe)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Send the whole of FILE as the payload (binary-safe)')
-            [CompletionResult]::new('--encode', '--encode', [CompletionResultType]::ParameterName, 'Read each message as JSON text and send it encoded: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]')
+            [CompletionResult]::new('--encode', '--encode', [CompletionResultType]::ParameterName, 'Read each message as JSON text and send it encoded: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2 [default: 0]')
             [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2 [default: 0]')
             [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Publish the message COUNT times (-m, -f, -s, -n)')

@@ -33,7 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-sub' -ScriptBlock {
             [CompletionResult]::new('--random-filter', '--random-filter', [CompletionResultType]::ParameterName, 'Print only PERCENT % of the messages, at random (0.1-100)')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run COMMAND (with sh -c) for each message, in order, one at a time')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Print each message with FORMAT (mosquitto''s -F language)')
-            [CompletionResult]::new('--decode', '--decode', [CompletionResultType]::ParameterName, 'Show each payload decoded to JSON: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]')
+            [CompletionResult]::new('--decode', '--decode', [CompletionResultType]::ParameterName, 'Show each payload decoded to JSON: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack')
             [CompletionResult]::new('--retain-handling', '--retain-handling', [CompletionResultType]::ParameterName, 'MQTT v5: which retained messages the broker sends on subscribing')
             [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Give up after SECONDS without finishing: print "Timed out", exit 27')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host name or IP address [default: localhost]')

@@ -24,7 +24,7 @@ set edit:completion:arg-completer[mqtt-pub] = {|@words|
             cand --message 'Send MESSAGE as the payload'
             cand -f 'Send the whole of FILE as the payload (binary-safe)'
             cand --file 'Send the whole of FILE as the payload (binary-safe)'
-            cand --encode 'Read each message as JSON text and send it encoded: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]'
+            cand --encode 'Read each message as JSON text and send it encoded: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack'
             cand -q 'Quality of service: 0, 1 or 2 [default: 0]'
             cand --qos 'Quality of service: 0, 1 or 2 [default: 0]'
             cand --repeat 'Publish the message COUNT times (-m, -f, -s, -n)'

@@ -1,7 +1,7 @@
 complete -c mqtt-pub -s t -l topic -d 'Topic to publish to' -r
 complete -c mqtt-pub -s m -l message -d 'Send MESSAGE as the payload' -r
 complete -c mqtt-pub -s f -l file -d 'Send the whole of FILE as the payload (binary-safe)' -r
-complete -c mqtt-pub -l encode -d 'Read each message as JSON text and send it encoded: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]' -r
+complete -c mqtt-pub -l encode -d 'Read each message as JSON text and send it encoded: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack' -r
 complete -c mqtt-pub -s q -l qos -d 'Quality of service: 0, 1 or 2 [default: 0]' -r
 complete -c mqtt-pub -l repeat -d 'Publish the message COUNT times (-m, -f, -s, -n)' -r
 complete -c mqtt-pub -l repeat-delay -d 'Wait SECONDS (fractions allowed) after each repeated message is confirmed' -r

@@ -28,7 +28,7 @@ set edit:completion:arg-completer[mqtt-rr] = {|@words|
             cand -q 'Quality of service of the request and the response subscription [default: 0]'
             cand --qos 'Quality of service of the request and the response subscription [default: 0]'
             cand -F 'Print each message with FORMAT (mosquitto''s -F language)'
-            cand --decode 'Show each payload decoded to JSON: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]'
+            cand --decode 'Show each payload decoded to JSON: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack'
             cand --retain-handling 'MQTT v5: which retained messages the broker sends on subscribing'
             cand -W 'Give up after SECONDS without finishing: print "Timed out", exit 27'
             cand -h 'Broker host name or IP address [default: localhost]'

@@ -4,7 +4,7 @@ complete -c mqtt-rr -s m -l message -d 'Send MESSAGE as the payload' -r
 complete -c mqtt-rr -s f -l file -d 'Send the whole of FILE as the payload (binary-safe)' -r
 complete -c mqtt-rr -s q -l qos -d 'Quality of service of the request and the response subscription [default: 0]' -r
 complete -c mqtt-rr -s F -d 'Print each message with FORMAT (mosquitto\'s -F language)' -r
-complete -c mqtt-rr -l decode -d 'Show each payload decoded to JSON: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]' -r
+complete -c mqtt-rr -l decode -d 'Show each payload decoded to JSON: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack' -r
 complete -c mqtt-rr -l retain-handling -d 'MQTT v5: which retained messages the broker sends on subscribing' -r
 complete -c mqtt-rr -s W -d 'Give up after SECONDS without finishing: print "Timed out", exit 27' -r
 complete -c mqtt-rr -s h -l host -d 'Broker host name or IP address [default: localhost]' -r

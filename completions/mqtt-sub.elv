@@ -30,7 +30,7 @@ set edit:completion:arg-completer[mqtt-sub] = {|@words|
             cand --random-filter 'Print only PERCENT % of the messages, at random (0.1-100)'
             cand --exec 'Run COMMAND (with sh -c) for each message, in order, one at a time'
             cand -F 'Print each message with FORMAT (mosquitto''s -F language)'
-            cand --decode 'Show each payload decoded to JSON: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]'
+            cand --decode 'Show each payload decoded to JSON: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack'
             cand --retain-handling 'MQTT v5: which retained messages the broker sends on subscribing'
             cand -W 'Give up after SECONDS without finishing: print "Timed out", exit 27'
             cand -h 'Broker host name or IP address [default: localhost]'

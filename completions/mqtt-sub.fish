@@ -6,7 +6,7 @@ complete -c mqtt-sub -s C -d 'Exit after COUNT messages' -r
 complete -c mqtt-sub -l random-filter -d 'Print only PERCENT % of the messages, at random (0.1-100)' -r
 complete -c mqtt-sub -l exec -d 'Run COMMAND (with sh -c) for each message, in order, one at a time' -r
 complete -c mqtt-sub -s F -d 'Print each message with FORMAT (mosquitto\'s -F language)' -r
-complete -c mqtt-sub -l decode -d 'Show each payload decoded to JSON: cbor, msgpack, json or protobuf:FILE.proto[:package.Message]' -r
+complete -c mqtt-sub -l decode -d 'Show each payload decoded to JSON: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack' -r
 complete -c mqtt-sub -l retain-handling -d 'MQTT v5: which retained messages the broker sends on subscribing' -r
 complete -c mqtt-sub -s W -d 'Give up after SECONDS without finishing: print "Timed out", exit 27' -r
 complete -c mqtt-sub -s h -l host -d 'Broker host name or IP address [default: localhost]' -r

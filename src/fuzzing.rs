@@ -32,6 +32,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cbor", cbor),
     ("msgpack", msgpack),
     ("protobuf", protobuf),
+    ("sparkplug", sparkplug),
 ];
 
 /// Split `data` at NUL bytes into (lossy) strings.
@@ -67,7 +68,7 @@ pub fn format(data: &[u8]) {
         props_order: vec![0x26, 0x03, 0x09],
     };
     for pretty in [false, true] {
-        let printer = Printer {
+        let mut printer = Printer {
             mode: Mode::Format(format.clone()),
             eol: true,
             pretty,
@@ -148,6 +149,31 @@ pub fn protobuf(data: &[u8]) {
         codec
     });
     decode(codec, data);
+}
+
+/// `--decode sparkplug`: the payload alone, then as each kind of message
+/// of one edge node, so the follower sees births, data and deaths of any
+/// shape. Sparkplug's JSON reads back once a first encoding has given each
+/// metric a type (one without takes the type its value plainly has).
+pub fn sparkplug(data: &[u8]) {
+    let codec = Codec::Sparkplug;
+    if let Ok(value) = codec.decode(data)
+        && let Ok(bytes) = codec.encode(&value)
+    {
+        let typed = codec.decode(&bytes).expect("what was encoded decodes");
+        let again = codec.encode(&typed).expect("typed JSON encodes");
+        assert_eq!(
+            codec.decode(&again).as_ref(),
+            Ok(&typed),
+            "typed JSON survives a round trip"
+        );
+    }
+    let mut decoder = crate::codec::Decoder::new(codec);
+    for kind in ["NBIRTH", "DBIRTH", "NDATA", "DDATA", "DDEATH", "NDEATH", "NDATA"] {
+        let device = if kind.starts_with('D') { "/d" } else { "" };
+        let _ = decoder.read(&format!("spBv1.0/g/{kind}/e{device}"), data);
+    }
+    let _ = decoder.read("spBv1.0/STATE/host", data);
 }
 
 /// One `--jsonl` line, for both protocol versions.

@@ -1,7 +1,10 @@
 //! `mqtt-sub --decode` and `mqtt-pub --encode` against independent CBOR,
-//! MessagePack and Protobuf implementations (cbor2, @msgpack/msgpack and
-//! protobufjs under Node.js, in tests/codecs/, installed by scripts/test): what they encode we
-//! decode, what we encode they decode, and a decoded capture replays.
+//! MessagePack, Protobuf and Sparkplug B implementations (cbor2,
+//! @msgpack/msgpack, protobufjs and Eclipse Tahu's sparkplug-payload and
+//! sparkplug-client under Node.js, in tests/codecs/, installed by
+//! scripts/test): what they encode we decode, what we encode they decode, a
+//! decoded capture replays, and a Tahu edge node is followed through a
+//! rebirth.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -183,7 +186,7 @@ fn text_that_is_not_json_is_an_error_naming_it_and_nothing_of_it_is_sent() {
     r.expect_code(1);
     assert!(
         r.stderr().contains(
-            "--encode yaml: not a codec (codecs: json, cbor, msgpack, protobuf:FILE.proto[:package.Message])."
+            "--encode yaml: not a codec (codecs: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor, msgpack)."
         ),
         "{}",
         r.stderr()
@@ -346,4 +349,294 @@ fn protobuf_from_a_proto_file_both_ways_with_an_independent_implementation() {
         "{}",
         r.stderr()
     );
+}
+
+/// A Tahu edge node (tests/codecs/edge.mjs) on `broker`, and its output lines.
+fn tahu_edge(broker: &Broker, group: &str, edge: &str) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    let mut child = Command::new("node")
+        .arg(peers_dir().join("edge.mjs"))
+        .args([&url, group, edge])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node runs");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Wait for the edge node to say `line`.
+fn edge_says(lines: &std::sync::mpsc::Receiver<String>, line: &str) {
+    loop {
+        match lines.recv_timeout(WAIT) {
+            Ok(l) if l == line => return,
+            Ok(_) => {}
+            Err(e) => panic!("the Tahu edge node did not say '{line}': {e}"),
+        }
+    }
+}
+
+#[test]
+fn a_tahu_edge_node_is_followed_through_a_rebirth() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    // Per birth: NBIRTH, DBIRTH, three DDATA; then our NCMD, the second
+    // birth, and the NDEATH.
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        "spBv1.0/plant/#",
+        &["--decode", "sparkplug", "--json", "-C", "12"],
+    );
+    let (mut edge, said) = tahu_edge(&broker, "plant", "edge1");
+    edge_says(&said, "born 1");
+    // mqtt-pub's encoding, read by Tahu: it asks for a rebirth.
+    let rebirth = json!({"metrics": [{"name": "Node Control/Rebirth", "datatype": "Boolean", "value": true}]});
+    run(pub_on(
+        &broker,
+        home.path(),
+        &[
+            "-t",
+            "spBv1.0/plant/NCMD/edge1",
+            "--encode",
+            "sparkplug",
+            "-m",
+            &rebirth.to_string(),
+        ],
+    ))
+    .expect_code(0);
+    edge_says(&said, "rebirth asked");
+    edge_says(&said, "born 2");
+    edge.stdin.take().unwrap().write_all(b"stop\n").unwrap();
+    let ended = sub.finish(WAIT);
+    assert_eq!(crate::support::cmd::finish(edge).status.code(), Some(0));
+    assert_eq!(ended.code, Some(0), "{}", ended.stderr);
+    assert_eq!(ended.stderr, "", "a rebirth restarts seq: nothing amiss");
+    let lines: Vec<Value> = String::from_utf8(ended.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| l["topic"].as_str().unwrap().split('/').nth(2).unwrap())
+        .collect();
+    let birth = ["NBIRTH", "DBIRTH", "DDATA", "DDATA", "DDATA"];
+    assert_eq!(kinds, [&birth[..], &["NCMD"], &birth[..], &["NDEATH"]].concat());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["codec"] == "sparkplug" && l.get("warnings").is_none())
+    );
+    let nbirth = &lines[0]["payload"];
+    assert_eq!(nbirth["seq"], 0);
+    assert!(nbirth["time"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        nbirth["metrics"][1],
+        json!({"name": "Uptime", "alias": 2, "datatype": "Int64", "value": 12345})
+    );
+    // DDATA carries aliases (and types); the names come from the DBIRTH.
+    for (i, line) in [2, 3, 4, 8, 9, 10].iter().map(|&i| &lines[i]).enumerate() {
+        let metrics = &line["payload"]["metrics"];
+        assert_eq!(metrics[0]["name"], "Temperature", "{line}");
+        assert_eq!(metrics[1]["name"], "Offset");
+        assert_eq!(metrics[1]["value"], -4 - (i as i64 % 3));
+        assert_eq!(metrics[1]["datatype"], "Int8");
+    }
+    assert_eq!(lines[2]["payload"]["metrics"][0]["value"], 21.0);
+    assert_eq!(lines[2]["payload"]["seq"], 2);
+    assert_eq!(lines[11]["payload"]["metrics"][0]["name"], "bdSeq");
+}
+
+/// A payload with one metric of most types, in Tahu's object form (its
+/// data set columns of types Tahu's JavaScript reads back: it refuses
+/// 8–32-bit integer cells).
+fn sparkplug_doc() -> Value {
+    json!({"timestamp": 1_700_000_000_000u64, "seq": 7, "metrics": [
+        {"name": "i8", "type": "Int8", "value": -8},
+        {"name": "i16", "type": "Int16", "value": -1600},
+        {"name": "i32", "type": "Int32", "value": -320_000},
+        {"name": "i64", "type": "Int64", "value": -6_400_000_000i64},
+        {"name": "u16", "type": "UInt16", "value": 65_535},
+        {"name": "u32", "type": "UInt32", "value": 4_000_000_000u64},
+        {"name": "u64", "type": "UInt64", "value": 9_007_199_254_740_000u64},
+        {"name": "f", "type": "Float", "value": 1.5},
+        {"name": "d", "type": "Double", "value": -2.125},
+        {"name": "b", "type": "Boolean", "value": true},
+        {"name": "s", "type": "String", "value": "pump °C"},
+        {"name": "when", "type": "DateTime", "value": 1_700_000_000_500u64},
+        {"name": "raw", "type": "Bytes", "value": "AAH/"},
+        {"name": "table", "type": "DataSet", "value": {"numOfColumns": 2, "columns": ["n", "t"],
+            "types": ["UInt32", "Double"], "rows": [[1, 0.5], [4_000_000_000u64, -1.5]]}},
+        {"name": "p", "alias": 9, "type": "Int32", "value": 3,
+            "properties": {"engUnit": {"type": "String", "value": "bar"}}},
+    ]})
+}
+
+/// `doc`'s metrics as `[name, type, value]`, however each side spells them.
+fn metric_values(doc: &Value) -> Vec<Value> {
+    let metrics = doc["metrics"].as_array().unwrap();
+    metrics
+        .iter()
+        .map(|m| {
+            let t = m.get("type").or(m.get("datatype")).unwrap();
+            let v = match &m["value"] {
+                Value::Object(o) => json!(o.get("rows").unwrap_or(&Value::Null)),
+                // Tahu's JavaScript reads a negative Int64 as its unsigned
+                // bits (its own encodings too): the same 64 bits.
+                Value::String(u) if t == "Int64" => json!(u.parse::<u64>().unwrap() as i64),
+                v => v.clone(),
+            };
+            json!([m["name"], t, v])
+        })
+        .collect()
+}
+
+#[test]
+fn sparkplug_payloads_both_ways_with_tahu() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let doc = sparkplug_doc();
+    // Tahu encodes, mqtt-sub decodes.
+    let topic = "spBv1.0/g/NCMD/e";
+    let encoded = home.path().join("doc.sparkplug");
+    std::fs::write(&encoded, peer("encode", "sparkplug", doc.to_string().as_bytes())).unwrap();
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        topic,
+        &["--decode", "sparkplug", "--json", "-C", "1"],
+    );
+    run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", topic, "-q", "1", "-f", encoded.to_str().unwrap()],
+    ))
+    .expect_code(0);
+    let ended = sub.finish(WAIT);
+    assert_eq!(ended.code, Some(0), "{}", ended.stderr);
+    let line: Value = serde_json::from_slice(&ended.stdout).unwrap();
+    let ours = &line["payload"];
+    assert_eq!(metric_values(ours), metric_values(&doc));
+    assert_eq!(ours["metrics"][11]["value_time"], "2023-11-14T22:13:20.500Z");
+    assert_eq!(
+        ours["metrics"][14]["properties"]["engUnit"],
+        json!({"type": "String", "value": "bar"})
+    );
+
+    // mqtt-pub encodes (from our own JSON and from Tahu's form), Tahu decodes.
+    let sub = Sub::mqtt_sub(&broker, home.path(), "sp/out", &["--json", "-C", "2"]);
+    for form in [ours.clone(), doc.clone()] {
+        run(pub_on(
+            &broker,
+            home.path(),
+            &[
+                "-t",
+                "sp/out",
+                "-q",
+                "1",
+                "--encode",
+                "sparkplug",
+                "-m",
+                &form.to_string(),
+            ],
+        ))
+        .expect_code(0);
+    }
+    for payload in payloads(&sub.output(WAIT)) {
+        let theirs: Value = serde_json::from_slice(&peer("decode", "sparkplug", &payload)).unwrap();
+        assert_eq!(metric_values(&theirs), metric_values(&doc));
+        assert_eq!(theirs["seq"], 7);
+        assert_eq!(theirs["timestamp"], 1_700_000_000_000u64);
+    }
+
+    // A value that does not fit its type: an error naming the line, nothing sent.
+    let mut lines = pub_on(&broker, home.path(), &["-t", "sp/bad", "--encode", "sparkplug", "-l"]);
+    lines.write_stdin("{\"metrics\": [{\"name\": \"x\", \"datatype\": \"UInt8\", \"value\": 300}]}\n");
+    let r = run(lines);
+    r.expect_code(1);
+    assert!(
+        r.stderr()
+            .contains("line 1: cannot encode as sparkplug: metric 1's value: 300 is out of UInt8's range"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn sequence_gaps_and_messages_without_a_birth_are_warned_about_and_marked() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let sub = Sub::mqtt_sub(
+        &broker,
+        home.path(),
+        "spBv1.0/#",
+        &["--decode", "sparkplug", "--json", "-C", "6"],
+    );
+    let node = |kind: &str, payload: Value| json!({"topic": format!("spBv1.0/g/{kind}/e"), "payload": payload});
+    let data = |seq: u64| node("NDATA", json!({"seq": seq, "metrics": [{"alias": 1, "value": 5}]}));
+    let bd = |n: u64| json!([{"name": "bdSeq", "datatype": "UInt64", "value": n}]);
+    let mut birth = json!({"seq": 0, "metrics": bd(4)});
+    birth["metrics"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "Level", "alias": 1, "datatype": "Int64", "value": 1}));
+    let lines = [
+        data(17),
+        node("NBIRTH", birth),
+        data(1),
+        data(3),
+        node("NDEATH", json!({"metrics": bd(5)})),
+    ];
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let mut publish = pub_on(&broker, home.path(), &["--jsonl", "--encode", "sparkplug", "-q", "1"]);
+    publish.write_stdin(input);
+    run(publish).expect_code(0);
+    // A host's STATE is JSON text, not a Sparkplug payload.
+    let state = json!({"online": true, "timestamp": 1_700_000_000_000u64});
+    run(pub_on(
+        &broker,
+        home.path(),
+        &["-t", "spBv1.0/STATE/scada", "-q", "1", "-m", &state.to_string()],
+    ))
+    .expect_code(0);
+    let ended = sub.finish(WAIT);
+    assert_eq!(ended.code, Some(0), "{}", ended.stderr);
+    let warned = [
+        "Warning: spBv1.0/g/NDATA/e: NDATA from g/e before its NBIRTH: a rebirth is needed to know its metrics.",
+        "Warning: spBv1.0/g/NDATA/e: seq 3 from g/e where 2 was due: 1 message(s) missing or out of order.",
+        "Warning: spBv1.0/g/NDEATH/e: the NDEATH of g/e has bdSeq 5, its NBIRTH had 4: the death of another session.",
+    ];
+    assert_eq!(ended.stderr.lines().collect::<Vec<_>>(), warned);
+    let out: Vec<Value> = String::from_utf8(ended.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let marked: Vec<usize> = (0..6).filter(|&i| out[i].get("warnings").is_some()).collect();
+    assert_eq!(marked, [0, 3, 4], "the warning is a field on its message");
+    assert_eq!(
+        out[3]["warnings"][0],
+        warned[1]
+            .split(": ")
+            .skip(2)
+            .collect::<Vec<_>>()
+            .join(": ")
+            .trim_end_matches('.')
+    );
+    assert_eq!(out[2]["payload"]["metrics"][0]["name"], "Level", "named from the birth");
+    assert!(
+        out[0]["payload"]["metrics"][0].get("name").is_none(),
+        "no birth yet: an alias only"
+    );
+    assert_eq!(out[5]["payload"]["time"], "2023-11-14T22:13:20.000Z");
 }

@@ -39,12 +39,15 @@ pub struct OutputArgs {
     #[arg(long = "json", conflicts_with_all = ["verbose", "format", "no_eol"])]
     pub json: bool,
 
-    /// Show each payload decoded to JSON: cbor, msgpack, json or
-    /// protobuf:FILE.proto[:package.Message]
+    /// Show each payload decoded to JSON: sparkplug,
+    /// protobuf:FILE.proto[:package.Message], json, cbor or msgpack
     ///
     /// In the default and -v output and in -F's fields the payload is the
     /// JSON text; with --json it is the JSON value. A payload that does not
-    /// decode is shown as it is, after a warning on stderr.
+    /// decode is shown as it is, after a warning on stderr. sparkplug names
+    /// metrics sent by alias from their births and checks each edge node's
+    /// seq and bdSeq: what does not add up is a warning, and a "warnings"
+    /// field in --json.
     #[arg(long = "decode", value_name = "CODEC")]
     pub decode: Option<String>,
 

@@ -47,8 +47,8 @@ pub struct PubArgs {
     #[arg(long = "jsonl", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
     pub jsonl: u8,
 
-    /// Read each message as JSON text and send it encoded: cbor, msgpack,
-    /// json or protobuf:FILE.proto[:package.Message]
+    /// Read each message as JSON text and send it encoded: sparkplug,
+    /// protobuf:FILE.proto[:package.Message], json, cbor or msgpack
     ///
     /// -m, -f, -s and each -l line are JSON documents; a --jsonl line's
     /// "payload" is the value to encode ("payload_base64" is sent as it is).

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::json::J;
 use super::time::Stamp;
-use crate::codec::Codec;
+use crate::codec::Reading;
 use crate::mqtt::{Message, PublishProps};
 
 /// mosquitto's `%j` object with `payload` as given.
@@ -78,9 +78,9 @@ fn properties<'a>(p: &'a PublishProps, order: &[u8]) -> Vec<(&'static str, J<'a>
 
 /// One `--json` line (without the newline): valid JSON whatever the bytes,
 /// with `payload` when the payload is UTF-8 and `payload_base64` otherwise
-/// — or, `decoded` (`--decode`), `payload` the value it decoded to and
-/// `codec` its format.
-pub fn json_line(m: &Message, stamp: &Stamp, decoded: Option<(&Codec, &Value)>, out: &mut Vec<u8>) {
+/// — or, `decoded` (`--decode`), `payload` the value it decoded to,
+/// `codec` its format and `warnings` what the decoder found amiss.
+pub fn json_line(m: &Message, stamp: &Stamp, decoded: Option<(&str, &Reading)>, out: &mut Vec<u8>) {
     let b64 = |b: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(b));
     let mut o = Map::new();
     o.insert("tst".into(), Value::String(stamp.tst()));
@@ -130,9 +130,12 @@ pub fn json_line(m: &Message, stamp: &Stamp, decoded: Option<(&Codec, &Value)>, 
         }
     }
     match (decoded, std::str::from_utf8(&m.payload)) {
-        (Some((codec, value)), _) => {
-            o.insert("codec".into(), Value::from(codec.name()));
-            o.insert("payload".into(), value.clone())
+        (Some((codec, reading)), _) => {
+            o.insert("codec".into(), Value::from(codec));
+            if !reading.warnings.is_empty() {
+                o.insert("warnings".into(), Value::from(reading.warnings.clone()));
+            }
+            o.insert("payload".into(), reading.value.clone())
         }
         (None, Ok(s)) => o.insert("payload".into(), Value::from(s)),
         (None, Err(_)) => o.insert("payload_base64".into(), b64(&m.payload)),

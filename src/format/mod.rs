@@ -14,9 +14,8 @@ pub use time::{Stamp, latency};
 pub use watch::Watch;
 
 use bytes::Bytes;
-use serde_json::Value;
 
-use crate::codec::Codec;
+use crate::codec::{Decoder, Reading};
 use crate::mqtt::Message;
 
 /// How each message is printed.
@@ -40,8 +39,9 @@ pub struct Printer {
     pub eol: bool,
     /// `--pretty` for `%j`/`%J`.
     pub pretty: bool,
-    /// `--decode`: payloads shown as the JSON they decode to.
-    pub decode: Option<Codec>,
+    /// `--decode`: payloads shown as the JSON they decode to (the decoder
+    /// remembers what earlier messages said, so each run has its own copy).
+    pub decode: Option<Decoder>,
 }
 
 impl Printer {
@@ -53,31 +53,39 @@ impl Printer {
     /// Append `m`'s output to `out` (possibly nothing, as mosquitto prints
     /// nothing for an empty payload in the default mode). With `--decode`,
     /// a payload that decodes is shown as JSON (an empty one has nothing to
-    /// decode); one that does not is shown as it is, after a warning.
-    pub fn message(&self, m: &Message, out: &mut Vec<u8>) {
-        let Some(codec) = self.decode.as_ref().filter(|_| !m.payload.is_empty()) else {
+    /// decode); one that does not is shown as it is, after a warning. What
+    /// the decoder finds amiss (a Sparkplug sequence gap) is a warning line
+    /// too, and a `warnings` field in `--json`.
+    pub fn message(&mut self, m: &Message, out: &mut Vec<u8>) {
+        let Some(decoder) = self.decode.as_mut().filter(|_| !m.payload.is_empty()) else {
             return self.as_sent(m, None, out);
         };
-        match codec.decode(&m.payload) {
-            Ok(value) => self.decoded(m, codec, &value, out),
+        let topic = m.topic_str();
+        match decoder.read(&topic, &m.payload) {
+            Ok(reading) => {
+                for w in &reading.warnings {
+                    crate::exit::diag(format_args!("Warning: {topic}: {w}."));
+                }
+                let codec = decoder.codec().name();
+                self.decoded(m, codec, &reading, out);
+            }
             Err(why) => {
                 crate::exit::diag(format_args!(
-                    "Warning: cannot decode the payload on topic {} as {}: {why}; shown as it is.",
-                    m.topic_str(),
-                    codec.name()
+                    "Warning: cannot decode the payload on topic {topic} as {}: {why}; shown as it is.",
+                    decoder.codec().name()
                 ));
                 self.as_sent(m, None, out);
             }
         }
     }
 
-    /// `m` decoded to `value`: the JSON value in a `--json` line, its text
+    /// `m` read as `reading`: the JSON value in a `--json` line, its text
     /// as the payload everywhere else.
-    fn decoded(&self, m: &Message, codec: &Codec, value: &Value, out: &mut Vec<u8>) {
+    fn decoded(&self, m: &Message, codec: &str, reading: &Reading, out: &mut Vec<u8>) {
         if let Mode::Json = self.mode {
-            return self.as_sent(m, Some((codec, value)), out);
+            return self.as_sent(m, Some((codec, reading)), out);
         }
-        let text = serde_json::to_vec(value).expect("JSON to memory");
+        let text = serde_json::to_vec(&reading.value).expect("JSON to memory");
         let shown = Message {
             payload: Bytes::from(text),
             ..m.clone()
@@ -85,7 +93,7 @@ impl Printer {
         self.as_sent(&shown, None, out);
     }
 
-    fn as_sent(&self, m: &Message, decoded: Option<(&Codec, &Value)>, out: &mut Vec<u8>) {
+    fn as_sent(&self, m: &Message, decoded: Option<(&str, &Reading)>, out: &mut Vec<u8>) {
         match &self.mode {
             Mode::Payload => {
                 if !m.payload.is_empty() {

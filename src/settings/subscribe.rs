@@ -61,7 +61,7 @@ impl OutputSettings {
                 mode,
                 eol: !a.no_eol,
                 pretty: a.pretty,
-                decode,
+                decode: decode.map(crate::codec::Decoder::new),
             },
             no_retained: a.no_retained,
             retain_as_published: a.retain_as_published,

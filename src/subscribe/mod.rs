@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Connection, Event};
 use crate::exit::{self, Exit, Program, diag};
-use crate::format::Watch;
+use crate::format::{Printer, Watch};
 use crate::mqtt::{Filter, Message, OutMessage, QoS, reason, strip_share, topic_matches};
 use crate::settings::{Endpoint, SubSettings};
 use crate::signals::Signals;
@@ -218,6 +218,8 @@ pub async fn listen(s: SubSettings, request: Option<Request>) -> anyhow::Result<
 struct Listening<'a> {
     s: &'a SubSettings,
     out: BufWriter<std::io::StdoutLock<'static>>,
+    /// This run's copy of the printer (its decoder follows the messages).
+    printer: Printer,
     buf: Vec<u8>,
     /// Output written to `out` but not yet flushed.
     unflushed: bool,
@@ -268,6 +270,7 @@ impl<'a> Listening<'a> {
         Listening {
             s,
             out,
+            printer: s.output.printer.clone(),
             buf: Vec::with_capacity(1024),
             unflushed: false,
             printed: 0,
@@ -448,7 +451,7 @@ impl<'a> Listening<'a> {
             return Ok(());
         }
         self.buf.clear();
-        self.s.output.printer.message(m, &mut self.buf);
+        self.printer.message(m, &mut self.buf);
         if let Some(w) = &self.watch {
             w.park(&mut self.buf);
         }
