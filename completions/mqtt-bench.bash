@@ -701,7 +701,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__pub)
-            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --rate --interval --size --qos --retain --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
+            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --topic --rate --interval --size --qos --retain --sparkplug --sparkplug-group --sparkplug-devices --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +744,14 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sparkplug-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sparkplug-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -995,7 +1003,7 @@ _mqtt__bench() {
             return 0
             ;;
         mqtt__subcmd__bench__subcmd__pubsub)
-            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --publishers --subscribers --filter --topic --rate --interval --size --qos --retain --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
+            opts="-c -t -s -q -r -h -p -L -A -i -I -k -V -x -u -P -d -o -D -M --clients --publishers --subscribers --filter --topic --rate --interval --size --qos --retain --sparkplug --sparkplug-group --sparkplug-devices --conn-rate --ifaddr --threads --count --duration --warmup --drain --seed --shard --json --html --assert --baseline --tolerance --help --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --disable-clean-session --inflight"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1050,6 +1058,14 @@ _mqtt__bench() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sparkplug-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sparkplug-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -100,6 +100,8 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l rate -d 'A
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l interval -d 'Time between messages of each publisher (e.g. 10ms, 1s)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s s -l size -d 'Payload size in bytes (at least 28: the mqtt-bench header)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l sparkplug-group -d 'The Sparkplug group of the edge nodes' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l sparkplug-devices -d 'Devices per edge node (each DDATA is one device\'s, in turn)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l ifaddr -d 'Local source addresses, given to the clients in turn (past the ~28,000 ports one address has per broker)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l threads -d 'Threads the clients run on [default: 1; more for a generator with many cores to spare — on a small machine one thread leaves the cores to the broker and costs less per message]' -r
@@ -150,6 +152,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l psk -d 'Pr
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l psk-identity -d 'Identity for --psk' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s M -l inflight -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -s r -l retain -d 'Publish with the retain flag'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l sparkplug -d 'Each publisher is a Sparkplug B edge node: NDEATH as its will, NBIRTH and a DBIRTH per device on connecting, then DDATA (with seq and aliases) at the rate asked; a rebirth request (NCMD) is answered'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l help -d 'Print help'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pub" -l nodelay -d 'Disable Nagle\'s algorithm on the socket (TCP_NODELAY)'
@@ -233,6 +236,8 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l rate -d
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l interval -d 'Time between messages of each publisher (e.g. 10ms, 1s)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s s -l size -d 'Payload size in bytes (at least 28: the mqtt-bench header)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l sparkplug-group -d 'The Sparkplug group of the edge nodes' -r
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l sparkplug-devices -d 'Devices per edge node (each DDATA is one device\'s, in turn)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l conn-rate -d 'Connections opened per second [default: as fast as possible]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l ifaddr -d 'Local source addresses, given to the clients in turn (past the ~28,000 ports one address has per broker)' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l threads -d 'Threads the clients run on [default: 1; more for a generator with many cores to spare — on a small machine one thread leaves the cores to the broker and costs less per message]' -r
@@ -283,6 +288,7 @@ complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l psk -d 
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l psk-identity -d 'Identity for --psk' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s M -l inflight -d 'Maximum number of QoS 1 and 2 messages in flight [default: 20]' -r
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -s r -l retain -d 'Publish with the retain flag'
+complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l sparkplug -d 'Each publisher is a Sparkplug B edge node: NDEATH as its will, NBIRTH and a DBIRTH per device on connecting, then DDATA (with seq and aliases) at the rate asked; a rebirth request (NCMD) is answered'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l help -d 'Print help'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l ws -d 'Speak MQTT over WebSockets (ws://, or wss:// with TLS)'
 complete -c mqtt-bench -n "__fish_mqtt_bench_using_subcommand pubsub" -l nodelay -d 'Disable Nagle\'s algorithm on the socket (TCP_NODELAY)'

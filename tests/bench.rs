@@ -1109,3 +1109,156 @@ fn held_connections_keep_alive_with_pings() {
         r["connections"]
     );
 }
+
+#[test]
+fn sparkplug_edge_nodes_are_born_send_data_and_answer_a_rebirth() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    // A host's view: every message decoded, names from the births, seq checked.
+    let host = crate::support::Sub::mqtt_sub(&broker, home.path(), "spBv1.0/#", &["--decode", "sparkplug", "--json"]);
+    let json = home.path().join("pub.json");
+    let args = [
+        "pub",
+        "--sparkplug",
+        "--sparkplug-devices",
+        "2",
+        "-c",
+        "2",
+        "--rate",
+        "40",
+        "--count",
+        "1000000",
+        "-I",
+        "sp-",
+    ];
+    let mut child = spawn_bench(&broker, &args, &json);
+    let commands = " spBv1.0/mqtt-bench/NCMD/edge-1";
+    assert!(
+        broker.wait_log_line(|l| l.ends_with(commands), Duration::from_secs(20)),
+        "{}",
+        broker.log()
+    );
+    assert!(broker.wait_log_line(|l| l.ends_with("Sending SUBACK to sp-pub-1"), Duration::from_secs(20)));
+    let rebirth = r#"{"metrics": [{"name": "Node Control/Rebirth", "datatype": "Boolean", "value": true}]}"#;
+    let mut ask = binary(env!("CARGO_BIN_EXE_mqtt-pub"), home.path());
+    ask.args([
+        "-t",
+        "spBv1.0/mqtt-bench/NCMD/edge-1",
+        "--encode",
+        "sparkplug",
+        "-m",
+        rebirth,
+    ])
+    .args(broker.addr_args());
+    run(ask).expect_code(0);
+    // The second NBIRTH of edge-1 is the answer.
+    let nbirth = "'spBv1.0/mqtt-bench/NBIRTH/edge-1'";
+    let births = |l: &str| l.contains("Received PUBLISH from sp-pub-1") && l.contains(nbirth);
+    assert!(
+        broker.wait_log_count_by(births, 2, Duration::from_secs(20)),
+        "{}",
+        broker.log()
+    );
+    // And data goes on after it.
+    let data = |l: &str| l.contains("Received PUBLISH from sp-pub-1") && l.contains("/DDATA/edge-1/");
+    let so_far = broker.log().lines().filter(|l| data(l)).count();
+    assert!(broker.wait_log_count_by(data, so_far + 3, Duration::from_secs(20)));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(
+        crate::support::cmd::wait_or_kill(&mut child, Duration::from_secs(30)),
+        Some(0)
+    );
+    // Each node says it leaves (NDEATH) before disconnecting.
+    for edge in ["edge-0", "edge-1"] {
+        let death = format!("'spBv1.0/mqtt-bench/NDEATH/{edge}'");
+        let sent = |l: &str| l.contains(&format!("Sending PUBLISH to {}", host.id())) && l.contains(&death);
+        assert!(
+            broker.wait_log_count_by(sent, 1, Duration::from_secs(20)),
+            "{}",
+            broker.log()
+        );
+    }
+    Command::new("kill")
+        .args(["-TERM", &host.pid().to_string()])
+        .status()
+        .unwrap();
+    let ended = host.finish(Duration::from_secs(30));
+    assert_eq!(ended.code, Some(0));
+    assert_eq!(ended.stderr, "", "births before data, seq without a gap, bdSeq matched");
+    let lines: Vec<Value> = String::from_utf8(ended.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |kind: &'static str| {
+        lines
+            .iter()
+            .filter(move |l| l["topic"].as_str().unwrap().contains(kind))
+    };
+    assert_eq!(of("/NBIRTH/edge-1").count(), 2);
+    assert_eq!(of("/DBIRTH/edge-1/").count(), 4);
+    assert_eq!(of("/NDEATH/").count(), 2);
+    assert!(of("/DDATA/").count() > 4);
+    for d in of("/DDATA/") {
+        let m = &d["payload"]["metrics"][0];
+        assert_eq!(m["name"], "mqtt-bench/header", "named from the DBIRTH: {d}");
+        assert!(m.get("alias").is_some());
+    }
+    let r = report(&json);
+    assert_eq!(n(&r, "/sparkplug/rebirths"), 1, "{:#}", r["sparkplug"]);
+}
+
+#[test]
+fn sparkplug_subscribers_check_each_nodes_seq() {
+    let broker = Broker::anonymous();
+    let home = tempfile::tempdir().unwrap();
+    let json = home.path().join("r.json");
+    let args = [
+        "pubsub",
+        "--sparkplug",
+        "--sparkplug-devices",
+        "3",
+        "-c",
+        "2",
+        "--count",
+        "600",
+        "--rate",
+        "600",
+        "-q",
+        "1",
+        "--assert",
+        "seq_gaps==0",
+        "--assert",
+        "lost==0",
+    ];
+    let r = bench(
+        &broker,
+        home.path(),
+        &[&args[..], &["--json", json.to_str().unwrap()]].concat(),
+    );
+    r.expect_code(0);
+    let rep = report(&json);
+    consistent(&rep);
+    assert_eq!(n(&rep, "/delivery/expected"), 1200);
+    assert_eq!(n(&rep, "/delivery/foreign"), 0, "births and deaths are not foreign");
+    assert_eq!(n(&rep, "/sparkplug/seq_gaps"), 0);
+    assert!(n(&rep, "/sparkplug/births") > 0, "{:#}", rep["sparkplug"]);
+    assert!(r.stdout().contains("seq gaps"), "{}", r.stdout());
+    // --sparkplug takes its own topics and no retain.
+    let r = bench(&broker, home.path(), &["pub", "--sparkplug", "-t", "x"]);
+    r.expect_code(2);
+    let r = bench(
+        &broker,
+        home.path(),
+        &["pub", "--sparkplug", "--sparkplug-group", "a/b"],
+    );
+    r.expect_code(2);
+    assert!(
+        r.stderr().contains("--sparkplug-group must be one topic level"),
+        "{}",
+        r.stderr()
+    );
+}

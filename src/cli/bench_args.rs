@@ -277,6 +277,33 @@ pub struct PublishArgs {
     /// Publish with the retain flag
     #[arg(short = 'r', long = "retain")]
     pub retain: bool,
+
+    /// Each publisher is a Sparkplug B edge node: NDEATH as its will, NBIRTH
+    /// and a DBIRTH per device on connecting, then DDATA (with seq and
+    /// aliases) at the rate asked; a rebirth request (NCMD) is answered
+    ///
+    /// The topics are spBv1.0/GROUP/KIND/edge-%i[/dev-N] (no -t); pubsub's
+    /// subscribers take spBv1.0/GROUP/# and check each node's seq.
+    #[arg(long = "sparkplug", conflicts_with_all = ["topic", "retain"])]
+    pub sparkplug: bool,
+
+    /// The Sparkplug group of the edge nodes
+    #[arg(
+        long = "sparkplug-group",
+        value_name = "GROUP",
+        default_value = "mqtt-bench",
+        requires = "sparkplug"
+    )]
+    pub sparkplug_group: String,
+
+    /// Devices per edge node (each DDATA is one device's, in turn)
+    #[arg(
+        long = "sparkplug-devices",
+        value_name = "N",
+        default_value = "1",
+        requires = "sparkplug"
+    )]
+    pub sparkplug_devices: String,
 }
 
 /// How long a run lasts and how it is made reproducible.

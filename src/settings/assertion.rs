@@ -95,6 +95,8 @@ pub enum Count {
     Refused,
     /// Publishes sent after their slot.
     Late,
+    /// `--sparkplug`: jumps in an edge node's seq the subscribers saw.
+    SeqGaps,
     /// Connections that succeeded.
     Connections,
     /// Connections that failed.
@@ -144,6 +146,7 @@ pub const COUNTS: &[(&str, Count)] = &[
     ("acked", Count::Acked),
     ("refused", Count::Refused),
     ("late", Count::Late),
+    ("seq_gaps", Count::SeqGaps),
     ("connections", Count::Connections),
     ("connect_failed", Count::ConnectFailed),
     ("connect_fail_ratio", Count::ConnectFailRatio),

@@ -47,6 +47,26 @@ pub struct Publishing {
     pub size: usize,
     pub qos: QoS,
     pub retain: bool,
+    /// `--sparkplug`: the publishers are edge nodes (`topic` is their DDATA
+    /// topic template, without the device).
+    pub sparkplug: Option<EdgeNodes>,
+}
+
+/// `--sparkplug`'s edge nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeNodes {
+    pub group: String,
+    pub devices: u32,
+}
+
+impl EdgeNodes {
+    /// The node id of publisher `%i`.
+    pub const EDGE: &str = "edge-%i";
+
+    /// The topic of a node's (`edge`, already filled) message of `kind`.
+    pub fn topic(&self, kind: &str, edge: &str) -> String {
+        format!("{}/{}/{kind}/{edge}", crate::codec::sparkplug::NAMESPACE, self.group)
+    }
 }
 
 /// What the subscribers of a run subscribe to.
@@ -301,7 +321,11 @@ impl BenchJob {
                     .as_deref()
                     .map_or(Ok(c), |p| count_of(p, "--subscribers"))?;
                 let publishing = publishing(&a.publish)?;
-                let filter = a.filter.clone().unwrap_or_else(|| default_filter(&publishing.topic));
+                let filter = a.filter.clone().unwrap_or_else(|| match &publishing.sparkplug {
+                    // Births and deaths too: each node's seq runs through them.
+                    Some(nodes) => format!("{}/{}/#", crate::codec::sparkplug::NAMESPACE, nodes.group),
+                    None => default_filter(&publishing.topic),
+                });
                 Ok(Load::Pubsub {
                     publishers,
                     subscribers,
@@ -364,6 +388,7 @@ fn publishing(a: &PublishArgs) -> anyhow::Result<Publishing> {
             )
         })?;
     let qos = parse_qos(Some(&a.qos))?;
+    let sparkplug = a.sparkplug.then(|| edge_nodes(a)).transpose()?;
     let pacing = match (
         positive(a.rate.as_deref(), "--rate")?,
         duration_arg(a.interval.as_deref(), "--interval")?,
@@ -373,12 +398,38 @@ fn publishing(a: &PublishArgs) -> anyhow::Result<Publishing> {
         (None, Some(_)) => return Err(usage!("--interval must be greater than 0.")),
         (None, None) => Pacing::Unlimited,
     };
+    let topic = match &sparkplug {
+        Some(nodes) => nodes.topic("DDATA", EdgeNodes::EDGE),
+        None => a.topic.clone(),
+    };
     Ok(Publishing {
-        topic: a.topic.clone(),
+        topic,
         pacing,
         size,
         qos,
         retain: a.retain,
+        sparkplug,
+    })
+}
+
+fn edge_nodes(a: &PublishArgs) -> anyhow::Result<EdgeNodes> {
+    let group = &a.sparkplug_group;
+    if group.is_empty() || group.contains(['/', '+', '#']) {
+        return Err(usage!(
+            "--sparkplug-group must be one topic level without + or #, not '{group}'."
+        ));
+    }
+    let devices = parse_int::<u32>(&a.sparkplug_devices)
+        .filter(|n| (1..=1000).contains(n))
+        .ok_or_else(|| {
+            usage!(
+                "--sparkplug-devices must be between 1 and 1000, not '{}'.",
+                a.sparkplug_devices
+            )
+        })?;
+    Ok(EdgeNodes {
+        group: group.clone(),
+        devices,
     })
 }
 

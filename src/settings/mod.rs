@@ -17,7 +17,7 @@ mod tls;
 
 pub use assertion::{Assertion, Op};
 pub use bench::{
-    BenchJob, BenchSettings, HEADER_LEN, Load, Pacing, Publishing, Receiving, ReportSettings, ScenarioKind,
+    BenchJob, BenchSettings, EdgeNodes, HEADER_LEN, Load, Pacing, Publishing, Receiving, ReportSettings, ScenarioKind,
     default_filter,
 };
 pub use check::{CheckAssertion, CheckSettings};

@@ -142,6 +142,11 @@ impl Broker {
         self.wait_log_until(|log| log.lines().filter(|l| l.contains(needle)).count() >= n, timeout)
     }
 
+    /// Wait until `n` lines of the log satisfy `pred`.
+    pub fn wait_log_count_by(&self, pred: impl Fn(&str) -> bool, n: usize, timeout: Duration) -> bool {
+        self.wait_log_until(|log| log.lines().filter(|l| pred(l)).count() >= n, timeout)
+    }
+
     /// Wait until the whole log satisfies `ready` (the log is a file: it is
     /// read again every 10 ms).
     fn wait_log_until(&self, ready: impl Fn(&str) -> bool, timeout: Duration) -> bool {

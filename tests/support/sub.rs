@@ -102,6 +102,11 @@ impl Sub {
     }
 
     /// The process id (for signals).
+    /// The client id it connected with.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -14,6 +14,7 @@ use super::header::{self, Header};
 use super::pace::Ticker;
 use super::plan::{Plan, Role};
 use super::shared::{Seconds, Shared};
+use super::sparkplug::{EdgeNode, Heard, Hearing, SparkplugCounts, asks_rebirth};
 use crate::bench::stats::{Hist, Tracker};
 use crate::client::backoff::{Backoff, Spread};
 use crate::client::{ConnError, Connection, Event, Outbox, Phases};
@@ -75,6 +76,10 @@ pub struct ClientResult {
     pub last_back: Option<Instant>,
     /// Lost, and not back when the run ended.
     pub down_at_end: bool,
+    /// `--sparkplug`: what the node did or the subscriber heard.
+    pub sparkplug: SparkplugCounts,
+    /// Births published (QoS 0, written beside the schedule's messages).
+    pub births_sent: u64,
 }
 
 impl ClientResult {
@@ -124,7 +129,18 @@ struct LoadClient {
     shared: Arc<Shared>,
     conn: Connection,
     out: ClientResult,
+    /// What it subscribes to: a subscriber's filter, or an edge node's
+    /// command topic.
     filter: Option<String>,
+    sub_qos: QoS,
+    /// `--sparkplug`: the publisher's edge node until its schedule takes it,
+    /// and the schedule's call for a rebirth.
+    edge: Option<EdgeNode>,
+    rebirth: Arc<tokio::sync::Notify>,
+    /// An edge node's NDEATH, published before it disconnects.
+    death: Option<OutMessage>,
+    /// Subscribers: what they heard of Sparkplug nodes.
+    hearing: Hearing,
     /// Send instants of unacknowledged QoS 1/2 publishes, by packet id.
     pending: HashMap<u16, Instant>,
     /// Reconnect pauses: full jitter over a doubling ceiling, seeded.
@@ -152,6 +168,7 @@ pub async fn run(
         c.shared.client_failed();
         return Box::pin(c.finish()).await;
     }
+    c.births();
     c.shared.client_ready();
     let Some(t0) = c.wait_for_start(&mut phase).await else {
         return Box::pin(c.finish()).await;
@@ -178,7 +195,11 @@ impl LoadClient {
             index,
             ..ClientResult::default()
         };
-        let conn = plan.conn_for(role, index);
+        let mut conn = plan.conn_for(role, index);
+        let edge = plan.edge_node(role, index);
+        if let Some(node) = &edge {
+            conn.will = Some(node.will());
+        }
         let permit = shared.handshakes.acquire().await.expect("the semaphore stays open");
         let started = Instant::now();
         let connected = Connection::connect(&conn, &plan.connector).await;
@@ -194,8 +215,27 @@ impl LoadClient {
         out.connect.record(started.elapsed().as_micros() as u64);
         out.record_phases(lean.phases());
         out.connected = true;
+        let (filter, sub_qos) = match (&edge, role) {
+            (Some(node), _) => (Some(node.commands()), QoS::AtMostOnce),
+            (None, Role::Subscriber) => (Some(plan.filter_for(index)), plan.receiving().qos),
+            (None, _) => (None, QoS::AtMostOnce),
+        };
         Ok(LoadClient {
-            filter: (role == Role::Subscriber).then(|| plan.filter_for(index)),
+            filter,
+            sub_qos,
+            death: edge.as_ref().map(|n| {
+                let w = n.will();
+                OutMessage {
+                    topic: w.topic,
+                    payload: w.payload.into(),
+                    qos: w.qos,
+                    retain: w.retain,
+                    props: None,
+                }
+            }),
+            edge,
+            rebirth: Arc::default(),
+            hearing: Hearing::default(),
             backoff: Backoff::new(
                 Duration::from_millis(100),
                 Duration::from_millis(6400),
@@ -254,7 +294,7 @@ impl LoadClient {
     async fn subscribe(&mut self) -> bool {
         let f = Filter {
             topic: self.filter.clone().unwrap_or_default(),
-            qos: self.plan.receiving().qos,
+            qos: self.sub_qos,
             no_local: false,
             retain_as_published: false,
             retain_handling: 0,
@@ -287,6 +327,20 @@ impl LoadClient {
         false
     }
 
+    /// An edge node's births, sent on connecting (before its schedule has
+    /// the node; after, the schedule sends them, in line with its data).
+    fn births(&mut self) {
+        let Some(node) = &mut self.edge else {
+            return;
+        };
+        for m in node.births() {
+            self.out.births_sent += 1;
+            if self.conn.publish(m).is_err() {
+                break;
+            }
+        }
+    }
+
     /// Publish on the schedule (its own task: publishing waits for room in
     /// the client's queue, which only polling makes), poll meanwhile, then
     /// wait up to --drain for the last acknowledgements.
@@ -294,7 +348,7 @@ impl LoadClient {
         let task = tokio::spawn(schedule(
             self.plan.clone(),
             index,
-            self.conn.outbox(),
+            (self.conn.outbox(), self.edge.take(), self.rebirth.clone()),
             self.shared.clone(),
             t0,
         ));
@@ -303,7 +357,7 @@ impl LoadClient {
         loop {
             if let Some(d) = deadline {
                 let settled = match self.plan.publishing().qos {
-                    QoS::AtMostOnce => self.out.written >= self.out.published,
+                    QoS::AtMostOnce => self.out.written >= self.out.published + self.out.births_sent,
                     _ => self.out.acked >= self.out.published,
                 };
                 if settled || Instant::now() >= d {
@@ -317,6 +371,8 @@ impl LoadClient {
                     self.out.measured_published = s.measured;
                     self.out.lag = s.lag;
                     self.out.late = s.late;
+                    self.out.births_sent += s.births;
+                    self.out.sparkplug.rebirths += s.rebirths;
                     deadline = Some(Instant::now() + self.plan.settings.drain);
                     None
                 }
@@ -393,6 +449,14 @@ impl LoadClient {
                 if self.filter.is_some() && !session_present {
                     Box::pin(self.subscribe()).await;
                 }
+                // A node that connects again is born again (the will keeps
+                // its bdSeq: the connection's will is set once). Its
+                // schedule sends the births once it has the node.
+                if self.edge.is_some() {
+                    self.births();
+                } else {
+                    self.rebirth.notify_one();
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -417,6 +481,16 @@ impl LoadClient {
     /// A message arrived: sequence accounting and, once measuring, latency.
     fn received(&mut self, m: &Message, now: Instant, measure_from: Option<Instant>) {
         let measured = |at: Instant| measure_from.is_some_and(|m| at >= m);
+        if let Some(commands) = self
+            .filter
+            .as_deref()
+            .filter(|_| self.out.role == Some(Role::Publisher))
+        {
+            if asks_rebirth(commands, m) {
+                self.rebirth.notify_one();
+            }
+            return;
+        }
         let out = &mut self.out;
         out.received += 1;
         self.shared.live.received.fetch_add(1, Relaxed);
@@ -424,7 +498,12 @@ impl LoadClient {
         // messages of other generators count as foreign, and so do
         // retained messages the broker hands over on subscribing
         // (left by an earlier run with -r).
-        let header = header::decode(&m.payload).filter(|h| !m.retain && self.plan.tracks(h.publisher));
+        let header = match self.hearing.hear(m) {
+            Some(Heard::Control) => return,
+            Some(Heard::Data(h)) => h,
+            None => header::decode(&m.payload),
+        };
+        let header = header.filter(|h| !m.retain && self.plan.tracks(h.publisher));
         let Some(h) = header else {
             out.foreign += 1;
             return;
@@ -485,6 +564,11 @@ impl LoadClient {
             s.flush();
         }
         self.out.down_at_end = self.down.is_some();
+        self.out.sparkplug.add(&self.hearing.counts);
+        // A node that leaves cleanly says so itself (its will is for a loss).
+        if let Some(death) = self.death.take().filter(|_| self.down.is_none()) {
+            let _ = self.conn.publish(death);
+        }
         self.conn.close().await;
         self.out
     }
@@ -518,12 +602,21 @@ struct Scheduled {
     measured: u64,
     lag: Hist,
     late: u64,
+    /// An edge node's: births sent again, and the rebirths they answered.
+    births: u64,
+    rebirths: u64,
 }
 
 /// Publish on an absolute schedule: message `seq` is due at `t0 + offset +
 /// seq × interval`, however late the previous one went out, and carries
 /// that intended time. Without a rate, as fast as the queue takes them.
-async fn schedule(plan: Arc<Plan>, index: u32, publisher: Outbox, shared: Arc<Shared>, t0: Instant) -> Scheduled {
+async fn schedule(
+    plan: Arc<Plan>,
+    index: u32,
+    (publisher, mut edge, rebirth): (Outbox, Option<EdgeNode>, Arc<tokio::sync::Notify>),
+    shared: Arc<Shared>,
+    t0: Instant,
+) -> Scheduled {
     let s = &plan.settings;
     let what = plan.publishing();
     let topic = plan.topic_for(index);
@@ -536,6 +629,8 @@ async fn schedule(plan: Arc<Plan>, index: u32, publisher: Outbox, shared: Arc<Sh
         measured: 0,
         lag: Hist::default(),
         late: 0,
+        births: 0,
+        rebirths: 0,
     };
     let mut secs = Seconds::new(t0, shared.clone());
     // Paced publishers wake on a timerfd, to the microsecond; should one not
@@ -551,21 +646,41 @@ async fn schedule(plan: Arc<Plan>, index: u32, publisher: Outbox, shared: Arc<Sh
         if end.is_some_and(|e| intended >= e) || shared.stopping() {
             break;
         }
-        wait_until(intended, &mut ticker).await;
-        let m = OutMessage {
-            topic: topic.clone(),
-            payload: maker.make(Header {
-                publisher: plan.publisher_id(index),
-                seq,
-                intended_ns: plan.clock.ns(intended),
-                lag_us: Instant::now()
-                    .saturating_duration_since(intended)
-                    .as_micros()
-                    .min(u32::MAX as u128) as u32,
-            }),
-            qos: what.qos,
-            retain: what.retain,
-            props: None,
+        // An edge node answers a rebirth request while it waits.
+        loop {
+            tokio::select! {
+                biased;
+                _ = rebirth.notified(), if edge.is_some() => {
+                    let node = edge.as_mut().expect("only an edge node is told");
+                    r.rebirths += 1;
+                    for b in node.births() {
+                        r.births += 1;
+                        if publisher.publish(b).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                _ = wait_until(intended, &mut ticker) => break,
+            }
+        }
+        let h = Header {
+            publisher: plan.publisher_id(index),
+            seq,
+            intended_ns: plan.clock.ns(intended),
+            lag_us: Instant::now()
+                .saturating_duration_since(intended)
+                .as_micros()
+                .min(u32::MAX as u128) as u32,
+        };
+        let m = match &mut edge {
+            Some(node) => node.data(h),
+            None => OutMessage {
+                topic: topic.clone(),
+                payload: maker.make(h),
+                qos: what.qos,
+                retain: what.retain,
+                props: None,
+            },
         };
         // A QoS 1/2 message waits for room in the window: a full one
         // shows as schedule lag.

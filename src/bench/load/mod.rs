@@ -10,6 +10,7 @@ pub(crate) mod pace;
 pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod shared;
+pub(crate) mod sparkplug;
 pub(crate) mod sys;
 
 use std::sync::Arc;

@@ -5,9 +5,10 @@ use std::ops::Range;
 use std::time::Duration;
 
 use super::header::Clock;
+use super::sparkplug::EdgeNode;
 use crate::client::Connector;
 use crate::settings::{
-    BenchSettings, ConnSettings, Endpoint, Pacing, Publishing, Receiving, ScenarioKind, SessionOptions,
+    BenchSettings, ConnSettings, EdgeNodes, Endpoint, Pacing, Publishing, Receiving, ScenarioKind, SessionOptions,
 };
 
 /// What a client does.
@@ -119,6 +120,20 @@ impl Plan {
             .load
             .receiving()
             .expect("only a scenario that subscribes has subscribers")
+    }
+
+    /// A publisher's edge node (`--sparkplug`).
+    pub fn edge_node(&self, role: Role, index: u32) -> Option<EdgeNode> {
+        let what = self.settings.load.publishing().filter(|_| role == Role::Publisher)?;
+        let nodes = what.sparkplug.as_ref()?;
+        let edge = self.fill(EdgeNodes::EDGE, role, index);
+        Some(EdgeNode::new(
+            nodes,
+            edge,
+            what.size,
+            self.settings.seed ^ u64::from(index),
+            what.qos,
+        ))
     }
 
     pub fn topic_for(&self, index: u32) -> String {

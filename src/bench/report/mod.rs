@@ -39,6 +39,9 @@ pub struct Report {
     pub connections: Connections,
     pub publish: Publish,
     pub delivery: Delivery,
+    /// `--sparkplug` (or Sparkplug traffic heard): births, deaths, seq gaps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparkplug: Option<SparkplugCounts>,
     /// Summaries of the histograms, µs.
     pub latency: BTreeMap<String, Summary>,
     /// The histograms themselves (HdrHistogram V2, deflate, base64), for merging.
@@ -146,6 +149,29 @@ pub struct Delivery {
     pub measured: u64,
     pub delivered_rate: f64,
     pub bytes_rate: f64,
+}
+
+/// What a run's Sparkplug traffic (`--sparkplug`) added up to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SparkplugCounts {
+    /// NBIRTH and DBIRTH messages the subscribers heard, NDEATH too.
+    pub births: u64,
+    pub deaths: u64,
+    /// Jumps in a node's seq, and the messages they skipped.
+    pub seq_gaps: u64,
+    pub seq_skipped: u64,
+    /// Rebirth requests the edge nodes answered.
+    pub rebirths: u64,
+}
+
+impl SparkplugCounts {
+    pub fn add(&mut self, o: &SparkplugCounts) {
+        self.births += o.births;
+        self.deaths += o.deaths;
+        self.seq_gaps += o.seq_gaps;
+        self.seq_skipped += o.seq_skipped;
+        self.rebirths += o.rebirths;
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -267,6 +293,9 @@ pub fn merge(reports: Vec<Report>) -> anyhow::Result<Report> {
         m.window_s = m.window_s.max(r.window_s);
         m.connections.absorb(r.connections);
         m.publish.absorb(r.publish);
+        if let Some(theirs) = &r.sparkplug {
+            m.sparkplug.get_or_insert_default().add(theirs);
+        }
         let d = &mut m.delivery;
         d.received += r.delivery.received;
         d.foreign += r.delivery.foreign;

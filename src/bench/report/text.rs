@@ -219,6 +219,13 @@ fn delivery(r: &Report, o: &mut String) {
             let _ = writeln!(*o, "  from send    {}", latency_line(s));
         }
     }
+    if let Some(sp) = &r.sparkplug {
+        let _ = writeln!(
+            *o,
+            "  sparkplug    {} births, {} deaths heard; {} seq gaps ({} messages skipped); {} rebirths answered",
+            sp.births, sp.deaths, sp.seq_gaps, sp.seq_skipped, sp.rebirths
+        );
+    }
 }
 
 /// The generator's costs, warnings, a run failure and the verdicts.

@@ -16,7 +16,8 @@ use crate::bench::load::shared::Shared;
 use crate::bench::load::sys;
 use crate::bench::report::recorded::RunConfig;
 use crate::bench::report::{
-    self, ClientRecord, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report, round3,
+    self, ClientRecord, Connections, Delivery, Generator, GroupRecord, Publish, PublisherRecord, Report,
+    SparkplugCounts, round3,
 };
 use crate::bench::stats::{Hist, SeqTrack};
 use crate::client::target_of;
@@ -104,6 +105,7 @@ struct Sums {
     last_received: Option<Instant>,
     bytes: u64,
     measured_acked: u64,
+    sparkplug: SparkplugCounts,
 }
 
 impl Sums {
@@ -125,6 +127,7 @@ impl Sums {
         );
         for mut o in outcomes {
             sums.connection(plan, &mut o);
+            sums.sparkplug.add(&o.sparkplug);
             match o.role {
                 Some(Role::Publisher) => {
                     sums.publisher(plan, next_pub, &o);
@@ -236,6 +239,7 @@ pub fn build(
         last_received,
         bytes,
         measured_acked,
+        sparkplug,
     } = Sums::of(plan, outcomes);
     // What clients handed over during the run.
     shared.drain_hists_into(&mut hists);
@@ -276,6 +280,10 @@ pub fn build(
         connections: c,
         publish: p,
         delivery,
+        // A run of edge nodes, or one that heard some.
+        sparkplug: (s.load.publishing().is_some_and(|p| p.sparkplug.is_some())
+            || sparkplug != SparkplugCounts::default())
+        .then_some(sparkplug),
         latency,
         histograms,
         series,

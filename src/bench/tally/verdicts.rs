@@ -81,6 +81,7 @@ fn count(r: &Report, c: Count) -> Option<f64> {
         Count::Acked => p.acked as f64,
         Count::Refused => sum(&p.refused),
         Count::Late => p.late as f64,
+        Count::SeqGaps => r.sparkplug.as_ref()?.seq_gaps as f64,
         Count::Connections => n.succeeded as f64,
         Count::ConnectFailed => n.failed as f64,
         Count::ConnectFailRatio if n.attempted > 0 => n.failed as f64 / n.attempted as f64,
