@@ -362,15 +362,7 @@ fn tahu_edge(broker: &Broker, group: &str, edge: &str) -> (std::process::Child, 
         .stderr(Stdio::inherit())
         .spawn()
         .expect("node runs");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::support::cmd::lines_of(&mut child);
     (child, rx)
 }
 

@@ -89,8 +89,14 @@ pub fn spawn_debug(
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("start mqtt-pub");
+    let rx = lines_of(&mut child);
+    (child, rx)
+}
+
+/// A spawned child's stdout (piped), line by line as it comes.
+pub fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
+    let stdout = child.stdout.take().expect("stdout is piped");
     std::thread::spawn(move || {
         for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
             if tx.send(line).is_err() {
@@ -98,7 +104,7 @@ pub fn spawn_debug(
             }
         }
     });
-    (child, rx)
+    rx
 }
 
 /// Wait for a debug line containing `needle`.

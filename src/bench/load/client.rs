@@ -646,23 +646,7 @@ async fn schedule(
         if end.is_some_and(|e| intended >= e) || shared.stopping() {
             break;
         }
-        // An edge node answers a rebirth request while it waits.
-        loop {
-            tokio::select! {
-                biased;
-                _ = rebirth.notified(), if edge.is_some() => {
-                    let node = edge.as_mut().expect("only an edge node is told");
-                    r.rebirths += 1;
-                    for b in node.births() {
-                        r.births += 1;
-                        if publisher.publish(b).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-                _ = wait_until(intended, &mut ticker) => break,
-            }
-        }
+        wait_answering(intended, &mut ticker, (&publisher, edge.as_mut(), &rebirth), &mut r).await;
         let h = Header {
             publisher: plan.publisher_id(index),
             seq,
@@ -692,6 +676,32 @@ async fn schedule(
     }
     secs.flush();
     r
+}
+
+/// Wait for `intended`; an edge node answers a rebirth request meanwhile
+/// (its births go in line with its data, so `seq` runs on through them).
+async fn wait_answering(
+    intended: Instant,
+    ticker: &mut Option<Ticker>,
+    (publisher, mut edge, rebirth): (&Outbox, Option<&mut EdgeNode>, &tokio::sync::Notify),
+    r: &mut Scheduled,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            _ = rebirth.notified(), if edge.is_some() => {
+                let node = edge.as_deref_mut().expect("only an edge node is told");
+                r.rebirths += 1;
+                for b in node.births() {
+                    r.births += 1;
+                    if publisher.publish(b).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            _ = wait_until(intended, ticker) => return,
+        }
+    }
 }
 
 /// Sleep until `intended` (on the ticker when there is one), unless it has passed.

@@ -246,17 +246,8 @@ pub fn build(
     connect_figures(&mut c, storm, connect_phase);
     let until = |last| rate_seconds(s.kind(), secs, measure_from, last);
     publish_rates(&mut p, plan, secs, measured_acked as f64 / until(last_acked));
-    let rx_secs = until(last_received);
     let groups = groups(plan, &trackers.iter().map(|(i, t)| (*i, t)).collect::<Vec<_>>());
-    let accounted = report::account(&publishers, &groups);
-    let delivery = Delivery {
-        received: d.received,
-        foreign: d.foreign,
-        measured: d.measured,
-        delivered_rate: round3(d.measured as f64 / rx_secs),
-        bytes_rate: round3(bytes as f64 / rx_secs),
-        ..accounted
-    };
+    let delivery = delivery(d, bytes, until(last_received), report::account(&publishers, &groups));
     let end = active_end(
         s.kind(),
         measure_from + window,
@@ -280,10 +271,7 @@ pub fn build(
         connections: c,
         publish: p,
         delivery,
-        // A run of edge nodes, or one that heard some.
-        sparkplug: (s.load.publishing().is_some_and(|p| p.sparkplug.is_some())
-            || sparkplug != SparkplugCounts::default())
-        .then_some(sparkplug),
+        sparkplug: sparkplug_section(plan, sparkplug),
         latency,
         histograms,
         series,
@@ -299,6 +287,25 @@ pub fn build(
     r.warnings = warnings_for(&r, facts, warnings);
     r.run_error = run_error(&r);
     r
+}
+
+/// The subscribers' counts and rates over `rx_secs`, with the loss,
+/// duplicate and order accounting against the publishers.
+fn delivery(d: Delivery, bytes: u64, rx_secs: f64, accounted: Delivery) -> Delivery {
+    Delivery {
+        received: d.received,
+        foreign: d.foreign,
+        measured: d.measured,
+        delivered_rate: round3(d.measured as f64 / rx_secs),
+        bytes_rate: round3(bytes as f64 / rx_secs),
+        ..accounted
+    }
+}
+
+/// The report's Sparkplug section: in a run of edge nodes, or one that heard some.
+fn sparkplug_section(plan: &Plan, counts: SparkplugCounts) -> Option<SparkplugCounts> {
+    let nodes = plan.settings.load.publishing().is_some_and(|p| p.sparkplug.is_some());
+    (nodes || counts != SparkplugCounts::default()).then_some(counts)
 }
 
 /// The seconds a rate is counted over: the measured window, or in pub and

@@ -178,7 +178,10 @@ fn metric_json(m: &Metric, resolve: Resolve) -> Result<Value, String> {
             }
             _ => b64(b),
         },
-        Some(v) => scalar_json(datatype, &wire(v)),
+        Some(v) => scalar_json(
+            datatype,
+            &v.wire().expect("bytes, data sets and templates are matched above"),
+        ),
     };
     if datatype == Some(DATETIME)
         && let Some(ms) = value.as_u64()
@@ -203,19 +206,40 @@ enum Wire {
     String(String),
 }
 
-fn wire(v: &MetricValue) -> Wire {
-    match v {
-        MetricValue::Int(x) => Wire::Int(*x),
-        MetricValue::Long(x) => Wire::Long(*x),
-        MetricValue::Float(x) => Wire::Float(*x),
-        MetricValue::Double(x) => Wire::Double(*x),
-        MetricValue::Boolean(x) => Wire::Boolean(*x),
-        MetricValue::String(x) => Wire::String(x.clone()),
-        MetricValue::Bytes(_) | MetricValue::DataSet(_) | MetricValue::Template(_) => {
-            unreachable!("handled by the caller")
+/// The six scalar kinds every value oneof of the schema has, both ways
+/// (`wire` is `None` for a oneof's other kinds: bytes, sets, tables).
+macro_rules! scalar_kinds {
+    ($($oneof:ident),*) => {$(
+        impl From<Wire> for $oneof {
+            fn from(w: Wire) -> $oneof {
+                match w {
+                    Wire::Int(x) => $oneof::Int(x),
+                    Wire::Long(x) => $oneof::Long(x),
+                    Wire::Float(x) => $oneof::Float(x),
+                    Wire::Double(x) => $oneof::Double(x),
+                    Wire::Boolean(x) => $oneof::Boolean(x),
+                    Wire::String(x) => $oneof::String(x),
+                }
+            }
         }
-    }
+
+        impl $oneof {
+            fn wire(&self) -> Option<Wire> {
+                #[allow(unreachable_patterns)] // Scalar and ParameterValue have no others
+                match self {
+                    $oneof::Int(x) => Some(Wire::Int(*x)),
+                    $oneof::Long(x) => Some(Wire::Long(*x)),
+                    $oneof::Float(x) => Some(Wire::Float(*x)),
+                    $oneof::Double(x) => Some(Wire::Double(*x)),
+                    $oneof::Boolean(x) => Some(Wire::Boolean(*x)),
+                    $oneof::String(x) => Some(Wire::String(x.clone())),
+                    _ => None,
+                }
+            }
+        }
+    )*};
 }
+scalar_kinds!(MetricValue, PropertyKind, ParameterValue, Scalar);
 
 /// A scalar as its type reads it: signed types from their two's
 /// complement (in either integer field, as implementations differ on which
@@ -298,46 +322,12 @@ fn set_json(ps: &PropertySet, depth: usize) -> Result<Value, String> {
                 let sets: Result<Vec<Value>, String> = l.sets.iter().map(|s| set_json(s, depth + 1)).collect();
                 Value::Array(sets?)
             }
-            Some(p) => scalar_json(v.datatype, &property_wire(p)),
+            Some(p) => scalar_json(v.datatype, &p.wire().expect("sets are matched above")),
         };
         one.insert("value".into(), value);
         o.insert(k.clone(), Value::Object(one));
     }
     Ok(Value::Object(o))
-}
-
-fn property_wire(p: &PropertyKind) -> Wire {
-    match p {
-        PropertyKind::Int(x) => Wire::Int(*x),
-        PropertyKind::Long(x) => Wire::Long(*x),
-        PropertyKind::Float(x) => Wire::Float(*x),
-        PropertyKind::Double(x) => Wire::Double(*x),
-        PropertyKind::Boolean(x) => Wire::Boolean(*x),
-        PropertyKind::String(x) => Wire::String(x.clone()),
-        PropertyKind::Set(_) | PropertyKind::SetList(_) => unreachable!("handled by the caller"),
-    }
-}
-
-fn scalar_wire(s: &Scalar) -> Wire {
-    match s {
-        Scalar::Int(x) => Wire::Int(*x),
-        Scalar::Long(x) => Wire::Long(*x),
-        Scalar::Float(x) => Wire::Float(*x),
-        Scalar::Double(x) => Wire::Double(*x),
-        Scalar::Boolean(x) => Wire::Boolean(*x),
-        Scalar::String(x) => Wire::String(x.clone()),
-    }
-}
-
-fn parameter_wire(p: &ParameterValue) -> Wire {
-    match p {
-        ParameterValue::Int(x) => Wire::Int(*x),
-        ParameterValue::Long(x) => Wire::Long(*x),
-        ParameterValue::Float(x) => Wire::Float(*x),
-        ParameterValue::Double(x) => Wire::Double(*x),
-        ParameterValue::Boolean(x) => Wire::Boolean(*x),
-        ParameterValue::String(x) => Wire::String(x.clone()),
-    }
 }
 
 /// A data set as `{"num_of_columns", "columns", "types", "rows": [[…]]}`.
@@ -353,7 +343,7 @@ fn dataset_json(d: &DataSet) -> Result<Value, String> {
         }
         let cells = r.elements.iter().zip(&d.types).map(|(e, &t)| match &e.value {
             None => Value::Null,
-            Some(s) => scalar_json(Some(t), &scalar_wire(s)),
+            Some(s) => scalar_json(Some(t), &s.wire().expect("a cell is a scalar")),
         });
         rows.push(Value::Array(cells.collect()));
     }
@@ -389,10 +379,9 @@ fn template_json(t: &Template) -> Result<Value, String> {
         if let Some(d) = p.datatype {
             one.insert("type".into(), type_name(d));
         }
-        let v = p
-            .value
-            .as_ref()
-            .map_or(Value::Null, |v| scalar_json(p.datatype, &parameter_wire(v)));
+        let v = p.value.as_ref().map_or(Value::Null, |v| {
+            scalar_json(p.datatype, &v.wire().expect("a parameter is a scalar"))
+        });
         one.insert("value".into(), v);
         Value::Object(one)
     });
@@ -633,14 +622,7 @@ fn metric_value(t: u32, v: &Value, what: &str) -> Result<MetricValue, String> {
         TEMPLATE => MetricValue::Template(template_from(v, what)?),
         BYTES | FILE => MetricValue::Bytes(bytes_of(v, what)?),
         INT8_ARRAY..=DATETIME_ARRAY => MetricValue::Bytes(array_from(t, v, what)?),
-        _ => match scalar_from(t, v, what)? {
-            Wire::Int(x) => MetricValue::Int(x),
-            Wire::Long(x) => MetricValue::Long(x),
-            Wire::Float(x) => MetricValue::Float(x),
-            Wire::Double(x) => MetricValue::Double(x),
-            Wire::Boolean(x) => MetricValue::Boolean(x),
-            Wire::String(x) => MetricValue::String(x),
-        },
+        _ => MetricValue::from(scalar_from(t, v, what)?),
     })
 }
 
@@ -807,14 +789,7 @@ fn set_from(v: &Value, what: &str, depth: usize) -> Result<PropertySet, String> 
                     .map(|s| set_from(s, &field, depth + 1))
                     .collect::<Result<_, _>>()?,
             })),
-            (_, Some(v)) => Some(match scalar_from(t, v, &field)? {
-                Wire::Int(x) => PropertyKind::Int(x),
-                Wire::Long(x) => PropertyKind::Long(x),
-                Wire::Float(x) => PropertyKind::Float(x),
-                Wire::Double(x) => PropertyKind::Double(x),
-                Wire::Boolean(x) => PropertyKind::Boolean(x),
-                Wire::String(x) => PropertyKind::String(x),
-            }),
+            (_, Some(v)) => Some(PropertyKind::from(scalar_from(t, v, &field)?)),
         };
         ps.keys.push(key.clone());
         ps.values.push(p);
@@ -855,14 +830,7 @@ fn dataset_from(v: &Value, what: &str) -> Result<DataSet, String> {
                 return Ok(Element { value: None });
             }
             Ok(Element {
-                value: Some(match scalar_from(t, c, &row)? {
-                    Wire::Int(x) => Scalar::Int(x),
-                    Wire::Long(x) => Scalar::Long(x),
-                    Wire::Float(x) => Scalar::Float(x),
-                    Wire::Double(x) => Scalar::Double(x),
-                    Wire::Boolean(x) => Scalar::Boolean(x),
-                    Wire::String(x) => Scalar::String(x),
-                }),
+                value: Some(Scalar::from(scalar_from(t, c, &row)?)),
             })
         });
         d.rows.push(Row {
@@ -917,14 +885,7 @@ fn parameter_from(v: &Value, what: &str) -> Result<Parameter, String> {
             .or_else(|| guess(v))
             .ok_or_else(|| format!("{what}: say the parameter's \"type\""))?;
         p.datatype = Some(t);
-        p.value = Some(match scalar_from(t, v, what)? {
-            Wire::Int(x) => ParameterValue::Int(x),
-            Wire::Long(x) => ParameterValue::Long(x),
-            Wire::Float(x) => ParameterValue::Float(x),
-            Wire::Double(x) => ParameterValue::Double(x),
-            Wire::Boolean(x) => ParameterValue::Boolean(x),
-            Wire::String(x) => ParameterValue::String(x),
-        });
+        p.value = Some(ParameterValue::from(scalar_from(t, v, what)?));
     }
     Ok(p)
 }
