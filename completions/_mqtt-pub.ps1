@@ -27,6 +27,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtt-pub' -ScriptBlock {
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Send MESSAGE as the payload')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Send the whole of FILE as the payload (binary-safe)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Send the whole of FILE as the payload (binary-safe)')
+            [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'Publish a capture (the JSON lines mqtt-sub --json writes; - for stdin) with the gaps between its "tst" times')
+            [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, '--replay this many times faster than captured (2.5, 0.5, ...), or max: as fast as confirmed delivery allows [default: 1]')
             [CompletionResult]::new('--encode', '--encode', [CompletionResultType]::ParameterName, 'Read each message as JSON text and send it encoded: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2 [default: 0]')
             [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Quality of service: 0, 1 or 2 [default: 0]')

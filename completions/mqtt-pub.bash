@@ -23,7 +23,7 @@ _mqtt__pub() {
 
     case "${cmd}" in
         mqtt__pub)
-            opts="-t -m -f -s -n -l -q -r -h -p -L -A -i -I -k -V -c -x -M -u -P -d -o -D --topic --message --file --stdin-file --null-message --stdin-line --jsonl --encode --qos --retain --repeat --repeat-delay --rate --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --disable-clean-session --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --help --version"
+            opts="-t -m -f -s -n -l -q -r -h -p -L -A -i -I -k -V -c -x -M -u -P -d -o -D --topic --message --file --stdin-file --null-message --stdin-line --jsonl --replay --speed --encode --qos --retain --repeat --repeat-delay --rate --host --port --url --unix --ws --ws-path --proxy --id --id-prefix --keepalive --protocol-version --disable-clean-session --nodelay --connect-retry --username --pw --pw-prompt --pw-file --debug --quiet --property --will-topic --will-payload --will-qos --will-retain --no-tls --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --keyform --tls-engine --tls-engine-kpass-sha1 --tls-keylog --ciphers --psk --psk-identity --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -50,6 +50,14 @@ _mqtt__pub() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -24,6 +24,8 @@ set edit:completion:arg-completer[mqtt-pub] = {|@words|
             cand --message 'Send MESSAGE as the payload'
             cand -f 'Send the whole of FILE as the payload (binary-safe)'
             cand --file 'Send the whole of FILE as the payload (binary-safe)'
+            cand --replay 'Publish a capture (the JSON lines mqtt-sub --json writes; - for stdin) with the gaps between its "tst" times'
+            cand --speed '--replay this many times faster than captured (2.5, 0.5, ...), or max: as fast as confirmed delivery allows [default: 1]'
             cand --encode 'Read each message as JSON text and send it encoded: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack'
             cand -q 'Quality of service: 0, 1 or 2 [default: 0]'
             cand --qos 'Quality of service: 0, 1 or 2 [default: 0]'

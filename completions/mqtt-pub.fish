@@ -1,6 +1,8 @@
 complete -c mqtt-pub -s t -l topic -d 'Topic to publish to' -r
 complete -c mqtt-pub -s m -l message -d 'Send MESSAGE as the payload' -r
 complete -c mqtt-pub -s f -l file -d 'Send the whole of FILE as the payload (binary-safe)' -r
+complete -c mqtt-pub -l replay -d 'Publish a capture (the JSON lines mqtt-sub --json writes; - for stdin) with the gaps between its "tst" times' -r
+complete -c mqtt-pub -l speed -d '--replay this many times faster than captured (2.5, 0.5, ...), or max: as fast as confirmed delivery allows [default: 1]' -r
 complete -c mqtt-pub -l encode -d 'Read each message as JSON text and send it encoded: sparkplug, protobuf:FILE.proto[:package.Message], json, cbor or msgpack' -r
 complete -c mqtt-pub -s q -l qos -d 'Quality of service: 0, 1 or 2 [default: 0]' -r
 complete -c mqtt-pub -l repeat -d 'Publish the message COUNT times (-m, -f, -s, -n)' -r

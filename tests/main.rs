@@ -19,6 +19,7 @@ mod pub_errors;
 mod pub_lines;
 mod pub_signals;
 mod pub_terminal;
+mod replay;
 mod restarts;
 mod rr;
 mod soak;

@@ -280,6 +280,13 @@ fn reconnects_after_a_broker_restart_and_gets_what_it_missed() {
         &["-c", "-i", "comeback", "-q", "1", "-C", "3", "-F", "%p"],
     );
     publish(&broker, home.path(), &["-t", "rc/t", "-m", "before", "-q", "1"]);
+    // Stopped before the subscriber's PUBACK reached it, the broker would
+    // rightly send "before" again (QoS 1 is at least once).
+    assert!(
+        broker.wait_log("Received PUBACK from comeback", WAIT),
+        "{}",
+        broker.log()
+    );
     broker.restart(Duration::from_millis(1500));
     publish(&broker, home.path(), &["-t", "rc/t", "-m", "while away", "-q", "1"]);
     publish(&broker, home.path(), &["-t", "rc/t", "-m", "after", "-q", "1"]);

@@ -158,6 +158,8 @@ mod tests {
                     "--exec",
                     "--decode",
                     "--encode",
+                    "--replay",
+                    "--speed",
                 ];
                 if own.contains(&flag.as_str()) {
                     continue;

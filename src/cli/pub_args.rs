@@ -21,7 +21,7 @@ use super::{ConnArgs, PayloadArgs};
     disable_help_flag = true,
     disable_version_flag = true,
     args_override_self = true,
-    after_help = "Examples:\n  mqtt-pub -t sensors/temp -m 21.5 -q 1\n  seq 1 1000 | mqtt-pub -t numbers -l -q 1\n  mqtt-sub --json -t 'a/#' -C 100 > cap.jsonl; mqtt-pub --jsonl < cap.jsonl"
+    after_help = "Examples:\n  mqtt-pub -t sensors/temp -m 21.5 -q 1\n  seq 1 1000 | mqtt-pub -t numbers -l -q 1\n  mqtt-sub --json -t 'a/#' -C 100 > cap.jsonl; mqtt-pub --jsonl < cap.jsonl\n  mqtt-pub --replay cap.jsonl --speed 4"
 )]
 pub struct PubArgs {
     /// Topic to publish to
@@ -46,6 +46,27 @@ pub struct PubArgs {
     /// be replayed.
     #[arg(long = "jsonl", action = ArgAction::Count, help_heading = "Message (exactly one of these)")]
     pub jsonl: u8,
+
+    /// Publish a capture (the JSON lines mqtt-sub --json writes; - for stdin)
+    /// with the gaps between its "tst" times
+    ///
+    /// Each line's topic, payload, qos, retain and properties are sent as
+    /// --jsonl sends them, paced by the line's "tst": the first at once, each
+    /// later one when as much time has passed as between the two captures
+    /// (divided by --speed). A file is read through before connecting, so a
+    /// line that is not valid, lacks "tst" or is earlier than the one before
+    /// sends nothing (--speed max needs no times).
+    #[arg(
+        long = "replay",
+        value_name = "FILE",
+        help_heading = "Message (exactly one of these)"
+    )]
+    pub replay: Option<String>,
+
+    /// --replay this many times faster than captured (2.5, 0.5, ...), or
+    /// max: as fast as confirmed delivery allows [default: 1]
+    #[arg(long = "speed", value_name = "X")]
+    pub speed: Option<String>,
 
     /// Read each message as JSON text and send it encoded: sparkplug,
     /// protobuf:FILE.proto[:package.Message], json, cbor or msgpack

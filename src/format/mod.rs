@@ -10,7 +10,7 @@ mod watch;
 
 pub use lines::json_line;
 pub use spec::Format;
-pub use time::{Stamp, latency};
+pub use time::{Stamp, latency, parse_tst};
 pub use watch::Watch;
 
 use bytes::Bytes;

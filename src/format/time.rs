@@ -45,6 +45,20 @@ impl Stamp {
     }
 }
 
+/// A JSON `tst` read back (`mqtt-pub --replay`): ours and mosquitto
+/// 2.0.13+'s `…29.608994+0000`, 2.0.11's `…29.608994Z+0000`, or RFC 3339.
+pub fn parse_tst(text: &str) -> Option<DateTime<chrono::FixedOffset>> {
+    let offset_form = |t: &str| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z").ok();
+    offset_form(text)
+        .or_else(|| {
+            let at = text
+                .rfind(['+', '-'])
+                .filter(|&i| i > 0 && text.as_bytes()[i - 1] == b'Z')?;
+            offset_form(&format!("{}{}", &text[..at - 1], &text[at..]))
+        })
+        .or_else(|| DateTime::parse_from_rfc3339(text).ok())
+}
+
 /// mqtt-rr `--latency`: `Latency: ...` as mosquitto_rr 2.1 prints it —
 /// seconds and nine decimals from one second up, else ns, µs or ms.
 pub fn latency(d: std::time::Duration) -> String {
@@ -71,5 +85,20 @@ mod tests {
         assert_eq!(latency(Duration::from_nanos(1_500)), "Latency: 1.500000µs");
         assert_eq!(latency(Duration::from_micros(2_345)), "Latency: 2.345000ms");
         assert_eq!(latency(Duration::from_millis(1_020)), "Latency: 1.020000000");
+    }
+
+    #[test]
+    fn tst_reads_back_in_each_form_it_is_written() {
+        let ours = Stamp::now();
+        let back = parse_tst(&ours.tst()).unwrap();
+        assert_eq!(back.timestamp_micros(), ours.0.timestamp_micros());
+        let micros = |t: &str| parse_tst(t).map(|d| d.timestamp_micros());
+        let plain = micros("2026-11-25T19:52:29.608994+0000");
+        assert!(plain.is_some());
+        assert_eq!(micros("2026-11-25T19:52:29.608994Z+0000"), plain);
+        assert_eq!(micros("2026-11-25T19:52:29.608994Z"), plain);
+        assert_eq!(micros("2026-11-25T21:52:29.608994+02:00"), plain);
+        assert_eq!(micros("2026-11-25T14:52:29.608994-0500"), plain);
+        assert_eq!(micros("yesterday"), None);
     }
 }

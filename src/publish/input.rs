@@ -1,22 +1,23 @@
-//! Reading payloads: whole files (`-f`), all of stdin (`-s`), and stdin line
-//! by line (`-l`, `--jsonl`) on a reader thread that hands batches of
+//! Reading payloads: whole files (`-f`), all of stdin (`-s`), and stdin or a
+//! capture line by line (`-l`, `--jsonl`, `--replay`) on a reader thread that hands batches of
 //! messages to the async producer, so a slow pipe never stalls the
 //! connection and a fast file is not read one syscall per line.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::jsonl::{self, Defaults};
+use super::jsonl::{self, Defaults, Tst};
 use crate::codec::Codec;
 use crate::exit;
 use crate::mqtt::OutMessage;
 use crate::progress;
-use crate::settings::MAX_PAYLOAD;
+use crate::settings::{MAX_PAYLOAD, Speed};
 
 fn failure(message: String) -> anyhow::Error {
     exit::error(exit::Exit::Error, message)
@@ -128,61 +129,161 @@ fn line_payload(line: &[u8], codec: Option<&Codec>, number: u64) -> anyhow::Resu
     Ok(Bytes::from(bytes))
 }
 
-/// Batches of messages from stdin, one per line (or per JSON line).
-pub type Batches = mpsc::Receiver<anyhow::Result<Vec<OutMessage>>>;
+/// Where line input comes from.
+#[derive(Debug, Clone)]
+pub enum LineInput {
+    Stdin,
+    /// `--replay FILE`.
+    File(PathBuf),
+}
+
+/// How a line becomes a message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LineKind {
+    /// `-l`: the line is the payload.
+    Raw,
+    /// `--jsonl`.
+    Json,
+    /// `--replay`: a `--jsonl` line paced by its `tst`.
+    Replay(Speed),
+}
+
+/// A message of line input; in a paced replay, when it is due after the first.
+pub struct Line {
+    pub message: OutMessage,
+    pub due: Option<Duration>,
+}
+
+/// Batches of messages from the input, one per line.
+pub type Batches = mpsc::Receiver<anyhow::Result<Vec<Line>>>;
 
 /// Start the reader thread.
-pub fn spawn_reader(json: bool, defaults: Defaults) -> Batches {
+pub fn spawn_reader(input: LineInput, kind: LineKind, defaults: Defaults) -> Batches {
     let (tx, rx) = mpsc::channel(8);
     std::thread::spawn(move || {
-        let bar = progress::bytes(stdin_file_size().unwrap_or(0), "publishing");
-        let mut reader = BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+        let hand = |batch| tx.blocking_send(batch).is_ok();
+        let lines = Lines::new(&input, kind, defaults);
+        match &input {
+            LineInput::Stdin => {
+                let bar = progress::bytes(stdin_file_size().unwrap_or(0), "publishing");
+                lines.pump(std::io::stdin().lock(), &bar, hand);
+            }
+            LineInput::File(path) => match File::open(path) {
+                Ok(file) => {
+                    let size = file.metadata().map_or(0, |m| m.len());
+                    lines.pump(file, &progress::bytes(size, "publishing"), hand);
+                }
+                Err(e) => {
+                    hand(Err(unreadable(path, &e)));
+                }
+            },
+        }
+    });
+    rx
+}
+
+/// Read a `--replay` file through as the replay will, before connecting:
+/// the first line that would stop it is the error, and nothing is sent.
+pub fn check_replay(path: &Path, kind: LineKind, defaults: Defaults) -> anyhow::Result<()> {
+    let file = File::open(path).map_err(|e| failure(format!("{:#}.", unreadable(path, &e))))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut first_error = None;
+    let lines = Lines::new(&LineInput::File(path.to_owned()), kind, defaults);
+    lines.pump(file, &progress::bytes(size, "checking"), |batch| match batch {
+        Ok(_) => true,
+        Err(e) => {
+            first_error = Some(e);
+            false
+        }
+    });
+    first_error.map_or(Ok(()), |e| Err(failure(format!("{e:#}."))))
+}
+
+fn unreadable(path: &Path, e: &std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("cannot read --replay {}: {}", path.display(), exit::strerror(e))
+}
+
+/// Turns lines into messages, counting them for errors' words.
+struct Lines {
+    kind: LineKind,
+    defaults: Defaults,
+    /// What an error names the input by (`stdin`), and a line (`--jsonl line`).
+    source: String,
+    place: String,
+    number: u64,
+    /// A paced replay's first and latest `tst`.
+    first: Option<Tst>,
+    latest: Option<Tst>,
+}
+
+impl Lines {
+    fn new(input: &LineInput, kind: LineKind, defaults: Defaults) -> Lines {
+        let place = match (input, kind) {
+            (LineInput::File(path), _) => format!("--replay {} line", path.display()),
+            (LineInput::Stdin, LineKind::Replay(_)) => "--replay - line".into(),
+            (LineInput::Stdin, LineKind::Json) => "--jsonl line".into(),
+            (LineInput::Stdin, LineKind::Raw) => "line".into(),
+        };
+        let source = match input {
+            LineInput::File(path) => format!("--replay {}", path.display()),
+            LineInput::Stdin => "stdin".into(),
+        };
+        Lines {
+            kind,
+            defaults,
+            source,
+            place,
+            number: 0,
+            first: None,
+            latest: None,
+        }
+    }
+
+    /// Read `input` to its end (or an error) and hand over batches of
+    /// messages; `hand` says whether to go on.
+    fn pump(
+        mut self,
+        input: impl Read,
+        bar: &indicatif::ProgressBar,
+        mut hand: impl FnMut(anyhow::Result<Vec<Line>>) -> bool,
+    ) {
+        let mut reader = BufReader::with_capacity(1 << 16, input);
         let mut batch = Vec::with_capacity(256);
         let mut line = Vec::new();
-        let mut number = 0u64;
         loop {
             line.clear();
             let n = match reader.read_until(b'\n', &mut line) {
                 Ok(n) => n,
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(anyhow::anyhow!("cannot read stdin: {e}")));
+                    hand(Err(anyhow::anyhow!(
+                        "cannot read {}: {}",
+                        self.source,
+                        exit::strerror(&e)
+                    )));
                     return;
                 }
             };
             if n == 0 {
                 break;
             }
-            number += 1;
+            self.number += 1;
             bar.inc(n as u64);
             if line.last() == Some(&b'\n') {
                 line.pop();
             }
-            let msg = if json {
-                jsonl::parse(&line, &defaults).map_err(|e| e.context(format!("--jsonl line {number}")))
-            } else if line.len() > MAX_PAYLOAD {
-                Err(anyhow::anyhow!("line {number} is longer than {MAX_PAYLOAD} bytes"))
-            } else {
-                line_payload(&line, defaults.encode.as_ref(), number).map(|payload| OutMessage {
-                    topic: defaults.topic.clone().unwrap_or_default(),
-                    payload,
-                    qos: defaults.qos,
-                    retain: defaults.retain,
-                    props: defaults.props.clone(),
-                })
-            };
-            match msg {
+            match self.message(&line) {
                 Ok(m) => batch.push(m),
                 Err(e) => {
-                    if !batch.is_empty() {
-                        let _ = tx.blocking_send(Ok(std::mem::take(&mut batch)));
+                    if !batch.is_empty() && !hand(Ok(std::mem::take(&mut batch))) {
+                        return;
                     }
-                    let _ = tx.blocking_send(Err(e));
+                    hand(Err(e));
                     return;
                 }
             }
             // Hand over when the batch is full or the input has paused.
             if batch.len() >= 256 || reader.buffer().is_empty() {
-                if tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+                if !hand(Ok(std::mem::take(&mut batch))) {
                     return;
                 }
                 batch.reserve(256);
@@ -190,8 +291,59 @@ pub fn spawn_reader(json: bool, defaults: Defaults) -> Batches {
         }
         bar.finish_and_clear();
         if !batch.is_empty() {
-            let _ = tx.blocking_send(Ok(batch));
+            hand(Ok(batch));
         }
-    });
-    rx
+    }
+
+    fn message(&mut self, line: &[u8]) -> anyhow::Result<Line> {
+        let number = self.number;
+        let d = &self.defaults;
+        let (message, tst) = match self.kind {
+            LineKind::Raw if line.len() > MAX_PAYLOAD => {
+                anyhow::bail!("line {number} is longer than {MAX_PAYLOAD} bytes")
+            }
+            LineKind::Raw => {
+                let payload = line_payload(line, d.encode.as_ref(), number)?;
+                let m = OutMessage {
+                    topic: d.topic.clone().unwrap_or_default(),
+                    payload,
+                    qos: d.qos,
+                    retain: d.retain,
+                    props: d.props.clone(),
+                };
+                Ok((m, None))
+            }
+            LineKind::Json | LineKind::Replay(Speed::Max) => jsonl::parse(line, d).map(|m| (m, None)),
+            LineKind::Replay(Speed::Times(_)) => jsonl::parse_timed(line, d),
+        }
+        .map_err(|e| e.context(format!("{} {number}", self.place)))?;
+        let due = match self.kind {
+            LineKind::Replay(Speed::Times(speed)) => Some(self.due(tst, speed)?),
+            _ => None,
+        };
+        Ok(Line { message, due })
+    }
+
+    /// When a paced replay's current line is due after its first.
+    fn due(&mut self, tst: Option<Tst>, speed: f64) -> anyhow::Result<Duration> {
+        let (number, place) = (self.number, &self.place);
+        let Some(tst) = tst else {
+            anyhow::bail!("{place} {number} has no \"tst\" to pace it by (--speed max sends without one)");
+        };
+        if let Some(latest) = self.latest
+            && tst < latest
+        {
+            anyhow::bail!(
+                "{place} {number}: its \"tst\" {} is earlier than line {}'s, {}: the capture is out of time \
+                 order (--speed max sends it in the file's order)",
+                tst.to_rfc3339(),
+                number - 1,
+                latest.to_rfc3339()
+            );
+        }
+        self.latest = Some(tst);
+        let first = *self.first.get_or_insert(tst);
+        let gap = (tst - first).to_std().unwrap_or_default();
+        Ok(gap.div_f64(speed))
+    }
 }

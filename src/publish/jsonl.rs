@@ -6,7 +6,8 @@
 //! ```
 //!
 //! `topic`, `qos` and `retain` default to `-t`, `-q` and `-r`. Keys such as
-//! `tst`, `mid` and `payloadlen` in a capture are ignored. `properties` uses
+//! `mid` and `payloadlen` in a capture are ignored, and `tst` except by
+//! `--replay`, which is paced by it. `properties` uses
 //! mosquitto's JSON names and needs MQTT v5.
 
 use base64::Engine;
@@ -32,6 +33,7 @@ pub struct Defaults {
 
 #[derive(Deserialize)]
 struct JsonLine {
+    tst: Option<Value>,
     topic: Option<String>,
     payload: Option<Value>,
     payload_base64: Option<String>,
@@ -66,8 +68,28 @@ struct JsonProps {
     _subscription_identifiers: Option<Value>,
 }
 
-/// Parse one line into a message.
+/// When a captured message arrived.
+pub type Tst = chrono::DateTime<chrono::FixedOffset>;
+
+/// Parse one line into a message (its `tst` unread).
 pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
+    parse_line(line, d).map(|(m, _)| m)
+}
+
+/// Parse one line into a message and its `tst`, if it has one.
+pub fn parse_timed(line: &[u8], d: &Defaults) -> anyhow::Result<(OutMessage, Option<Tst>)> {
+    let (m, tst) = parse_line(line, d)?;
+    let tst = match tst {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => {
+            Some(crate::format::parse_tst(&t).ok_or_else(|| anyhow::anyhow!("\"tst\" is not a time: {t:?}"))?)
+        }
+        Some(v) => anyhow::bail!("\"tst\" must be a time as text, not {v}"),
+    };
+    Ok((m, tst))
+}
+
+fn parse_line(line: &[u8], d: &Defaults) -> anyhow::Result<(OutMessage, Option<Value>)> {
     let l: JsonLine = serde_json::from_slice(line).map_err(|e| anyhow::anyhow!("invalid JSON: {e}"))?;
     let topic = l
         .topic
@@ -114,13 +136,14 @@ pub fn parse(line: &[u8], d: &Defaults) -> anyhow::Result<OutMessage> {
             Some(Box::new(convert(p)?))
         }
     };
-    Ok(OutMessage {
+    let m = OutMessage {
         topic,
         payload,
         qos,
         retain,
         props,
-    })
+    };
+    Ok((m, l.tst))
 }
 
 fn convert(p: JsonProps) -> anyhow::Result<PublishProps> {

@@ -1,5 +1,5 @@
-//! mqtt-pub: payload sources (`-m -f -s -l -n`, `--jsonl`), repetition and
-//! pacing, on top of the client's publish-and-confirm loop; then the exit
+//! mqtt-pub: payload sources (`-m -f -s -l -n`, `--jsonl`, `--replay`),
+//! repetition and pacing (`--rate`, a replay's captured times), on top of the client's publish-and-confirm loop; then the exit
 //! code: 0 only when every message was confirmed.
 
 mod deliver;
@@ -25,6 +25,11 @@ pub fn run(settings: PubSettings, _program: &Program) -> anyhow::Result<()> {
     let payload = read_payload(&settings.source)?
         .map(|p| input::encoded(settings.encode.as_ref(), p, source_name(&settings.source)))
         .transpose()?;
+    if let Source::Replay(path) = &settings.source
+        && path.as_os_str() != "-"
+    {
+        input::check_replay(path, line_kind(&settings), line_defaults(&settings))?;
+    }
     exit::status(crate::runtime(1)?.block_on(publish(settings, payload))?)
 }
 
@@ -45,8 +50,34 @@ pub fn read_payload(source: &Source) -> anyhow::Result<Option<Bytes>> {
         Source::Null => Some(Bytes::new()),
         Source::File(path) => Some(input::read_file(path)?),
         Source::Stdin => Some(input::read_stdin()?),
-        Source::Lines | Source::JsonLines => None,
+        Source::Lines | Source::JsonLines | Source::Replay(_) => None,
     })
+}
+
+/// How each line of the input becomes a message.
+fn line_kind(s: &PubSettings) -> input::LineKind {
+    match s.source {
+        Source::Replay(_) => input::LineKind::Replay(s.speed),
+        Source::JsonLines => input::LineKind::Json,
+        _ => input::LineKind::Raw,
+    }
+}
+
+/// What a line leaves out comes from the command line.
+fn line_defaults(s: &PubSettings) -> jsonl::Defaults {
+    jsonl::Defaults {
+        topic: s.topic.clone(),
+        qos: s.qos,
+        retain: s.retain,
+        props: publish_props(s),
+        protocol: s.conn.protocol,
+        encode: s.encode.clone(),
+    }
+}
+
+/// `-D publish ...`, when any were given.
+fn publish_props(s: &PubSettings) -> Option<Box<crate::mqtt::PublishProps>> {
+    (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()))
 }
 
 async fn publish(s: PubSettings, payload: Option<Bytes>) -> anyhow::Result<Exit> {
@@ -89,12 +120,12 @@ async fn produce(
     signals: Option<crate::signals::Signals>,
     interrupted: Rc<Cell<Option<(i32, bool)>>>,
 ) -> anyhow::Result<()> {
-    let props = (!s.conn.props.publish.is_default()).then(|| Box::new(s.conn.props.publish.clone()));
     let mut pace = Pace::new(s.rate);
     if let Some(payload) = payload {
         let topic = s.topic.clone().expect("settings require a topic for single messages");
+        let props = publish_props(&s);
         for i in 0..s.repeat {
-            pace.wait().await;
+            pace.wait(None).await;
             let m = OutMessage {
                 topic: topic.clone(),
                 payload: payload.clone(),
@@ -110,15 +141,11 @@ async fn produce(
         }
         return Ok(());
     }
-    let defaults = jsonl::Defaults {
-        topic: s.topic.clone(),
-        qos: s.qos,
-        retain: s.retain,
-        props,
-        protocol: s.conn.protocol,
-        encode: s.encode.clone(),
+    let from = match &s.source {
+        Source::Replay(path) if path.as_os_str() != "-" => input::LineInput::File(path.clone()),
+        _ => input::LineInput::Stdin,
     };
-    let mut lines = input::spawn_reader(s.source == Source::JsonLines, defaults);
+    let mut lines = input::spawn_reader(from, line_kind(&s), line_defaults(&s));
     let mut signals = signals.expect("line input catches signals");
     let (signo, all_read) = 'input: loop {
         // Input first: when the input has ended as a signal arrives, the
@@ -136,10 +163,10 @@ async fn produce(
                 signo = signals.recv() => break 'input (signo, true),
             }
         };
-        for m in batch? {
+        for line in batch? {
             let sent = async {
-                pace.wait().await;
-                sink.send(m).await
+                pace.wait(line.due).await;
+                sink.send(line.message).await
             };
             tokio::select! {
                 r = sent => r?,
@@ -157,10 +184,12 @@ async fn produce(
     Ok(())
 }
 
-/// `--rate`: message i goes out at start + i/rate, so pauses do not drift.
+/// `--rate`: message i goes out at start + i/rate, so pauses do not drift;
+/// a replay's message at start + its `due`, for the same reason.
 struct Pace {
     interval: Option<Duration>,
     next: Option<Instant>,
+    start: Option<Instant>,
 }
 
 impl Pace {
@@ -168,10 +197,16 @@ impl Pace {
         Pace {
             interval: rate.map(|r| Duration::from_secs_f64(1.0 / r)),
             next: None,
+            start: None,
         }
     }
 
-    async fn wait(&mut self) {
+    async fn wait(&mut self, due: Option<Duration>) {
+        if let Some(due) = due {
+            let start = *self.start.get_or_insert_with(Instant::now);
+            tokio::time::sleep_until(start + due).await;
+            return;
+        }
         let Some(interval) = self.interval else {
             return;
         };

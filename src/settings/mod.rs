@@ -25,7 +25,7 @@ pub(crate) use conn::parse_url;
 pub use conn::{ConnSettings, Credentials, Endpoint, Proxy, ProxyKind, SessionOptions, Will};
 pub use passwd::{DEFAULT_ITERATIONS, HashKind, MOSQUITTO_ITERATIONS, PasswdMode, PasswdSettings, PasswordFrom};
 pub use props::Props;
-pub use publish::{MAX_PAYLOAD, PubSettings, Source};
+pub use publish::{MAX_PAYLOAD, PubSettings, Source, Speed};
 pub use subscribe::{OutputSettings, RrSettings, SubSettings};
 pub use tls::{TlsSettings, TlsVersion};
 

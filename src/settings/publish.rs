@@ -25,6 +25,24 @@ pub enum Source {
     Null,
     /// `--jsonl`: one JSON object (topic, payload, qos, ...) per line of stdin.
     JsonLines,
+    /// `--replay FILE` (`-`: stdin): `--jsonl` lines paced by their `tst`.
+    Replay(PathBuf),
+}
+
+impl Source {
+    /// One message per line of input, read as it goes.
+    pub fn is_lines(&self) -> bool {
+        matches!(self, Source::Lines | Source::JsonLines | Source::Replay(_))
+    }
+}
+
+/// `--speed`: how a replay is paced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    /// The captured gaps divided by this.
+    Times(f64),
+    /// No pauses: as fast as confirmed delivery allows.
+    Max,
 }
 
 /// Validated mqtt-pub settings.
@@ -42,6 +60,8 @@ pub struct PubSettings {
     pub rate: Option<f64>,
     /// `--encode`: each message's JSON text sent in this format.
     pub encode: Option<Codec>,
+    /// `--speed` of a `--replay` (1 without it).
+    pub speed: Speed,
 }
 
 /// `--decode`/`--encode CODEC`.
@@ -54,7 +74,12 @@ impl PubSettings {
     pub fn from_args(args: PubArgs, mosquitto_wording: bool) -> anyhow::Result<PubSettings> {
         let (conn, url_topic) = ConnSettings::from_args(&args.conn, Protocol::V311, mosquitto_wording, "Invalid id.")?;
         // What is wrong with the values given comes before what is missing.
-        let source = message_source(args.payload, args.stdin_line, args.jsonl)?;
+        let lines = LineSources {
+            stdin_line: args.stdin_line,
+            jsonl: args.jsonl,
+            replay: args.replay,
+        };
+        let source = message_source(args.payload, lines)?;
         // -t and -L both set the topic; -t wins (it is the more specific).
         let topic = args.topic.or(url_topic);
         if let Some(t) = &topic {
@@ -78,7 +103,7 @@ impl PubSettings {
             ),
         };
         let source = match source {
-            Some(source) if topic.is_some() || source == Source::JsonLines => source,
+            Some(source) if topic.is_some() || matches!(source, Source::JsonLines | Source::Replay(_)) => source,
             // mosquitto_pub follows this one with its usage text on stdout.
             _ if mosquitto_wording => {
                 return Err(exit::usage_text("Both topic and message must be supplied."));
@@ -87,9 +112,15 @@ impl PubSettings {
         };
         // What mosquitto finds only when it connects comes after what is missing.
         let conn = conn?;
-        if (repeat > 1 || !repeat_delay.is_zero()) && matches!(source, Source::Lines | Source::JsonLines) {
+        if (repeat > 1 || !repeat_delay.is_zero()) && source.is_lines() {
             return Err(usage!(
-                "--repeat and --repeat-delay apply to -m, -f, -s and -n, not to -l or --jsonl."
+                "--repeat and --repeat-delay apply to -m, -f, -s and -n, not to -l, --jsonl or --replay."
+            ));
+        }
+        let speed = parse_speed(args.speed.as_deref(), &source)?;
+        if args.rate.is_some() && matches!(source, Source::Replay(_)) {
+            return Err(usage!(
+                "--rate does not pace a --replay: its captured times do (--speed X to change them)."
             ));
         }
         let rate = match args.rate.as_deref() {
@@ -113,19 +144,51 @@ impl PubSettings {
             repeat_delay,
             rate,
             encode,
+            speed,
         })
     }
 }
 
-/// The one message source among `-m -f -s -n` and mqtt-pub's `-l --jsonl`
-/// (counting the defaults file too, as mosquitto does), or `None`.
-pub(crate) fn message_source(p: PayloadArgs, stdin_line: u8, jsonl: u8) -> anyhow::Result<Option<Source>> {
+/// `--speed X` (a factor above 0, or `max`), only with `--replay`.
+fn parse_speed(text: Option<&str>, source: &Source) -> anyhow::Result<Speed> {
+    let Some(text) = text else {
+        return Ok(Speed::Times(1.0));
+    };
+    if !matches!(source, Source::Replay(_)) {
+        return Err(usage!("--speed paces a --replay; without one, --rate paces messages."));
+    }
+    if text == "max" {
+        return Ok(Speed::Max);
+    }
+    parse_decimal(text)
+        .filter(|x| *x > 0.0 && x.is_finite())
+        .map(Speed::Times)
+        .ok_or_else(|| usage!("--speed must be a number greater than 0 (2 is twice as fast) or max, not {text}."))
+}
+
+/// mqtt-pub's sources of one message per line (none for the others).
+#[derive(Default)]
+pub(crate) struct LineSources {
+    pub stdin_line: u8,
+    pub jsonl: u8,
+    pub replay: Option<String>,
+}
+
+/// The one message source among `-m -f -s -n` and mqtt-pub's `-l --jsonl
+/// --replay` (counting the defaults file too, as mosquitto does), or `None`.
+pub(crate) fn message_source(p: PayloadArgs, lines: LineSources) -> anyhow::Result<Option<Source>> {
+    let LineSources {
+        stdin_line,
+        jsonl,
+        replay,
+    } = lines;
     let given = p.message.len()
         + p.file.len()
         + usize::from(p.stdin_file)
         + usize::from(stdin_line)
         + usize::from(p.null_message)
-        + usize::from(jsonl);
+        + usize::from(jsonl)
+        + usize::from(replay.is_some());
     if given > 1 {
         return Err(usage!("Only one type of message can be sent at once.\n"));
     }
@@ -142,7 +205,7 @@ pub(crate) fn message_source(p: PayloadArgs, stdin_line: u8, jsonl: u8) -> anyho
     } else if jsonl > 0 {
         Some(Source::JsonLines)
     } else {
-        None
+        replay.map(|file| Source::Replay(PathBuf::from(file)))
     })
 }
 

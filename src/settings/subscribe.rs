@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::Source;
 use super::conn::{ConnSettings, SessionOptions};
 use super::number::{parse_decimal, parse_int, shown};
-use super::publish::{check_publish_topic, message_source, parse_qos};
+use super::publish::{LineSources, check_publish_topic, message_source, parse_qos};
 use crate::cli::{OutputArgs, RrArgs, SubArgs};
 use crate::exit;
 use crate::format::{Format, Mode, Printer};
@@ -198,7 +198,7 @@ impl RrSettings {
             "Invalid id and/or clean_session.",
         )?;
         let output = OutputSettings::from_args(&args.output, mosquitto_wording)?;
-        let source = message_source(args.payload, 0, 0)?;
+        let source = message_source(args.payload, LineSources::default())?;
         let topic = args.topic.or(url_topic);
         if let Some(t) = &topic {
             check_publish_topic(t, "publish topic", mosquitto_wording)?;
